@@ -1,0 +1,1 @@
+//! Elision of oversized tool output. (Being written.)
