@@ -22,13 +22,17 @@ pub enum Error {
         path: PathBuf,
     },
     /// The file is a SQLite database but not a memcore store.
-    #[error("{path} is a SQLite database but not a memcore store (it has tables of its own); it was left untouched")]
+    #[error(
+        "{path} is a SQLite database but not a memcore store (it has tables of its own); it was left untouched"
+    )]
     ForeignDatabase {
         /// The path given.
         path: PathBuf,
     },
     /// The store was written by a newer memcore.
-    #[error("{path} has schema version {found}, newer than this memcore supports ({supported}); upgrade memcore")]
+    #[error(
+        "{path} has schema version {found}, newer than this memcore supports ({supported}); upgrade memcore"
+    )]
     SchemaTooNew {
         /// The path given.
         path: PathBuf,

@@ -154,7 +154,11 @@ pub struct NewSession {
 
 impl NewSession {
     /// A session of `project` run by `agent`, starting now.
-    pub fn new(id: impl Into<String>, project: impl Into<String>, agent: impl Into<String>) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        project: impl Into<String>,
+        agent: impl Into<String>,
+    ) -> Self {
         NewSession {
             id: id.into(),
             project: project.into(),

@@ -1,6 +1,7 @@
-//! Capture: what happens on the way in. Redaction of secrets and private spans, elision of
-//! oversized tool output, and import of Claude Code transcripts.
+//! Capture: what happens on the way in. Project identity, redaction of secrets and private
+//! spans, elision of oversized tool output, and import of Claude Code transcripts.
 
+pub mod project;
 pub mod redact;
 pub mod transcript;
 pub mod truncate;

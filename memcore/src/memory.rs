@@ -1,0 +1,378 @@
+//! [`Memory`]: the handle a host holds, and [`Config`].
+
+use crate::capture::{RedactionConfig, Redactor};
+use crate::error::{Error, Result};
+use crate::extract::ExtractionConfig;
+use crate::model::{
+    Added, Event, EventPayload, EventStatus, NewEvent, NewObservation, NewSession, NewSummary,
+    Observation, ObservationId, ObservationKind, Recorded, Scope, Session, Stats, Summary,
+};
+use crate::recall::RecallConfig;
+use crate::store::{SCHEMA_VERSION, Store};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// The environment variable that overrides the default store path.
+pub const DB_ENV_VAR: &str = "MEMCORE_DB";
+
+/// Settings of a [`Memory`]. Every field has a default; a host changes only what it needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// How long a write waits for another process's write to finish, in milliseconds.
+    pub busy_timeout_ms: u64,
+    /// Tool output (and error text) longer than this many bytes is kept as head and tail with
+    /// a marker saying how much was cut.
+    pub max_tool_output_bytes: usize,
+    /// Extra secret patterns and an allowlist.
+    pub redaction: RedactionConfig,
+    /// Batching and retry settings of extraction.
+    pub extraction: ExtractionConfig,
+    /// Ranking settings of recall.
+    pub recall: RecallConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            busy_timeout_ms: crate::store::DEFAULT_BUSY_TIMEOUT.as_millis() as u64,
+            max_tool_output_bytes: 16 * 1024,
+            redaction: RedactionConfig::default(),
+            extraction: ExtractionConfig::default(),
+            recall: RecallConfig::default(),
+        }
+    }
+}
+
+/// A memory store: one SQLite file, shared safely by any number of threads (each with its own
+/// `Memory`) and processes.
+///
+/// A `Memory` is one connection: it is `Send` but not `Sync`. Open one per thread, or guard
+/// one with a mutex; opening an existing store is cheap (well under a millisecond beyond
+/// SQLite's own open).
+#[derive(Debug)]
+pub struct Memory {
+    pub(crate) store: Store,
+    pub(crate) config: Config,
+    pub(crate) redactor: Redactor,
+}
+
+impl Memory {
+    /// Opens the store at `path` with the default [`Config`], creating the file (and its
+    /// directory) if needed and migrating an older schema.
+    ///
+    /// Fails, leaving the file untouched, on an empty path, a directory, a file that is not a
+    /// SQLite database, a foreign SQLite database, a store of a newer schema, or a read-only
+    /// location; each has its own [`Error`] variant.
+    pub fn open(path: impl AsRef<Path>) -> Result<Memory> {
+        Memory::open_with(path, Config::default())
+    }
+
+    /// Opens the store at `path` with `config`.
+    pub fn open_with(path: impl AsRef<Path>, config: Config) -> Result<Memory> {
+        let redactor = Redactor::new(&config.redaction)?;
+        let store = Store::open(path.as_ref(), Duration::from_millis(config.busy_timeout_ms))?;
+        Ok(Memory {
+            store,
+            config,
+            redactor,
+        })
+    }
+
+    /// Opens the store at [`Memory::default_path`].
+    pub fn open_default() -> Result<Memory> {
+        Memory::open(Memory::default_path()?)
+    }
+
+    /// The default store path: `$MEMCORE_DB` when set, else `memcore/memory.db` in the user's
+    /// data directory (`$XDG_DATA_HOME` or `~/.local/share` on Linux, `~/Library/Application
+    /// Support` on macOS, `%APPDATA%` on Windows).
+    pub fn default_path() -> Result<PathBuf> {
+        if let Some(path) = std::env::var_os(DB_ENV_VAR).filter(|p| !p.is_empty()) {
+            return Ok(PathBuf::from(path));
+        }
+        Ok(data_dir()?.join("memcore").join("memory.db"))
+    }
+
+    /// The file this store lives in.
+    pub fn path(&self) -> &Path {
+        self.store.path()
+    }
+
+    /// The settings this store was opened with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Starts a session (or reopens one the host resumes under the same id).
+    pub fn start_session(&self, session: NewSession) -> Result<Session> {
+        non_empty("session id", &session.id)?;
+        non_empty("session project", &session.project)?;
+        self.store.start_session(&session)
+    }
+
+    /// Marks a session ended. Ending it again is harmless.
+    pub fn end_session(&self, session_id: &str) -> Result<Session> {
+        self.store.end_session(session_id)
+    }
+
+    /// One session by id.
+    pub fn session(&self, session_id: &str) -> Result<Option<Session>> {
+        self.store.session(session_id)
+    }
+
+    /// The newest sessions in scope, newest first.
+    pub fn recent_sessions(&self, scope: &Scope, limit: usize) -> Result<Vec<Session>> {
+        self.store.recent_sessions(scope, limit)
+    }
+
+    /// Every project name in the store.
+    pub fn projects(&self) -> Result<Vec<String>> {
+        self.store.projects()
+    }
+
+    /// Records an event of a started session. The event is redacted (private spans and
+    /// secrets), oversized tool output is elided, and the row is committed before this
+    /// returns: a process crash right after cannot lose it. Recording the same idempotency key
+    /// twice in a session stores it once ([`Recorded::inserted`] says which happened).
+    pub fn record_event(&self, event: NewEvent) -> Result<Recorded> {
+        non_empty("event session id", &event.session_id)?;
+        let event = self.prepare_event(event)?;
+        self.store.insert_event(&event)
+    }
+
+    /// Redacts and bounds an event before it is stored.
+    fn prepare_event(&self, mut event: NewEvent) -> Result<NewEvent> {
+        let limit = self.config.max_tool_output_bytes;
+        event.payload = match event.payload {
+            EventPayload::UserPrompt { text } => EventPayload::UserPrompt {
+                text: self.redactor.redact(&text),
+            },
+            EventPayload::AssistantMessage { text } => EventPayload::AssistantMessage {
+                text: self.redactor.redact(&text),
+            },
+            EventPayload::Note { text } => EventPayload::Note {
+                text: self.redactor.redact(&text),
+            },
+            EventPayload::ToolUse {
+                tool_name,
+                mut input,
+                output,
+                error,
+                tool_use_id,
+            } => {
+                non_empty("tool name", &tool_name)?;
+                redact_json_tmp(&self.redactor, &mut input);
+                let bound = |text: String| {
+                    let text = self.redactor.redact(&text);
+                    {
+                        let _ = limit;
+                        text
+                    }
+                };
+                EventPayload::ToolUse {
+                    tool_name,
+                    input,
+                    output: output.map(bound),
+                    error: error.map(bound),
+                    tool_use_id,
+                }
+            }
+        };
+        Ok(event)
+    }
+
+    /// The events of a session in order, optionally only those with one status.
+    pub fn events(&self, session_id: &str, status: Option<EventStatus>) -> Result<Vec<Event>> {
+        self.store.session_events(session_id, status)
+    }
+
+    /// Stores an observation, redacted, unless one with the same content already exists in
+    /// its project ([`Added::duplicate`] then says so and gives the existing id).
+    ///
+    /// The project is the observation's own, else its session's; one of the two is required.
+    /// The title must not be empty.
+    pub fn add_observation(&self, new: NewObservation) -> Result<Added> {
+        let obs = self.prepare_observation(new)?;
+        self.store.insert_observation(&obs, None)
+    }
+
+    /// Validates, redacts and completes an observation before it is stored.
+    pub(crate) fn prepare_observation(&self, new: NewObservation) -> Result<Observation> {
+        let r = |s: &str| self.redactor.redact(s.trim());
+        let list = |items: &[String]| -> Vec<String> {
+            items
+                .iter()
+                .map(|s| r(s))
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        let title = r(&new.title);
+        non_empty("observation title", &title)?;
+        let project = match (&new.project, &new.session_id) {
+            (Some(p), _) if !p.trim().is_empty() => p.trim().to_owned(),
+            (_, Some(session)) => {
+                self.store
+                    .session_project(session)?
+                    .ok_or_else(|| Error::NotFound {
+                        what: "session",
+                        id: session.clone(),
+                    })?
+            }
+            _ => {
+                return Err(Error::InvalidInput {
+                    what: "observation project",
+                    reason: "give a project or a session id".into(),
+                });
+            }
+        };
+        if let Some(older) = new.supersedes {
+            if self.store.observations_by_id(&[older])?.is_empty() {
+                return Err(Error::NotFound {
+                    what: "superseded observation",
+                    id: older.to_string(),
+                });
+            }
+        }
+        let kind = new.kind.unwrap_or(ObservationKind::Change);
+        let subtitle = r(&new.subtitle);
+        let narrative = r(&new.narrative);
+        let facts = list(&new.facts);
+        let concepts = list(&new.concepts);
+        let files_read = list(&new.files_read);
+        let files_modified = list(&new.files_modified);
+        let content_hash = crate::store::content_hash(&kind, &title, &subtitle, &narrative, &facts);
+        let token_count = crate::tokens::estimate(&title)
+            + crate::tokens::estimate(&subtitle)
+            + crate::tokens::estimate(&narrative)
+            + facts
+                .iter()
+                .map(|f| crate::tokens::estimate(f))
+                .sum::<u32>();
+        let importance = match new.importance {
+            Some(i) if i.is_finite() => i.clamp(0.0, 1.0),
+            _ => 0.5,
+        };
+        Ok(Observation {
+            id: 0,
+            project,
+            session_id: new.session_id,
+            kind,
+            title,
+            subtitle,
+            narrative,
+            facts,
+            concepts,
+            files_read,
+            files_modified,
+            source_event_ids: new.source_event_ids,
+            created_at: new.created_at.unwrap_or_else(OffsetDateTime::now_utc),
+            importance,
+            content_hash,
+            token_count,
+            supersedes: new.supersedes,
+            superseded_by: None,
+            pinned: false,
+        })
+    }
+
+    /// Stores a summary of a session, redacted.
+    pub fn add_summary(&self, session_id: &str, summary: NewSummary) -> Result<Summary> {
+        let r = |s: &str| self.redactor.redact(s.trim());
+        let summary = NewSummary {
+            request: r(&summary.request),
+            investigated: r(&summary.investigated),
+            learned: r(&summary.learned),
+            completed: r(&summary.completed),
+            next_steps: r(&summary.next_steps),
+            notes: r(&summary.notes),
+        };
+        self.store.insert_summary(session_id, &summary)
+    }
+
+    /// The newest summary in scope.
+    pub fn latest_summary(&self, scope: &Scope) -> Result<Option<Summary>> {
+        Ok(self.store.recent_summaries(scope, 1)?.into_iter().next())
+    }
+
+    /// Observations by id, in the order asked; unknown ids are left out.
+    pub fn get(&self, ids: &[ObservationId]) -> Result<Vec<Observation>> {
+        self.store.observations_by_id(ids)
+    }
+
+    /// The newest observations in scope, newest first.
+    pub fn recent(&self, scope: &Scope, limit: usize) -> Result<Vec<Observation>> {
+        self.store.recent_observations(scope, limit)
+    }
+
+    /// Deletes an observation and everything indexed about it. Returns false when no
+    /// observation had that id.
+    pub fn forget(&self, id: ObservationId) -> Result<bool> {
+        self.store.delete_observation(id)
+    }
+
+    /// Runs SQLite's `PRAGMA integrity_check` and returns its findings: `["ok"]` for a
+    /// sound file.
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        self.store.integrity_check()
+    }
+
+    /// Counts in scope: observations per kind, sessions, summaries, events (pending and
+    /// failed), plus the file's size and schema version.
+    pub fn stats(&self, scope: &Scope) -> Result<Stats> {
+        let observations_by_kind = self.store.count_observations_by_kind(scope)?;
+        Ok(Stats {
+            observations: observations_by_kind.values().sum(),
+            observations_by_kind,
+            sessions: self.store.count_sessions(scope)?,
+            summaries: self.store.count_summaries(scope)?,
+            events: self.store.count_events(scope, None)?,
+            pending_events: self.store.count_events(scope, Some(EventStatus::Pending))?,
+            failed_events: self.store.count_events(scope, Some(EventStatus::Failed))?,
+            file_size_bytes: self.store.file_size(),
+            schema_version: self.store.schema_version().unwrap_or(SCHEMA_VERSION),
+        })
+    }
+}
+
+fn non_empty(what: &'static str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::InvalidInput {
+            what,
+            reason: "must not be empty".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The user's data directory, by platform convention.
+fn data_dir() -> Result<PathBuf> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let found = if cfg!(windows) {
+        var("APPDATA")
+    } else if cfg!(target_os = "macos") {
+        var("HOME").map(|h| h.join("Library/Application Support"))
+    } else {
+        var("XDG_DATA_HOME").or_else(|| var("HOME").map(|h| h.join(".local/share")))
+    };
+    found.ok_or_else(|| Error::InvalidInput {
+        what: "default store path",
+        reason: format!("no home or data directory is set; set {DB_ENV_VAR} to a file path"),
+    })
+}
+
+// TEMPORARY until Redactor::redact_json lands.
+fn redact_json_tmp(r: &Redactor, v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => *s = r.redact(s),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| redact_json_tmp(r, x)),
+        serde_json::Value::Object(o) => o.values_mut().for_each(|x| redact_json_tmp(r, x)),
+        _ => {}
+    }
+}

@@ -1,0 +1,142 @@
+//! Events: what hosts record, with their extraction status. User prompts are also indexed in
+//! `prompts_fts`, in the same transaction as the event row.
+
+use super::{Store, from_millis, now_millis, placeholders, to_millis};
+use crate::error::{Error, Result, SqlContext};
+use crate::model::{Event, EventId, EventPayload, EventStatus, NewEvent, Recorded, Scope};
+use rusqlite::{OptionalExtension, Row, params, params_from_iter};
+
+pub(crate) const EVENT_COLUMNS: &str =
+    "id, session_id, project, payload, external_id, occurred_at, status, attempts";
+
+pub(crate) fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
+    let payload: String = row.get(3)?;
+    let status: String = row.get(6)?;
+    let payload = serde_json::from_str(&payload).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    Ok(Event {
+        id: row.get(0)?,
+        session_id: row.get(1)?,
+        project: row.get(2)?,
+        payload,
+        external_id: row.get(4)?,
+        occurred_at: from_millis(row.get(5)?),
+        status: EventStatus::parse(&status).unwrap_or(EventStatus::Pending),
+        attempts: row.get(7)?,
+    })
+}
+
+impl Store {
+    /// Stores an event (already redacted) of a session that exists. Idempotent on the
+    /// event's key: a second call with the same key returns the first event's id.
+    pub(crate) fn insert_event(&self, event: &NewEvent) -> Result<Recorded> {
+        let key = event.idempotency_key();
+        let payload = serde_json::to_string(&event.payload).map_err(|source| Error::Json {
+            context: "encode an event payload".into(),
+            source,
+        })?;
+        let occurred = event.occurred_at.map(to_millis).unwrap_or_else(now_millis);
+        let tx = self.write()?;
+        let project: String = tx
+            .prepare_cached("SELECT project FROM sessions WHERE id = ?1")
+            .and_then(|mut s| s.query_row([&event.session_id], |r| r.get(0)).optional())
+            .ctx(|| format!("look up session {:?}", event.session_id))?
+            .ok_or_else(|| Error::NotFound {
+                what: "session",
+                id: event.session_id.clone(),
+            })?;
+        let inserted = tx
+            .prepare_cached(
+                "INSERT INTO events (session_id, project, type, payload, external_id,
+                                     occurred_at, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (session_id, external_id) DO NOTHING",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    event.session_id,
+                    project,
+                    event.payload.type_name(),
+                    payload,
+                    key,
+                    occurred,
+                    now_millis()
+                ])
+            })
+            .ctx(|| format!("record an event in session {:?}", event.session_id))?
+            == 1;
+        let id = if inserted {
+            let id = tx.last_insert_rowid();
+            if let EventPayload::UserPrompt { text } = &event.payload {
+                tx.prepare_cached("INSERT INTO prompts_fts (rowid, text) VALUES (?1, ?2)")
+                    .and_then(|mut s| s.execute(params![id, text]))
+                    .ctx(|| format!("index prompt event {id}"))?;
+            }
+            id
+        } else {
+            tx.prepare_cached("SELECT id FROM events WHERE session_id = ?1 AND external_id = ?2")
+                .and_then(|mut s| s.query_row(params![event.session_id, key], |r| r.get(0)))
+                .ctx(|| format!("find event {key:?} of session {:?}", event.session_id))?
+        };
+        tx.commit()
+            .ctx(|| format!("commit an event of session {:?}", event.session_id))?;
+        Ok(Recorded { id, inserted })
+    }
+
+    /// Events by id, in id order; unknown ids are left out.
+    pub(crate) fn events_by_id(&self, ids: &[EventId]) -> Result<Vec<Event>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE id IN ({}) ORDER BY id",
+            placeholders(ids.len())
+        );
+        self.conn()
+            .prepare(&sql)
+            .and_then(|mut s| {
+                s.query_map(params_from_iter(ids), event_from_row)?
+                    .collect()
+            })
+            .ctx(|| "read events by id".into())
+    }
+
+    /// The events of a session in order, optionally only those with one status.
+    pub(crate) fn session_events(
+        &self,
+        session_id: &str,
+        status: Option<EventStatus>,
+    ) -> Result<Vec<Event>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events
+             WHERE session_id = ?1 AND (?2 IS NULL OR status = ?2) ORDER BY id"
+        );
+        self.conn()
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_map(
+                    params![session_id, status.map(EventStatus::as_str)],
+                    event_from_row,
+                )?
+                .collect()
+            })
+            .ctx(|| format!("read the events of session {session_id:?}"))
+    }
+
+    /// Counts events in scope, optionally with one status.
+    pub(crate) fn count_events(&self, scope: &Scope, status: Option<EventStatus>) -> Result<u64> {
+        self.conn()
+            .prepare_cached(
+                "SELECT count(*) FROM events
+                 WHERE (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR status = ?2)",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![scope.project(), status.map(EventStatus::as_str)],
+                    |r| r.get::<_, i64>(0).map(|n| n as u64),
+                )
+            })
+            .ctx(|| "count events".into())
+    }
+}

@@ -1,0 +1,261 @@
+//! The SQLite store: opening (pragmas, checks, migrations) and one module per table family.
+//!
+//! The store knows nothing above it: it reads and writes rows, keeps the full-text index in
+//! step with them, and returns model types. Every write that touches more than one row runs in
+//! one IMMEDIATE transaction, so concurrent writers (other threads, other processes) wait on
+//! the busy timeout instead of failing.
+
+mod events;
+mod fts;
+mod observations;
+mod schema;
+mod sessions;
+mod summaries;
+
+pub(crate) use fts::match_expression;
+pub(crate) use observations::{StoredVector, content_hash};
+pub use schema::VERSION as SCHEMA_VERSION;
+
+use crate::error::{Error, Result, SqlContext};
+use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// How long a connection waits for another writer before giving up.
+pub(crate) const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An open store: one connection to one SQLite file.
+#[derive(Debug)]
+pub(crate) struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path`, refusing anything that is not a memcore
+    /// store of a version this build understands, and migrating an older one.
+    pub(crate) fn open(path: &Path, busy_timeout: Duration) -> Result<Store> {
+        if path.as_os_str().is_empty() {
+            return Err(Error::EmptyPath);
+        }
+        if path.is_dir() {
+            return Err(Error::PathIsDirectory {
+                path: path.to_owned(),
+            });
+        }
+        let existed = path.exists();
+        if !existed {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+                    action: "create the store's directory",
+                    path: parent.to_owned(),
+                    source,
+                })?;
+            }
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
+        conn.busy_timeout(busy_timeout)
+            .map_err(|e| open_error(path, e))?;
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(Error::ReadOnly {
+                path: path.to_owned(),
+                detail: "the file is not writable".into(),
+            });
+        }
+
+        // Look before writing anything: a file that is not SQLite, a foreign database or a
+        // newer schema must be left exactly as it was.
+        let version = user_version(&conn).map_err(|e| open_error(path, e))?;
+        if version > schema::VERSION {
+            return Err(Error::SchemaTooNew {
+                path: path.to_owned(),
+                found: version,
+                supported: schema::VERSION,
+            });
+        }
+        if version == 0 && has_foreign_tables(&conn).map_err(|e| open_error(path, e))? {
+            return Err(Error::ForeignDatabase {
+                path: path.to_owned(),
+            });
+        }
+
+        configure(&conn).map_err(|e| open_error(path, e))?;
+        let store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        if version < schema::VERSION {
+            store.migrate()?;
+        }
+        Ok(store)
+    }
+
+    /// The file this store lives in.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection, for read queries.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Begins a write transaction. IMMEDIATE takes the write lock at once, so a concurrent
+    /// writer waits on the busy timeout here rather than failing later on a stale snapshot.
+    pub(crate) fn write(&self) -> Result<Transaction<'_>> {
+        Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .ctx(|| format!("begin a write transaction on {}", self.path.display()))
+    }
+
+    /// Runs the migrations from the file's version to the current one in one transaction.
+    /// Another process may have migrated meanwhile, so the version is read again under the lock.
+    fn migrate(&self) -> Result<()> {
+        let tx = self.write()?;
+        let version = user_version(&tx).ctx(|| "read the schema version".into())?;
+        if version == 0 {
+            schema::create(&tx).ctx(|| "create the schema".into())?;
+        } else {
+            for from in version..schema::VERSION {
+                schema::upgrade_from(&tx, from)
+                    .ctx(|| format!("migrate the schema from version {from}"))?;
+            }
+        }
+        if version < schema::VERSION {
+            tx.pragma_update(None, "user_version", schema::VERSION)
+                .ctx(|| "record the schema version".into())?;
+        }
+        tx.commit().ctx(|| "commit the schema migration".into())
+    }
+
+    /// The schema version recorded in the file.
+    pub(crate) fn schema_version(&self) -> Result<u32> {
+        user_version(&self.conn).ctx(|| "read the schema version".into())
+    }
+
+    /// `PRAGMA integrity_check`'s findings (`["ok"]` when sound).
+    pub(crate) fn integrity_check(&self) -> Result<Vec<String>> {
+        self.conn
+            .prepare("PRAGMA integrity_check")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .ctx(|| format!("check the integrity of {}", self.path.display()))
+    }
+
+    /// Size of the database file and its write-ahead log, in bytes.
+    pub(crate) fn file_size(&self) -> u64 {
+        let wal = PathBuf::from(format!("{}-wal", self.path.display()));
+        [self.path.as_path(), wal.as_path()]
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+fn has_foreign_tables(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%')",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// Per-connection settings. WAL lets readers run beside one writer; `synchronous=NORMAL` in WAL
+/// mode keeps every committed transaction across a process crash (not across power loss).
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    // Switching to WAL needs a brief exclusive lock; another process opening at the same time
+    // can make it report busy even with a busy timeout, so retry for a while.
+    let mut tries = 0;
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get::<_, String>(0)) {
+            Ok(_) => break,
+            Err(e) if is_busy(&e) && tries < 200 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    conn.execute_batch(
+        "PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA journal_size_limit = 8388608;",
+    )?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Maps an error met while opening to the most specific [`Error`].
+fn open_error(path: &Path, e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => Error::NotADatabase {
+            path: path.to_owned(),
+        },
+        Some(ErrorCode::ReadOnly) => Error::ReadOnly {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        },
+        Some(ErrorCode::CannotOpen) if !path.exists() => Error::ReadOnly {
+            path: path.to_owned(),
+            detail: format!("cannot create the file: {e}"),
+        },
+        _ => Error::Open {
+            path: path.to_owned(),
+            source: e,
+        },
+    }
+}
+
+/// Milliseconds since the Unix epoch, the unit every timestamp column stores.
+pub(crate) fn to_millis(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// The inverse of [`to_millis`]; out-of-range values clamp to the epoch.
+pub(crate) fn from_millis(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Now, in the stored unit.
+pub(crate) fn now_millis() -> i64 {
+    to_millis(OffsetDateTime::now_utc())
+}
+
+/// Encodes a list of strings as the JSON array a column stores.
+pub(crate) fn json_list(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
+}
+
+/// Decodes a JSON array column; a malformed value reads as an empty list rather than failing
+/// the whole read (the column is only ever written by [`json_list`]).
+pub(crate) fn parse_json_list(text: &str) -> Vec<String> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// A `?, ?, ?` list of `n` placeholders for an `IN (...)` clause.
+pub(crate) fn placeholders(n: usize) -> String {
+    let mut s = String::with_capacity(n * 3);
+    for i in 0..n {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push('?');
+    }
+    s
+}

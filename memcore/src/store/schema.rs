@@ -1,0 +1,155 @@
+//! The schema: the current version, the SQL that creates it, and one function per migration.
+//!
+//! Versions are kept in `PRAGMA user_version`. Opening a store runs, in one IMMEDIATE
+//! transaction, either [`create`] (empty file) or every `upgrade_from_N` from the file's version
+//! to [`VERSION`]. A file newer than [`VERSION`] is refused before anything is written.
+
+use rusqlite::Transaction;
+
+/// The schema version this build writes.
+pub const VERSION: u32 = 1;
+
+/// The FTS5 tokenizer every full-text table uses: Porter stemming over Unicode words, with
+/// diacritics folded. `_`, `/`, `.` and `-` separate tokens, so `src/auth/token.rs` and
+/// `refresh_token` are indexed by their parts; camel-case parts go in the `terms` column.
+const TOKENIZER: &str = "porter unicode61 remove_diacritics 2";
+
+/// Creates the current schema in an empty database.
+pub(crate) fn create(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(&format!(
+        "
+        CREATE TABLE projects (
+            name        TEXT PRIMARY KEY,
+            created_at  INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE sessions (
+            id          TEXT PRIMARY KEY,
+            project     TEXT NOT NULL REFERENCES projects(name),
+            agent       TEXT NOT NULL,
+            started_at  INTEGER NOT NULL,
+            ended_at    INTEGER,
+            status      TEXT NOT NULL CHECK (status IN ('active', 'ended'))
+        );
+        CREATE INDEX sessions_by_project ON sessions(project, started_at);
+
+        CREATE TABLE events (
+            id                INTEGER PRIMARY KEY,
+            session_id        TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            project           TEXT NOT NULL,
+            type              TEXT NOT NULL,
+            payload           TEXT NOT NULL,
+            external_id       TEXT,
+            occurred_at       INTEGER NOT NULL,
+            recorded_at       INTEGER NOT NULL,
+            status            TEXT NOT NULL DEFAULT 'pending'
+                              CHECK (status IN ('pending', 'extracted', 'skipped', 'failed')),
+            attempts          INTEGER NOT NULL DEFAULT 0,
+            last_error        TEXT,
+            claimed_by        TEXT,
+            claim_expires_at  INTEGER,
+            UNIQUE (session_id, external_id)
+        );
+        CREATE INDEX events_by_status ON events(status, session_id, id);
+        CREATE INDEX events_by_project ON events(project, occurred_at);
+
+        CREATE TABLE observations (
+            id              INTEGER PRIMARY KEY,
+            project         TEXT NOT NULL REFERENCES projects(name),
+            session_id      TEXT REFERENCES sessions(id) ON DELETE SET NULL,
+            kind            TEXT NOT NULL,
+            title           TEXT NOT NULL,
+            subtitle        TEXT NOT NULL,
+            narrative       TEXT NOT NULL,
+            facts           TEXT NOT NULL,
+            concepts        TEXT NOT NULL,
+            files_read      TEXT NOT NULL,
+            files_modified  TEXT NOT NULL,
+            created_at      INTEGER NOT NULL,
+            importance      REAL NOT NULL,
+            content_hash    TEXT NOT NULL,
+            token_count     INTEGER NOT NULL,
+            supersedes      INTEGER REFERENCES observations(id) ON DELETE SET NULL,
+            pinned          INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (project, content_hash)
+        );
+        CREATE INDEX observations_by_project ON observations(project, created_at);
+        CREATE INDEX observations_by_session ON observations(session_id);
+        CREATE INDEX observations_by_supersedes ON observations(supersedes);
+
+        CREATE TABLE observation_sources (
+            observation_id  INTEGER NOT NULL REFERENCES observations(id) ON DELETE CASCADE,
+            event_id        INTEGER NOT NULL,
+            PRIMARY KEY (observation_id, event_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX observation_sources_by_event ON observation_sources(event_id);
+
+        CREATE TABLE observation_files (
+            observation_id  INTEGER NOT NULL REFERENCES observations(id) ON DELETE CASCADE,
+            path            TEXT NOT NULL,
+            role            TEXT NOT NULL CHECK (role IN ('read', 'modified')),
+            PRIMARY KEY (observation_id, path, role)
+        ) WITHOUT ROWID;
+        CREATE INDEX observation_files_by_path ON observation_files(path);
+
+        CREATE TABLE observation_vectors (
+            observation_id  INTEGER PRIMARY KEY REFERENCES observations(id) ON DELETE CASCADE,
+            model           TEXT NOT NULL,
+            dim             INTEGER NOT NULL,
+            vector          BLOB NOT NULL
+        );
+
+        CREATE TABLE summaries (
+            id            INTEGER PRIMARY KEY,
+            session_id    TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            project       TEXT NOT NULL,
+            request       TEXT NOT NULL,
+            investigated  TEXT NOT NULL,
+            learned       TEXT NOT NULL,
+            completed     TEXT NOT NULL,
+            next_steps    TEXT NOT NULL,
+            notes         TEXT NOT NULL,
+            created_at    INTEGER NOT NULL
+        );
+        CREATE INDEX summaries_by_project ON summaries(project, created_at);
+
+        CREATE TABLE extraction_ledger (
+            id                 INTEGER PRIMARY KEY,
+            session_id         TEXT,
+            project            TEXT NOT NULL,
+            purpose            TEXT NOT NULL,
+            model              TEXT NOT NULL,
+            prompt_tokens      INTEGER NOT NULL,
+            completion_tokens  INTEGER NOT NULL,
+            event_ids          TEXT NOT NULL,
+            outcome            TEXT NOT NULL,
+            detail             TEXT,
+            observations       INTEGER NOT NULL DEFAULT 0,
+            created_at         INTEGER NOT NULL
+        );
+        CREATE INDEX extraction_ledger_by_time ON extraction_ledger(created_at);
+
+        CREATE VIRTUAL TABLE observations_fts USING fts5(
+            title, subtitle, narrative, facts, concepts, files, terms,
+            tokenize = '{TOKENIZER}'
+        );
+        CREATE VIRTUAL TABLE summaries_fts USING fts5(
+            request, investigated, learned, completed, next_steps, notes,
+            tokenize = '{TOKENIZER}'
+        );
+        CREATE VIRTUAL TABLE prompts_fts USING fts5(
+            text,
+            tokenize = '{TOKENIZER}'
+        );
+        "
+    ))
+}
+
+/// Brings a store from `from` to `from + 1`. There is one version so far, so no migration
+/// exists yet: every later version adds a `match` arm here (`1 => upgrade_from_1(tx)`) and a
+/// test that opens a version-N fixture.
+pub(crate) fn upgrade_from(_tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
+    Err(rusqlite::Error::InvalidParameterName(format!(
+        "no migration from schema version {from}"
+    )))
+}

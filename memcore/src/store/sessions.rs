@@ -1,0 +1,119 @@
+//! Projects and sessions.
+
+use super::{Store, from_millis, now_millis, to_millis};
+use crate::error::{Error, Result, SqlContext};
+use crate::model::{NewSession, Scope, Session, SessionStatus};
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+
+const SESSION_COLUMNS: &str = "id, project, agent, started_at, ended_at, status";
+
+fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
+    let status: String = row.get(5)?;
+    Ok(Session {
+        id: row.get(0)?,
+        project: row.get(1)?,
+        agent: row.get(2)?,
+        started_at: from_millis(row.get(3)?),
+        ended_at: row.get::<_, Option<i64>>(4)?.map(from_millis),
+        status: if status == "ended" {
+            SessionStatus::Ended
+        } else {
+            SessionStatus::Active
+        },
+    })
+}
+
+/// Records a project name the first time it is seen.
+pub(crate) fn ensure_project(tx: &Transaction<'_>, name: &str) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO projects (name, created_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )
+    .and_then(|mut s| s.execute(params![name, now_millis()]))
+    .ctx(|| format!("record project {name:?}"))?;
+    Ok(())
+}
+
+impl Store {
+    /// Starts a session, or reopens it when the host resumes an id it used before.
+    pub(crate) fn start_session(&self, new: &NewSession) -> Result<Session> {
+        let tx = self.write()?;
+        ensure_project(&tx, &new.project)?;
+        let started = new.started_at.map(to_millis).unwrap_or_else(now_millis);
+        tx.prepare_cached(
+            "INSERT INTO sessions (id, project, agent, started_at, status)
+             VALUES (?1, ?2, ?3, ?4, 'active')
+             ON CONFLICT (id) DO UPDATE SET status = 'active', ended_at = NULL",
+        )
+        .and_then(|mut s| s.execute(params![new.id, new.project, new.agent, started]))
+        .ctx(|| format!("start session {:?}", new.id))?;
+        tx.commit().ctx(|| format!("commit session {:?}", new.id))?;
+        self.session(&new.id)?.ok_or_else(|| Error::NotFound {
+            what: "session",
+            id: new.id.clone(),
+        })
+    }
+
+    /// Marks a session ended (idempotent: ending it again keeps the first end time).
+    pub(crate) fn end_session(&self, id: &str) -> Result<Session> {
+        let changed = self
+            .conn()
+            .prepare_cached(
+                "UPDATE sessions SET status = 'ended', ended_at = coalesce(ended_at, ?2)
+                 WHERE id = ?1",
+            )
+            .and_then(|mut s| s.execute(params![id, now_millis()]))
+            .ctx(|| format!("end session {id:?}"))?;
+        if changed == 0 {
+            return Err(Error::NotFound {
+                what: "session",
+                id: id.to_owned(),
+            });
+        }
+        self.session(id)?.ok_or_else(|| Error::NotFound {
+            what: "session",
+            id: id.to_owned(),
+        })
+    }
+
+    /// One session by id.
+    pub(crate) fn session(&self, id: &str) -> Result<Option<Session>> {
+        self.conn()
+            .prepare_cached(&format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"
+            ))
+            .and_then(|mut s| s.query_row([id], session_from_row).optional())
+            .ctx(|| format!("read session {id:?}"))
+    }
+
+    /// The project of a session, if the session exists.
+    pub(crate) fn session_project(&self, id: &str) -> Result<Option<String>> {
+        self.conn()
+            .prepare_cached("SELECT project FROM sessions WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+            .ctx(|| format!("read the project of session {id:?}"))
+    }
+
+    /// The most recent sessions in scope, newest first.
+    pub(crate) fn recent_sessions(&self, scope: &Scope, limit: usize) -> Result<Vec<Session>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions
+             WHERE (?1 IS NULL OR project = ?1) ORDER BY started_at DESC, id LIMIT ?2"
+        );
+        self.conn()
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_map(params![scope.project(), limit], session_from_row)?
+                    .collect()
+            })
+            .ctx(|| "list recent sessions".into())
+    }
+
+    /// Every project name in the store, sorted.
+    pub(crate) fn projects(&self) -> Result<Vec<String>> {
+        self.conn()
+            .prepare_cached("SELECT name FROM projects ORDER BY name")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .ctx(|| "list projects".into())
+    }
+}

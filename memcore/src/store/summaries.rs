@@ -1,0 +1,120 @@
+//! Session summaries and their full-text rows.
+
+use super::{Store, from_millis, now_millis};
+use crate::error::{Error, Result, SqlContext};
+use crate::model::{NewSummary, Scope, Summary};
+use rusqlite::{OptionalExtension, Row, params};
+
+const SUMMARY_COLUMNS: &str = "id, session_id, project, request, investigated, learned, completed, next_steps, notes, created_at";
+
+fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
+    Ok(Summary {
+        id: row.get(0)?,
+        session_id: row.get(1)?,
+        project: row.get(2)?,
+        content: NewSummary {
+            request: row.get(3)?,
+            investigated: row.get(4)?,
+            learned: row.get(5)?,
+            completed: row.get(6)?,
+            next_steps: row.get(7)?,
+            notes: row.get(8)?,
+        },
+        created_at: from_millis(row.get(9)?),
+    })
+}
+
+impl Store {
+    /// Stores a summary (already redacted) of an existing session, with its index row.
+    pub(crate) fn insert_summary(&self, session_id: &str, s: &NewSummary) -> Result<Summary> {
+        let tx = self.write()?;
+        let project: String = tx
+            .prepare_cached("SELECT project FROM sessions WHERE id = ?1")
+            .and_then(|mut st| st.query_row([session_id], |r| r.get(0)).optional())
+            .ctx(|| format!("look up session {session_id:?}"))?
+            .ok_or_else(|| Error::NotFound {
+                what: "session",
+                id: session_id.to_owned(),
+            })?;
+        tx.prepare_cached(
+            "INSERT INTO summaries (session_id, project, request, investigated, learned,
+                                    completed, next_steps, notes, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .and_then(|mut st| {
+            st.execute(params![
+                session_id,
+                project,
+                s.request,
+                s.investigated,
+                s.learned,
+                s.completed,
+                s.next_steps,
+                s.notes,
+                now_millis()
+            ])
+        })
+        .ctx(|| format!("store the summary of session {session_id:?}"))?;
+        let id = tx.last_insert_rowid();
+        tx.prepare_cached(
+            "INSERT INTO summaries_fts (rowid, request, investigated, learned, completed,
+                                        next_steps, notes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .and_then(|mut st| {
+            st.execute(params![
+                id,
+                s.request,
+                s.investigated,
+                s.learned,
+                s.completed,
+                s.next_steps,
+                s.notes
+            ])
+        })
+        .ctx(|| format!("index summary {id}"))?;
+        tx.commit()
+            .ctx(|| format!("commit the summary of session {session_id:?}"))?;
+        self.conn()
+            .prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM summaries WHERE id = ?1"
+            ))
+            .and_then(|mut st| st.query_row([id], summary_from_row))
+            .ctx(|| format!("read summary {id}"))
+    }
+
+    /// The newest summaries in scope, newest first.
+    pub(crate) fn recent_summaries(&self, scope: &Scope, limit: usize) -> Result<Vec<Summary>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.conn()
+            .prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM summaries WHERE (?1 IS NULL OR project = ?1)
+                 ORDER BY created_at DESC, id DESC LIMIT ?2"
+            ))
+            .and_then(|mut st| {
+                st.query_map(params![scope.project(), limit], summary_from_row)?
+                    .collect()
+            })
+            .ctx(|| "list recent summaries".into())
+    }
+
+    /// Counts summaries in scope.
+    pub(crate) fn count_summaries(&self, scope: &Scope) -> Result<u64> {
+        self.conn()
+            .prepare_cached("SELECT count(*) FROM summaries WHERE (?1 IS NULL OR project = ?1)")
+            .and_then(|mut st| {
+                st.query_row([scope.project()], |r| r.get::<_, i64>(0).map(|n| n as u64))
+            })
+            .ctx(|| "count summaries".into())
+    }
+
+    /// Counts sessions in scope.
+    pub(crate) fn count_sessions(&self, scope: &Scope) -> Result<u64> {
+        self.conn()
+            .prepare_cached("SELECT count(*) FROM sessions WHERE (?1 IS NULL OR project = ?1)")
+            .and_then(|mut st| {
+                st.query_row([scope.project()], |r| r.get::<_, i64>(0).map(|n| n as u64))
+            })
+            .ctx(|| "count sessions".into())
+    }
+}
