@@ -6,12 +6,15 @@
 //! the busy timeout instead of failing.
 
 mod events;
+mod extraction;
 mod fts;
 mod observations;
 mod schema;
 mod sessions;
 mod summaries;
 
+pub use extraction::LedgerEntry;
+pub(crate) use extraction::NewLedgerEntry;
 pub(crate) use fts::match_expression;
 pub(crate) use observations::{StoredVector, content_hash};
 pub use schema::VERSION as SCHEMA_VERSION;

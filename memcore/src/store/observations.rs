@@ -6,7 +6,7 @@ use super::sessions::ensure_project;
 use super::{Store, from_millis, json_list, parse_json_list, placeholders, to_millis};
 use crate::error::{Result, SqlContext};
 use crate::model::{Added, Observation, ObservationId, ObservationKind, Scope};
-use rusqlite::{OptionalExtension, Row, params, params_from_iter};
+use rusqlite::{OptionalExtension, Row, Transaction, params, params_from_iter};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
@@ -98,116 +98,10 @@ impl Store {
         vector: Option<&StoredVector>,
     ) -> Result<Added> {
         let tx = self.write()?;
-        ensure_project(&tx, &obs.project)?;
-        let existing: Option<ObservationId> = tx
-            .prepare_cached("SELECT id FROM observations WHERE project = ?1 AND content_hash = ?2")
-            .and_then(|mut s| {
-                s.query_row(params![obs.project, obs.content_hash], |r| r.get(0))
-                    .optional()
-            })
-            .ctx(|| "look up an observation's content hash".into())?;
-        if let Some(id) = existing {
-            return Ok(Added {
-                id,
-                duplicate: true,
-            });
-        }
-        tx.prepare_cached(
-            "INSERT INTO observations (project, session_id, kind, title, subtitle, narrative,
-                 facts, concepts, files_read, files_modified, created_at, importance,
-                 content_hash, token_count, supersedes, pinned)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-        )
-        .and_then(|mut s| {
-            s.execute(params![
-                obs.project,
-                obs.session_id,
-                obs.kind.as_str(),
-                obs.title,
-                obs.subtitle,
-                obs.narrative,
-                json_list(&obs.facts),
-                json_list(&obs.concepts),
-                json_list(&obs.files_read),
-                json_list(&obs.files_modified),
-                to_millis(obs.created_at),
-                f64::from(obs.importance),
-                obs.content_hash,
-                obs.token_count,
-                obs.supersedes,
-                obs.pinned,
-            ])
-        })
-        .ctx(|| format!("store observation {:?}", obs.title))?;
-        let id = tx.last_insert_rowid();
-        {
-            let mut source = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO observation_sources (observation_id, event_id)
-                     VALUES (?1, ?2)",
-                )
-                .ctx(|| "prepare provenance insert".into())?;
-            for event in &obs.source_event_ids {
-                source
-                    .execute(params![id, event])
-                    .ctx(|| format!("record the provenance of observation {id}"))?;
-            }
-            let mut file = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO observation_files (observation_id, path, role)
-                     VALUES (?1, ?2, ?3)",
-                )
-                .ctx(|| "prepare file index insert".into())?;
-            for (paths, role) in [(&obs.files_read, "read"), (&obs.files_modified, "modified")] {
-                for path in paths {
-                    file.execute(params![id, path, role])
-                        .ctx(|| format!("index the files of observation {id}"))?;
-                }
-            }
-        }
-        let facts = obs.facts.join("\n");
-        let concepts = obs.concepts.join(" ");
-        let files = obs
-            .files_read
-            .iter()
-            .chain(&obs.files_modified)
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .join(" ");
-        let terms = identifier_terms([
-            obs.title.as_str(),
-            &obs.subtitle,
-            &obs.narrative,
-            &facts,
-            &files,
-        ]);
-        tx.prepare_cached(
-            "INSERT INTO observations_fts
-                 (rowid, title, subtitle, narrative, facts, concepts, files, terms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )
-        .and_then(|mut s| {
-            s.execute(params![
-                id,
-                obs.title,
-                obs.subtitle,
-                obs.narrative,
-                facts,
-                concepts,
-                files,
-                terms
-            ])
-        })
-        .ctx(|| format!("index observation {id}"))?;
-        if let Some(v) = vector {
-            insert_vector(&tx, id, v)?;
-        }
+        let added = insert_observation(&tx, obs, vector)?;
         tx.commit()
             .ctx(|| format!("commit observation {:?}", obs.title))?;
-        Ok(Added {
-            id,
-            duplicate: false,
-        })
+        Ok(added)
     }
 
     /// Stores (or replaces) the vector of an existing observation.
@@ -297,6 +191,123 @@ impl Store {
             })
             .ctx(|| "count observations".into())
     }
+}
+
+/// Stores an observation inside a transaction the caller commits; see
+/// [`Store::insert_observation`].
+pub(crate) fn insert_observation(
+    tx: &Transaction<'_>,
+    obs: &Observation,
+    vector: Option<&StoredVector>,
+) -> Result<Added> {
+    ensure_project(tx, &obs.project)?;
+    let existing: Option<ObservationId> = tx
+        .prepare_cached("SELECT id FROM observations WHERE project = ?1 AND content_hash = ?2")
+        .and_then(|mut s| {
+            s.query_row(params![obs.project, obs.content_hash], |r| r.get(0))
+                .optional()
+        })
+        .ctx(|| "look up an observation's content hash".into())?;
+    if let Some(id) = existing {
+        return Ok(Added {
+            id,
+            duplicate: true,
+        });
+    }
+    tx.prepare_cached(
+        "INSERT INTO observations (project, session_id, kind, title, subtitle, narrative,
+             facts, concepts, files_read, files_modified, created_at, importance,
+             content_hash, token_count, supersedes, pinned)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            obs.project,
+            obs.session_id,
+            obs.kind.as_str(),
+            obs.title,
+            obs.subtitle,
+            obs.narrative,
+            json_list(&obs.facts),
+            json_list(&obs.concepts),
+            json_list(&obs.files_read),
+            json_list(&obs.files_modified),
+            to_millis(obs.created_at),
+            f64::from(obs.importance),
+            obs.content_hash,
+            obs.token_count,
+            obs.supersedes,
+            obs.pinned,
+        ])
+    })
+    .ctx(|| format!("store observation {:?}", obs.title))?;
+    let id = tx.last_insert_rowid();
+    {
+        let mut source = tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO observation_sources (observation_id, event_id)
+                 VALUES (?1, ?2)",
+            )
+            .ctx(|| "prepare provenance insert".into())?;
+        for event in &obs.source_event_ids {
+            source
+                .execute(params![id, event])
+                .ctx(|| format!("record the provenance of observation {id}"))?;
+        }
+        let mut file = tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO observation_files (observation_id, path, role)
+                 VALUES (?1, ?2, ?3)",
+            )
+            .ctx(|| "prepare file index insert".into())?;
+        for (paths, role) in [(&obs.files_read, "read"), (&obs.files_modified, "modified")] {
+            for path in paths {
+                file.execute(params![id, path, role])
+                    .ctx(|| format!("index the files of observation {id}"))?;
+            }
+        }
+    }
+    let facts = obs.facts.join("\n");
+    let concepts = obs.concepts.join(" ");
+    let files = obs
+        .files_read
+        .iter()
+        .chain(&obs.files_modified)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let terms = identifier_terms([
+        obs.title.as_str(),
+        &obs.subtitle,
+        &obs.narrative,
+        &facts,
+        &files,
+    ]);
+    tx.prepare_cached(
+        "INSERT INTO observations_fts
+             (rowid, title, subtitle, narrative, facts, concepts, files, terms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            id,
+            obs.title,
+            obs.subtitle,
+            obs.narrative,
+            facts,
+            concepts,
+            files,
+            terms
+        ])
+    })
+    .ctx(|| format!("index observation {id}"))?;
+    if let Some(v) = vector {
+        insert_vector(tx, id, v)?;
+    }
+    Ok(Added {
+        id,
+        duplicate: false,
+    })
 }
 
 fn insert_vector(
