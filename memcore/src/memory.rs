@@ -239,6 +239,7 @@ impl Memory {
         let kind = new.kind.unwrap_or(ObservationKind::Change);
         let subtitle = r(&new.subtitle);
         let narrative = r(&new.narrative);
+        let context = r(&new.context);
         let facts = list(&new.facts);
         let concepts = list(&new.concepts);
         let files_read = list(&new.files_read);
@@ -264,6 +265,7 @@ impl Memory {
             subtitle,
             narrative,
             facts,
+            context,
             concepts,
             files_read,
             files_modified,

@@ -359,6 +359,10 @@ pub struct NewObservation {
     pub narrative: String,
     /// Self-contained factual statements.
     pub facts: Vec<String>,
+    /// Text that situates the observation without being part of it: the prompt that started
+    /// the work, or the previous turn of a conversation. Searched at a lower weight than the
+    /// observation's own text; not rendered in context.
+    pub context: String,
     /// Knowledge-type tags (`how-it-works`, `gotcha`...).
     pub concepts: Vec<String>,
     /// Files read, as paths from the project root.
@@ -395,6 +399,8 @@ pub struct Observation {
     pub narrative: String,
     /// Self-contained factual statements.
     pub facts: Vec<String>,
+    /// Text that situates the observation (see [`NewObservation::context`]).
+    pub context: String,
     /// Knowledge-type tags.
     pub concepts: Vec<String>,
     /// Files read.

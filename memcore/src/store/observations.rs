@@ -15,7 +15,7 @@ pub(crate) const OBSERVATION_COLUMNS: &str = "o.id, o.project, o.session_id, o.k
     o.subtitle, o.narrative, o.facts, o.concepts, o.files_read, o.files_modified, o.created_at,
     o.importance, o.content_hash, o.token_count, o.supersedes, o.pinned,
     (SELECT group_concat(event_id) FROM observation_sources WHERE observation_id = o.id),
-    (SELECT max(n.id) FROM observations n WHERE n.supersedes = o.id)";
+    (SELECT max(n.id) FROM observations n WHERE n.supersedes = o.id), o.context";
 
 pub(crate) fn observation_from_row(row: &Row<'_>) -> rusqlite::Result<Observation> {
     let kind: String = row.get(3)?;
@@ -46,6 +46,7 @@ pub(crate) fn observation_from_row(row: &Row<'_>) -> rusqlite::Result<Observatio
         pinned: row.get(16)?,
         source_event_ids,
         superseded_by: row.get(18)?,
+        context: row.get(19)?,
     })
 }
 
@@ -217,8 +218,8 @@ pub(crate) fn insert_observation(
     tx.prepare_cached(
         "INSERT INTO observations (project, session_id, kind, title, subtitle, narrative,
              facts, concepts, files_read, files_modified, created_at, importance,
-             content_hash, token_count, supersedes, pinned)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             content_hash, token_count, supersedes, pinned, context)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -238,6 +239,7 @@ pub(crate) fn insert_observation(
             obs.token_count,
             obs.supersedes,
             obs.pinned,
+            obs.context,
         ])
     })
     .ctx(|| format!("store observation {:?}", obs.title))?;
@@ -285,8 +287,8 @@ pub(crate) fn insert_observation(
     ]);
     tx.prepare_cached(
         "INSERT INTO observations_fts
-             (rowid, title, subtitle, narrative, facts, concepts, files, terms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             (rowid, title, subtitle, narrative, facts, concepts, files, terms, context)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -297,7 +299,8 @@ pub(crate) fn insert_observation(
             facts,
             concepts,
             files,
-            terms
+            terms,
+            obs.context
         ])
     })
     .ctx(|| format!("index observation {id}"))?;

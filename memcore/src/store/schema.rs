@@ -62,6 +62,7 @@ pub(crate) fn create(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             subtitle        TEXT NOT NULL,
             narrative       TEXT NOT NULL,
             facts           TEXT NOT NULL,
+            context         TEXT NOT NULL,
             concepts        TEXT NOT NULL,
             files_read      TEXT NOT NULL,
             files_modified  TEXT NOT NULL,
@@ -130,7 +131,7 @@ pub(crate) fn create(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         CREATE INDEX extraction_ledger_by_time ON extraction_ledger(created_at);
 
         CREATE VIRTUAL TABLE observations_fts USING fts5(
-            title, subtitle, narrative, facts, concepts, files, terms,
+            title, subtitle, narrative, facts, concepts, files, terms, context,
             tokenize = '{TOKENIZER}'
         );
         CREATE VIRTUAL TABLE summaries_fts USING fts5(
