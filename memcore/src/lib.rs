@@ -12,6 +12,7 @@ mod memory;
 pub mod model;
 pub mod recall;
 mod store;
+mod text;
 pub mod tokens;
 
 pub use capture::project::resolve as resolve_project;

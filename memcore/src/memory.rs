@@ -3,11 +3,14 @@
 use crate::capture::{RedactionConfig, Redactor};
 use crate::error::{Error, Result};
 use crate::extract::ExtractionConfig;
+use crate::extract::mode::Mode;
 use crate::model::{
     Added, Event, EventPayload, EventStatus, NewEvent, NewObservation, NewSession, NewSummary,
     Observation, ObservationId, ObservationKind, Recorded, Scope, Session, Stats, Summary,
 };
 use crate::recall::RecallConfig;
+use crate::recall::embed::{Embedder, HashEmbedder};
+use crate::store::StoredVector;
 use crate::store::{SCHEMA_VERSION, Store};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -52,11 +55,25 @@ impl Default for Config {
 /// A `Memory` is one connection: it is `Send` but not `Sync`. Open one per thread, or guard
 /// one with a mutex; opening an existing store is cheap (well under a millisecond beyond
 /// SQLite's own open).
-#[derive(Debug)]
 pub struct Memory {
     pub(crate) store: Store,
     pub(crate) config: Config,
     pub(crate) redactor: Redactor,
+    pub(crate) mode: Mode,
+    pub(crate) embedder: Option<Box<dyn Embedder>>,
+}
+
+impl std::fmt::Debug for Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Memory")
+            .field("path", &self.store.path())
+            .field("mode", &self.mode.name)
+            .field(
+                "embedder",
+                &self.embedder.as_ref().map(|e| e.id().to_owned()),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 impl Memory {
@@ -78,6 +95,8 @@ impl Memory {
             store,
             config,
             redactor,
+            mode: Mode::code(),
+            embedder: Some(Box::new(HashEmbedder::new())),
         })
     }
 
@@ -104,6 +123,66 @@ impl Memory {
     /// The settings this store was opened with.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The extraction mode in use (the built-in code mode unless [`Memory::set_mode`] changed it).
+    pub fn mode(&self) -> &Mode {
+        &self.mode
+    }
+
+    /// Replaces the extraction mode: its kinds, concepts and prompt texts.
+    pub fn set_mode(&mut self, mode: Mode) -> Result<()> {
+        mode.validate()?;
+        self.mode = mode;
+        Ok(())
+    }
+
+    /// Replaces the embedder (the built-in [`HashEmbedder`] by default), or turns vectors off
+    /// with `None`. Observations stored from now on are embedded with it; search compares the
+    /// query only with vectors of the same embedder id.
+    pub fn set_embedder(&mut self, embedder: Option<Box<dyn Embedder>>) {
+        self.embedder = embedder;
+    }
+
+    /// The embedder in use, if any.
+    pub fn embedder(&self) -> Option<&dyn Embedder> {
+        self.embedder.as_deref()
+    }
+
+    /// Embeds an observation with the configured embedder, checking what a host's embedder
+    /// returns (one vector, of the declared dimension, finite) and normalising it.
+    pub(crate) fn embed_observation(&self, obs: &Observation) -> Result<Option<StoredVector>> {
+        let Some(embedder) = self.embedder.as_deref() else {
+            return Ok(None);
+        };
+        let text = crate::recall::embed::observation_text(obs);
+        let mut vectors = embedder.embed(&[text.as_str()])?;
+        let mut vector = match (vectors.pop(), vectors.is_empty()) {
+            (Some(v), true) => v,
+            _ => {
+                return Err(Error::InvalidInput {
+                    what: "embedder output",
+                    reason: format!("embedder {} must return one vector per text", embedder.id()),
+                });
+            }
+        };
+        if vector.len() != embedder.dimension() || vector.iter().any(|x| !x.is_finite()) {
+            return Err(Error::InvalidInput {
+                what: "embedder output",
+                reason: format!(
+                    "embedder {} returned a vector of length {} (declared {}) or with non-finite values",
+                    embedder.id(),
+                    vector.len(),
+                    embedder.dimension()
+                ),
+            });
+        }
+        crate::recall::embed::normalize(&mut vector);
+        Ok(Some(StoredVector {
+            model: embedder.id().to_owned(),
+            dim: vector.len(),
+            blob: crate::recall::embed::to_blob(&vector),
+        }))
     }
 
     /// Starts a session (or reopens one the host resumes under the same id).
@@ -196,7 +275,8 @@ impl Memory {
     /// The title must not be empty.
     pub fn add_observation(&self, new: NewObservation) -> Result<Added> {
         let obs = self.prepare_observation(new)?;
-        self.store.insert_observation(&obs, None)
+        let vector = self.embed_observation(&obs)?;
+        self.store.insert_observation(&obs, vector.as_ref())
     }
 
     /// Validates, redacts and completes an observation before it is stored.

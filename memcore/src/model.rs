@@ -100,7 +100,7 @@ impl<'de> Deserialize<'de> for ObservationKind {
     }
 }
 
-/// A project: the scope every memory belongs to. See [`crate::project`] for how a name is
+/// A project: the scope every memory belongs to. See [`crate::capture::project`] for how a name is
 /// resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Project {
@@ -143,7 +143,7 @@ pub enum SessionStatus {
 pub struct NewSession {
     /// The host's session id (Claude Code's `session_id`, a framework's run id...).
     pub id: String,
-    /// The project, already resolved (see [`crate::project::resolve`]).
+    /// The project, already resolved (see [`crate::capture::project::resolve`]).
     pub project: String,
     /// The agent that runs the session: `claude-code`, `codex`, a framework's name.
     pub agent: String,
