@@ -243,7 +243,7 @@ impl Memory {
                 tool_use_id,
             } => {
                 non_empty("tool name", &tool_name)?;
-                redact_json_tmp(&self.redactor, &mut input);
+                self.redactor.redact_json(&mut input);
                 let bound = |text: String| {
                     let text = self.redactor.redact(&text);
                     {
@@ -447,14 +447,4 @@ fn data_dir() -> Result<PathBuf> {
         what: "default store path",
         reason: format!("no home or data directory is set; set {DB_ENV_VAR} to a file path"),
     })
-}
-
-// TEMPORARY until Redactor::redact_json lands.
-fn redact_json_tmp(r: &Redactor, v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::String(s) => *s = r.redact(s),
-        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| redact_json_tmp(r, x)),
-        serde_json::Value::Object(o) => o.values_mut().for_each(|x| redact_json_tmp(r, x)),
-        _ => {}
-    }
 }

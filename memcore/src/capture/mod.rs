@@ -6,4 +6,4 @@ pub mod redact;
 pub mod transcript;
 pub mod truncate;
 
-pub use redact::{RedactionConfig, Redactor};
+pub use redact::{RedactionConfig, Redactor, SecretPattern};

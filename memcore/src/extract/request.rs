@@ -82,6 +82,11 @@ pub struct ExtractionRequest {
     /// The events of `event_ids` the LLM sees only in part (cut to fit) or not at all
     /// (omitted from a summary to fit).
     pub truncated_event_ids: Vec<EventId>,
+    /// The claim that holds the events for this extractor (set by
+    /// [`crate::Memory::next_extraction`]; empty for summaries, which claim nothing). Pass the
+    /// request back unchanged to complete or fail it.
+    #[serde(default)]
+    pub claim: String,
 }
 
 /// The least an event may be given in an observation request, whatever the budget: below
@@ -220,6 +225,7 @@ pub fn build_observation_requests(
                 max_output_tokens: config.max_output_tokens,
                 event_ids,
                 truncated_event_ids,
+                claim: String::new(),
             });
         }
     }
@@ -275,6 +281,7 @@ pub fn build_summary_request(
         max_output_tokens: config.max_output_tokens,
         event_ids: session.iter().map(|e| e.id).collect(),
         truncated_event_ids: plan.truncated_ids(),
+        claim: String::new(),
     })
 }
 

@@ -185,6 +185,29 @@ impl Store {
         Ok(events)
     }
 
+    /// Moves the events `keep` from claim `from` to claim `to` and releases the rest of `from`.
+    pub(crate) fn transfer_claim(&self, from: &str, to: &str, keep: &[EventId]) -> Result<()> {
+        let tx = self.write()?;
+        {
+            let mut moved = tx
+                .prepare_cached(
+                    "UPDATE events SET claimed_by = ?2 WHERE id = ?3 AND claimed_by = ?1",
+                )
+                .ctx(|| "prepare a claim transfer".into())?;
+            for id in keep {
+                moved
+                    .execute(params![from, to, id])
+                    .ctx(|| format!("move the claim of event {id}"))?;
+            }
+        }
+        tx.prepare_cached(
+            "UPDATE events SET claimed_by = NULL, claim_expires_at = NULL WHERE claimed_by = ?1",
+        )
+        .and_then(|mut s| s.execute([from]))
+        .ctx(|| format!("release claim {from}"))?;
+        tx.commit().ctx(|| "commit a claim transfer".into())
+    }
+
     /// Releases a claim without any other change (the events stay pending, attempts unchanged).
     pub(crate) fn release_claim(&self, holder: &str) -> Result<()> {
         self.conn()
