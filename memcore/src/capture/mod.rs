@@ -1,9 +1,11 @@
 //! Capture: what happens on the way in. Project identity, redaction of secrets and private
 //! spans, elision of oversized tool output, and import of Claude Code transcripts.
 
+mod ingest;
 pub mod project;
 pub mod redact;
 pub mod transcript;
 pub mod truncate;
 
+pub use ingest::TranscriptImport;
 pub use redact::{RedactionConfig, Redactor, SecretPattern};

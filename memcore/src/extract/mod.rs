@@ -1,10 +1,19 @@
 //! Extraction: turning pending events into observations, with the host's LLM through
 //! prompt templates ("modes") and a tolerant parser, or with the heuristic extractor.
 
+mod driver;
 pub mod heuristic;
 pub mod mode;
 pub mod parse;
 pub mod request;
+
+pub use driver::{
+    CompletionReport, ExtractionRun, Extractor, FailureReport, HEURISTIC_MODEL, LlmClient,
+    LlmResponse, Usage,
+};
+pub use mode::Mode;
+pub use parse::ParseIssue;
+pub use request::{ExtractionRequest, OutputFormat, RequestPurpose};
 
 use serde::{Deserialize, Serialize};
 
