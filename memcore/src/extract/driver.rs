@@ -292,6 +292,12 @@ impl Memory {
         })
     }
 
+    /// Makes failed events (in `project`, or everywhere) pending again with no attempts, for
+    /// another try after the cause was fixed (a key, a quota, a model). Returns how many.
+    pub fn retry_failed(&self, project: Option<&str>) -> Result<u64> {
+        self.store.retry_failed(project)
+    }
+
     /// Runs the whole loop with `client` until nothing is pending (in `project` when given).
     pub fn extract_pending(
         &self,

@@ -38,7 +38,7 @@ pub struct ExtractionConfig {
     /// The most a summary request may cost as input (system plus user prompt). Default 6000.
     pub summary_input_tokens: u32,
     /// How many failed extraction attempts an event may have before it is marked failed
-    /// (kept, never deleted, no longer offered). Default 3.
+    /// (kept, never deleted, no longer offered). Default 5.
     pub max_attempts: u32,
     /// How long, in seconds, a batch handed to an LLM stays reserved for that caller; after
     /// that, another process may take the events again (a crashed extraction leaves them
@@ -53,7 +53,7 @@ impl Default for ExtractionConfig {
             max_event_tokens: 1500,
             max_output_tokens: 1500,
             summary_input_tokens: 6000,
-            max_attempts: 3,
+            max_attempts: 5,
             lease_seconds: 300,
         }
     }

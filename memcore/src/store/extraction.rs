@@ -303,6 +303,21 @@ impl Store {
         Ok(failed)
     }
 
+    /// Gives failed events (in `project`, or everywhere) a fresh start: pending, no attempts.
+    /// Returns how many were reset.
+    pub(crate) fn retry_failed(&self, project: Option<&str>) -> Result<u64> {
+        let n = self
+            .conn()
+            .prepare_cached(
+                "UPDATE events SET status = 'pending', attempts = 0, claimed_by = NULL,
+                     claim_expires_at = NULL
+                 WHERE status = 'failed' AND (?1 IS NULL OR project = ?1)",
+            )
+            .and_then(|mut s| s.execute([project]))
+            .ctx(|| "reset failed events".into())?;
+        Ok(n as u64)
+    }
+
     /// Writes a ledger row on its own (a summary request, say, that covers no claim).
     pub(crate) fn record_ledger(&self, entry: &NewLedgerEntry<'_>) -> Result<()> {
         let tx = self.write()?;
