@@ -58,9 +58,11 @@ impl Default for Config {
 pub struct Memory {
     pub(crate) store: Store,
     pub(crate) config: Config,
-    pub(crate) redactor: Redactor,
+    pub(crate) redactor: LazyRedactor,
     pub(crate) mode: Mode,
     pub(crate) embedder: Option<Box<dyn Embedder>>,
+    /// Stored vectors kept in memory for search (see `recall::vectors`).
+    pub(crate) vectors: crate::recall::vectors::VectorCache,
 }
 
 impl std::fmt::Debug for Memory {
@@ -89,7 +91,7 @@ impl Memory {
 
     /// Opens the store at `path` with `config`.
     pub fn open_with(path: impl AsRef<Path>, config: Config) -> Result<Memory> {
-        let redactor = Redactor::new(&config.redaction)?;
+        let redactor = LazyRedactor::new(&config.redaction)?;
         let store = Store::open(path.as_ref(), Duration::from_millis(config.busy_timeout_ms))?;
         Ok(Memory {
             store,
@@ -97,6 +99,7 @@ impl Memory {
             redactor,
             mode: Mode::code(),
             embedder: Some(Box::new(HashEmbedder::new())),
+            vectors: Default::default(),
         })
     }
 
@@ -447,4 +450,44 @@ fn data_dir() -> Result<PathBuf> {
         what: "default store path",
         reason: format!("no home or data directory is set; set {DB_ENV_VAR} to a file path"),
     })
+}
+
+/// The store's redactor, built on first use: compiling the built-in rules costs about 2 ms,
+/// more than opening the store, and a process that only reads never needs them. A
+/// configuration with extra patterns or an allowlist is compiled at once, so that a bad
+/// pattern is reported by `open`.
+pub(crate) struct LazyRedactor {
+    config: RedactionConfig,
+    cell: std::cell::OnceCell<Redactor>,
+}
+
+impl LazyRedactor {
+    fn new(config: &RedactionConfig) -> Result<LazyRedactor> {
+        let cell = std::cell::OnceCell::new();
+        if *config != RedactionConfig::default() {
+            let _ = cell.set(Redactor::new(config)?);
+        }
+        Ok(LazyRedactor {
+            config: config.clone(),
+            cell,
+        })
+    }
+
+    fn get(&self) -> &Redactor {
+        self.cell.get_or_init(|| {
+            // Only the default configuration reaches this point (any other was compiled, and
+            // so checked, in `new`), and the built-in rules are covered by the crate's tests.
+            Redactor::new(&self.config).expect("the built-in redaction rules compile")
+        })
+    }
+
+    /// See [`Redactor::redact`].
+    pub(crate) fn redact(&self, text: &str) -> String {
+        self.get().redact(text)
+    }
+
+    /// See [`Redactor::redact_json`].
+    pub(crate) fn redact_json(&self, value: &mut serde_json::Value) {
+        self.get().redact_json(value)
+    }
 }
