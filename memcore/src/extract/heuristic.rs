@@ -1523,8 +1523,10 @@ fn infer_root(events: &[&Event]) -> Option<String> {
         "src", "lib", "tests", "test", "app", "pkg", "cmd", "docs", "include", "scripts", "bin",
         "spec", "source", "sources",
     ];
-    while common.len() > 1 && common.last().is_some_and(|d| SOURCE_DIRS.contains(d)) {
-        common.pop();
+    // The root is above the first source folder on the common path: every file edited
+    // under /home/dev/shop/src/checkout has the root /home/dev/shop.
+    if let Some(cut) = common.iter().skip(1).position(|d| SOURCE_DIRS.contains(d)) {
+        common.truncate(cut + 1);
     }
     (!common.is_empty()).then(|| format!("/{}", common.join("/")))
 }
