@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # memcore's whole test suite: formatting, lints, Rust tests, the C ABI under valgrind, and the
-# language bindings. Installs what it needs (cbindgen, Python and Node packages) by itself.
+# language bindings (Python, Node, Swift drift). Installs what it needs (cbindgen, Python and
+# Node packages) by itself.
 # Usage: scripts/test.sh        (from anywhere inside the repository)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,12 +14,17 @@ cargo fmt --all -- --check
 step "cargo clippy (workspace, all targets, warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "cargo test (workspace)"
+step "cargo test (workspace: unit, integration, doctests, README examples)"
 cargo test --workspace
 
-if [ -x scripts/test-c.sh ]; then
-  step "C ABI: header drift, C example and C tests under valgrind"
-  scripts/test-c.sh
-fi
+step "C ABI: header drift, C example and C tests under valgrind"
+scripts/test-c.sh
+
+for part in test-python check-swift test-node; do
+  if [ -x "scripts/$part.sh" ]; then
+    step "bindings: scripts/$part.sh"
+    "scripts/$part.sh"
+  fi
+done
 
 step "all tests passed"

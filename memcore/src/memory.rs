@@ -311,13 +311,13 @@ impl Memory {
                 });
             }
         };
-        if let Some(older) = new.supersedes {
-            if self.store.observations_by_id(&[older])?.is_empty() {
-                return Err(Error::NotFound {
-                    what: "superseded observation",
-                    id: older.to_string(),
-                });
-            }
+        if let Some(older) = new.supersedes
+            && self.store.observations_by_id(&[older])?.is_empty()
+        {
+            return Err(Error::NotFound {
+                what: "superseded observation",
+                id: older.to_string(),
+            });
         }
         let kind = new.kind.unwrap_or(ObservationKind::Change);
         let subtitle = r(&new.subtitle);

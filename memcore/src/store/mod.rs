@@ -9,7 +9,10 @@ mod events;
 mod extraction;
 mod fts;
 mod observations;
+pub(crate) mod portable;
+pub(crate) mod retention;
 mod schema;
+pub(crate) mod search;
 mod sessions;
 mod summaries;
 
@@ -47,15 +50,14 @@ impl Store {
                 path: path.to_owned(),
             });
         }
-        let existed = path.exists();
-        if !existed {
-            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|source| Error::Io {
-                    action: "create the store's directory",
-                    path: parent.to_owned(),
-                    source,
-                })?;
-            }
+        if !path.exists()
+            && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+                action: "create the store's directory",
+                path: parent.to_owned(),
+                source,
+            })?;
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE

@@ -105,14 +105,6 @@ impl Store {
         Ok(added)
     }
 
-    /// Stores (or replaces) the vector of an existing observation.
-    pub(crate) fn set_vector(&self, id: ObservationId, vector: &StoredVector) -> Result<()> {
-        let tx = self.write()?;
-        insert_vector(&tx, id, vector)?;
-        tx.commit()
-            .ctx(|| format!("commit the vector of observation {id}"))
-    }
-
     /// Observations by id, in the order asked; unknown ids are left out.
     pub(crate) fn observations_by_id(&self, ids: &[ObservationId]) -> Result<Vec<Observation>> {
         if ids.is_empty() {
