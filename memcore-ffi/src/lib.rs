@@ -96,3 +96,10 @@ pub extern "C" fn memcore_version() -> *const c_char {
 pub extern "C" fn memcore_abi_version() -> u32 {
     MEMCORE_ABI_VERSION
 }
+
+// The uniffi API (Python, Swift): foreign-facing records, the `Memory` object, the LLM client
+// and embedder as foreign traits. Not C: cbindgen does not expand uniffi's macros.
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("memcore");
+#[cfg(feature = "uniffi")]
+pub mod uniffi_api;

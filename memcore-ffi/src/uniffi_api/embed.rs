@@ -1,0 +1,96 @@
+//! The host's embedding model as the foreign trait [`Embedder`], and the methods that set
+//! it, restore the built-in one or turn vectors off.
+
+use super::error::{MemcoreError, callback_error};
+use super::memory::Memory;
+use std::sync::Arc;
+
+/// The host's embedding model: implement it (a Python class with `id`, `dimension` and
+/// `embed`) to give search real semantic vectors.
+///
+/// memcore calls `embed` when it stores an observation and when it searches, with the store's
+/// lock held, on the thread of that call. Vectors need not be normalised. An exception fails
+/// the call that needed the vector (`MemcoreError.Callback`).
+#[uniffi::export(foreign)]
+pub trait Embedder: Send + Sync {
+    /// Names the vector space: model, version and dimension (`"minilm-l6-v2/d384"`).
+    /// Vectors are compared only with vectors of the same id; change it whenever the same
+    /// text would get a different vector. Read once, by `set_embedder`.
+    fn id(&self) -> Result<String, MemcoreError>;
+    /// The length of every vector (at least 1). Read once, by `set_embedder`.
+    fn dimension(&self) -> Result<u32, MemcoreError>;
+    /// One vector per text, in order, each of `dimension()` finite floats.
+    fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, MemcoreError>;
+}
+
+/// A foreign [`Embedder`] as memcore's, with its id and dimension read once.
+struct ForeignEmbedder {
+    inner: Arc<dyn Embedder>,
+    id: String,
+    dimension: usize,
+}
+
+impl memcore::recall::embed::Embedder for ForeignEmbedder {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn dimension(&self) -> usize {
+        self.dimension
+    }
+
+    fn embed(&self, texts: &[&str]) -> memcore::Result<Vec<Vec<f32>>> {
+        let texts = texts.iter().map(|t| (*t).to_owned()).collect();
+        self.inner.embed(texts).map_err(callback_error)
+    }
+}
+
+#[uniffi::export]
+impl Memory {
+    /// Embeds observations stored from now on, and search queries, with the host's model.
+    /// Observations stored before keep their vectors (searched only with the same id).
+    /// Raises `MemcoreError.InvalidArgument` for an empty id or a dimension of 0, and
+    /// `MemcoreError.Callback` when `id()` or `dimension()` raises.
+    pub fn set_embedder(&self, embedder: Arc<dyn Embedder>) -> Result<(), MemcoreError> {
+        let id = embedder.id()?;
+        let dimension = embedder.dimension()?;
+        if id.trim().is_empty() {
+            return Err(MemcoreError::invalid("embedder id must not be empty"));
+        }
+        if dimension == 0 {
+            return Err(MemcoreError::invalid(
+                "embedder dimension must be at least 1",
+            ));
+        }
+        let embedder = ForeignEmbedder {
+            inner: embedder,
+            id,
+            dimension: dimension as usize,
+        };
+        self.with(|m| {
+            m.set_embedder(Some(Box::new(embedder)));
+            Ok(())
+        })
+    }
+
+    /// Goes back to the built-in offline embedder (hashed character n-grams; the default).
+    pub fn use_builtin_embedder(&self) -> Result<(), MemcoreError> {
+        self.with(|m| {
+            m.set_embedder(Some(Box::new(memcore::recall::embed::HashEmbedder::new())));
+            Ok(())
+        })
+    }
+
+    /// Turns vectors off: observations are stored without one and search is full text only.
+    pub fn disable_embedder(&self) -> Result<(), MemcoreError> {
+        self.with(|m| {
+            m.set_embedder(None);
+            Ok(())
+        })
+    }
+
+    /// The id of the embedder in use, or `None` when vectors are off.
+    pub fn embedder_id(&self) -> Result<Option<String>, MemcoreError> {
+        self.with(|m| Ok(m.embedder().map(|e| e.id().to_owned())))
+    }
+}
