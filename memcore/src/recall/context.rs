@@ -1,0 +1,502 @@
+//! [`Memory::context`]: the markdown a host injects at a session start or beside a prompt,
+//! within a token budget counted by the crate's one estimator ([`crate::tokens::estimate`]).
+
+use super::rank;
+use super::search::{SearchHit, SearchMode, SearchRequest};
+use crate::error::Result;
+use crate::memory::Memory;
+use crate::model::{Observation, ObservationId, Scope, Summary};
+use crate::tokens::estimate;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+/// When the context is asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContextPurpose {
+    /// A session starts: the last summary and the most relevant observations (to the query,
+    /// when one is given, such as the first prompt; else the newest and most important).
+    #[default]
+    SessionStart,
+    /// A prompt arrives: only observations relevant enough to the prompt; nothing at all
+    /// when none is.
+    Prompt,
+}
+
+/// What [`Memory::context`] renders.
+///
+/// ```
+/// use memcore::{ContextRequest, Memory, NewObservation};
+///
+/// let dir = tempfile::tempdir()?;
+/// let memory = Memory::open(dir.path().join("memory.db"))?;
+/// memory.add_observation(NewObservation {
+///     project: Some("app".into()),
+///     title: "Tokens are signed with RS256".into(),
+///     narrative: "HS256 was replaced so that services can verify without the secret.".into(),
+///     files_modified: vec!["src/auth/token.rs".into()],
+///     ..Default::default()
+/// })?;
+/// let context = memory.context(&ContextRequest::session_start("app").budget(300))?;
+/// assert!(context.text.contains("RS256"));
+/// assert!(context.tokens <= 300);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContextRequest {
+    /// Session start or prompt.
+    pub purpose: ContextPurpose,
+    /// Where to look; `None` is the current project.
+    pub scope: Option<Scope>,
+    /// What the context should be relevant to: the prompt, or at a session start an optional
+    /// first prompt. Empty: none.
+    pub query: String,
+    /// Most tokens the text may cost; `None` is the configured default of the purpose
+    /// ([`crate::recall::RecallConfig::session_budget`], 2,000, or
+    /// [`crate::recall::RecallConfig::prompt_budget`], 600).
+    pub budget: Option<u32>,
+    /// Files the request is about; observations that touched them are boosted.
+    pub files: Vec<String>,
+    /// The time recency is measured from; now when absent.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub now: Option<OffsetDateTime>,
+}
+
+impl Default for ContextRequest {
+    fn default() -> Self {
+        ContextRequest {
+            purpose: ContextPurpose::SessionStart,
+            scope: None,
+            query: String::new(),
+            budget: None,
+            files: Vec::new(),
+            now: None,
+        }
+    }
+}
+
+impl ContextRequest {
+    /// The context of a session start in `project`.
+    pub fn session_start(project: impl Into<String>) -> Self {
+        ContextRequest {
+            scope: Some(Scope::Project(project.into())),
+            ..ContextRequest::default()
+        }
+    }
+
+    /// The context of a prompt in `project`.
+    pub fn prompt(project: impl Into<String>, prompt: impl Into<String>) -> Self {
+        ContextRequest {
+            purpose: ContextPurpose::Prompt,
+            scope: Some(Scope::Project(project.into())),
+            query: prompt.into(),
+            ..ContextRequest::default()
+        }
+    }
+
+    /// Makes the context relevant to `query`.
+    pub fn query(mut self, query: impl Into<String>) -> Self {
+        self.query = query.into();
+        self
+    }
+
+    /// Caps the text at `tokens`.
+    pub fn budget(mut self, tokens: u32) -> Self {
+        self.budget = Some(tokens);
+        self
+    }
+
+    /// Boosts observations that touched one of `files`.
+    pub fn files<S: Into<String>>(mut self, files: impl IntoIterator<Item = S>) -> Self {
+        self.files = files.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Measures recency from `now` instead of the clock.
+    pub fn at(mut self, now: OffsetDateTime) -> Self {
+        self.now = Some(now);
+        self
+    }
+}
+
+/// A rendered context.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Context {
+    /// The markdown; empty when nothing was worth saying.
+    pub text: String,
+    /// Every observation the text mentions, in the order listed.
+    pub observation_ids: Vec<ObservationId>,
+    /// The observations rendered in full (a prefix of the best ones).
+    pub detailed_ids: Vec<ObservationId>,
+    /// The session summary included, if any.
+    pub summary_id: Option<i64>,
+    /// The text's cost by [`crate::tokens::estimate`]; never above the budget.
+    pub tokens: u32,
+    /// The budget the text was held to.
+    pub budget: u32,
+}
+
+/// Text pieces whose summed estimates stay within a budget. The estimator never counts a
+/// concatenation above the sum of its parts, so the whole stays within it too.
+struct Budget {
+    limit: u32,
+    used: u32,
+}
+
+impl Budget {
+    fn left(&self) -> u32 {
+        self.limit.saturating_sub(self.used)
+    }
+
+    /// Takes `cost` if it fits.
+    fn take(&mut self, cost: u32) -> bool {
+        if cost <= self.left() {
+            self.used += cost;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl Memory {
+    /// Renders what memory holds for a session start or a prompt as markdown within a token
+    /// budget: the latest session summary (session start only), an index of the relevant
+    /// observations (id, date, kind, title, cost in tokens) and the full text of the best few,
+    /// as far as the budget goes. The rest is one [`Memory::get`] away.
+    ///
+    /// For a prompt, only observations similar enough to it are included
+    /// ([`crate::recall::RecallConfig::prompt_min_similarity`]), and the text is empty when
+    /// none is.
+    pub fn context(&self, request: &ContextRequest) -> Result<Context> {
+        let config = &self.config.recall;
+        let budget = request.budget.unwrap_or(match request.purpose {
+            ContextPurpose::SessionStart => config.session_budget,
+            ContextPurpose::Prompt => config.prompt_budget,
+        });
+        let scope = Memory::resolve_scope(request.scope.as_ref())?;
+        let mut out = Context {
+            budget,
+            ..Context::default()
+        };
+        let limit = config.context_index_limit.max(config.context_detail_limit);
+        if limit == 0 || budget == 0 {
+            return Ok(out);
+        }
+        let search = SearchRequest {
+            query: request.query.clone(),
+            scope: Some(scope.clone()),
+            files: request.files.clone(),
+            mode: SearchMode::Fused,
+            limit,
+            now: request.now,
+            ..SearchRequest::default()
+        };
+        let hits: Vec<SearchHit> = match request.purpose {
+            ContextPurpose::Prompt => {
+                if request.query.trim().is_empty() {
+                    return Ok(out);
+                }
+                let query_words = rank::text_word_set(&request.query);
+                let min = config.prompt_min_similarity;
+                self.search(&search)?
+                    .into_iter()
+                    .filter(|hit| match hit.parts.vector_similarity {
+                        Some(sim) => sim >= min,
+                        None if self.embedder.is_some() => false,
+                        None => {
+                            let words = rank::word_set(&hit.observation);
+                            rank::coverage(&query_words, &words) >= min
+                        }
+                    })
+                    .collect()
+            }
+            ContextPurpose::SessionStart => {
+                let mut hits = self.search(&search)?;
+                if hits.len() < limit && !request.query.trim().is_empty() {
+                    let recent = self.search(&SearchRequest {
+                        query: String::new(),
+                        ..search.clone()
+                    })?;
+                    for hit in recent {
+                        if hits.len() >= limit {
+                            break;
+                        }
+                        if !hits.iter().any(|h| h.id == hit.id) {
+                            hits.push(hit);
+                        }
+                    }
+                }
+                hits
+            }
+        };
+        let summary = match request.purpose {
+            ContextPurpose::SessionStart => self.latest_summary(&scope)?,
+            ContextPurpose::Prompt => None,
+        };
+        if hits.is_empty() && summary.is_none() {
+            return Ok(out);
+        }
+
+        let mut budget_left = Budget {
+            limit: budget,
+            used: 0,
+        };
+        let project = scope.project().unwrap_or("all projects");
+        let header = match request.purpose {
+            ContextPurpose::SessionStart => format!("# Memory of {project}\n\n"),
+            ContextPurpose::Prompt => format!("# Memory of {project} related to this prompt\n\n"),
+        };
+        let footer = "Each observation's full record is available by its id.\n";
+        if !budget_left.take(estimate(&header) + estimate(footer)) {
+            return Ok(out);
+        }
+
+        // The summary may use up to 40% of the budget, dropping its least useful fields.
+        let mut summary_text = String::new();
+        if let Some(summary) = &summary {
+            let cap = budget_left.left().min(budget * 2 / 5);
+            if let Some(text) = render_summary(summary, cap) {
+                budget_left.take(estimate(&text));
+                summary_text = text;
+                out.summary_id = Some(summary.id);
+            }
+        }
+
+        // The index takes up to half of what is left, then the details fill the rest, then
+        // the index grows into whatever the details left.
+        let index_head = "## Observations, most relevant first\n\n| id | date | kind | title | tokens |\n|---|---|---|---|---|\n";
+        let index_head_cost = estimate(index_head);
+        let detail_head = "## Details\n\n";
+        let detail_head_cost = estimate(detail_head);
+        let index_limit = config.context_index_limit.min(hits.len());
+        let rows: Vec<String> = hits.iter().map(|h| index_row(&h.observation)).collect();
+        let mut index_rows = 0usize;
+        let mut index_open = false;
+        let half = budget_left.left() / 2;
+        let mut index_used = 0u32;
+        if index_limit > 0 && budget_left.take(index_head_cost) {
+            index_open = true;
+            index_used += index_head_cost;
+            while index_rows < index_limit {
+                let cost = estimate(&rows[index_rows]);
+                if index_used + cost > half || !budget_left.take(cost) {
+                    break;
+                }
+                index_used += cost;
+                index_rows += 1;
+            }
+        }
+        let mut details: Vec<String> = Vec::new();
+        let detail_limit = config.context_detail_limit.min(hits.len());
+        if detail_limit > 0 && budget_left.take(detail_head_cost) {
+            for (position, hit) in hits.iter().enumerate().take(detail_limit) {
+                // A detailed observation must also be in the index.
+                let extra_rows: u32 = rows
+                    .iter()
+                    .take(position + 1)
+                    .skip(index_rows)
+                    .map(|r| estimate(r))
+                    .sum();
+                let text = detail(&hit.observation);
+                let cost = estimate(&text);
+                if !index_open {
+                    break;
+                }
+                if !budget_left.take(cost + extra_rows) {
+                    // Too long for what is left; a shorter one further down may fit.
+                    continue;
+                }
+                index_rows = index_rows.max(position + 1);
+                details.push(text);
+                out.detailed_ids.push(hit.id);
+            }
+            if details.is_empty() {
+                budget_left.used -= detail_head_cost;
+            }
+        }
+        while index_open && index_rows < index_limit {
+            if !budget_left.take(estimate(&rows[index_rows])) {
+                break;
+            }
+            index_rows += 1;
+        }
+        if index_rows == 0 {
+            index_open = false;
+        }
+        if summary_text.is_empty() && index_rows == 0 {
+            return Ok(out);
+        }
+
+        let mut text = header;
+        text.push_str(&summary_text);
+        if index_open {
+            text.push_str(index_head);
+            for row in rows.iter().take(index_rows) {
+                text.push_str(row);
+            }
+            text.push('\n');
+            out.observation_ids = hits.iter().take(index_rows).map(|h| h.id).collect();
+        }
+        if !details.is_empty() {
+            text.push_str(detail_head);
+            for d in &details {
+                text.push_str(d);
+            }
+        }
+        text.push_str(footer);
+        out.tokens = estimate(&text);
+        debug_assert!(out.tokens <= budget, "{} > {budget}", out.tokens);
+        if out.tokens > budget {
+            // Cannot happen (see `Budget`); never hand over more than was asked for.
+            return Ok(Context {
+                budget,
+                ..Context::default()
+            });
+        }
+        out.text = text;
+        Ok(out)
+    }
+}
+
+/// Most words of one summary field in a context; the summary is a pointer, not the record.
+const SUMMARY_FIELD_WORDS: usize = 80;
+
+/// The first `n` words of a text on one line, with `...` when cut.
+fn first_words(text: &str, n: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut line = words[..words.len().min(n)].join(" ").replace('|', "\\|");
+    if words.len() > n {
+        line.push_str(" ...");
+    }
+    line
+}
+
+fn date(t: OffsetDateTime) -> String {
+    t.format(format_description!("[year]-[month]-[day]"))
+        .unwrap_or_default()
+}
+
+/// One line of text: newlines and table separators made harmless.
+fn one_line(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+}
+
+fn index_row(obs: &Observation) -> String {
+    format!(
+        "| {} | {} | {} | {} | {} |\n",
+        obs.id,
+        date(obs.created_at),
+        obs.kind,
+        one_line(&obs.title),
+        obs.token_count
+    )
+}
+
+fn detail(obs: &Observation) -> String {
+    let mut text = format!(
+        "### #{} {}: {} ({})\n\n",
+        obs.id,
+        obs.kind,
+        one_line(&obs.title),
+        date(obs.created_at)
+    );
+    if obs.superseded_by.is_some() {
+        text.push_str("A newer observation supersedes this one.\n");
+    }
+    let (subtitle, narrative) = (obs.subtitle.trim(), obs.narrative.trim());
+    // Extractors often open the narrative with the subtitle; say it once.
+    if !subtitle.is_empty() && !narrative.contains(subtitle) {
+        text.push_str(subtitle);
+        text.push('\n');
+    }
+    if !narrative.is_empty() {
+        text.push_str(narrative);
+        text.push('\n');
+    }
+    for fact in &obs.facts {
+        text.push_str("- ");
+        text.push_str(&one_line(fact));
+        text.push('\n');
+    }
+    if !obs.files_modified.is_empty() {
+        text.push_str(&format!(
+            "Files modified: {}\n",
+            obs.files_modified.join(", ")
+        ));
+    }
+    if !obs.files_read.is_empty() {
+        text.push_str(&format!("Files read: {}\n", obs.files_read.join(", ")));
+    }
+    text.push('\n');
+    text
+}
+
+/// The summary section within `cap` tokens: fields in order of use, the last ones dropped
+/// until it fits; `None` when not even the first fits.
+fn render_summary(summary: &Summary, cap: u32) -> Option<String> {
+    let s = &summary.content;
+    let fields = [
+        ("Request", &s.request),
+        ("Completed", &s.completed),
+        ("Learned", &s.learned),
+        ("Next steps", &s.next_steps),
+        ("Investigated", &s.investigated),
+        ("Notes", &s.notes),
+    ];
+    let present: Vec<(&str, &String)> = fields
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .collect();
+    let head = format!(
+        "## Last session ({}, {})\n\n",
+        date(summary.created_at),
+        one_line(&summary.session_id)
+    );
+    for n in (1..=present.len()).rev() {
+        let mut text = head.clone();
+        for (label, value) in present.iter().take(n) {
+            text.push_str(&format!(
+                "- {label}: {}\n",
+                first_words(value, SUMMARY_FIELD_WORDS)
+            ));
+        }
+        text.push('\n');
+        if estimate(&text) <= cap {
+            return Some(text);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_fields_are_cut_at_a_word_limit() {
+        assert_eq!(first_words("a  b\nc", 5), "a b c");
+        assert_eq!(first_words("a b c d", 2), "a b ...");
+        assert_eq!(first_words("x | y", 5), "x \\| y");
+        assert_eq!(first_words("", 3), "");
+    }
+
+    #[test]
+    fn table_cells_stay_on_one_line() {
+        assert_eq!(one_line("a\n|b|  c"), "a \\|b\\| c");
+    }
+
+    #[test]
+    fn the_budget_takes_only_what_fits() {
+        let mut b = Budget { limit: 10, used: 0 };
+        assert!(b.take(6));
+        assert!(!b.take(5));
+        assert!(b.take(4));
+        assert_eq!(b.left(), 0);
+    }
+}

@@ -1,0 +1,478 @@
+//! [`Memory::search`]: candidates from the full-text index and the vector index, fused into
+//! one explained score.
+
+use super::rank;
+use super::vectors::VectorQuery;
+use crate::error::{Error, Result};
+use crate::memory::Memory;
+use crate::model::{Observation, ObservationId, ObservationKind, Scope};
+use crate::store::search::CandidateFilter;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+use time::OffsetDateTime;
+
+/// Which signals a search uses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchMode {
+    /// Full text and vectors, fused (vectors only when an embedder is set).
+    #[default]
+    Fused,
+    /// Full text (BM25) only.
+    Lexical,
+    /// Vectors only; finds nothing without an embedder.
+    Vector,
+}
+
+/// What a search may return; every condition must hold. Empty lists filter nothing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchFilter {
+    /// Only these kinds.
+    pub kinds: Vec<ObservationKind>,
+    /// Only observations that read or modified one of these files. Paths match when equal or
+    /// when one ends with `/` and the other: `token.rs` finds `src/auth/token.rs`.
+    pub files: Vec<String>,
+    /// Only observations tagged with one of these concepts.
+    pub concepts: Vec<String>,
+    /// Only observations of this session.
+    pub session_id: Option<String>,
+    /// Only observations made at or after this time.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub since: Option<OffsetDateTime>,
+    /// Only observations made before this time.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub until: Option<OffsetDateTime>,
+}
+
+/// A search: the text, where to look, what to keep, how many.
+///
+/// ```
+/// use memcore::{Memory, NewObservation, SearchRequest};
+///
+/// let dir = tempfile::tempdir()?;
+/// let memory = Memory::open(dir.path().join("memory.db"))?;
+/// memory.add_observation(NewObservation {
+///     project: Some("app".into()),
+///     title: "RefreshToken expiry fixed in src/auth/token.rs".into(),
+///     files_modified: vec!["src/auth/token.rs".into()],
+///     ..Default::default()
+/// })?;
+/// let hits = memory.search(&SearchRequest::new("refresh_token").project("app"))?;
+/// assert_eq!(hits.len(), 1);
+/// assert_eq!(hits[0].parts.text_rank, 1.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchRequest {
+    /// The text to look for. Its words are searched one by one (any FTS5 syntax in it is
+    /// plain text); with no word at all, the newest observations that pass the filter come
+    /// back, ranked by the priors alone.
+    pub query: String,
+    /// Where to look; `None` is the current project (resolved from the working directory by
+    /// [`crate::resolve_project`]).
+    pub scope: Option<Scope>,
+    /// What may be returned.
+    pub filter: SearchFilter,
+    /// Files the request is about (open in the editor, named by the user): observations that
+    /// read or modified one of them are boosted. Paths written in the query count too.
+    pub files: Vec<String>,
+    /// Which signals to use.
+    pub mode: SearchMode,
+    /// How many hits to return (10 by default).
+    pub limit: usize,
+    /// How many of the best hits to skip, for paging.
+    pub offset: usize,
+    /// The time recency is measured from; now when absent.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub now: Option<OffsetDateTime>,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        SearchRequest {
+            query: String::new(),
+            scope: None,
+            filter: SearchFilter::default(),
+            files: Vec::new(),
+            mode: SearchMode::Fused,
+            limit: 10,
+            offset: 0,
+            now: None,
+        }
+    }
+}
+
+impl SearchRequest {
+    /// A search for `query` in the current project, 10 hits.
+    pub fn new(query: impl Into<String>) -> Self {
+        SearchRequest {
+            query: query.into(),
+            ..SearchRequest::default()
+        }
+    }
+
+    /// Looks in one project.
+    pub fn project(mut self, name: impl Into<String>) -> Self {
+        self.scope = Some(Scope::Project(name.into()));
+        self
+    }
+
+    /// Looks in every project.
+    pub fn all_projects(mut self) -> Self {
+        self.scope = Some(Scope::All);
+        self
+    }
+
+    /// Returns at most `limit` hits.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// Skips the `offset` best hits.
+    pub fn offset(mut self, offset: usize) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    /// Uses `mode`'s signals.
+    pub fn mode(mut self, mode: SearchMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Keeps only what passes `filter`.
+    pub fn filter(mut self, filter: SearchFilter) -> Self {
+        self.filter = filter;
+        self
+    }
+
+    /// Boosts observations that touched one of `files`.
+    pub fn files<S: Into<String>>(mut self, files: impl IntoIterator<Item = S>) -> Self {
+        self.files = files.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Measures recency from `now` instead of the clock.
+    pub fn at(mut self, now: OffsetDateTime) -> Self {
+        self.now = Some(now);
+        self
+    }
+}
+
+/// Why a hit ranks where it does. The final score is
+/// `relevance × recency × kind_weight × importance × file_match × superseded × diversity`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ScoreParts {
+    /// BM25 of the hit divided by the best BM25 among the candidates (`0..=1`; 0 when the
+    /// full-text search did not find it).
+    pub text_rank: f64,
+    /// FTS5's BM25 score of the hit, sign flipped so higher is better; `None` when the
+    /// full-text search did not find it.
+    pub bm25: Option<f64>,
+    /// Cosine similarity of the hit's vector with the query's; `None` without vectors.
+    pub vector_similarity: Option<f64>,
+    /// The fused relevance: `alpha × text_rank + (1 − alpha) × max(vector_similarity, 0)`
+    /// (in lexical mode the text rank, in vector mode the similarity; 1 for an empty query).
+    pub relevance: f64,
+    /// Recency factor, `1 − w + w × 0.5^(age / half_life)`.
+    pub recency: f64,
+    /// The weight of the hit's kind.
+    pub kind_weight: f64,
+    /// Importance factor, `1 + w × (importance − 0.5)`.
+    pub importance: f64,
+    /// `1 + file_boost` when the hit touched a file the request names, else 1.
+    pub file_match: f64,
+    /// The superseded penalty when a newer observation replaces the hit, else 1.
+    pub superseded: f64,
+    /// The near-duplicate penalty when a better-ranked hit says nearly the same, else 1.
+    pub diversity: f64,
+}
+
+impl ScoreParts {
+    /// The product of every factor: the hit's score.
+    pub fn score(&self) -> f64 {
+        self.relevance
+            * self.recency
+            * self.kind_weight
+            * self.importance
+            * self.file_match
+            * self.superseded
+            * self.diversity
+    }
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    /// The observation's id.
+    pub id: ObservationId,
+    /// The final score (higher is better); equal to `parts.score()`.
+    pub score: f64,
+    /// What the score is made of.
+    pub parts: ScoreParts,
+    /// The observation.
+    pub observation: Observation,
+}
+
+impl Memory {
+    /// Searches the observations: full text (BM25 over every text field) and, when an
+    /// embedder is set, vectors, fused into one score with recency, kind, importance, named
+    /// files, supersession and near-duplicate demotion. Hits come best first, each with the
+    /// parts of its score.
+    ///
+    /// Fails only on a database error, a working directory that cannot be read (when the
+    /// request has no scope) or an embedder error.
+    pub fn search(&self, request: &SearchRequest) -> Result<Vec<SearchHit>> {
+        let hits = self.ranked(request)?;
+        Ok(hits
+            .into_iter()
+            .skip(request.offset)
+            .take(request.limit)
+            .collect())
+    }
+
+    /// The scope a request without one searches: the current project.
+    pub(crate) fn resolve_scope(scope: Option<&Scope>) -> Result<Scope> {
+        match scope {
+            Some(scope) => Ok(scope.clone()),
+            None => {
+                let cwd = std::env::current_dir().map_err(|source| Error::Io {
+                    action: "read the working directory to find the current project",
+                    path: ".".into(),
+                    source,
+                })?;
+                Ok(Scope::Project(crate::capture::project::resolve(None, &cwd)))
+            }
+        }
+    }
+
+    /// Every candidate of the request, ranked (before paging).
+    pub(crate) fn ranked(&self, request: &SearchRequest) -> Result<Vec<SearchHit>> {
+        let config = &self.config.recall;
+        let scope = Memory::resolve_scope(request.scope.as_ref())?;
+        let filter = CandidateFilter {
+            project: scope.project().map(str::to_owned),
+            kinds: request
+                .filter
+                .kinds
+                .iter()
+                .map(|k| k.as_str().to_owned())
+                .collect(),
+            files: request
+                .filter
+                .files
+                .iter()
+                .map(|f| rank::normalize_path(f).to_owned())
+                .filter(|f| !f.is_empty())
+                .collect(),
+            concepts: request.filter.concepts.clone(),
+            session_id: request.filter.session_id.clone(),
+            since_ms: request.filter.since.map(crate::store::to_millis),
+            until_ms: request.filter.until.map(crate::store::to_millis),
+        };
+        let wanted = request.offset.saturating_add(request.limit);
+        if wanted == 0 {
+            return Ok(Vec::new());
+        }
+        let per_hit = config.pool_per_hit.saturating_mul(wanted);
+        let text_pool = config.text_pool.max(per_hit);
+        let vector_pool = config.vector_pool.max(per_hit);
+
+        let expression = crate::store::match_expression(&request.query);
+        let use_text = request.mode != SearchMode::Vector;
+        let embedder = self
+            .embedder
+            .as_deref()
+            .filter(|_| request.mode != SearchMode::Lexical);
+
+        // Candidates: (id, raw bm25) from the text side, (id, cosine) from the vector side.
+        let mut bm25: HashMap<ObservationId, f64> = HashMap::new();
+        let mut order: Vec<ObservationId> = Vec::new();
+        let empty_query = expression.is_none();
+        if use_text && !empty_query {
+            for (id, score) in self.store.text_candidates(
+                &request.query,
+                &config.column_weights.as_array(),
+                &filter,
+                text_pool,
+                config.text_scan_budget,
+            )? {
+                bm25.insert(id, -score);
+                order.push(id);
+            }
+        }
+        let mut cosine: HashMap<ObservationId, f64> = HashMap::new();
+        if let (false, Some(embedder)) = (empty_query, embedder) {
+            let query_vector = embed_query(embedder, &request.query)?;
+            let vq = VectorQuery {
+                project: filter.project.as_deref(),
+                model: embedder.id(),
+                vector: &query_vector,
+                window: config.vector_window,
+            };
+            let keep = |ids: &[ObservationId]| -> Result<Vec<ObservationId>> {
+                if !filter.narrows() {
+                    return Ok(ids.to_vec());
+                }
+                let passed: BTreeSet<ObservationId> =
+                    self.store.filter_ids(ids, &filter)?.into_iter().collect();
+                Ok(ids
+                    .iter()
+                    .copied()
+                    .filter(|id| passed.contains(id))
+                    .collect())
+            };
+            for (id, sim) in self.vectors.nearest(&self.store, &vq, vector_pool, &keep)? {
+                cosine.insert(id, f64::from(sim));
+                if !bm25.contains_key(&id) {
+                    order.push(id);
+                }
+            }
+            let missing: Vec<ObservationId> = order
+                .iter()
+                .copied()
+                .filter(|id| !cosine.contains_key(id))
+                .collect();
+            for (id, sim) in self.vectors.similarities(&self.store, &vq, &missing)? {
+                cosine.insert(id, f64::from(sim));
+            }
+        }
+        if empty_query {
+            order = self.store.recent_candidates(&filter, text_pool)?;
+        }
+        if order.is_empty() {
+            return Ok(Vec::new());
+        }
+
+        let best_bm25 = bm25.values().copied().fold(0.0f64, f64::max);
+        let alpha = if config.fusion_alpha.is_finite() {
+            config.fusion_alpha.clamp(0.0, 1.0)
+        } else {
+            0.7
+        };
+        let now = request.now.unwrap_or_else(OffsetDateTime::now_utc);
+        let mut named_files: Vec<String> = request
+            .files
+            .iter()
+            .map(|f| rank::normalize_path(f).to_owned())
+            .filter(|f| !f.is_empty())
+            .collect();
+        named_files.extend(rank::paths_in(&request.query));
+
+        let observations = self.store.observations_by_id(&order)?;
+        let mut hits: Vec<SearchHit> = observations
+            .into_iter()
+            .map(|obs| {
+                let raw = bm25.get(&obs.id).copied();
+                let text_rank = match raw {
+                    Some(b) if best_bm25 > 0.0 => (b / best_bm25).clamp(0.0, 1.0),
+                    Some(_) => 1.0,
+                    None => 0.0,
+                };
+                let vector_similarity = cosine.get(&obs.id).copied();
+                let vector_part = vector_similarity.unwrap_or(0.0).max(0.0);
+                let relevance = if empty_query {
+                    1.0
+                } else {
+                    match request.mode {
+                        SearchMode::Lexical => text_rank,
+                        SearchMode::Vector => vector_part,
+                        SearchMode::Fused if embedder.is_some() => {
+                            alpha * text_rank + (1.0 - alpha) * vector_part
+                        }
+                        SearchMode::Fused => text_rank,
+                    }
+                };
+                let parts = ScoreParts {
+                    text_rank,
+                    bm25: raw,
+                    vector_similarity,
+                    relevance,
+                    recency: rank::recency_factor(config, obs.created_at, now),
+                    kind_weight: rank::kind_factor(config, &obs),
+                    importance: rank::importance_factor(config, &obs),
+                    file_match: rank::file_factor(config, &obs, &named_files),
+                    superseded: rank::superseded_factor(config, &obs),
+                    diversity: 1.0,
+                };
+                SearchHit {
+                    id: obs.id,
+                    score: parts.score(),
+                    parts,
+                    observation: obs,
+                }
+            })
+            .collect();
+        sort_hits(&mut hits);
+        demote_near_duplicates(config, &mut hits, wanted);
+        Ok(hits)
+    }
+}
+
+/// Best first; ties go to the newer observation.
+fn sort_hits(hits: &mut [SearchHit]) {
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.id.cmp(&a.id)));
+}
+
+/// Walks the ranking best first; a hit whose words overlap a better hit's by at least the
+/// configured share gets the duplicate factor, then the list is sorted again. The walk stops
+/// once `wanted` hits are kept: every hit below them stays below them.
+fn demote_near_duplicates(config: &super::RecallConfig, hits: &mut [SearchHit], wanted: usize) {
+    let threshold = config.duplicate_similarity;
+    let factor = config.duplicate_factor;
+    if !(threshold.is_finite() && factor.is_finite()) || threshold > 1.0 || factor >= 1.0 {
+        return;
+    }
+    let factor = factor.max(0.0);
+    let mut kept: Vec<Vec<u64>> = Vec::new();
+    let mut changed = false;
+    for hit in hits.iter_mut() {
+        if kept.len() >= wanted {
+            break;
+        }
+        let words = rank::word_hashes(&hit.observation);
+        if kept
+            .iter()
+            .any(|w| rank::jaccard(w, &words, threshold) >= threshold)
+        {
+            hit.parts.diversity = factor;
+            hit.score = hit.parts.score();
+            changed = true;
+        } else {
+            kept.push(words);
+        }
+    }
+    if changed {
+        sort_hits(hits);
+    }
+}
+
+/// The query's vector, checked and normalised like stored ones.
+pub(crate) fn embed_query(embedder: &dyn super::embed::Embedder, query: &str) -> Result<Vec<f32>> {
+    let mut vectors = embedder.embed(&[query])?;
+    let mut vector = match (vectors.pop(), vectors.is_empty()) {
+        (Some(v), true) => v,
+        _ => {
+            return Err(Error::InvalidInput {
+                what: "embedder output",
+                reason: format!("embedder {} must return one vector per text", embedder.id()),
+            });
+        }
+    };
+    if vector.len() != embedder.dimension() || vector.iter().any(|x| !x.is_finite()) {
+        return Err(Error::InvalidInput {
+            what: "embedder output",
+            reason: format!(
+                "embedder {} returned a query vector of length {} (declared {}) or with non-finite values",
+                embedder.id(),
+                vector.len(),
+                embedder.dimension()
+            ),
+        });
+    }
+    super::embed::normalize(&mut vector);
+    Ok(vector)
+}

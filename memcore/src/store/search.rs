@@ -1,0 +1,582 @@
+//! The SQL of recall: full-text candidates ranked by FTS5's `bm25()`, the filters every
+//! candidate query shares, stored vectors for the in-memory vector index, and the neighbours
+//! of an anchor for the timeline. Scoring and fusion live above, in `recall`.
+
+use super::events::{EVENT_COLUMNS, event_from_row};
+use super::fts::query_tokens;
+use super::observations::{OBSERVATION_COLUMNS, observation_from_row};
+use super::{Store, placeholders};
+use crate::error::{Result, SqlContext};
+use crate::model::{Event, Observation, ObservationId};
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, params, params_from_iter};
+use std::collections::HashMap;
+
+/// What every candidate query filters on; empty lists and `None` filter nothing.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CandidateFilter {
+    /// Only this project (`None`: every project).
+    pub project: Option<String>,
+    /// Only these kinds, by stored name.
+    pub kinds: Vec<String>,
+    /// Only observations that read or modified one of these files. A path matches a stored
+    /// one when they are equal or one ends with `/` followed by the other, so `token.rs`,
+    /// `src/auth/token.rs` and `/home/me/app/src/auth/token.rs` all find `src/auth/token.rs`.
+    pub files: Vec<String>,
+    /// Only observations tagged with one of these concepts.
+    pub concepts: Vec<String>,
+    /// Only observations of this session.
+    pub session_id: Option<String>,
+    /// Only observations created at or after this time (ms since the epoch).
+    pub since_ms: Option<i64>,
+    /// Only observations created before this time (ms since the epoch).
+    pub until_ms: Option<i64>,
+}
+
+impl CandidateFilter {
+    /// Whether anything beyond the project narrows the candidates.
+    pub(crate) fn narrows(&self) -> bool {
+        !self.kinds.is_empty()
+            || !self.files.is_empty()
+            || !self.concepts.is_empty()
+            || self.session_id.is_some()
+            || self.since_ms.is_some()
+            || self.until_ms.is_some()
+    }
+
+    /// `AND ...` clauses over the observations table aliased `o`, pushing their values.
+    fn clauses(&self, values: &mut Vec<Value>) -> String {
+        let mut sql = String::new();
+        if let Some(project) = &self.project {
+            sql.push_str(" AND o.project = ?");
+            values.push(Value::Text(project.clone()));
+        }
+        if !self.kinds.is_empty() {
+            sql.push_str(&format!(
+                " AND o.kind IN ({})",
+                placeholders(self.kinds.len())
+            ));
+            values.extend(self.kinds.iter().cloned().map(Value::Text));
+        }
+        if let Some(session) = &self.session_id {
+            sql.push_str(" AND o.session_id = ?");
+            values.push(Value::Text(session.clone()));
+        }
+        if let Some(since) = self.since_ms {
+            sql.push_str(" AND o.created_at >= ?");
+            values.push(Value::Integer(since));
+        }
+        if let Some(until) = self.until_ms {
+            sql.push_str(" AND o.created_at < ?");
+            values.push(Value::Integer(until));
+        }
+        if !self.files.is_empty() {
+            let one = "(p.path = ?1 OR substr(p.path, -length(?1) - 1) = '/' || ?1
+                        OR substr(?1, -length(p.path) - 1) = '/' || p.path)";
+            let any: Vec<String> = self
+                .files
+                .iter()
+                .map(|path| {
+                    values.push(Value::Text(path.clone()));
+                    // The path is compared three times: refer to its one value by number.
+                    let n = values.len();
+                    one.replace("?1", &format!("?{n}"))
+                })
+                .collect();
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM observation_files p
+                              WHERE p.observation_id = o.id AND ({}))",
+                any.join(" OR ")
+            ));
+        }
+        if !self.concepts.is_empty() {
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM json_each(o.concepts) c WHERE c.value IN ({}))",
+                placeholders(self.concepts.len())
+            ));
+            values.extend(self.concepts.iter().cloned().map(Value::Text));
+        }
+        sql
+    }
+}
+
+/// An FTS5 expression matching any of `tokens`, each quoted so it is a plain word (query
+/// tokens hold only letters and digits, never a quote).
+fn any_of(tokens: &[String]) -> String {
+    tokens
+        .iter()
+        .map(|t| format!("\"{t}\""))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+/// Every `?` placeholder in `sql` numbered in order (`?1`, `?2`...), leaving numbered ones
+/// as they are, so plain and numbered placeholders can be built together.
+fn number_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut n = 0usize;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '?' {
+            if chars.peek().is_some_and(char::is_ascii_digit) {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                    digits.push(d);
+                    chars.next();
+                }
+                n = n.max(digits.parse().unwrap_or(0));
+                out.push_str(&digits);
+            } else {
+                n += 1;
+                out.push_str(&n.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// What the vector index needs to know about its scope to tell whether it is stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ScopeCensus {
+    /// Observations in scope.
+    pub count: i64,
+    /// The highest observation id in scope (0 when there is none).
+    pub max_id: ObservationId,
+    /// Observations in scope with an id above the one the census was asked about.
+    pub added_after: i64,
+}
+
+impl Store {
+    /// A stamp that changes whenever anything is committed to the file, by this connection
+    /// (`total_changes`) or another one (`PRAGMA data_version`).
+    pub(crate) fn change_stamp(&self) -> Result<(i64, u64)> {
+        let version: i64 = self
+            .conn()
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .ctx(|| "read the data version".into())?;
+        Ok((version, self.conn().total_changes()))
+    }
+
+    /// Full-text candidates for a user's query: the best `limit` observations by FTS5's
+    /// `bm25()` with the given column weights (`bm25(w1, ..., w8)` in the order of the
+    /// `observations_fts` columns), as `(id, rank)` with FTS5's rank (negative, lower is
+    /// better), best first.
+    ///
+    /// FTS5 scores every document that holds any query word, about a microsecond each, so a
+    /// query whose words together occur in more than `scan_budget` documents is split by
+    /// document frequency (see [`Store::tiered_candidates`]). Below that the ranking is
+    /// exact.
+    pub(crate) fn text_candidates(
+        &self,
+        query: &str,
+        column_weights: &[f64; 8],
+        filter: &CandidateFilter,
+        limit: usize,
+        scan_budget: usize,
+    ) -> Result<Vec<(ObservationId, f64)>> {
+        let tokens = query_tokens(query);
+        if tokens.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let all = any_of(&tokens);
+        let scan_budget = scan_budget.max(1);
+        if tokens.len() == 1 || self.count_matches(&all, scan_budget + 1)? <= scan_budget {
+            return self.ranked_matches(&all, column_weights, filter, limit, None);
+        }
+        self.tiered_candidates(&tokens, column_weights, filter, limit, scan_budget)
+    }
+
+    /// The ranking of a query whose words are too common to score every match, in three
+    /// bounded passes. Words are sorted by document frequency; the rarest, up to half the
+    /// budget of documents together, are *essential*, the rest *common*.
+    ///
+    /// 1. Documents holding an essential word, scored on the essential words: exact for those
+    ///    without a common word.
+    /// 2. Documents holding an essential and a common word, scored on every word (the
+    ///    expression `(common...) AND (essential...)` names each word once, so its BM25 is
+    ///    the full query's): exact.
+    /// 3. The newest documents of the scope (about half the budget of them), scored on every
+    ///    word: exact. This brings documents that hold only common words, from the recent
+    ///    past.
+    ///
+    /// Missed: older documents that hold only common words. BM25 gives those words low
+    /// weight, so such documents rarely outrank the ones found; the vector side, which
+    /// searches the whole scope, catches most of the rest.
+    fn tiered_candidates(
+        &self,
+        tokens: &[String],
+        weights: &[f64; 8],
+        filter: &CandidateFilter,
+        limit: usize,
+        scan_budget: usize,
+    ) -> Result<Vec<(ObservationId, f64)>> {
+        let mut by_frequency: Vec<(usize, &String)> = Vec::with_capacity(tokens.len());
+        for token in tokens {
+            let df = self.count_matches(&any_of(std::slice::from_ref(token)), scan_budget + 1)?;
+            if df > 0 {
+                by_frequency.push((df, token));
+            }
+        }
+        by_frequency.sort();
+        let mut essential: Vec<String> = Vec::new();
+        let mut total = 0usize;
+        for (df, token) in &by_frequency {
+            if total + df > scan_budget / 2 {
+                break;
+            }
+            total += df;
+            essential.push((*token).clone());
+        }
+        let common: Vec<String> = by_frequency[essential.len()..]
+            .iter()
+            .map(|(_, t)| (*t).clone())
+            .collect();
+        if common.is_empty() {
+            return self.ranked_matches(&any_of(&essential), weights, filter, limit, None);
+        }
+        let mut scores: HashMap<ObservationId, f64> = HashMap::new();
+        if !essential.is_empty() {
+            for (id, r) in self.ranked_matches(&any_of(&essential), weights, filter, limit, None)? {
+                scores.insert(id, r);
+            }
+            let both = format!("({}) AND ({})", any_of(&common), any_of(&essential));
+            for (id, r) in self.ranked_matches(&both, weights, filter, limit, None)? {
+                scores.insert(id, r);
+            }
+        }
+        let all = any_of(
+            &by_frequency
+                .iter()
+                .map(|(_, t)| (*t).clone())
+                .collect::<Vec<_>>(),
+        );
+        let mut window = (scan_budget / 2).max(limit);
+        loop {
+            let floor = self.newest_floor(filter.project.as_deref(), window)?;
+            for (id, r) in self.ranked_matches(&all, weights, filter, limit, Some(floor))? {
+                scores.insert(id, r);
+            }
+            // A scope whose newest documents rarely match widens its window.
+            if scores.len() >= limit || floor <= 0 {
+                break;
+            }
+            window = window.saturating_mul(4);
+        }
+        let mut ranked: Vec<(ObservationId, f64)> = scores.into_iter().collect();
+        ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        ranked.truncate(limit);
+        Ok(ranked)
+    }
+
+    /// How many documents match an FTS5 expression, counting no further than `cap`.
+    fn count_matches(&self, expression: &str, cap: usize) -> Result<usize> {
+        self.conn()
+            .prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM observations_fts
+                                       WHERE observations_fts MATCH ?1 LIMIT ?2)",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![expression, i64::try_from(cap).unwrap_or(i64::MAX)],
+                    |r| r.get::<_, i64>(0),
+                )
+            })
+            .map(|n| usize::try_from(n).unwrap_or(0))
+            .ctx(|| format!("count the matches of {expression:?}"))
+    }
+
+    /// The lowest id among the `n` newest observations of the scope (0 when it has fewer),
+    /// so `rowid >= floor` covers at least them.
+    fn newest_floor(&self, project: Option<&str>, n: usize) -> Result<i64> {
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
+        let sql = match project {
+            Some(_) => {
+                "SELECT count(*), coalesce(min(id), 0) FROM (SELECT id FROM observations
+                 WHERE project = ?1 ORDER BY created_at DESC LIMIT ?2)"
+            }
+            None => {
+                "SELECT count(*), coalesce(min(id), 0) FROM (SELECT id FROM observations
+                 WHERE ?1 IS NULL ORDER BY id DESC LIMIT ?2)"
+            }
+        };
+        let (count, floor): (i64, i64) = self
+            .conn()
+            .prepare_cached(sql)
+            .and_then(|mut s| s.query_row(params![project, n], |r| Ok((r.get(0)?, r.get(1)?))))
+            .ctx(|| "find the newest observations in scope".into())?;
+        Ok(if count < n { 0 } else { floor })
+    }
+
+    /// The best `limit` observations matching `expression` that pass `filter` (and have an
+    /// id of at least `floor`), ranked by `bm25()` with `weights`, best (lowest) first.
+    ///
+    /// Scores are read unordered and the best kept here: FTS5's own `ORDER BY rank` prepares
+    /// and runs a second statement per query to sort, which costs more than the sort.
+    fn ranked_matches(
+        &self,
+        expression: &str,
+        weights: &[f64; 8],
+        filter: &CandidateFilter,
+        limit: usize,
+        floor: Option<i64>,
+    ) -> Result<Vec<(ObservationId, f64)>> {
+        // Values in the order of their placeholders: weights, expression, floor, filter.
+        let mut values: Vec<Value> = weights
+            .iter()
+            .map(|w| Value::Real(if w.is_finite() { w.max(0.0) } else { 0.0 }))
+            .collect();
+        values.push(Value::Text(expression.to_owned()));
+        let mut clauses = String::new();
+        if let Some(floor) = floor {
+            clauses.push_str(" AND observations_fts.rowid >= ?");
+            values.push(Value::Integer(floor));
+        }
+        clauses.push_str(&filter.clauses(&mut values));
+        let sql = number_placeholders(&format!(
+            "SELECT observations_fts.rowid, bm25(observations_fts, ?, ?, ?, ?, ?, ?, ?, ?)
+             FROM observations_fts JOIN observations o ON o.id = observations_fts.rowid
+             WHERE observations_fts MATCH ?{clauses}"
+        ));
+        let mut best: Vec<(ObservationId, f64)> = self
+            .conn()
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect()
+            })
+            .ctx(|| format!("search the full-text index for {expression:?}"))?;
+        let order = |a: &(ObservationId, f64), b: &(ObservationId, f64)| {
+            a.1.total_cmp(&b.1).then(b.0.cmp(&a.0))
+        };
+        if best.len() > limit {
+            best.select_nth_unstable_by(limit, order);
+            best.truncate(limit);
+        }
+        best.sort_by(order);
+        Ok(best)
+    }
+
+    /// The newest `limit` observations passing `filter`: the candidates of a query with no
+    /// words.
+    pub(crate) fn recent_candidates(
+        &self,
+        filter: &CandidateFilter,
+        limit: usize,
+    ) -> Result<Vec<ObservationId>> {
+        let mut values = Vec::new();
+        let clauses = filter.clauses(&mut values);
+        values.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+        let sql = number_placeholders(&format!(
+            "SELECT o.id FROM observations o WHERE 1{clauses}
+             ORDER BY o.created_at DESC, o.id DESC LIMIT ?"
+        ));
+        self.conn()
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_map(params_from_iter(values), |r| r.get(0))?
+                    .collect()
+            })
+            .ctx(|| "list recent observations for recall".into())
+    }
+
+    /// The ids among `ids` that pass `filter`.
+    pub(crate) fn filter_ids(
+        &self,
+        ids: &[ObservationId],
+        filter: &CandidateFilter,
+    ) -> Result<Vec<ObservationId>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut values: Vec<Value> = ids.iter().map(|id| Value::Integer(*id)).collect();
+        let clauses = filter.clauses(&mut values);
+        let sql = number_placeholders(&format!(
+            "SELECT o.id FROM observations o WHERE o.id IN ({}){clauses}",
+            placeholders(ids.len())
+        ));
+        self.conn()
+            .prepare(&sql)
+            .and_then(|mut s| {
+                s.query_map(params_from_iter(values), |r| r.get(0))?
+                    .collect()
+            })
+            .ctx(|| "filter recall candidates".into())
+    }
+
+    /// How many observations a project (or the whole store) holds, the highest id, and how
+    /// many have an id above `after`.
+    pub(crate) fn scope_census(
+        &self,
+        project: Option<&str>,
+        after: ObservationId,
+    ) -> Result<ScopeCensus> {
+        self.conn()
+            .prepare_cached(
+                "SELECT count(*), coalesce(max(id), 0), count(CASE WHEN id > ?2 THEN 1 END)
+                 FROM observations WHERE (?1 IS NULL OR project = ?1)",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![project, after], |r| {
+                    Ok(ScopeCensus {
+                        count: r.get(0)?,
+                        max_id: r.get(1)?,
+                        added_after: r.get(2)?,
+                    })
+                })
+            })
+            .ctx(|| "count the observations in scope".into())
+    }
+
+    /// Calls `f` with the newest `limit` stored vectors of embedder `model` in scope whose
+    /// observation id is above `after`, newest first, as raw little-endian bytes.
+    pub(crate) fn for_each_newest_vector(
+        &self,
+        project: Option<&str>,
+        model: &str,
+        after: ObservationId,
+        limit: usize,
+        mut f: impl FnMut(ObservationId, &[u8]),
+    ) -> Result<()> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached(
+                "SELECT v.observation_id, v.vector FROM observation_vectors v
+                 JOIN observations o ON o.id = v.observation_id
+                 WHERE v.observation_id > ?1 AND v.model = ?2 AND (?3 IS NULL OR o.project = ?3)
+                 ORDER BY v.observation_id DESC LIMIT ?4",
+            )
+            .ctx(|| "prepare the vector scan".into())?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut rows = stmt
+            .query(params![after, model, project, limit])
+            .ctx(|| "scan stored vectors".into())?;
+        while let Some(row) = rows.next().ctx(|| "read a stored vector".into())? {
+            let id: ObservationId = row.get(0).ctx(|| "read a vector's id".into())?;
+            let blob = row
+                .get_ref(1)
+                .and_then(|v| v.as_blob().map_err(rusqlite::Error::from))
+                .ctx(|| format!("read the vector of observation {id}"))?;
+            f(id, blob);
+        }
+        Ok(())
+    }
+
+    /// The stored vectors of embedder `model` for `ids` (those that have one), as raw bytes.
+    pub(crate) fn vectors_by_id(
+        &self,
+        ids: &[ObservationId],
+        model: &str,
+    ) -> Result<Vec<(ObservationId, Vec<u8>)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut values: Vec<Value> = vec![Value::Text(model.to_owned())];
+        values.extend(ids.iter().map(|id| Value::Integer(*id)));
+        let sql = number_placeholders(&format!(
+            "SELECT observation_id, vector FROM observation_vectors
+             WHERE model = ? AND observation_id IN ({})",
+            placeholders(ids.len())
+        ));
+        self.conn()
+            .prepare(&sql)
+            .and_then(|mut s| {
+                s.query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect()
+            })
+            .ctx(|| "read candidate vectors".into())
+    }
+
+    /// Up to `limit` observations in scope just before (`before = true`, newest first) or
+    /// just after (oldest first) the position (`at_ms`, `id`): ordered by creation time, ties
+    /// by id.
+    pub(crate) fn observations_beside(
+        &self,
+        project: Option<&str>,
+        at_ms: i64,
+        id: ObservationId,
+        before: bool,
+        limit: usize,
+    ) -> Result<Vec<Observation>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = if before {
+            format!(
+                "SELECT {OBSERVATION_COLUMNS} FROM observations o
+                 WHERE (?1 IS NULL OR o.project = ?1)
+                   AND (o.created_at < ?2 OR (o.created_at = ?2 AND o.id < ?3))
+                 ORDER BY o.created_at DESC, o.id DESC LIMIT ?4"
+            )
+        } else {
+            format!(
+                "SELECT {OBSERVATION_COLUMNS} FROM observations o
+                 WHERE (?1 IS NULL OR o.project = ?1)
+                   AND (o.created_at > ?2 OR (o.created_at = ?2 AND o.id > ?3))
+                 ORDER BY o.created_at, o.id LIMIT ?4"
+            )
+        };
+        self.conn()
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_map(params![project, at_ms, id, limit], observation_from_row)?
+                    .collect()
+            })
+            .ctx(|| "read the observations around an anchor".into())
+    }
+
+    /// Up to `limit` user prompts in scope just before (newest first) or just after (oldest
+    /// first) the position (`at_ms`, `id`), ordered by time, ties by event id.
+    pub(crate) fn prompts_beside(
+        &self,
+        project: Option<&str>,
+        at_ms: i64,
+        id: i64,
+        before: bool,
+        limit: usize,
+    ) -> Result<Vec<Event>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = if before {
+            format!(
+                "SELECT {EVENT_COLUMNS} FROM events
+                 WHERE type = 'user_prompt' AND (?1 IS NULL OR project = ?1)
+                   AND (occurred_at < ?2 OR (occurred_at = ?2 AND id < ?3))
+                 ORDER BY occurred_at DESC, id DESC LIMIT ?4"
+            )
+        } else {
+            format!(
+                "SELECT {EVENT_COLUMNS} FROM events
+                 WHERE type = 'user_prompt' AND (?1 IS NULL OR project = ?1)
+                   AND (occurred_at > ?2 OR (occurred_at = ?2 AND id > ?3))
+                 ORDER BY occurred_at, id LIMIT ?4"
+            )
+        };
+        self.conn()
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_map(params![project, at_ms, id, limit], event_from_row)?
+                    .collect()
+            })
+            .ctx(|| "read the prompts around an anchor".into())
+    }
+
+    /// One observation's project and creation time, if it exists.
+    pub(crate) fn observation_position(&self, id: ObservationId) -> Result<Option<(String, i64)>> {
+        self.conn()
+            .prepare_cached("SELECT project, created_at FROM observations WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .ctx(|| format!("look up observation {id}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number_placeholders;
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        assert_eq!(number_placeholders("a = ? AND b = ?"), "a = ?1 AND b = ?2");
+        assert_eq!(
+            number_placeholders("a = ? AND (x = ?2 OR y = ?2) AND c = ?"),
+            "a = ?1 AND (x = ?2 OR y = ?2) AND c = ?3"
+        );
+    }
+}
