@@ -68,7 +68,7 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn ingest(path: &PathBuf, cost_mode: bool, total: &mut Cost) -> memcore::Result<()> {
+fn ingest(path: &std::path::Path, cost_mode: bool, total: &mut Cost) -> memcore::Result<()> {
     let dir = tempfile::tempdir().map_err(|source| memcore::Error::Io {
         action: "create a temporary directory",
         path: std::env::temp_dir(),

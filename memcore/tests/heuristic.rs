@@ -461,6 +461,30 @@ fn notes_become_decisions_or_discoveries_verbatim() {
 }
 
 #[test]
+fn a_choice_the_assistant_explains_becomes_a_decision() {
+    let mut s = Session::new();
+    s.prompt("The coupon is applied twice")
+        .edit("/w/shop/src/checkout.rs", "apply_coupon(total)", "total")
+        .say(
+            "Fixed. I kept the discount in Cart::total, because the cart page shows that \
+             total too. Next I will add a test.",
+        )
+        .say("All tests pass now.");
+    let obs = s.observations();
+    check_invariants(&obs, &s.events);
+    let decisions: Vec<&NewObservation> = obs
+        .iter()
+        .filter(|o| o.kind == Some(ObservationKind::Decision))
+        .collect();
+    assert_eq!(decisions.len(), 1, "{:?}", titles(&obs));
+    assert_eq!(
+        decisions[0].narrative,
+        "I kept the discount in Cart::total, because the cart page shows that total too."
+    );
+    assert_eq!(decisions[0].source_event_ids, [3]);
+}
+
+#[test]
 fn noise_is_skipped() {
     let mut s = Session::new();
     s.prompt("ok")

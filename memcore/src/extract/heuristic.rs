@@ -2060,6 +2060,7 @@ impl<'r> Analyzer<'r> {
                     self.finding = Some((id, text.clone()));
                 }
                 self.intents.push((id, text.clone()));
+                self.assistant_decisions(id, &text);
                 self.out.last_assistant = Some(text);
             }
             Action::Note(text) => self.note(id, &text),
@@ -2237,6 +2238,63 @@ impl<'r> Analyzer<'r> {
         obs.session_id = self.session_id.clone();
         obs.facts.truncate(10);
         self.out.drafts.push(Draft { obs, uncommitted });
+    }
+
+    /// Design choices the assistant states with their reason ("I kept the discount in
+    /// Cart::total, because the cart page shows that total too") become one decision
+    /// observation per message: the reason is what a later session most needs.
+    fn assistant_decisions(&mut self, id: EventId, text: &str) {
+        const CHOICES: [&str; 16] = [
+            "i kept",
+            "we kept",
+            "i chose",
+            "we chose",
+            "i decided",
+            "we decided",
+            "i went with",
+            "we went with",
+            "i used",
+            "we used",
+            "i switched",
+            "we switched",
+            "i moved",
+            "we moved",
+            "i opted",
+            "we opted",
+        ];
+        const REASONS: [&str; 6] = [
+            "because",
+            "so that",
+            "since ",
+            "to avoid",
+            "instead of",
+            "rather than",
+        ];
+        let mut decisions: Vec<String> = Vec::new();
+        for line in plain_lines(text) {
+            for sentence in split_sentences(&line) {
+                let lower = sentence.to_lowercase();
+                let chooses = CHOICES
+                    .iter()
+                    .any(|c| lower.starts_with(c) || lower.contains(&format!(" {c}")));
+                if chooses && REASONS.iter().any(|r| lower.contains(r)) {
+                    decisions.push(sentence.trim().to_string());
+                }
+            }
+        }
+        let Some(first) = decisions.first() else {
+            return;
+        };
+        let obs = NewObservation {
+            kind: Some(ObservationKind::Decision),
+            title: shorten(first.trim_end_matches(['.', ':']), 100),
+            narrative: decisions.join(" "),
+            concepts: vec!["why-it-exists".to_string(), "trade-off".to_string()],
+            source_event_ids: vec![id],
+            importance: Some(0.8),
+            ..NewObservation::default()
+        };
+        self.draft(obs, false);
     }
 
     fn note(&mut self, id: EventId, text: &str) {
