@@ -831,9 +831,10 @@ MemcoreStatus memcore_extraction_next(const MemcoreStore *store,
  * "stored": [ids], "duplicates": [ids], "issues": [...], "events_extracted": n}` (free it with
  * `memcore_string_free()`).
  *
- * Fails with `MEMCORE_ERR_INVALID_ARGUMENT` when the answer is not usable at all (the
- * events stay claimed until `memcore_extraction_fail()` or the lease ends), when the claim
- * was lost, or for a summary request; `MEMCORE_ERR_NULL_POINTER` for a NULL `store`,
+ * Fails with `MEMCORE_ERR_INVALID_ARGUMENT` when the answer is not usable at all (this is
+ * already recorded as a failed attempt: the events are released, pending with one more
+ * attempt, so do not also call `memcore_extraction_fail()`), when the claim was lost, or for
+ * a summary request; `MEMCORE_ERR_NULL_POINTER` for a NULL `store`,
  * `request_json` or `answer`.
  *
  * # Safety
