@@ -248,11 +248,9 @@ impl Memory {
                 non_empty("tool name", &tool_name)?;
                 self.redactor.redact_json(&mut input);
                 let bound = |text: String| {
+                    // Redact first, so that a cut never leaves half a secret behind.
                     let text = self.redactor.redact(&text);
-                    {
-                        let _ = limit;
-                        text
-                    }
+                    crate::capture::truncate::elide_middle(&text, limit).into_owned()
                 };
                 EventPayload::ToolUse {
                     tool_name,

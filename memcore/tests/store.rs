@@ -440,3 +440,42 @@ fn a_read_only_file_is_refused_with_its_own_error() {
         Err(other) => panic!("expected ReadOnly, got {other}"),
     }
 }
+
+#[test]
+fn tool_output_is_redacted_and_bounded_before_it_is_stored() {
+    let (_dir, mem) = open_temp();
+    mem.start_session(NewSession::new("s", "p", "t")).unwrap();
+    let secret = format!("ghp_{}", "a1B2c3D4".repeat(5));
+    let huge = format!(
+        "token={secret}\n{}",
+        "cargo build output line\n".repeat(50_000)
+    );
+    let id = mem
+        .record_event(NewEvent::new(
+            "s",
+            EventPayload::ToolUse {
+                tool_name: "Bash".into(),
+                input: serde_json::json!({"command": "cargo build", "env": {"GITHUB_TOKEN": secret}}),
+                output: Some(huge.clone()),
+                error: None,
+                tool_use_id: Some("t1".into()),
+            },
+        ))
+        .unwrap()
+        .id;
+    let stored = mem.events("s", None).unwrap();
+    let EventPayload::ToolUse { input, output, .. } = &stored[0].payload else {
+        panic!("expected a tool use");
+    };
+    assert_eq!(stored[0].id, id);
+    let output = output.as_deref().unwrap();
+    let limit = memcore::Config::default().max_tool_output_bytes;
+    assert!(
+        output.len() < limit + 200,
+        "output kept {} bytes",
+        output.len()
+    );
+    assert!(output.contains("elided"), "the cut is marked");
+    assert!(!output.contains(&secret) && !input.to_string().contains(&secret));
+    assert!(output.contains("[REDACTED:"));
+}

@@ -1,0 +1,437 @@
+//! `memcore hook <Event>`: what Claude Code runs at each hook event.
+//!
+//! A hook reads the event's JSON on stdin, records what it carries, and, where context
+//! applies, prints `{"hookSpecificOutput": {"hookEventName": ..., "additionalContext": ...}}`:
+//!
+//! | event | records | answers with |
+//! |---|---|---|
+//! | `SessionStart` | starts (or reopens) the session | the project's context: last summary, relevant observations |
+//! | `UserPromptSubmit` | the prompt | memories relevant to the prompt, above the relevance threshold, within the prompt budget; nothing when none is |
+//! | `PostToolUse` | the tool call: name, input, output (`tool_use_id` is the idempotency key) | — |
+//! | `PostToolUseFailure` | the tool call with its error | — |
+//! | `Stop` | `last_assistant_message`; starts a detached extractor | — |
+//! | `PreCompact` | starts a detached extractor | — |
+//! | `SessionEnd` | ends the session; starts a detached extractor that also writes its summary | — |
+//!
+//! A session missing from the store (Claude Code was running before memcore was installed)
+//! is started by whichever hook sees it first. The project is `memcore::resolve_project` of
+//! `--project` (or `$MEMCORE_PROJECT`) and the hook's `cwd`.
+//!
+//! **A hook never blocks or breaks the agent.** It always exits 0; input that is empty, not
+//! JSON, larger than [`MAX_INPUT_BYTES`], of another event, or missing what the event needs
+//! is logged (`memcore.log` in the data directory) and nothing is stored; so is any error of
+//! the store, and even a panic. Fields it does not know are ignored. Stdout carries the JSON
+//! answer or nothing.
+
+use crate::cli::Global;
+use crate::config::Settings;
+use crate::extractor;
+use crate::log::Log;
+use crate::paths::Paths;
+use memcore::{ContextRequest, EventPayload, Memory, NewEvent, NewSession};
+use serde_json::{Map, Value};
+use std::io::Read;
+use std::path::PathBuf;
+
+/// Largest hook input read; a larger one is logged and ignored. Claude Code middle-truncates
+/// long errors itself, and memcore elides long tool output, so only a runaway tool response
+/// comes near this.
+pub const MAX_INPUT_BYTES: u64 = 32 * 1024 * 1024;
+/// The agent name sessions are recorded under.
+pub const AGENT: &str = "claude-code";
+/// The events `memcore hook` handles.
+pub const EVENTS: [&str; 7] = [
+    "SessionStart",
+    "UserPromptSubmit",
+    "PostToolUse",
+    "PostToolUseFailure",
+    "PreCompact",
+    "Stop",
+    "SessionEnd",
+];
+
+/// Runs the hook for `event` and returns what to print on stdout (possibly nothing). Never
+/// fails: every problem goes to the log.
+pub fn run(event: &str, global: &Global) -> Option<String> {
+    let paths = Paths::resolve(global.db.as_deref()).ok();
+    let log = match &paths {
+        Some(p) => Log::new(p.log_file(), format!("hook {event}")),
+        None => Log::disabled(),
+    };
+    let Some(paths) = paths else {
+        log.line("no store path: set MEMCORE_DB or HOME");
+        return None;
+    };
+    let panic_log = log.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        panic_log.line(format!("internal error (please report): {info}"));
+    }));
+    let outcome = std::panic::catch_unwind(|| {
+        if !EVENTS.contains(&event) {
+            return Err(Some(format!(
+                "memcore does not handle this event; ignored (it handles {})",
+                EVENTS.join(", ")
+            )));
+        }
+        let input = read_input(std::io::stdin().lock())?;
+        handle(event, &input, global, &paths, &log)
+    });
+    match outcome {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(skip)) => {
+            if let Some(reason) = skip {
+                log.line(reason);
+            }
+            None
+        }
+        Err(_) => None, // the panic hook logged it
+    }
+}
+
+/// Why a hook stopped early: a message for the log, or `None` when there is nothing to say.
+type Skip = Option<String>;
+
+/// Reads and checks the hook input: one JSON object, at most [`MAX_INPUT_BYTES`].
+fn read_input(reader: impl Read) -> Result<Map<String, Value>, Skip> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Some(format!("cannot read the hook input: {e}; ignored")))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(Some(format!(
+            "hook input larger than {} MiB; ignored",
+            MAX_INPUT_BYTES / (1024 * 1024)
+        )));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Some("empty hook input; ignored".to_owned()));
+    }
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(Some(format!(
+            "hook input is JSON but not an object ({}); ignored",
+            json_type(&other)
+        ))),
+        Err(e) => Err(Some(format!(
+            "hook input is not JSON ({e}); ignored: {}",
+            quote(&String::from_utf8_lossy(&bytes[..bytes.len().min(120)]))
+        ))),
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A short quote of `text` for the log.
+fn quote(text: &str) -> String {
+    let cut: String = text.chars().take(80).collect();
+    format!("{cut:?}")
+}
+
+/// The fields of a hook input, every one optional.
+struct Input<'a>(&'a Map<String, Value>);
+
+impl<'a> Input<'a> {
+    /// A non-empty string field.
+    fn text(&self, key: &str) -> Option<&'a str> {
+        self.0
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.trim().is_empty())
+    }
+
+    /// A field of any type.
+    fn value(&self, key: &str) -> Option<&'a Value> {
+        self.0.get(key).filter(|v| !v.is_null())
+    }
+}
+
+/// Handles one event; `Ok(Some(json))` is the answer to print.
+fn handle(
+    event: &str,
+    input: &Map<String, Value>,
+    global: &Global,
+    paths: &Paths,
+    log: &Log,
+) -> Result<Option<String>, Skip> {
+    let input = Input(input);
+    if let Some(named) = input.text("hook_event_name")
+        && named != event
+    {
+        return Err(Some(format!(
+            "input is of event {named:?}, not {event}; ignored (check the hook command)"
+        )));
+    }
+    let Some(session_id) = input.text("session_id") else {
+        return Err(Some("input has no session_id; ignored".to_owned()));
+    };
+    // Check what the event needs before opening anything, so bad input stores nothing.
+    let payload = match event {
+        "UserPromptSubmit" => match input.text("prompt") {
+            Some(text) => Some(EventPayload::UserPrompt { text: text.into() }),
+            None => return Err(Some("input has no prompt; ignored".into())),
+        },
+        "PostToolUse" | "PostToolUseFailure" => Some(tool_payload(event, &input)?),
+        "Stop" => input
+            .text("last_assistant_message")
+            .map(|text| EventPayload::AssistantMessage { text: text.into() }),
+        _ => None,
+    };
+    let settings = Settings::load(paths);
+    if event == "SessionStart" {
+        // Once per session is enough to be seen (doctor shows them too).
+        for warning in &settings.warnings {
+            log.line(warning);
+        }
+    }
+    let memory = Memory::open_with(&paths.db, settings.memory.clone()).map_err(failed)?;
+    let project = hook_project(global, &input);
+    let session = if event == "SessionStart" {
+        memory
+            .start_session(NewSession::new(session_id, &project, AGENT))
+            .map_err(failed)?
+    } else {
+        match memory.session(session_id).map_err(failed)? {
+            Some(session) => session,
+            None => memory
+                .start_session(NewSession::new(session_id, &project, AGENT))
+                .map_err(failed)?,
+        }
+    };
+    if let Some(payload) = payload {
+        let mut new = NewEvent::new(session_id, payload);
+        new.external_id = external_id(event, &input, &new.payload);
+        memory.record_event(new).map_err(failed)?;
+    }
+    match event {
+        "SessionStart" => {
+            let context = memory
+                .context(&ContextRequest::session_start(&session.project))
+                .map_err(failed)?;
+            Ok(answer(event, &context.text))
+        }
+        "UserPromptSubmit" => {
+            let prompt = input.text("prompt").unwrap_or_default();
+            let context = memory
+                .context(&ContextRequest::prompt(&session.project, prompt))
+                .map_err(failed)?;
+            Ok(answer(event, &context.text))
+        }
+        "Stop" | "PreCompact" => {
+            drop(memory);
+            extractor::spawn_detached(paths, &[], log);
+            Ok(None)
+        }
+        "SessionEnd" => {
+            memory.end_session(session_id).map_err(failed)?;
+            drop(memory);
+            extractor::spawn_detached(
+                paths,
+                &[
+                    "--wait".to_owned(),
+                    "--summarize".to_owned(),
+                    session_id.to_owned(),
+                ],
+                log,
+            );
+            Ok(None)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// A store error, for the log.
+fn failed(e: memcore::Error) -> Skip {
+    Some(format!("store error: {e}"))
+}
+
+/// The project of a hook: `--project` or `$MEMCORE_PROJECT` when set, else the resolver on
+/// the input's `cwd` (or the process's working directory).
+fn hook_project(global: &Global, input: &Input<'_>) -> String {
+    let explicit = global
+        .project
+        .clone()
+        .or_else(|| std::env::var("MEMCORE_PROJECT").ok());
+    let cwd = input
+        .text("cwd")
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    memcore::resolve_project(explicit.as_deref(), &cwd)
+}
+
+/// The tool call a PostToolUse or PostToolUseFailure input describes.
+fn tool_payload(event: &str, input: &Input<'_>) -> Result<EventPayload, Skip> {
+    let Some(tool_name) = input.text("tool_name") else {
+        return Err(Some("input has no tool_name; ignored".to_owned()));
+    };
+    let tool_input = input.value("tool_input").cloned().unwrap_or(Value::Null);
+    let (output, error) = if event == "PostToolUseFailure" {
+        let mut error = input
+            .value("error")
+            .map(stringify)
+            .unwrap_or_else(|| "the tool failed".to_owned());
+        if input.value("is_interrupt").and_then(Value::as_bool) == Some(true) {
+            error = format!("interrupted by the user: {error}");
+        }
+        (None, Some(error))
+    } else {
+        (input.value("tool_response").map(stringify), None)
+    };
+    Ok(EventPayload::ToolUse {
+        tool_name: tool_name.to_owned(),
+        input: tool_input,
+        output,
+        error,
+        tool_use_id: input.text("tool_use_id").map(str::to_owned),
+    })
+}
+
+/// A tool response as text: strings as they are, anything else as compact JSON.
+fn stringify(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The idempotency key of an event: the tool-use id for tool calls (the payload's default),
+/// the prompt id for prompts, the prompt id and a hash of the text for assistant messages
+/// (Stop may fire more than once per turn).
+fn external_id(event: &str, input: &Input<'_>, payload: &EventPayload) -> Option<String> {
+    match (event, payload) {
+        ("UserPromptSubmit", _) => input.text("prompt_id").map(|id| format!("prompt:{id}")),
+        ("Stop", EventPayload::AssistantMessage { text }) => Some(format!(
+            "stop:{}:{:016x}",
+            input.text("prompt_id").unwrap_or("-"),
+            fnv1a(text.as_bytes())
+        )),
+        _ => None,
+    }
+}
+
+/// 64-bit FNV-1a: a stable hash for idempotency keys (not for security).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// How the agent reaches the rest of memory, after a context (a few tokens).
+const MORE: &str = "`memcore show <id>` prints an observation's full record; \
+                    `memcore search <words>` searches this project's memory.\n";
+
+/// The hook answer carrying `context` (and how to get more), or nothing when it is empty.
+fn answer(event: &str, context: &str) -> Option<String> {
+    if context.trim().is_empty() {
+        return None;
+    }
+    let context = format!("{context}{MORE}");
+    Some(
+        serde_json::json!({
+            "hookSpecificOutput": {
+                "hookEventName": event,
+                "additionalContext": context,
+            }
+        })
+        .to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &[u8]) -> Result<Map<String, Value>, Skip> {
+        read_input(text)
+    }
+
+    #[test]
+    fn bad_inputs_are_refused_with_a_reason() {
+        for bad in [
+            &b""[..],
+            b"  \n",
+            b"not json",
+            b"[1,2]",
+            b"\"text\"",
+            b"{\"a\":",
+        ] {
+            let err = read(bad).unwrap_err();
+            assert!(err.is_some(), "{bad:?}");
+        }
+        assert!(read(br#"{"session_id":"s"}"#).is_ok());
+    }
+
+    #[test]
+    fn tool_responses_are_text() {
+        let input = serde_json::json!({
+            "tool_name": "Write",
+            "tool_input": {"file_path": "/p/a.rs"},
+            "tool_response": {"filePath": "/p/a.rs", "success": true},
+            "tool_use_id": "toolu_1"
+        });
+        let map = input.as_object().unwrap();
+        let EventPayload::ToolUse {
+            output,
+            tool_use_id,
+            error,
+            ..
+        } = tool_payload("PostToolUse", &Input(map)).unwrap()
+        else {
+            panic!("tool use expected")
+        };
+        assert_eq!(
+            output.as_deref(),
+            Some(r#"{"filePath":"/p/a.rs","success":true}"#)
+        );
+        assert_eq!(tool_use_id.as_deref(), Some("toolu_1"));
+        assert_eq!(error, None);
+    }
+
+    #[test]
+    fn failures_keep_the_error() {
+        let input = serde_json::json!({"tool_name": "Bash", "error": "Exit code 1\nboom",
+                                       "is_interrupt": false});
+        let EventPayload::ToolUse { output, error, .. } =
+            tool_payload("PostToolUseFailure", &Input(input.as_object().unwrap())).unwrap()
+        else {
+            panic!("tool use expected")
+        };
+        assert_eq!(output, None);
+        assert_eq!(error.as_deref(), Some("Exit code 1\nboom"));
+    }
+
+    #[test]
+    fn answers_are_hook_json_or_nothing() {
+        assert_eq!(answer("SessionStart", "  \n"), None);
+        let text = answer("UserPromptSubmit", "# Memory\n- x").unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["hookSpecificOutput"]["hookEventName"], "UserPromptSubmit");
+        let context = v["hookSpecificOutput"]["additionalContext"]
+            .as_str()
+            .unwrap();
+        assert!(context.starts_with("# Memory\n- x"), "{context}");
+        assert!(context.contains("memcore show"), "{context}");
+    }
+
+    #[test]
+    fn assistant_message_keys_are_stable() {
+        let input = serde_json::json!({"prompt_id": "p1"});
+        let payload = EventPayload::AssistantMessage {
+            text: "done".into(),
+        };
+        let a = external_id("Stop", &Input(input.as_object().unwrap()), &payload);
+        let b = external_id("Stop", &Input(input.as_object().unwrap()), &payload);
+        assert_eq!(a, b);
+        assert!(a.unwrap().starts_with("stop:p1:"));
+    }
+}

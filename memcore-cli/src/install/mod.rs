@@ -1,0 +1,459 @@
+//! `memcore install claude-code` and `memcore uninstall claude-code`: memcore's hooks in
+//! Claude Code's settings.json.
+//!
+//! # What install adds
+//!
+//! One matcher group per event, each holding one command hook, appended after the groups
+//! already there:
+//!
+//! ```json
+//! {"hooks": {"PostToolUse": [{"matcher": "*", "hooks": [
+//!     {"type": "command", "command": "/home/me/.cargo/bin/memcore hook PostToolUse"}]}]}}
+//! ```
+//!
+//! for SessionStart (matcher `startup|resume|clear|compact`), UserPromptSubmit, PostToolUse
+//! and PostToolUseFailure (matcher `*`), PreCompact, Stop and SessionEnd. A hook is memcore's
+//! when its command is `<path ending in memcore> hook <Event>`: that command is the mark, so
+//! nothing else needs to be recorded, and uninstall finds exactly those hooks, removes them,
+//! and removes a group, an event list or the `hooks` object only when it held nothing but
+//! them. Installing again changes nothing (a hook whose program path changed is updated in
+//! place).
+//!
+//! # Formatting and backups
+//!
+//! The file is read into an ordered tree and written back with its own indentation and
+//! final newline, so key order and layout survive. Before each change the file's bytes are
+//! copied to `settings.json.memcore-backup` (an empty backup means "there was no file").
+//! When uninstall leaves a tree equal to the backup's, it writes the backup's bytes, so
+//! install followed by uninstall gives back the file byte for byte even when its formatting
+//! was one `JSON.stringify` would not produce; when that was an empty backup and nothing is
+//! left, the file is removed again.
+
+pub mod json;
+
+use crate::error::{CliError, CliResult};
+use json::{Json, Layout};
+use std::path::{Path, PathBuf};
+
+/// The events memcore hooks, with the matcher of its group (`None`: the event takes none).
+pub const HOOK_EVENTS: [(&str, Option<&str>); 7] = [
+    ("SessionStart", Some("startup|resume|clear|compact")),
+    ("UserPromptSubmit", None),
+    ("PostToolUse", Some("*")),
+    ("PostToolUseFailure", Some("*")),
+    ("PreCompact", None),
+    ("Stop", None),
+    ("SessionEnd", None),
+];
+
+/// Which settings file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingsScope {
+    /// `~/.claude/settings.json` (or `$CLAUDE_CONFIG_DIR/settings.json`): every project.
+    User,
+    /// `.claude/settings.json` in the current directory: this project only.
+    Project,
+}
+
+impl SettingsScope {
+    /// The settings file of this scope.
+    pub fn path(self) -> CliResult<PathBuf> {
+        match self {
+            SettingsScope::User => {
+                let dir = std::env::var_os("CLAUDE_CONFIG_DIR")
+                    .filter(|d| !d.is_empty())
+                    .map(PathBuf::from)
+                    .or_else(|| {
+                        std::env::var_os("HOME")
+                            .filter(|h| !h.is_empty())
+                            .map(|h| PathBuf::from(h).join(".claude"))
+                    })
+                    .ok_or_else(|| {
+                        CliError::usage("HOME is not set: cannot find ~/.claude/settings.json")
+                    })?;
+                Ok(dir.join("settings.json"))
+            }
+            SettingsScope::Project => {
+                let cwd = std::env::current_dir()
+                    .map_err(|e| CliError::io("read the working directory", ".", e))?;
+                Ok(cwd.join(".claude").join("settings.json"))
+            }
+        }
+    }
+
+    /// `user` or `project`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SettingsScope::User => "user",
+            SettingsScope::Project => "project",
+        }
+    }
+}
+
+/// What install or uninstall did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Change {
+    /// The settings file.
+    pub path: PathBuf,
+    /// Events whose hook was added (install) or removed (uninstall).
+    pub events: Vec<String>,
+    /// Events whose memcore hook had another command and was updated.
+    pub updated: Vec<String>,
+    /// Where the previous bytes were saved, when the file changed.
+    pub backup: Option<PathBuf>,
+}
+
+/// Where the file's previous bytes are kept.
+pub fn backup_path(settings: &Path) -> PathBuf {
+    let mut name = settings.as_os_str().to_owned();
+    name.push(".memcore-backup");
+    PathBuf::from(name)
+}
+
+/// The hook command for `event` run through `program`.
+pub fn hook_command(program: &str, event: &str) -> String {
+    format!("{} hook {event}", shell_quote(program))
+}
+
+/// `program` as one shell word.
+fn shell_quote(program: &str) -> String {
+    let plain = program
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%,=".contains(c));
+    if plain && !program.is_empty() {
+        program.to_owned()
+    } else {
+        format!("'{}'", program.replace('\'', r"'\''"))
+    }
+}
+
+/// The event of a memcore hook command (`<…memcore> hook <Event>`), `None` for any other
+/// command.
+pub fn memcore_hook_event(command: &str) -> Option<&str> {
+    let (program, rest) = first_shell_word(command.trim())?;
+    let name = program.rsplit(['/', '\\']).next()?;
+    if name != "memcore" && name != "memcore.exe" {
+        return None;
+    }
+    let mut words = rest.split_whitespace();
+    match (words.next(), words.next(), words.next()) {
+        (Some("hook"), Some(event), None) => Some(event),
+        _ => None,
+    }
+}
+
+/// The first word of a shell command (single and double quotes and backslashes undone) and
+/// the text after it; `None` when a quote is not closed or nothing follows the word.
+fn first_shell_word(command: &str) -> Option<(String, &str)> {
+    let mut word = String::new();
+    let mut chars = command.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\'' => loop {
+                match chars.next()? {
+                    (_, '\'') => break,
+                    (_, c) => word.push(c),
+                }
+            },
+            '"' => loop {
+                match chars.next()? {
+                    (_, '"') => break,
+                    (_, '\\') => word.push(chars.next()?.1),
+                    (_, c) => word.push(c),
+                }
+            },
+            '\\' => word.push(chars.next()?.1),
+            c if c.is_whitespace() => return Some((word, &command[i..])),
+            c => word.push(c),
+        }
+    }
+    None
+}
+
+/// The settings file as text and tree (`None` when it does not exist).
+fn read_settings(path: &Path) -> CliResult<Option<(String, Json)>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(CliError::io("read", path, e)),
+    };
+    if text.trim().is_empty() {
+        return Ok(Some((text, Json::Object(Vec::new()))));
+    }
+    let tree = json::parse(&text).map_err(|e| CliError::BadFile {
+        path: path.to_owned(),
+        reason: format!("not valid JSON ({e}); fix it by hand, memcore changed nothing"),
+    })?;
+    if !matches!(tree, Json::Object(_)) {
+        return Err(CliError::BadFile {
+            path: path.to_owned(),
+            reason: "the settings are not a JSON object; memcore changed nothing".into(),
+        });
+    }
+    Ok(Some((text, tree)))
+}
+
+/// Writes `text` to `path` through a temporary file in the same directory, after saving
+/// `previous` (the file's bytes, or `None` when it did not exist) as the backup.
+fn write_settings(path: &Path, previous: Option<&str>, text: Option<&str>) -> CliResult<PathBuf> {
+    let backup = backup_path(path);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| CliError::io("create", dir, e))?;
+    }
+    std::fs::write(&backup, previous.unwrap_or_default())
+        .map_err(|e| CliError::io("write", &backup, e))?;
+    match text {
+        Some(text) => {
+            let mut tmp = path.as_os_str().to_owned();
+            tmp.push(format!(".memcore-tmp-{}", std::process::id()));
+            let tmp = PathBuf::from(tmp);
+            std::fs::write(&tmp, text).map_err(|e| CliError::io("write", &tmp, e))?;
+            std::fs::rename(&tmp, path).map_err(|e| CliError::io("replace", path, e))?;
+        }
+        None => std::fs::remove_file(path).map_err(|e| CliError::io("remove", path, e))?,
+    }
+    Ok(backup)
+}
+
+/// The member `key` of an object, created (as `make()`) at the end when missing.
+fn member<'a>(
+    members: &'a mut Vec<(String, Json)>,
+    key: &str,
+    make: impl FnOnce() -> Json,
+) -> &'a mut Json {
+    let index = match members.iter().position(|(k, _)| k == key) {
+        Some(i) => i,
+        None => {
+            members.push((key.to_owned(), make()));
+            members.len() - 1
+        }
+    };
+    &mut members[index].1
+}
+
+fn not_shaped(path: &Path, what: &str) -> CliError {
+    CliError::BadFile {
+        path: path.to_owned(),
+        reason: format!("{what}; memcore changed nothing"),
+    }
+}
+
+/// Adds memcore's hooks to the settings file of `scope`, running `program`.
+pub fn install(path: &Path, program: &str) -> CliResult<Change> {
+    let existing = read_settings(path)?;
+    let (previous, mut tree, layout) = match existing {
+        Some((text, tree)) => {
+            let layout = Layout::of(&text);
+            (Some(text), tree, layout)
+        }
+        None => (None, Json::Object(Vec::new()), Layout::default()),
+    };
+    let mut change = Change {
+        path: path.to_owned(),
+        events: Vec::new(),
+        updated: Vec::new(),
+        backup: None,
+    };
+    let Json::Object(root) = &mut tree else {
+        return Err(not_shaped(path, "the settings are not a JSON object"));
+    };
+    let Json::Object(hooks) = member(root, "hooks", || Json::Object(Vec::new())) else {
+        return Err(not_shaped(path, "\"hooks\" is not an object"));
+    };
+    for (event, matcher) in HOOK_EVENTS {
+        let command = hook_command(program, event);
+        let Json::Array(groups) = member(hooks, event, || Json::Array(Vec::new())) else {
+            return Err(not_shaped(
+                path,
+                &format!("\"hooks.{event}\" is not a list"),
+            ));
+        };
+        let mut found = false;
+        for group in groups.iter_mut() {
+            let Json::Object(group) = group else { continue };
+            let Some((_, Json::Array(entries))) = group.iter_mut().find(|(k, _)| k == "hooks")
+            else {
+                continue;
+            };
+            for entry in entries.iter_mut() {
+                let Json::Object(entry) = entry else { continue };
+                let Some((_, Json::String(existing))) =
+                    entry.iter_mut().find(|(k, _)| k == "command")
+                else {
+                    continue;
+                };
+                if memcore_hook_event(existing) == Some(event) {
+                    found = true;
+                    if *existing != command {
+                        *existing = command.clone();
+                        change.updated.push(event.to_owned());
+                    }
+                }
+            }
+        }
+        if !found {
+            let mut group = Vec::new();
+            if let Some(m) = matcher {
+                group.push(("matcher".to_owned(), Json::string(m)));
+            }
+            group.push((
+                "hooks".to_owned(),
+                Json::Array(vec![Json::Object(vec![
+                    ("type".to_owned(), Json::string("command")),
+                    ("command".to_owned(), Json::string(command)),
+                ])]),
+            ));
+            groups.push(Json::Object(group));
+            change.events.push(event.to_owned());
+        }
+    }
+    if !change.events.is_empty() || !change.updated.is_empty() {
+        let text = json::write(&tree, &layout);
+        change.backup = Some(write_settings(path, previous.as_deref(), Some(&text))?);
+    }
+    Ok(change)
+}
+
+/// Removes memcore's hooks (and only them) from the settings file at `path`.
+pub fn uninstall(path: &Path) -> CliResult<Change> {
+    let mut change = Change {
+        path: path.to_owned(),
+        events: Vec::new(),
+        updated: Vec::new(),
+        backup: None,
+    };
+    let Some((previous, mut tree)) = read_settings(path)? else {
+        return Ok(change);
+    };
+    let layout = Layout::of(&previous);
+    let Json::Object(root) = &mut tree else {
+        return Ok(change);
+    };
+    let Some(hooks_index) = root.iter().position(|(k, _)| k == "hooks") else {
+        return Ok(change);
+    };
+    let Json::Object(hooks) = &mut root[hooks_index].1 else {
+        return Ok(change);
+    };
+    let mut emptied_events = Vec::new();
+    for (index, (event, groups)) in hooks.iter_mut().enumerate() {
+        let Json::Array(groups) = groups else {
+            continue;
+        };
+        let mut removed_here = false;
+        groups.retain_mut(|group| {
+            let Json::Object(group) = group else {
+                return true;
+            };
+            let Some((_, Json::Array(entries))) = group.iter_mut().find(|(k, _)| k == "hooks")
+            else {
+                return true;
+            };
+            let before = entries.len();
+            entries.retain(|entry| {
+                let command = entry.get("command").and_then(Json::as_str);
+                command.and_then(memcore_hook_event).is_none()
+            });
+            let removed = entries.len() < before;
+            removed_here |= removed;
+            // Drop the group only when memcore's hooks were all it held.
+            !(removed && entries.is_empty())
+        });
+        if removed_here {
+            change.events.push(event.clone());
+            if groups.is_empty() {
+                emptied_events.push(index);
+            }
+        }
+    }
+    if change.events.is_empty() {
+        return Ok(change);
+    }
+    for index in emptied_events.into_iter().rev() {
+        hooks.remove(index);
+    }
+    if hooks.is_empty() {
+        root.remove(hooks_index);
+    }
+    // Byte-exact restoration when nothing else changed since the backup was taken.
+    let backup = backup_path(path);
+    let saved = std::fs::read_to_string(&backup).ok();
+    let text = match saved.as_deref() {
+        Some("") if tree == Json::Object(Vec::new()) => None,
+        Some(saved) if json::parse(saved).ok().as_ref() == Some(&tree) => Some(saved.to_owned()),
+        _ => Some(json::write(&tree, &layout)),
+    };
+    change.backup = Some(write_settings(path, Some(&previous), text.as_deref())?);
+    Ok(change)
+}
+
+/// Per event, whether memcore's hook is in the file at `path` (all false when there is no
+/// file or it cannot be read).
+pub fn status(path: &Path) -> Vec<(&'static str, bool)> {
+    let tree = read_settings(path).ok().flatten().map(|(_, tree)| tree);
+    HOOK_EVENTS
+        .iter()
+        .map(|(event, _)| {
+            let installed = tree
+                .as_ref()
+                .and_then(|t| t.get("hooks"))
+                .and_then(|h| h.get(event))
+                .is_some_and(|groups| match groups {
+                    Json::Array(groups) => groups.iter().any(|g| match g.get("hooks") {
+                        Some(Json::Array(entries)) => entries.iter().any(|e| {
+                            e.get("command")
+                                .and_then(Json::as_str)
+                                .and_then(memcore_hook_event)
+                                == Some(event)
+                        }),
+                        _ => false,
+                    }),
+                    _ => false,
+                });
+            (*event, installed)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memcore_commands_are_recognised() {
+        assert_eq!(memcore_hook_event("memcore hook Stop"), Some("Stop"));
+        assert_eq!(
+            memcore_hook_event("/home/a/.cargo/bin/memcore hook PostToolUse"),
+            Some("PostToolUse")
+        );
+        assert_eq!(
+            memcore_hook_event("'/Users/a b/bin/memcore' hook SessionStart"),
+            Some("SessionStart")
+        );
+        assert_eq!(memcore_hook_event("memcore-other hook Stop"), None);
+        assert_eq!(memcore_hook_event("memcore hook Stop && rm -rf /"), None);
+        assert_eq!(memcore_hook_event("npx claude-mem hook Stop"), None);
+        assert_eq!(memcore_hook_event("memcore"), None);
+    }
+
+    #[test]
+    fn programs_are_quoted_for_the_shell_when_needed() {
+        assert_eq!(
+            hook_command("/usr/bin/memcore", "Stop"),
+            "/usr/bin/memcore hook Stop"
+        );
+        let quoted = hook_command("/Users/a b/it's/memcore", "Stop");
+        assert_eq!(quoted, r"'/Users/a b/it'\''s/memcore' hook Stop");
+        for program in [
+            "/Users/a b/it's/memcore",
+            "/opt/memcore",
+            "C:\\bin\\memcore.exe",
+        ] {
+            assert_eq!(
+                memcore_hook_event(&hook_command(program, "Stop")),
+                Some("Stop"),
+                "{program}"
+            );
+        }
+    }
+}

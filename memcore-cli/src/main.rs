@@ -1,0 +1,234 @@
+//! `memcore`: persistent memory for Claude Code, with no daemon, no port and no key needed.
+//!
+//! ```sh
+//! cargo install memcore-cli          # or: cargo install --path memcore-cli
+//! memcore install claude-code        # adds the hooks to ~/.claude/settings.json
+//! memcore doctor                     # checks it all
+//! ```
+//!
+//! Claude Code then runs `memcore hook <Event>` at each hook event ([`hook`]): each call is a
+//! short process that records the event in the store (`$MEMCORE_DB`, else
+//! `memcore/memory.db` in the user's data directory) and, at session start and on each
+//! prompt, answers with what memory holds. Extraction runs in a detached `memcore extract`
+//! ([`extractor`]), with the heuristic extractor by default or an LLM ([`provider`]).
+//!
+//! Code map: [`cli`] parses the command line; [`hook`] is the hook command; [`extractor`]
+//! the extraction command, its lock and its detached start; [`provider`] the LLM clients;
+//! [`install`] the settings.json editing; [`commands`] and [`doctor`] the read and upkeep
+//! commands; [`config`], [`paths`] and [`log`] the files beside the store.
+
+/// Writes to stdout; a closed stdout (`memcore recent | head`) ends the command quietly
+/// instead of panicking as `print!` does.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!($($arg)*), false)
+    };
+}
+
+/// [`out!`] with a newline.
+macro_rules! outln {
+    () => {
+        $crate::write_stdout(format_args!(""), true)
+    };
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!($($arg)*), true)
+    };
+}
+
+mod cli;
+mod commands;
+mod config;
+mod doctor;
+mod error;
+mod extractor;
+mod hook;
+mod install;
+mod log;
+mod paths;
+mod portable;
+mod provider;
+mod render;
+mod seed;
+
+use cli::{Args, HELP, Invocation};
+use commands::Env;
+use error::{CliError, CliResult};
+use install::SettingsScope;
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let invocation = match Invocation::parse(argv) {
+        Ok(inv) => inv,
+        Err(e) => return fail(&e),
+    };
+    if invocation.command == "hook" {
+        return run_hook(invocation);
+    }
+    match run(invocation) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// A hook always exits 0, and prints its JSON answer or nothing.
+fn run_hook(invocation: Invocation) -> ExitCode {
+    let event = invocation
+        .args
+        .positionals()
+        .ok()
+        .and_then(|p| p.into_iter().next())
+        .unwrap_or_default();
+    if let Some(answer) = hook::run(&event, &invocation.global) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(answer.as_bytes());
+        let _ = stdout.write_all(b"\n");
+        let _ = stdout.flush();
+    }
+    ExitCode::SUCCESS
+}
+
+/// Writes `args` (and a newline) to stdout; exits quietly with success when the reader went
+/// away, and with failure on any other write error.
+fn write_stdout(args: std::fmt::Arguments<'_>, newline: bool) {
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout.write_fmt(args).and_then(|()| {
+        if newline {
+            stdout.write_all(b"\n")
+        } else {
+            Ok(())
+        }
+    });
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("memcore: cannot write to stdout: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn fail(e: &CliError) -> ExitCode {
+    eprintln!("memcore: {e}");
+    match e {
+        CliError::Usage(_) => ExitCode::from(2),
+        _ => ExitCode::FAILURE,
+    }
+}
+
+fn run(invocation: Invocation) -> CliResult<()> {
+    let Invocation {
+        global,
+        command,
+        args,
+    } = invocation;
+    match command.as_str() {
+        "help" => {
+            out!("{HELP}");
+            return Ok(());
+        }
+        "version" => {
+            outln!("memcore {}", env!("CARGO_PKG_VERSION"));
+            return Ok(());
+        }
+        _ => {}
+    }
+    let env = Env::new(global)?;
+    match command.as_str() {
+        "install" => install_command(&env, args, true),
+        "uninstall" => install_command(&env, args, false),
+        "doctor" => doctor::doctor(&env, args),
+        "search" => commands::search(&env, args),
+        "context" => commands::context(&env, args),
+        "show" => commands::show(&env, args),
+        "timeline" => commands::timeline(&env, args),
+        "recent" => commands::recent(&env, args),
+        "stats" => commands::stats(&env, args),
+        "forget" => commands::forget(&env, args),
+        "retry-failed" => commands::retry_failed(&env, args),
+        "import-transcript" => commands::import_transcript(&env, args),
+        "extract" => commands::extract(&env, args),
+        "export" => portable::export(&env, args),
+        "import" => portable::import(&env, args),
+        "import-claude-mem" => portable::import_claude_mem(&env, args),
+        "backup" => portable::backup(&env, args),
+        "dev" => seed::dev(&env, args),
+        other => Err(CliError::usage(format!("unknown command {other:?}"))),
+    }
+}
+
+/// `memcore install claude-code` / `memcore uninstall claude-code`.
+fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
+    let user = args.flag("--user");
+    let project = args.flag("--project");
+    let program = args.value("--command")?;
+    let target = args.positionals()?;
+    let verb = if add { "install" } else { "uninstall" };
+    match target.as_slice() {
+        [t] if t == "claude-code" => {}
+        _ => {
+            return Err(CliError::usage(format!(
+                "{verb} what? `memcore {verb} claude-code [--user|--project]`"
+            )));
+        }
+    }
+    if user && project {
+        return Err(CliError::usage("choose --user or --project, not both"));
+    }
+    let scope = if project {
+        SettingsScope::Project
+    } else {
+        SettingsScope::User
+    };
+    let path = scope.path()?;
+    let change = if add {
+        let program = match program {
+            Some(p) => p,
+            None => std::env::current_exe()
+                .map_err(|e| CliError::io("find the memcore executable", "memcore", e))?
+                .to_string_lossy()
+                .into_owned(),
+        };
+        install::install(&path, &program)?
+    } else {
+        install::uninstall(&path)?
+    };
+    if env.global.json {
+        return env.print_json(&change);
+    }
+    let nothing = change.events.is_empty() && change.updated.is_empty();
+    match (add, nothing) {
+        (true, true) => outln!("memcore's hooks are already in {}", path.display()),
+        (false, true) => outln!("no memcore hook in {}", path.display()),
+        (true, false) => {
+            outln!(
+                "added memcore's hooks to {} ({})",
+                path.display(),
+                change.events.join(", ")
+            );
+            if !change.updated.is_empty() {
+                outln!("updated the command of {}", change.updated.join(", "));
+            }
+        }
+        (false, false) => outln!(
+            "removed memcore's hooks from {} ({})",
+            path.display(),
+            change.events.join(", ")
+        ),
+    }
+    if let Some(backup) = &change.backup {
+        outln!("the previous file is saved as {}", backup.display());
+    }
+    if add && !nothing {
+        outln!(
+            "memory: {}  (MEMCORE_DB changes it; `memcore doctor` checks everything)",
+            env.paths.db.display()
+        );
+    }
+    Ok(())
+}

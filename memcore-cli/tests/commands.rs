@@ -1,0 +1,317 @@
+//! The inspection and upkeep commands, and doctor, on a store filled through the hooks and
+//! from a real transcript.
+
+mod common;
+
+use common::{Setup, transcripts_dir};
+use serde_json::{Value, json};
+
+/// A store with one extracted session of project `work` (the setup's working directory).
+fn filled() -> Setup {
+    let setup = Setup::new().with_env("MEMCORE_NO_EXTRACT", "1");
+    let cwd = setup.cwd.to_string_lossy().into_owned();
+    for (event, input) in [
+        ("SessionStart", json!({"source": "startup"})),
+        (
+            "UserPromptSubmit",
+            json!({"prompt": "Make the invoice export skip empty carts"}),
+        ),
+        (
+            "PostToolUse",
+            json!({"tool_name": "Edit", "tool_use_id": "t1",
+                   "tool_input": {"file_path": format!("{cwd}/src/invoice_export.rs"),
+                                  "old_string": "for cart in carts {",
+                                  "new_string": "for cart in carts.iter().filter(|c| !c.is_empty()) {"},
+                   "tool_response": {"filePath": format!("{cwd}/src/invoice_export.rs")}}),
+        ),
+        (
+            "PostToolUse",
+            json!({"tool_name": "Bash", "tool_use_id": "t2",
+                   "tool_input": {"command": "cargo test invoice"},
+                   "tool_response": {"stdout": "test result: ok. 4 passed", "stderr": ""}}),
+        ),
+        (
+            "Stop",
+            json!({"last_assistant_message": "Empty carts are now skipped by the invoice export."}),
+        ),
+        ("SessionEnd", json!({"reason": "other"})),
+    ] {
+        let mut input = input;
+        input["session_id"] = json!("s1");
+        input["cwd"] = json!(cwd);
+        input["hook_event_name"] = json!(event);
+        setup.hook(event, &input);
+    }
+    setup.ok(&["extract", "--summarize", "s1"]);
+    setup
+}
+
+#[test]
+fn read_commands_show_what_memory_holds() {
+    let setup = filled();
+    let recent = setup.json(&["recent"]);
+    let first = &recent[0];
+    let id = first["id"].as_i64().unwrap();
+    assert_eq!(first["project"], "work");
+    assert!(
+        first["files_modified"]
+            .to_string()
+            .contains("invoice_export.rs")
+    );
+
+    let text = setup.ok(&["recent"]);
+    assert!(text.contains("Latest summary"), "{text}");
+    assert!(text.contains(&format!("#{id}")), "{text}");
+
+    let hits = setup.json(&["search", "invoice", "export"]);
+    assert_eq!(hits[0]["id"], id);
+    assert!(setup.ok(&["search", "invoice"]).contains(&format!("#{id}")));
+    let none = setup.ok(&["search", "kubernetes"]);
+    assert!(none.contains("No observation matches"), "{none}");
+    // Another project sees nothing; every project sees it.
+    assert_eq!(
+        setup.json(&["--project", "other", "search", "invoice"]),
+        json!([])
+    );
+    assert_eq!(
+        setup.json(&["--all-projects", "search", "invoice"])[0]["id"],
+        id
+    );
+
+    let shown = setup.ok(&["show", &id.to_string()]);
+    assert!(
+        shown.contains("files modified: src/invoice_export.rs"),
+        "{shown}"
+    );
+    assert_eq!(setup.json(&["show", &format!("#{id}")])[0]["id"], id);
+    let missing = setup.run_with_input(&["show", "999999"], b"");
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no observation #999999"));
+
+    let timeline = setup.json(&["timeline", &id.to_string()]);
+    let entries = timeline["entries"].as_array().unwrap();
+    assert!(
+        entries.iter().any(|e| e["item"]["type"] == "prompt"),
+        "{timeline}"
+    );
+    let text = setup.ok(&["timeline", &id.to_string()]);
+    assert!(
+        text.contains("prompt  Make the invoice export skip empty carts"),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.starts_with('>')),
+        "anchor marked: {text}"
+    );
+
+    let context = setup.ok(&["context"]);
+    assert!(context.starts_with("# Memory of work"), "{context}");
+    let prompt = setup.json(&["context", "--prompt", "invoice", "export", "carts"]);
+    assert!(
+        prompt["observation_ids"]
+            .to_string()
+            .contains(&id.to_string()),
+        "{prompt}"
+    );
+
+    let stats = setup.json(&["stats"]);
+    assert_eq!(stats["scope"], json!({"project": "work"}));
+    assert_eq!(stats["sessions"], 1);
+    assert_eq!(stats["summaries"], 1);
+    assert_eq!(stats["pending_events"], 0);
+    assert_eq!(
+        stats["llm_tokens_today"], 0,
+        "the heuristic extractor costs nothing"
+    );
+    assert!(
+        setup
+            .ok(&["stats"])
+            .contains("events        4 (0 pending, 0 failed)")
+    );
+
+    let out = setup.ok(&["forget", &id.to_string()]);
+    assert!(out.contains(&format!("forgot #{id}")));
+    assert_eq!(setup.json(&["search", "invoice", "export"]), json!([]));
+    assert!(
+        !setup
+            .run_with_input(&["forget", &id.to_string()], b"")
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_hint() {
+    let setup = Setup::new();
+    for args in [
+        &["frobnicate"][..],
+        &["search"],
+        &["show", "abc"],
+        &["timeline", "1", "2"],
+        &["recent", "--limit", "many"],
+        &["install"],
+        &["install", "vscode"],
+        &["extract", "--provider", "gemini"],
+        &["stats", "--bogus"],
+    ] {
+        let out = setup.run_with_input(args, b"");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("memcore help"), "{args:?}: {err}");
+    }
+    let help = setup.ok(&["help"]);
+    for command in [
+        "install claude-code",
+        "doctor",
+        "search",
+        "timeline",
+        "import-transcript",
+    ] {
+        assert!(help.contains(command), "{command}");
+    }
+    assert!(setup.ok(&["--version"]).starts_with("memcore "));
+}
+
+#[test]
+fn import_transcript_then_export_import_and_backup() {
+    let Some(dir) = transcripts_dir() else {
+        println!("skipped: ../shared/data/claude-code-transcripts is not there");
+        return;
+    };
+    let setup = Setup::new();
+    let path = dir.join("hello-world-script.jsonl");
+    let out = setup.ok(&[
+        "--project",
+        "hello",
+        "import-transcript",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.contains("in project hello"), "{out}");
+    assert!(out.contains("heuristic:"), "extracted right away: {out}");
+    let stats = setup.json(&["--project", "hello", "stats"]);
+    assert_eq!(stats["pending_events"], 0, "{stats}");
+    assert_eq!(stats["summaries"], 1, "{stats}");
+    assert!(stats["observations"].as_u64().unwrap() >= 1);
+    // Importing again adds nothing.
+    let again = setup.json(&[
+        "--project",
+        "hello",
+        "import-transcript",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(again["imports"][0]["added"], 0, "{again}");
+
+    let export = setup.dir.path().join("hello.jsonl");
+    setup.ok(&["--project", "hello", "export", export.to_str().unwrap()]);
+    let exported = std::fs::read_to_string(&export).unwrap();
+    assert!(exported.lines().next().unwrap().contains("memcore-export"));
+
+    let other = Setup::new();
+    let report = other.json(&["import", export.to_str().unwrap()]);
+    assert!(
+        report["added"]["observations"].as_u64().unwrap() >= 1,
+        "{report}"
+    );
+    let mine: Vec<Value> = setup
+        .json(&["--project", "hello", "recent"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(strip_ids)
+        .collect();
+    let theirs: Vec<Value> = other
+        .json(&["--project", "hello", "recent"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(strip_ids)
+        .collect();
+    assert_eq!(mine, theirs, "the import holds the same observations");
+
+    let backup = setup.dir.path().join("copy.db");
+    let out = setup.ok(&["backup", backup.to_str().unwrap()]);
+    assert!(out.contains("backed up"), "{out}");
+    let copy = Setup::new();
+    let copied = copy.json(&["--db", backup.to_str().unwrap(), "--all-projects", "stats"]);
+    assert_eq!(copied["observations"], setup.stats()["observations"]);
+    // A backup never overwrites.
+    assert!(
+        !setup
+            .run_with_input(&["backup", backup.to_str().unwrap()], b"")
+            .status
+            .success()
+    );
+}
+
+/// An observation without its store-specific fields.
+fn strip_ids(v: &Value) -> Value {
+    let mut v = v.clone();
+    for key in ["id", "source_event_ids", "supersedes", "superseded_by"] {
+        if let Some(o) = v.as_object_mut() {
+            o.remove(key);
+        }
+    }
+    v
+}
+
+#[test]
+fn doctor_reports_store_extraction_hooks_and_problems() {
+    let setup = Setup::new();
+    // Before anything: no store, no hooks.
+    let text = setup.ok(&["doctor"]);
+    assert!(text.contains("does not exist yet"), "{text}");
+    assert!(text.contains("memcore install claude-code"), "{text}");
+    assert!(!setup.db.exists(), "doctor creates no store");
+
+    setup.ok(&["install", "claude-code"]);
+    std::fs::create_dir_all(setup.data_dir()).unwrap();
+    std::fs::write(
+        setup.data_dir().join("config.json"),
+        r#"{"daily_token_cap": "lots"}"#,
+    )
+    .unwrap();
+    let setup = Setup {
+        env: vec![("MEMCORE_NO_EXTRACT".into(), "1".into())],
+        ..setup
+    };
+    setup.hook(
+        "PostToolUse",
+        &json!({"session_id": "s1", "cwd": setup.cwd, "tool_name": "Read",
+                "tool_input": {"file_path": "README.md"}, "tool_response": "# Hello",
+                "tool_use_id": "t1"}),
+    );
+    setup.hook_raw("PostToolUse", b"garbage");
+    let report = setup.json(&["doctor"]);
+    assert_eq!(report["store"]["exists"], true);
+    assert_eq!(report["store"]["schema_version"], 1);
+    assert_eq!(report["store"]["integrity"], json!(["ok"]));
+    assert_eq!(report["store"]["stats"]["pending_events"], 1);
+    assert_eq!(report["store"]["stats"]["failed_events"], 0);
+    assert!(report["store"]["size_bytes"].as_u64().unwrap() > 0);
+    assert_eq!(report["extraction"]["provider"], "heuristic");
+    assert!(report["extraction"]["last"].is_null());
+    assert!(report["extraction"]["running_pid"].is_null());
+    assert_eq!(report["hooks"][0]["scope"], "user");
+    assert_eq!(report["hooks"][0]["installed"].as_array().unwrap().len(), 7);
+    assert_eq!(report["hooks"][0]["missing"], json!([]));
+    assert_eq!(report["config"]["exists"], true);
+    let warnings = report["config"]["warnings"].to_string();
+    assert!(warnings.contains("daily_token_cap"), "{warnings}");
+    assert!(report["log"]["last_lines"].to_string().contains("not JSON"));
+
+    setup.ok(&["extract"]);
+    let text = setup.ok(&["doctor"]);
+    for expected in [
+        "schema        version 1",
+        "events        1 (0 pending, 0 failed)",
+        "provider      heuristic",
+        "extractor     idle",
+        "last extraction",
+        "installed (7 events)",
+        "not installed",
+        "integrity     ok",
+        "daily_token_cap",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in:\n{text}");
+    }
+}

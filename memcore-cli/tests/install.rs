@@ -1,0 +1,238 @@
+//! `memcore install claude-code` and `uninstall`: merged with the hooks already there,
+//! idempotent, backed up, and undone byte for byte.
+
+mod common;
+
+use common::Setup;
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// A settings.json as Claude Code writes it, with other hooks and settings.
+const EXISTING: &str = r#"{
+  "model": "opus",
+  "permissions": {
+    "allow": [
+      "Bash(npm run lint)",
+      "Read(~/.zshrc)"
+    ],
+    "deny": []
+  },
+  "hooks": {
+    "PostToolUse": [
+      {
+        "matcher": "Edit|Write",
+        "hooks": [
+          {
+            "type": "command",
+            "command": "npx prettier --write \"$CLAUDE_FILE_PATHS\"",
+            "timeout": 30
+          }
+        ]
+      }
+    ],
+    "Stop": [
+      {
+        "hooks": [
+          {
+            "type": "command",
+            "command": "$CLAUDE_PROJECT_DIR/.claude/hooks/check.sh"
+          }
+        ]
+      }
+    ],
+    "Notification": [
+      {
+        "matcher": "",
+        "hooks": [
+          {
+            "type": "command",
+            "command": "notify-send 'Claude Code' 'Awaiting your input'"
+          }
+        ]
+      }
+    ]
+  },
+  "env": {
+    "FOO": "bär",
+    "RATIO": 1.5
+  },
+  "cleanupPeriodDays": 20
+}
+"#;
+
+fn settings(setup: &Setup) -> PathBuf {
+    setup.home.join(".claude").join("settings.json")
+}
+
+fn memcore_commands(tree: &Value) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for (event, groups) in tree["hooks"].as_object().into_iter().flatten() {
+        for group in groups.as_array().into_iter().flatten() {
+            for hook in group["hooks"].as_array().into_iter().flatten() {
+                let command = hook["command"].as_str().unwrap_or_default();
+                if command.contains("memcore") {
+                    found.push((event.clone(), command.to_owned()));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn install_merges_and_uninstall_restores_byte_for_byte() {
+    let setup = Setup::new();
+    let path = settings(&setup);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, EXISTING).unwrap();
+
+    let out = setup.ok(&["install", "claude-code"]);
+    assert!(out.contains("added memcore's hooks"), "{out}");
+    let installed = std::fs::read_to_string(&path).unwrap();
+    let tree: Value = serde_json::from_str(&installed).unwrap();
+    // Memcore's seven hooks, each running this binary.
+    let ours = memcore_commands(&tree);
+    assert_eq!(ours.len(), 7, "{ours:?}");
+    for (event, command) in &ours {
+        assert_eq!(command, &format!("{} hook {event}", common::BIN));
+    }
+    // The user's hooks are still there, first, and untouched.
+    assert_eq!(tree["hooks"]["PostToolUse"][0]["matcher"], "Edit|Write");
+    assert_eq!(tree["hooks"]["PostToolUse"][1]["matcher"], "*");
+    assert_eq!(
+        tree["hooks"]["Stop"][0]["hooks"][0]["command"],
+        "$CLAUDE_PROJECT_DIR/.claude/hooks/check.sh"
+    );
+    assert_eq!(
+        tree["hooks"]["SessionStart"][0]["matcher"],
+        "startup|resume|clear|compact"
+    );
+    assert!(
+        tree["hooks"]["UserPromptSubmit"][0]
+            .get("matcher")
+            .is_none()
+    );
+    assert_eq!(tree["env"]["FOO"], "bär");
+    // Key order is kept: the file still starts as it did.
+    assert!(installed.starts_with("{\n  \"model\": \"opus\",\n  \"permissions\""));
+    assert!(installed.ends_with("\"cleanupPeriodDays\": 20\n}\n"));
+    // The previous bytes are backed up.
+    let backup = path.with_file_name("settings.json.memcore-backup");
+    assert_eq!(std::fs::read_to_string(&backup).unwrap(), EXISTING);
+
+    // Installing twice adds nothing and writes nothing.
+    let out = setup.ok(&["install", "claude-code"]);
+    assert!(out.contains("already"), "{out}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), installed);
+
+    let out = setup.ok(&["uninstall", "claude-code"]);
+    assert!(out.contains("removed memcore's hooks"), "{out}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), EXISTING);
+
+    // Uninstalling again changes nothing.
+    let out = setup.ok(&["uninstall", "claude-code"]);
+    assert!(out.contains("no memcore hook"), "{out}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), EXISTING);
+}
+
+#[test]
+fn unusual_formatting_is_restored_exactly() {
+    // Four-space indentation, no final newline, an escaped character and a compact array:
+    // not what the tree writes back, so uninstall restores the backup's bytes.
+    let original = "{\n    \"hooks\": {\n        \"Stop\": [{\"hooks\": [{\"type\": \"command\", \"command\": \"say done\"}]}]\n    },\n    \"theme\": \"caf\\u00e9\"\n}";
+    let setup = Setup::new();
+    let path = settings(&setup);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, original).unwrap();
+    setup.ok(&["install", "claude-code"]);
+    let installed = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        installed.starts_with("{\n    \"hooks\""),
+        "keeps 4 spaces: {installed}"
+    );
+    assert!(!installed.ends_with('\n'));
+    setup.ok(&["uninstall", "claude-code"]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+}
+
+#[test]
+fn changes_made_after_install_survive_uninstall() {
+    let setup = Setup::new();
+    let path = settings(&setup);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, EXISTING).unwrap();
+    setup.ok(&["install", "claude-code"]);
+    // The user adds a setting and a hook of their own to memcore's Stop group's event.
+    let mut tree: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    tree["includeCoAuthoredBy"] = Value::Bool(false);
+    std::fs::write(&path, serde_json::to_string_pretty(&tree).unwrap()).unwrap();
+    setup.ok(&["uninstall", "claude-code"]);
+    let after: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(after["includeCoAuthoredBy"], false);
+    assert!(memcore_commands(&after).is_empty());
+    assert_eq!(after["hooks"]["Stop"].as_array().unwrap().len(), 1);
+    assert!(after["hooks"].get("SessionStart").is_none());
+}
+
+#[test]
+fn a_missing_settings_file_is_created_and_removed_again() {
+    let setup = Setup::new();
+    let path = setup.cwd.join(".claude").join("settings.json");
+    let out = setup.ok(&["install", "claude-code", "--project"]);
+    assert!(out.contains(&path.display().to_string()), "{out}");
+    let tree: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(memcore_commands(&tree).len(), 7);
+    assert!(!settings(&setup).exists(), "the user file is untouched");
+    let status = setup.json(&["doctor"]);
+    assert_eq!(status["hooks"][1]["scope"], "project");
+    assert_eq!(status["hooks"][1]["installed"].as_array().unwrap().len(), 7);
+    setup.ok(&["uninstall", "claude-code", "--project"]);
+    assert!(!path.exists(), "created by install, removed by uninstall");
+}
+
+#[test]
+fn invalid_settings_are_refused_untouched() {
+    let setup = Setup::new();
+    let path = settings(&setup);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let broken = "{\n  // comments are not JSON\n  \"model\": \"opus\",\n}\n";
+    std::fs::write(&path, broken).unwrap();
+    let out = setup.run_with_input(&["install", "claude-code"], b"");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not valid JSON"), "{err}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
+    for shape in [r#"{"hooks": []}"#, r#"{"hooks": {"Stop": {}}}"#, "[1]"] {
+        std::fs::write(&path, shape).unwrap();
+        let out = setup.run_with_input(&["install", "claude-code"], b"");
+        assert!(!out.status.success(), "{shape}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), shape);
+    }
+}
+
+#[test]
+fn a_moved_binary_updates_the_commands_in_place() {
+    let setup = Setup::new();
+    let path = settings(&setup);
+    setup.ok(&["install", "claude-code", "--command", "/opt/old/memcore"]);
+    let before = std::fs::read_to_string(&path).unwrap();
+    assert!(before.contains("/opt/old/memcore hook Stop"));
+    let out = setup.ok(&["install", "claude-code"]);
+    assert!(out.contains("updated the command"), "{out}");
+    let tree: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let ours = memcore_commands(&tree);
+    assert_eq!(ours.len(), 7, "updated, not added: {ours:?}");
+    assert!(ours.iter().all(|(_, c)| c.starts_with(common::BIN)));
+}
+
+#[test]
+fn claude_code_formatting_round_trips_even_without_the_backup() {
+    let setup = Setup::new();
+    let path = settings(&setup);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, EXISTING).unwrap();
+    setup.ok(&["install", "claude-code"]);
+    std::fs::remove_file(path.with_file_name("settings.json.memcore-backup")).unwrap();
+    setup.ok(&["uninstall", "claude-code"]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), EXISTING);
+}
