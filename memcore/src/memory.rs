@@ -221,14 +221,18 @@ impl Memory {
     /// twice in a session stores it once ([`Recorded::inserted`] says which happened).
     pub fn record_event(&self, event: NewEvent) -> Result<Recorded> {
         non_empty("event session id", &event.session_id)?;
-        let event = self.prepare_event(event)?;
+        let event = NewEvent {
+            payload: self.prepare_payload(event.payload)?,
+            ..event
+        };
         self.store.insert_event(&event)
     }
 
-    /// Redacts and bounds an event before it is stored.
-    fn prepare_event(&self, mut event: NewEvent) -> Result<NewEvent> {
+    /// Redacts and bounds what an event carries before it is stored: the one path every event
+    /// takes in, whether recorded live or imported.
+    pub(crate) fn prepare_payload(&self, payload: EventPayload) -> Result<EventPayload> {
         let limit = self.config.max_tool_output_bytes;
-        event.payload = match event.payload {
+        Ok(match payload {
             EventPayload::UserPrompt { text } => EventPayload::UserPrompt {
                 text: self.redactor.redact(&text),
             },
@@ -260,8 +264,7 @@ impl Memory {
                     tool_use_id,
                 }
             }
-        };
-        Ok(event)
+        })
     }
 
     /// The events of a session in order, optionally only those with one status.

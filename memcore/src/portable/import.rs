@@ -1,0 +1,543 @@
+//! Reading a JSONL export back: parse every line first, then apply every record in one
+//! transaction (see the [module docs](super#import) for the rules).
+
+use super::RecordCounts;
+use super::format::{
+    EXPORT_FORMAT_VERSION, EventRef, FORMAT_NAME, Header, LedgerRecord, ObservationRecord,
+    ObservationRef, Record, SummaryRecord, event_content_key,
+};
+use crate::error::{Error, Result};
+use crate::memory::Memory;
+use crate::model::{EventId, EventPayload, EventStatus, NewObservation, NewSummary, ObservationId};
+use crate::store::portable::{
+    self as sql, ImportedEvent, LedgerRow, SummaryRow, event_by_key, keyless_events,
+    observation_by_hash, session_project,
+};
+use crate::store::to_millis;
+use rusqlite::Transaction;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::io::BufRead;
+use std::path::PathBuf;
+use time::OffsetDateTime;
+
+/// What [`Memory::import_jsonl`](crate::Memory::import_jsonl) did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// The file's format version.
+    pub format_version: u32,
+    /// The schema version of the store that wrote the file.
+    pub schema_version: u32,
+    /// Lines read, header and blank lines included.
+    pub lines: u64,
+    /// Records stored, by type.
+    pub added: RecordCounts,
+    /// Records already in the store (or twice in the file), by type: nothing was stored.
+    pub skipped: RecordCounts,
+    /// Provenance links, ledger event links and `supersedes` links whose target is neither
+    /// in the file nor in the store; they were left out.
+    pub unresolved_references: u64,
+}
+
+/// The error for a bad line.
+fn bad_line(line: usize, reason: impl std::fmt::Display) -> Error {
+    Error::InvalidInput {
+        what: "export file",
+        reason: format!("line {line}: {reason}"),
+    }
+}
+
+/// Names the line (and record type) an error met while applying a record comes from.
+fn at_line(line: usize, record: &str, e: Error) -> Error {
+    match e {
+        Error::InvalidInput { what, reason } => Error::InvalidInput {
+            what: "export file",
+            reason: format!("line {line} ({record}): invalid {what}: {reason}"),
+        },
+        Error::NotFound { what, id } => Error::InvalidInput {
+            what: "export file",
+            reason: format!(
+                "line {line} ({record}): {what} {id:?} is neither in the file nor in the store"
+            ),
+        },
+        Error::Sqlite { context, source } => Error::Sqlite {
+            context: format!("line {line} ({record}): {context}"),
+            source,
+        },
+        Error::Json { context, source } => Error::Json {
+            context: format!("line {line} ({record}): {context}"),
+            source,
+        },
+        other => other,
+    }
+}
+
+/// A parsed export: the header, each record with its line number, and the lines read.
+type ParsedExport = (Header, Vec<(usize, Record)>, u64);
+
+/// Reads the header and every record, refusing the input at its first bad line.
+fn read_records(mut input: impl BufRead) -> Result<ParsedExport> {
+    let mut header = None;
+    let mut records = Vec::new();
+    let mut buf = Vec::new();
+    let mut line = 0usize;
+    loop {
+        buf.clear();
+        let n = input
+            .read_until(b'\n', &mut buf)
+            .map_err(|source| Error::Io {
+                action: "read the export",
+                path: PathBuf::new(),
+                source,
+            })?;
+        if n == 0 {
+            break;
+        }
+        line += 1;
+        let mut bytes = buf.as_slice();
+        if line == 1 {
+            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        }
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| bad_line(line, format!("not UTF-8 ({e})")))?
+            .trim();
+        if line == 1 {
+            header = Some(parse_header(text)?);
+            continue;
+        }
+        if text.is_empty() {
+            continue;
+        }
+        records.push((line, parse_record(line, text)?));
+    }
+    let header = header.ok_or_else(|| Error::InvalidInput {
+        what: "export file",
+        reason: "the input is empty: a memcore export starts with a header line".into(),
+    })?;
+    Ok((header, records, line as u64))
+}
+
+fn parse_header(text: &str) -> Result<Header> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        bad_line(
+            1,
+            format!("not a memcore export (line 1 must be the JSON header: {e})"),
+        )
+    })?;
+    let format = value.get("format").and_then(|f| f.as_str());
+    if format != Some(FORMAT_NAME) {
+        return Err(bad_line(
+            1,
+            format!(
+                "not a memcore export (the header's format is {}, not {FORMAT_NAME:?})",
+                format.map_or_else(|| "missing".to_owned(), |f| format!("{f:?}"))
+            ),
+        ));
+    }
+    match value.get("format_version").and_then(|v| v.as_u64()) {
+        None => return Err(bad_line(1, "the header has no integer format_version")),
+        Some(v) if v > u64::from(EXPORT_FORMAT_VERSION) => {
+            return Err(Error::InvalidInput {
+                what: "export format version",
+                reason: format!(
+                    "the file has format version {v}, newer than this memcore reads \
+                     ({EXPORT_FORMAT_VERSION}); upgrade memcore to import it"
+                ),
+            });
+        }
+        Some(_) => {}
+    }
+    serde_json::from_value(value).map_err(|e| bad_line(1, format!("bad header: {e}")))
+}
+
+fn parse_record(line: usize, text: &str) -> Result<Record> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| bad_line(line, format!("not JSON: {e}")))?;
+    let kind = match value.get("type") {
+        Some(serde_json::Value::String(t)) => t.clone(),
+        Some(_) => return Err(bad_line(line, "the record's type is not a string")),
+        None => return Err(bad_line(line, "the record has no type")),
+    };
+    serde_json::from_value(value).map_err(|e| bad_line(line, format!("bad {kind} record: {e}")))
+}
+
+/// An event to import, whichever record it came from.
+pub(crate) struct IncomingEvent {
+    pub session_id: String,
+    pub external_id: Option<String>,
+    pub payload: EventPayload,
+    pub occurred_at: OffsetDateTime,
+    pub recorded_at: Option<OffsetDateTime>,
+    pub status: EventStatus,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
+
+/// The state of one import: the transaction and what it has resolved so far.
+pub(crate) struct Importer<'a> {
+    pub mem: &'a Memory,
+    pub tx: &'a Transaction<'a>,
+    /// (session, content key) of keyless events seen or stored, to their ids.
+    event_keys: HashMap<(String, String), EventId>,
+    /// Sessions whose keyless events were read from the store into `event_keys`.
+    loaded: HashSet<String>,
+    /// (project, content hash) to observation id, for `supersedes`.
+    hashes: HashMap<(String, String), ObservationId>,
+    /// Observations whose `supersedes` named one not seen yet: (line, id, that one).
+    links: Vec<(usize, ObservationId, ObservationRef)>,
+    pub added: RecordCounts,
+    pub skipped: RecordCounts,
+    pub unresolved: u64,
+}
+
+impl<'a> Importer<'a> {
+    pub(crate) fn new(mem: &'a Memory, tx: &'a Transaction<'a>) -> Self {
+        Importer {
+            mem,
+            tx,
+            event_keys: HashMap::new(),
+            loaded: HashSet::new(),
+            hashes: HashMap::new(),
+            links: Vec::new(),
+            added: RecordCounts::default(),
+            skipped: RecordCounts::default(),
+            unresolved: 0,
+        }
+    }
+
+    fn count(&mut self, inserted: bool, field: fn(&mut RecordCounts) -> &mut u64) {
+        let counts = if inserted {
+            &mut self.added
+        } else {
+            &mut self.skipped
+        };
+        *field(counts) += 1;
+    }
+
+    fn apply(&mut self, line: usize, record: Record) -> Result<()> {
+        match record {
+            Record::Project(p) => {
+                let name = p.name.trim();
+                if name.is_empty() {
+                    return Err(empty("project name"));
+                }
+                let inserted = sql::import_project(self.tx, name, to_millis(p.created_at))?;
+                self.count(inserted, |c| &mut c.projects);
+            }
+            Record::Session(s) => {
+                if s.id.trim().is_empty() {
+                    return Err(empty("session id"));
+                }
+                if s.project.trim().is_empty() {
+                    return Err(empty("session project"));
+                }
+                let session = crate::model::Session {
+                    id: s.id,
+                    project: s.project.trim().to_owned(),
+                    agent: s.agent,
+                    started_at: s.started_at,
+                    ended_at: s.ended_at,
+                    status: s.status,
+                };
+                let inserted = sql::import_session(self.tx, &session)?;
+                self.count(inserted, |c| &mut c.sessions);
+            }
+            Record::Prompt(p) => {
+                let inserted = self.event(IncomingEvent {
+                    session_id: p.session_id,
+                    external_id: p.external_id,
+                    payload: EventPayload::UserPrompt { text: p.text },
+                    occurred_at: p.occurred_at,
+                    recorded_at: p.recorded_at,
+                    status: p.status,
+                    attempts: p.attempts,
+                    last_error: p.last_error,
+                })?;
+                self.count(inserted, |c| &mut c.prompts);
+            }
+            Record::Event(e) => {
+                let inserted = self.event(IncomingEvent {
+                    session_id: e.session_id,
+                    external_id: e.external_id,
+                    payload: e.payload,
+                    occurred_at: e.occurred_at,
+                    recorded_at: e.recorded_at,
+                    status: e.status,
+                    attempts: e.attempts,
+                    last_error: e.last_error,
+                })?;
+                self.count(inserted, |c| &mut c.events);
+            }
+            Record::Observation(o) => {
+                let inserted = self.observation(line, o)?;
+                self.count(inserted, |c| &mut c.observations);
+            }
+            Record::Summary(s) => {
+                let inserted = self.summary(s)?;
+                self.count(inserted, |c| &mut c.summaries);
+            }
+            Record::Ledger(l) => self.ledger(l)?,
+        }
+        Ok(())
+    }
+
+    /// Stores an event (redacted) unless it is there; returns whether it was stored.
+    pub(crate) fn event(&mut self, e: IncomingEvent) -> Result<bool> {
+        let occurred = to_millis(e.occurred_at);
+        // The key the exporting store gave this event, if it has no key of its own.
+        let file_key = match &e.external_id {
+            None => serde_json::to_string(&e.payload)
+                .ok()
+                .map(|json| event_content_key(e.payload.type_name(), &json, occurred)),
+            Some(_) => None,
+        };
+        let payload = self.mem.prepare_payload(e.payload)?;
+        let json = serde_json::to_string(&payload).map_err(|source| Error::Json {
+            context: "encode an event payload".into(),
+            source,
+        })?;
+        let prompt_text = match &payload {
+            EventPayload::UserPrompt { text } => Some(text.as_str()),
+            _ => None,
+        };
+        let (id, inserted) = sql::import_event(
+            self.tx,
+            &ImportedEvent {
+                session_id: &e.session_id,
+                kind: payload.type_name(),
+                payload: &json,
+                prompt_text,
+                external_id: e.external_id.as_deref(),
+                occurred_at: occurred,
+                recorded_at: e.recorded_at.map(to_millis),
+                status: e.status.as_str(),
+                attempts: e.attempts,
+                last_error: e.last_error.as_deref(),
+            },
+        )?;
+        if e.external_id.is_none() {
+            let stored_key = event_content_key(payload.type_name(), &json, occurred);
+            for key in file_key.into_iter().chain(Some(stored_key)) {
+                self.event_keys.insert((e.session_id.clone(), key), id);
+            }
+        }
+        Ok(inserted)
+    }
+
+    /// The id of the event a reference names, in this import or in the store.
+    fn resolve(&mut self, r: &EventRef) -> Result<Option<EventId>> {
+        if let Some(key) = &r.external_id {
+            return event_by_key(self.tx, &r.session_id, key);
+        }
+        let Some(content_key) = &r.content_key else {
+            return Ok(None);
+        };
+        let slot = (r.session_id.clone(), content_key.clone());
+        if let Some(id) = self.event_keys.get(&slot) {
+            return Ok(Some(*id));
+        }
+        if self.loaded.insert(r.session_id.clone()) {
+            for (id, kind, payload, at) in keyless_events(self.tx, &r.session_id)? {
+                let key = event_content_key(&kind, &payload, at);
+                self.event_keys
+                    .entry((r.session_id.clone(), key))
+                    .or_insert(id);
+            }
+        }
+        Ok(self.event_keys.get(&slot).copied())
+    }
+
+    fn resolve_all(&mut self, refs: &[EventRef]) -> Result<Vec<EventId>> {
+        let mut ids = Vec::with_capacity(refs.len());
+        for r in refs {
+            match self.resolve(r)? {
+                Some(id) => ids.push(id),
+                None => self.unresolved += 1,
+            }
+        }
+        Ok(ids)
+    }
+
+    fn observation_by_hash(&self, project: &str, hash: &str) -> Result<Option<ObservationId>> {
+        if let Some(id) = self.hashes.get(&(project.to_owned(), hash.to_owned())) {
+            return Ok(Some(*id));
+        }
+        observation_by_hash(self.tx, project, hash)
+    }
+
+    /// Stores an observation (redacted, embedded) unless its content is in its project
+    /// already; returns whether it was stored.
+    pub(crate) fn observation(&mut self, line: usize, o: ObservationRecord) -> Result<bool> {
+        if let Some(session) = &o.session_id
+            && session_project(self.tx, session)?.is_none()
+        {
+            return Err(Error::NotFound {
+                what: "session",
+                id: session.clone(),
+            });
+        }
+        let sources = self.resolve_all(&o.sources)?;
+        let new = NewObservation {
+            project: Some(o.project),
+            session_id: o.session_id,
+            kind: Some(o.kind),
+            title: o.title,
+            subtitle: o.subtitle,
+            narrative: o.narrative,
+            facts: o.facts,
+            context: o.context,
+            concepts: o.concepts,
+            files_read: o.files_read,
+            files_modified: o.files_modified,
+            source_event_ids: sources,
+            importance: Some(o.importance),
+            supersedes: None,
+            created_at: Some(o.created_at),
+        };
+        let mut obs = self.mem.prepare_observation(new)?;
+        obs.pinned = o.pinned;
+        let older = match &o.supersedes {
+            Some(r) => self.observation_by_hash(&r.project, &r.content_hash)?,
+            None => None,
+        };
+        obs.supersedes = older;
+        let vector = self.mem.embed_observation(&obs)?;
+        let added = crate::store::portable::insert_observation(self.tx, &obs, vector.as_ref())?;
+        if added.duplicate {
+            if o.pinned {
+                self.mem.store.set_pinned(added.id, true)?;
+            }
+        } else if let (Some(r), None) = (o.supersedes, older) {
+            self.links.push((line, added.id, r));
+        }
+        if let Some(hash) = o.content_hash {
+            self.hashes.insert((obs.project.clone(), hash), added.id);
+        }
+        self.hashes
+            .insert((obs.project, obs.content_hash), added.id);
+        Ok(!added.duplicate)
+    }
+
+    /// Links observations to older ones that came later in the file.
+    fn finish_links(&mut self) -> Result<()> {
+        for (line, id, r) in std::mem::take(&mut self.links) {
+            match self.observation_by_hash(&r.project, &r.content_hash) {
+                Ok(Some(older)) => sql::link_supersedes(self.tx, id, older)
+                    .map_err(|e| at_line(line, "observation", e))?,
+                Ok(None) => self.unresolved += 1,
+                Err(e) => return Err(at_line(line, "observation", e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores a summary (redacted) unless its session has it already; returns whether it
+    /// was stored.
+    pub(crate) fn summary(&mut self, s: SummaryRecord) -> Result<bool> {
+        let project = session_project(self.tx, &s.session_id)?.ok_or_else(|| Error::NotFound {
+            what: "session",
+            id: s.session_id.clone(),
+        })?;
+        let r = |t: &str| self.mem.redactor.redact(t.trim());
+        let content = NewSummary {
+            request: r(&s.request),
+            investigated: r(&s.investigated),
+            learned: r(&s.learned),
+            completed: r(&s.completed),
+            next_steps: r(&s.next_steps),
+            notes: r(&s.notes),
+        };
+        let inserted = sql::import_summary(
+            self.tx,
+            &SummaryRow {
+                session_id: s.session_id,
+                project,
+                content,
+                created_at: to_millis(s.created_at),
+            },
+        )?;
+        Ok(inserted)
+    }
+
+    fn ledger(&mut self, l: LedgerRecord) -> Result<()> {
+        if l.project.trim().is_empty() {
+            return Err(empty("ledger project"));
+        }
+        let event_ids = self.resolve_all(&l.events)?;
+        let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let inserted = sql::import_ledger(
+            self.tx,
+            &LedgerRow {
+                session_id: l.session_id,
+                project: l.project,
+                purpose: l.purpose,
+                model: l.model,
+                prompt_tokens: clamp(l.prompt_tokens),
+                completion_tokens: clamp(l.completion_tokens),
+                event_ids,
+                outcome: l.outcome,
+                detail: l.detail,
+                observations: clamp(l.observations),
+                created_at: to_millis(l.created_at),
+            },
+        )?;
+        self.count(inserted, |c| &mut c.ledger);
+        Ok(())
+    }
+}
+
+fn empty(what: &'static str) -> Error {
+    Error::InvalidInput {
+        what,
+        reason: "must not be empty".into(),
+    }
+}
+
+impl Memory {
+    /// Imports a JSONL export (see the [format](crate::portable#the-jsonl-format-format-version-1)
+    /// and the [rules](crate::portable#import)): merges it into this store, skipping what is
+    /// already there, and reports what was added and skipped.
+    ///
+    /// All or nothing: the whole input is read and checked before anything is written, and
+    /// every record is applied in one transaction; on any error the store is unchanged.
+    /// The input is held in memory while it is applied, and the store's write lock is held
+    /// for as long: writers in other processes wait (up to their busy timeout), so import a
+    /// very large file when no agent is running.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidInput`] with `what = "export format version"` for a file of a newer
+    ///   format version, naming both versions;
+    /// - [`Error::InvalidInput`] with `what = "export file"` and a reason that starts with
+    ///   `line N` for a line that is not a valid record, or a record that cannot be applied
+    ///   (an empty title, a session that is neither in the file nor in the store...);
+    /// - [`Error::Io`] when reading fails, [`Error::Sqlite`] when writing fails.
+    pub fn import_jsonl(&self, input: impl BufRead) -> Result<ImportReport> {
+        let (header, mut records, lines) = read_records(input)?;
+        // What others refer to first; file order within a type.
+        records.sort_by_key(|(line, r)| (r.phase(), *line));
+        let tx = self.store.write()?;
+        let mut importer = Importer::new(self, &tx);
+        for (line, record) in records {
+            let kind = record.type_name();
+            importer
+                .apply(line, record)
+                .map_err(|e| at_line(line, kind, e))?;
+        }
+        importer.finish_links()?;
+        let report = ImportReport {
+            format_version: header.format_version,
+            schema_version: header.schema_version,
+            lines,
+            added: importer.added,
+            skipped: importer.skipped,
+            unresolved_references: importer.unresolved,
+        };
+        drop(importer);
+        tx.commit().map_err(|source| Error::Sqlite {
+            context: "commit the import".into(),
+            source,
+        })?;
+        Ok(report)
+    }
+}

@@ -1,0 +1,676 @@
+//! SQL of export and import: whole tables read in a stable order (by row id, so a store
+//! rebuilt from an export exports the same records in the same order), and rows inserted
+//! with the times, statuses and keys they had in the store they came from.
+//!
+//! Nothing here commits: reads run on whatever snapshot the caller holds, writes run inside
+//! the caller's transaction, so an import is all or nothing.
+
+pub(crate) use super::observations::insert_observation;
+use super::sessions::ensure_project;
+use super::{Store, from_millis, now_millis, placeholders};
+use crate::error::{Error, Result, SqlContext};
+use crate::model::{EventId, NewSummary, ObservationId, Session, SessionStatus};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
+
+/// Which rows an export reads: one project or all, a time window (`since` inclusive, `until`
+/// exclusive, in milliseconds), and whether events other than user prompts are included.
+#[derive(Debug, Clone)]
+pub(crate) struct ExportScope {
+    /// One project, or every project.
+    pub project: Option<String>,
+    /// Earliest time included.
+    pub since: i64,
+    /// First time excluded.
+    pub until: i64,
+    /// Include tool uses, assistant messages and notes (user prompts are always included).
+    pub include_events: bool,
+}
+
+/// A project row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ProjectRow {
+    /// Its name.
+    pub name: String,
+    /// When it was first seen, in milliseconds.
+    pub created_at: i64,
+}
+
+/// An event row as stored, payload still as JSON text.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct EventRow {
+    /// Row id (meaningless outside this store).
+    pub id: EventId,
+    /// Its session.
+    pub session_id: String,
+    /// Payload type name (`user_prompt`, `tool_use`...).
+    pub kind: String,
+    /// The payload as stored (JSON).
+    pub payload: String,
+    /// The host's idempotency key.
+    pub external_id: Option<String>,
+    /// When it happened, in milliseconds.
+    pub occurred_at: i64,
+    /// When it was recorded, in milliseconds.
+    pub recorded_at: i64,
+    /// Extraction status as stored.
+    pub status: String,
+    /// Failed extraction attempts.
+    pub attempts: u32,
+    /// The last extraction error.
+    pub last_error: Option<String>,
+}
+
+const EVENT_ROW_COLUMNS: &str = "e.id, e.session_id, e.type, e.payload, e.external_id, \
+     e.occurred_at, e.recorded_at, e.status, e.attempts, e.last_error";
+
+fn event_row(r: &Row<'_>) -> rusqlite::Result<EventRow> {
+    Ok(EventRow {
+        id: r.get(0)?,
+        session_id: r.get(1)?,
+        kind: r.get(2)?,
+        payload: r.get(3)?,
+        external_id: r.get(4)?,
+        occurred_at: r.get(5)?,
+        recorded_at: r.get(6)?,
+        status: r.get(7)?,
+        attempts: r.get(8)?,
+        last_error: r.get(9)?,
+    })
+}
+
+/// A summary row.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SummaryRow {
+    /// Its session.
+    pub session_id: String,
+    /// Its project.
+    pub project: String,
+    /// Its content.
+    pub content: NewSummary,
+    /// When it was written, in milliseconds.
+    pub created_at: i64,
+}
+
+/// An extraction ledger row.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LedgerRow {
+    /// The session extracted, if any.
+    pub session_id: Option<String>,
+    /// The project.
+    pub project: String,
+    /// `observations` or `summary`.
+    pub purpose: String,
+    /// The model name.
+    pub model: String,
+    /// Input tokens.
+    pub prompt_tokens: i64,
+    /// Output tokens.
+    pub completion_tokens: i64,
+    /// Event row ids covered (export side) or resolved (import side).
+    pub event_ids: Vec<EventId>,
+    /// `completed`, `failed`, `gave_up`.
+    pub outcome: String,
+    /// Parse issues or failure reason.
+    pub detail: Option<String>,
+    /// Observations stored by the call.
+    pub observations: i64,
+    /// When it happened, in milliseconds.
+    pub created_at: i64,
+}
+
+fn session_row(r: &Row<'_>) -> rusqlite::Result<Session> {
+    let status: String = r.get(5)?;
+    Ok(Session {
+        id: r.get(0)?,
+        project: r.get(1)?,
+        agent: r.get(2)?,
+        started_at: from_millis(r.get(3)?),
+        ended_at: r.get::<_, Option<i64>>(4)?.map(from_millis),
+        status: if status == "ended" {
+            SessionStatus::Ended
+        } else {
+            SessionStatus::Active
+        },
+    })
+}
+
+/// Runs `sql` with `params` and hands every mapped row to `f`, stopping at its first error.
+fn each_row<T, P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    what: &str,
+    map: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
+    mut f: impl FnMut(T) -> Result<()>,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(sql).ctx(|| format!("read {what}"))?;
+    let mut rows = stmt.query(params).ctx(|| format!("read {what}"))?;
+    while let Some(row) = rows.next().ctx(|| format!("read {what}"))? {
+        f(map(row).ctx(|| format!("decode {what}"))?)?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The sessions an export holds: those of the scope's project that started in its window,
+    /// and every session (of any project) that an exported record refers to. In row order.
+    pub(crate) fn export_sessions(&self, scope: &ExportScope) -> Result<Vec<Session>> {
+        let sql = "SELECT s.id, s.project, s.agent, s.started_at, s.ended_at, s.status
+             FROM sessions s
+             WHERE ((?1 IS NULL OR s.project = ?1) AND s.started_at >= ?2 AND s.started_at < ?3)
+                OR EXISTS (SELECT 1 FROM observations o WHERE o.session_id = s.id
+                           AND (?1 IS NULL OR o.project = ?1)
+                           AND o.created_at >= ?2 AND o.created_at < ?3)
+                OR EXISTS (SELECT 1 FROM summaries m WHERE m.session_id = s.id
+                           AND (?1 IS NULL OR m.project = ?1)
+                           AND m.created_at >= ?2 AND m.created_at < ?3)
+                OR EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id
+                           AND (?1 IS NULL OR e.project = ?1)
+                           AND (?4 OR e.type = 'user_prompt')
+                           AND e.occurred_at >= ?2 AND e.occurred_at < ?3)
+                OR EXISTS (SELECT 1 FROM extraction_ledger l WHERE l.session_id = s.id
+                           AND (?1 IS NULL OR l.project = ?1)
+                           AND l.created_at >= ?2 AND l.created_at < ?3)
+             ORDER BY s.rowid";
+        let mut out = Vec::new();
+        each_row(
+            self.conn(),
+            sql,
+            params![
+                scope.project,
+                scope.since,
+                scope.until,
+                scope.include_events
+            ],
+            "sessions to export",
+            session_row,
+            |s| {
+                out.push(s);
+                Ok(())
+            },
+        )?;
+        Ok(out)
+    }
+
+    /// Project rows by name, sorted; names without a row are left out.
+    pub(crate) fn project_rows(&self, names: &[String]) -> Result<Vec<ProjectRow>> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT name, created_at FROM projects WHERE name IN ({}) ORDER BY name",
+            placeholders(names.len())
+        );
+        self.conn()
+            .prepare(&sql)
+            .and_then(|mut s| {
+                s.query_map(params_from_iter(names), |r| {
+                    Ok(ProjectRow {
+                        name: r.get(0)?,
+                        created_at: r.get(1)?,
+                    })
+                })?
+                .collect()
+            })
+            .ctx(|| "read projects to export".into())
+    }
+
+    /// Hands the events in scope to `f`, in row order: user prompts only when `prompts`,
+    /// every other type otherwise.
+    pub(crate) fn for_each_export_event(
+        &self,
+        scope: &ExportScope,
+        prompts: bool,
+        f: impl FnMut(EventRow) -> Result<()>,
+    ) -> Result<()> {
+        let sql = format!(
+            "SELECT {EVENT_ROW_COLUMNS} FROM events e
+             WHERE (?1 IS NULL OR e.project = ?1) AND e.occurred_at >= ?2 AND e.occurred_at < ?3
+               AND (e.type = 'user_prompt') = ?4
+             ORDER BY e.id"
+        );
+        each_row(
+            self.conn(),
+            &sql,
+            params![scope.project, scope.since, scope.until, prompts],
+            "events to export",
+            event_row,
+            f,
+        )
+    }
+
+    /// Hands the observations in scope to `f`, in row order.
+    pub(crate) fn for_each_export_observation(
+        &self,
+        scope: &ExportScope,
+        f: impl FnMut(crate::model::Observation) -> Result<()>,
+    ) -> Result<()> {
+        let sql = format!(
+            "SELECT {} FROM observations o
+             WHERE (?1 IS NULL OR o.project = ?1) AND o.created_at >= ?2 AND o.created_at < ?3
+             ORDER BY o.id",
+            super::observations::OBSERVATION_COLUMNS
+        );
+        each_row(
+            self.conn(),
+            &sql,
+            params![scope.project, scope.since, scope.until],
+            "observations to export",
+            super::observations::observation_from_row,
+            f,
+        )
+    }
+
+    /// Hands the summaries in scope to `f`, in row order.
+    pub(crate) fn for_each_export_summary(
+        &self,
+        scope: &ExportScope,
+        f: impl FnMut(SummaryRow) -> Result<()>,
+    ) -> Result<()> {
+        each_row(
+            self.conn(),
+            "SELECT session_id, project, request, investigated, learned, completed, next_steps,
+                    notes, created_at
+             FROM summaries
+             WHERE (?1 IS NULL OR project = ?1) AND created_at >= ?2 AND created_at < ?3
+             ORDER BY id",
+            params![scope.project, scope.since, scope.until],
+            "summaries to export",
+            |r| {
+                Ok(SummaryRow {
+                    session_id: r.get(0)?,
+                    project: r.get(1)?,
+                    content: NewSummary {
+                        request: r.get(2)?,
+                        investigated: r.get(3)?,
+                        learned: r.get(4)?,
+                        completed: r.get(5)?,
+                        next_steps: r.get(6)?,
+                        notes: r.get(7)?,
+                    },
+                    created_at: r.get(8)?,
+                })
+            },
+            f,
+        )
+    }
+
+    /// Hands the ledger rows in scope to `f`, in row order.
+    pub(crate) fn for_each_export_ledger(
+        &self,
+        scope: &ExportScope,
+        f: impl FnMut(LedgerRow) -> Result<()>,
+    ) -> Result<()> {
+        each_row(
+            self.conn(),
+            "SELECT session_id, project, purpose, model, prompt_tokens, completion_tokens,
+                    event_ids, outcome, detail, observations, created_at
+             FROM extraction_ledger
+             WHERE (?1 IS NULL OR project = ?1) AND created_at >= ?2 AND created_at < ?3
+             ORDER BY id",
+            params![scope.project, scope.since, scope.until],
+            "ledger rows to export",
+            |r| {
+                let ids: String = r.get(6)?;
+                Ok(LedgerRow {
+                    session_id: r.get(0)?,
+                    project: r.get(1)?,
+                    purpose: r.get(2)?,
+                    model: r.get(3)?,
+                    prompt_tokens: r.get(4)?,
+                    completion_tokens: r.get(5)?,
+                    event_ids: serde_json::from_str(&ids).unwrap_or_default(),
+                    outcome: r.get(7)?,
+                    detail: r.get(8)?,
+                    observations: r.get(9)?,
+                    created_at: r.get(10)?,
+                })
+            },
+            f,
+        )
+    }
+
+    /// Events by id, in id order; unknown ids are left out.
+    pub(crate) fn event_rows(&self, ids: &[EventId]) -> Result<Vec<EventRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {EVENT_ROW_COLUMNS} FROM events e WHERE e.id IN ({}) ORDER BY e.id",
+            placeholders(ids.len())
+        );
+        self.conn()
+            .prepare(&sql)
+            .and_then(|mut s| s.query_map(params_from_iter(ids), event_row)?.collect())
+            .ctx(|| "read source events".into())
+    }
+
+    /// The project and content hash of an observation.
+    pub(crate) fn observation_key(&self, id: ObservationId) -> Result<Option<(String, String)>> {
+        self.conn()
+            .prepare_cached("SELECT project, content_hash FROM observations WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .ctx(|| format!("read the content hash of observation {id}"))
+    }
+
+    /// Sets or clears the pinned flag of an observation; false when no observation has `id`.
+    pub(crate) fn set_pinned(&self, id: ObservationId, pinned: bool) -> Result<bool> {
+        let n = self
+            .conn()
+            .prepare_cached("UPDATE observations SET pinned = ?2 WHERE id = ?1")
+            .and_then(|mut s| s.execute(params![id, pinned]))
+            .ctx(|| format!("pin observation {id}"))?;
+        Ok(n > 0)
+    }
+}
+
+/// Records a project with its original creation time; false when it already existed.
+pub(crate) fn import_project(tx: &Transaction<'_>, name: &str, created_at: i64) -> Result<bool> {
+    let n = tx
+        .prepare_cached(
+            "INSERT INTO projects (name, created_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )
+        .and_then(|mut s| s.execute(params![name, created_at]))
+        .ctx(|| format!("import project {name:?}"))?;
+    Ok(n > 0)
+}
+
+/// Records a session as it was (times and status kept); false when a session with its id
+/// already existed (the existing one is kept as it is).
+pub(crate) fn import_session(tx: &Transaction<'_>, s: &Session) -> Result<bool> {
+    ensure_project(tx, &s.project)?;
+    let status = match s.status {
+        SessionStatus::Active => "active",
+        SessionStatus::Ended => "ended",
+    };
+    let n = tx
+        .prepare_cached(
+            "INSERT INTO sessions (id, project, agent, started_at, ended_at, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
+        )
+        .and_then(|mut st| {
+            st.execute(params![
+                s.id,
+                s.project,
+                s.agent,
+                super::to_millis(s.started_at),
+                s.ended_at.map(super::to_millis),
+                status
+            ])
+        })
+        .ctx(|| format!("import session {:?}", s.id))?;
+    Ok(n > 0)
+}
+
+/// The project of a session, read inside a transaction.
+pub(crate) fn session_project(tx: &Transaction<'_>, id: &str) -> Result<Option<String>> {
+    tx.prepare_cached("SELECT project FROM sessions WHERE id = ?1")
+        .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+        .ctx(|| format!("look up session {id:?}"))
+}
+
+/// An event to import: payload already redacted and encoded.
+#[derive(Debug, Clone)]
+pub(crate) struct ImportedEvent<'a> {
+    /// Its session (must exist).
+    pub session_id: &'a str,
+    /// Payload type name.
+    pub kind: &'a str,
+    /// Payload JSON.
+    pub payload: &'a str,
+    /// The user prompt's text, for the prompt index.
+    pub prompt_text: Option<&'a str>,
+    /// Idempotency key.
+    pub external_id: Option<&'a str>,
+    /// When it happened (ms).
+    pub occurred_at: i64,
+    /// When it was recorded (ms); now when absent.
+    pub recorded_at: Option<i64>,
+    /// Extraction status (`pending`, `extracted`, `skipped`, `failed`).
+    pub status: &'a str,
+    /// Failed attempts.
+    pub attempts: u32,
+    /// Last extraction error.
+    pub last_error: Option<&'a str>,
+}
+
+/// Stores an event unless it is already there: same session and key, or, for an event without
+/// a key, same session, type, payload and time. Returns its id and whether it was inserted.
+pub(crate) fn import_event(tx: &Transaction<'_>, e: &ImportedEvent<'_>) -> Result<(EventId, bool)> {
+    let project = session_project(tx, e.session_id)?.ok_or_else(|| Error::NotFound {
+        what: "session",
+        id: e.session_id.to_owned(),
+    })?;
+    let existing: Option<EventId> = match e.external_id {
+        Some(key) => tx
+            .prepare_cached("SELECT id FROM events WHERE session_id = ?1 AND external_id = ?2")
+            .and_then(|mut s| {
+                s.query_row(params![e.session_id, key], |r| r.get(0))
+                    .optional()
+            }),
+        None => tx
+            .prepare_cached(
+                "SELECT id FROM events WHERE session_id = ?1 AND external_id IS NULL
+                   AND occurred_at = ?2 AND type = ?3 AND payload = ?4",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![e.session_id, e.occurred_at, e.kind, e.payload],
+                    |r| r.get(0),
+                )
+                .optional()
+            }),
+    }
+    .ctx(|| format!("look up an event of session {:?}", e.session_id))?;
+    if let Some(id) = existing {
+        return Ok((id, false));
+    }
+    tx.prepare_cached(
+        "INSERT INTO events (session_id, project, type, payload, external_id, occurred_at,
+                             recorded_at, status, attempts, last_error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            e.session_id,
+            project,
+            e.kind,
+            e.payload,
+            e.external_id,
+            e.occurred_at,
+            e.recorded_at.unwrap_or_else(now_millis),
+            e.status,
+            e.attempts,
+            e.last_error
+        ])
+    })
+    .ctx(|| format!("import an event of session {:?}", e.session_id))?;
+    let id = tx.last_insert_rowid();
+    if let Some(text) = e.prompt_text {
+        tx.prepare_cached("INSERT INTO prompts_fts (rowid, text) VALUES (?1, ?2)")
+            .and_then(|mut s| s.execute(params![id, text]))
+            .ctx(|| format!("index prompt event {id}"))?;
+    }
+    Ok((id, true))
+}
+
+/// The events of a session that have no key: id, type, payload and time. Import resolves
+/// references to them by content.
+pub(crate) fn keyless_events(
+    tx: &Transaction<'_>,
+    session_id: &str,
+) -> Result<Vec<(EventId, String, String, i64)>> {
+    tx.prepare_cached(
+        "SELECT id, type, payload, occurred_at FROM events
+         WHERE session_id = ?1 AND external_id IS NULL ORDER BY id",
+    )
+    .and_then(|mut s| {
+        s.query_map([session_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect()
+    })
+    .ctx(|| format!("read the unkeyed events of session {session_id:?}"))
+}
+
+/// The id of a keyed event.
+pub(crate) fn event_by_key(
+    tx: &Transaction<'_>,
+    session_id: &str,
+    key: &str,
+) -> Result<Option<EventId>> {
+    tx.prepare_cached("SELECT id FROM events WHERE session_id = ?1 AND external_id = ?2")
+        .and_then(|mut s| {
+            s.query_row(params![session_id, key], |r| r.get(0))
+                .optional()
+        })
+        .ctx(|| format!("look up event {key:?} of session {session_id:?}"))
+}
+
+/// The id of the observation with a content hash in a project.
+pub(crate) fn observation_by_hash(
+    tx: &Transaction<'_>,
+    project: &str,
+    hash: &str,
+) -> Result<Option<ObservationId>> {
+    tx.prepare_cached("SELECT id FROM observations WHERE project = ?1 AND content_hash = ?2")
+        .and_then(|mut s| s.query_row(params![project, hash], |r| r.get(0)).optional())
+        .ctx(|| "look up an observation by content hash".into())
+}
+
+/// Links an observation to the older one it supersedes, unless it already has a link.
+pub(crate) fn link_supersedes(
+    tx: &Transaction<'_>,
+    id: ObservationId,
+    older: ObservationId,
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE observations SET supersedes = ?2 WHERE id = ?1 AND supersedes IS NULL AND id <> ?2",
+    )
+    .and_then(|mut s| s.execute(params![id, older]))
+    .ctx(|| format!("link observation {id} to the one it supersedes"))?;
+    Ok(())
+}
+
+/// Stores a summary with its original time unless the same session already has one with the
+/// same time and content. Returns whether it was inserted.
+pub(crate) fn import_summary(tx: &Transaction<'_>, s: &SummaryRow) -> Result<bool> {
+    let c = &s.content;
+    let exists: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM summaries WHERE session_id = ?1 AND created_at = ?2
+               AND request = ?3 AND investigated = ?4 AND learned = ?5 AND completed = ?6
+               AND next_steps = ?7 AND notes = ?8)",
+        )
+        .and_then(|mut st| {
+            st.query_row(
+                params![
+                    s.session_id,
+                    s.created_at,
+                    c.request,
+                    c.investigated,
+                    c.learned,
+                    c.completed,
+                    c.next_steps,
+                    c.notes
+                ],
+                |r| r.get(0),
+            )
+        })
+        .ctx(|| format!("look up a summary of session {:?}", s.session_id))?;
+    if exists {
+        return Ok(false);
+    }
+    tx.prepare_cached(
+        "INSERT INTO summaries (session_id, project, request, investigated, learned, completed,
+                                next_steps, notes, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            s.session_id,
+            s.project,
+            c.request,
+            c.investigated,
+            c.learned,
+            c.completed,
+            c.next_steps,
+            c.notes,
+            s.created_at
+        ])
+    })
+    .ctx(|| format!("import a summary of session {:?}", s.session_id))?;
+    let id = tx.last_insert_rowid();
+    tx.prepare_cached(
+        "INSERT INTO summaries_fts (rowid, request, investigated, learned, completed,
+                                    next_steps, notes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            id,
+            c.request,
+            c.investigated,
+            c.learned,
+            c.completed,
+            c.next_steps,
+            c.notes
+        ])
+    })
+    .ctx(|| format!("index summary {id}"))?;
+    Ok(true)
+}
+
+/// Stores a ledger row unless an identical one (same project, purpose, model, tokens,
+/// outcome, session, events and time) exists. Returns whether it was inserted.
+pub(crate) fn import_ledger(tx: &Transaction<'_>, l: &LedgerRow) -> Result<bool> {
+    let ids = serde_json::to_string(&l.event_ids).unwrap_or_else(|_| "[]".into());
+    let exists: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM extraction_ledger WHERE project = ?1 AND purpose = ?2
+               AND model = ?3 AND prompt_tokens = ?4 AND completion_tokens = ?5
+               AND outcome = ?6 AND session_id IS ?7 AND created_at = ?8 AND event_ids = ?9)",
+        )
+        .and_then(|mut st| {
+            st.query_row(
+                params![
+                    l.project,
+                    l.purpose,
+                    l.model,
+                    l.prompt_tokens,
+                    l.completion_tokens,
+                    l.outcome,
+                    l.session_id,
+                    l.created_at,
+                    ids
+                ],
+                |r| r.get(0),
+            )
+        })
+        .ctx(|| "look up a ledger row".into())?;
+    if exists {
+        return Ok(false);
+    }
+    tx.prepare_cached(
+        "INSERT INTO extraction_ledger (session_id, project, purpose, model, prompt_tokens,
+             completion_tokens, event_ids, outcome, detail, observations, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            l.session_id,
+            l.project,
+            l.purpose,
+            l.model,
+            l.prompt_tokens,
+            l.completion_tokens,
+            ids,
+            l.outcome,
+            l.detail,
+            l.observations,
+            l.created_at
+        ])
+    })
+    .ctx(|| "import a ledger row".into())?;
+    Ok(true)
+}
