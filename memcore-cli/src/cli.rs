@@ -184,10 +184,11 @@ memcore: persistent memory for Claude Code (and any agent), in one local SQLite 
 USAGE: memcore [--db PATH] [--project NAME] [--all-projects] [--json] <command> [args]
 
 Setup
-  install claude-code [--user|--project] [--command PROG]
+  install claude-code [--user|--project] [--command PROG] [--no-mcp]
                           add memcore's hooks to Claude Code's settings.json (user by default)
-  uninstall claude-code [--user|--project]
-                          remove exactly the hooks install added
+                          and register its MCP server (~/.claude.json, or .mcp.json)
+  uninstall claude-code [--user|--project] [--no-mcp]
+                          remove exactly the hooks and the MCP server install added
   doctor                  store, schema, pending and failed events, last extraction, size,
                           provider, extractor, log, hook installation
 
@@ -213,6 +214,10 @@ Upkeep
   import-claude-mem [PATH]
                           claude-mem's database (default ~/.claude-mem/claude-mem.db)
   backup FILE             a consistent copy of the store, while it is in use
+
+MCP server (what Claude Code starts; install registers it)
+  mcp                     serve search, timeline, get_observations, remember and forget over
+                          the Model Context Protocol on stdin/stdout, for the current project
 
 Hooks (what Claude Code runs; reads the event JSON on stdin, always exits 0)
   hook SessionStart|UserPromptSubmit|PostToolUse|PostToolUseFailure|PreCompact|Stop|SessionEnd

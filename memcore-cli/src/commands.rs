@@ -10,8 +10,8 @@ use crate::paths::Paths;
 use crate::provider::{self, ProviderSpec};
 use crate::render;
 use memcore::{
-    ContextRequest, Memory, ObservationId, ObservationKind, Scope, SearchFilter, SearchMode,
-    SearchRequest, TimelineRequest,
+    ContextRequest, Memory, ObservationId, ObservationKind, Scope, SearchFilter, SearchHit,
+    SearchMode, SearchRequest, TimelineRequest,
 };
 use serde::Serialize;
 use std::path::PathBuf;
@@ -129,11 +129,7 @@ pub fn search(env: &Env, mut args: Args) -> CliResult<()> {
         limit,
         ..SearchRequest::default()
     };
-    let has_words = !request.query.trim().is_empty();
-    let mut hits = memory.search(&request)?;
-    // A hit with no relevance at all (no word in common, no positive similarity) only fills
-    // the list; leave it out.
-    hits.retain(|hit| !has_words || hit.parts.relevance > 0.0);
+    let hits = relevant_hits(&memory, &request)?;
     if env.global.json {
         return env.print_json(&hits);
     }
@@ -144,6 +140,15 @@ pub fn search(env: &Env, mut args: Args) -> CliResult<()> {
         outln!("{}", render::hit_row(hit));
     }
     Ok(())
+}
+
+/// The hits of `request`, without those that have no relevance at all (no word in common, no
+/// positive similarity): with a query, they only fill the list.
+pub fn relevant_hits(memory: &Memory, request: &SearchRequest) -> memcore::Result<Vec<SearchHit>> {
+    let has_words = !request.query.trim().is_empty();
+    let mut hits = memory.search(request)?;
+    hits.retain(|hit| !has_words || hit.parts.relevance > 0.0);
+    Ok(hits)
 }
 
 /// `memcore context [QUERY...]`

@@ -101,6 +101,10 @@ pub struct HooksReport {
     pub installed: Vec<&'static str>,
     /// Events whose hook is missing.
     pub missing: Vec<&'static str>,
+    /// The file that registers MCP servers in this scope (`~/.claude.json`, `.mcp.json`).
+    pub mcp_path: Option<PathBuf>,
+    /// Whether `memcore mcp` is registered there.
+    pub mcp_registered: bool,
 }
 
 /// `memcore doctor`
@@ -199,7 +203,10 @@ pub fn examine(env: &Env) -> Report {
         .map(|scope| {
             let path = scope.path().ok();
             let status = path.as_deref().map(install::status).unwrap_or_default();
+            let mcp_path = install::mcp::config_path(scope).ok();
             HooksReport {
+                mcp_registered: mcp_path.as_deref().is_some_and(install::mcp::registered),
+                mcp_path,
                 scope: scope.name(),
                 installed: status
                     .iter()
@@ -368,6 +375,14 @@ pub fn text(r: &Report) -> String {
             format!("partly installed, missing {}", h.missing.join(", "))
         };
         let _ = writeln!(out, "  {:<8}    {path}: {state}", h.scope);
+        if let Some(mcp) = &h.mcp_path {
+            let state = if h.mcp_registered {
+                "MCP server registered"
+            } else {
+                "no MCP server"
+            };
+            let _ = writeln!(out, "              {}: {state}", mcp.display());
+        }
     }
     let _ = writeln!(
         out,

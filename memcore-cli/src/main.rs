@@ -14,6 +14,7 @@
 //!
 //! Code map: [`cli`] parses the command line; [`hook`] is the hook command; [`extractor`]
 //! the extraction command, its lock and its detached start; [`provider`] the LLM clients;
+//! [`mcp`] the MCP server;
 //! [`install`] the settings.json editing; [`commands`] and [`doctor`] the read and upkeep
 //! commands; [`config`], [`paths`] and [`log`] the files beside the store.
 
@@ -44,6 +45,7 @@ mod extractor;
 mod hook;
 mod install;
 mod log;
+mod mcp;
 mod paths;
 mod portable;
 mod provider;
@@ -157,15 +159,18 @@ fn run(invocation: Invocation) -> CliResult<()> {
         "import" => portable::import(&env, args),
         "import-claude-mem" => portable::import_claude_mem(&env, args),
         "backup" => portable::backup(&env, args),
+        "mcp" => mcp::mcp(&env, args),
         "dev" => seed::dev(&env, args),
         other => Err(CliError::usage(format!("unknown command {other:?}"))),
     }
 }
 
-/// `memcore install claude-code` / `memcore uninstall claude-code`.
+/// `memcore install claude-code` / `memcore uninstall claude-code`: the hooks, and the MCP
+/// server unless `--no-mcp`.
 fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
     let user = args.flag("--user");
     let project = args.flag("--project");
+    let no_mcp = args.flag("--no-mcp");
     let program = args.value("--command")?;
     let target = args.positionals()?;
     let verb = if add { "install" } else { "uninstall" };
@@ -173,7 +178,7 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
         [t] if t == "claude-code" => {}
         _ => {
             return Err(CliError::usage(format!(
-                "{verb} what? `memcore {verb} claude-code [--user|--project]`"
+                "{verb} what? `memcore {verb} claude-code [--user|--project] [--no-mcp]`"
             )));
         }
     }
@@ -186,7 +191,8 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
         SettingsScope::User
     };
     let path = scope.path()?;
-    let change = if add {
+    let mcp_path = install::mcp::config_path(scope)?;
+    let mut change = if add {
         let program = match program {
             Some(p) => p,
             None => std::env::current_exe()
@@ -194,9 +200,24 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
                 .to_string_lossy()
                 .into_owned(),
         };
-        install::install(&path, &program)?
+        // The MCP file first: when it cannot be edited, nothing has changed yet.
+        let mcp = if no_mcp {
+            None
+        } else {
+            Some(install::mcp::register(&mcp_path, &program)?)
+        };
+        let mut change = install::install(&path, &program)?;
+        change.mcp = mcp;
+        change
     } else {
-        install::uninstall(&path)?
+        let mcp = if no_mcp {
+            None
+        } else {
+            Some(install::mcp::unregister(&mcp_path)?)
+        };
+        let mut change = install::uninstall(&path)?;
+        change.mcp = mcp;
+        change
     };
     if env.global.json {
         return env.print_json(&change);
@@ -223,6 +244,23 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
     }
     if let Some(backup) = &change.backup {
         outln!("the previous file is saved as {}", backup.display());
+    }
+    if let Some(mcp) = change.mcp.take() {
+        use install::mcp::McpAction;
+        let file = mcp.path.display();
+        match mcp.action {
+            McpAction::Added => outln!("registered the MCP server `memcore mcp` in {file}"),
+            McpAction::Updated => outln!("updated the command of the MCP server in {file}"),
+            McpAction::Unchanged => outln!("the MCP server is already registered in {file}"),
+            McpAction::Removed => outln!("removed the MCP server from {file}"),
+            McpAction::Absent => outln!("no memcore MCP server in {file}"),
+        }
+        if let Some(backup) = &mcp.backup {
+            outln!("the previous file is saved as {}", backup.display());
+        }
+        if matches!(mcp.action, McpAction::Added | McpAction::Updated) {
+            outln!("restart Claude Code to load the MCP server (`/mcp` lists it)");
+        }
     }
     if add && !nothing {
         outln!(

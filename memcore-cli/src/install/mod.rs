@@ -30,6 +30,7 @@
 //! left, the file is removed again.
 
 pub mod json;
+pub mod mcp;
 
 use crate::error::{CliError, CliResult};
 use json::{Json, Layout};
@@ -101,6 +102,8 @@ pub struct Change {
     pub updated: Vec<String>,
     /// Where the previous bytes were saved, when the file changed.
     pub backup: Option<PathBuf>,
+    /// What happened to the registration of memcore's MCP server (`None`: not asked).
+    pub mcp: Option<mcp::McpChange>,
 }
 
 /// Where the file's previous bytes are kept.
@@ -194,25 +197,50 @@ fn read_settings(path: &Path) -> CliResult<Option<(String, Json)>> {
 }
 
 /// Writes `text` to `path` through a temporary file in the same directory, after saving
-/// `previous` (the file's bytes, or `None` when it did not exist) as the backup.
+/// `previous` (the file's bytes, or `None` when it did not exist) as the backup. The backup
+/// and the new file get the permissions of the file they copy or replace (`~/.claude.json`
+/// is private to its user).
 fn write_settings(path: &Path, previous: Option<&str>, text: Option<&str>) -> CliResult<PathBuf> {
     let backup = backup_path(path);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| CliError::io("create", dir, e))?;
     }
-    std::fs::write(&backup, previous.unwrap_or_default())
+    let permissions = std::fs::metadata(path).ok().map(|m| m.permissions());
+    write_file(&backup, previous.unwrap_or_default(), permissions.as_ref())
         .map_err(|e| CliError::io("write", &backup, e))?;
     match text {
         Some(text) => {
             let mut tmp = path.as_os_str().to_owned();
             tmp.push(format!(".memcore-tmp-{}", std::process::id()));
             let tmp = PathBuf::from(tmp);
-            std::fs::write(&tmp, text).map_err(|e| CliError::io("write", &tmp, e))?;
+            write_file(&tmp, text, permissions.as_ref())
+                .map_err(|e| CliError::io("write", &tmp, e))?;
             std::fs::rename(&tmp, path).map_err(|e| CliError::io("replace", path, e))?;
         }
         None => std::fs::remove_file(path).map_err(|e| CliError::io("remove", path, e))?,
     }
     Ok(backup)
+}
+
+/// Writes `text` to `file`, which has `permissions` (when given) before any byte is written.
+fn write_file(
+    file: &Path,
+    text: &str,
+    permissions: Option<&std::fs::Permissions>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if let Some(p) = permissions {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(p.mode());
+    }
+    let mut f = options.open(file)?;
+    if let Some(p) = permissions {
+        f.set_permissions(p.clone())?;
+    }
+    f.write_all(text.as_bytes())
 }
 
 /// The member `key` of an object, created (as `make()`) at the end when missing.
@@ -253,6 +281,7 @@ pub fn install(path: &Path, program: &str) -> CliResult<Change> {
         events: Vec::new(),
         updated: Vec::new(),
         backup: None,
+        mcp: None,
     };
     let Json::Object(root) = &mut tree else {
         return Err(not_shaped(path, "the settings are not a JSON object"));
@@ -321,6 +350,7 @@ pub fn uninstall(path: &Path) -> CliResult<Change> {
         events: Vec::new(),
         updated: Vec::new(),
         backup: None,
+        mcp: None,
     };
     let Some((previous, mut tree)) = read_settings(path)? else {
         return Ok(change);
@@ -375,16 +405,27 @@ pub fn uninstall(path: &Path) -> CliResult<Change> {
     if hooks.is_empty() {
         root.remove(hooks_index);
     }
-    // Byte-exact restoration when nothing else changed since the backup was taken.
-    let backup = backup_path(path);
-    let saved = std::fs::read_to_string(&backup).ok();
-    let text = match saved.as_deref() {
-        Some("") if tree == Json::Object(Vec::new()) => None,
-        Some(saved) if json::parse(saved).ok().as_ref() == Some(&tree) => Some(saved.to_owned()),
-        _ => Some(json::write(&tree, &layout)),
-    };
-    change.backup = Some(write_settings(path, Some(&previous), text.as_deref())?);
+    change.backup = Some(restore_or_write(path, &previous, &tree, &layout)?);
     Ok(change)
+}
+
+/// Writes what uninstall leaves (`tree`) to `path`, whose bytes were `previous`: the backup's
+/// bytes when the backup holds the same tree (byte-exact restoration when nothing else
+/// changed since install), no file when the backup says there was none and nothing is left,
+/// else the tree in the file's layout. Returns the new backup's path.
+fn restore_or_write(
+    path: &Path,
+    previous: &str,
+    tree: &Json,
+    layout: &Layout,
+) -> CliResult<PathBuf> {
+    let saved = std::fs::read_to_string(backup_path(path)).ok();
+    let text = match saved.as_deref() {
+        Some("") if *tree == Json::Object(Vec::new()) => None,
+        Some(saved) if json::parse(saved).ok().as_ref() == Some(tree) => Some(saved.to_owned()),
+        _ => Some(json::write(tree, layout)),
+    };
+    write_settings(path, Some(previous), text.as_deref())
 }
 
 /// Per event, whether memcore's hook is in the file at `path` (all false when there is no

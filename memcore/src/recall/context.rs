@@ -267,8 +267,8 @@ impl Memory {
 
         // The index takes up to half of what is left, then the details fill the rest, then
         // the index grows into whatever the details left.
-        let index_head = "## Observations, most relevant first\n\n| id | date | kind | title | tokens |\n|---|---|---|---|---|\n";
-        let index_head_cost = estimate(index_head);
+        let index_head = format!("## Observations, most relevant first\n\n{INDEX_HEADER}");
+        let index_head_cost = estimate(&index_head);
         let detail_head = "## Details\n\n";
         let detail_head_cost = estimate(detail_head);
         let index_limit = config.context_index_limit.min(hits.len());
@@ -333,7 +333,7 @@ impl Memory {
         let mut text = header;
         text.push_str(&summary_text);
         if index_open {
-            text.push_str(index_head);
+            text.push_str(&index_head);
             for row in rows.iter().take(index_rows) {
                 text.push_str(row);
             }
@@ -387,7 +387,33 @@ fn one_line(text: &str) -> String {
         .replace('|', "\\|")
 }
 
-fn index_row(obs: &Observation) -> String {
+/// The header of the observation index: a markdown table whose rows are [`index_row`]s.
+pub const INDEX_HEADER: &str = "| id | date | kind | title | tokens |\n|---|---|---|---|---|\n";
+
+/// One row of the observation index, with its newline: id, creation date, kind, title on one
+/// line, and what the full observation costs in tokens. The context's index and any host that
+/// lists observations compactly (the `memcore mcp` search tool) use this one format, so that
+/// a model learns it once.
+///
+/// ```
+/// use memcore::recall::{INDEX_HEADER, index_row};
+/// use memcore::{Memory, NewObservation};
+///
+/// let dir = tempfile::tempdir()?;
+/// let memory = Memory::open(dir.path().join("memory.db"))?;
+/// let added = memory.add_observation(NewObservation {
+///     project: Some("app".into()),
+///     title: "Tokens are signed | verified with RS256".into(),
+///     ..Default::default()
+/// })?;
+/// let obs = &memory.get(&[added.id])?[0];
+/// let row = index_row(obs);
+/// assert!(row.starts_with(&format!("| {} | ", added.id)));
+/// assert!(row.contains("| change | Tokens are signed \\| verified with RS256 |"));
+/// assert_eq!(INDEX_HEADER.lines().count(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn index_row(obs: &Observation) -> String {
     format!(
         "| {} | {} | {} | {} | {} |\n",
         obs.id,

@@ -71,7 +71,7 @@ mod search;
 mod timeline;
 pub(crate) mod vectors;
 
-pub use context::{Context, ContextPurpose, ContextRequest};
+pub use context::{Context, ContextPurpose, ContextRequest, INDEX_HEADER, index_row};
 pub use search::{ScoreParts, SearchFilter, SearchHit, SearchMode, SearchRequest};
 pub use timeline::{Timeline, TimelineAnchor, TimelineEntry, TimelineItem, TimelineRequest};
 

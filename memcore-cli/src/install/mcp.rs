@@ -1,0 +1,214 @@
+//! Registering `memcore mcp` with Claude Code, beside the hooks.
+//!
+//! Claude Code reads MCP servers from `~/.claude.json` (`$CLAUDE_CONFIG_DIR/.claude.json` when
+//! that is set) for the user scope and from `.mcp.json` at the project root for the project
+//! scope, each under `mcpServers`. Install adds one member there:
+//!
+//! ```json
+//! {"mcpServers": {"memcore": {"type": "stdio", "command": "/home/me/.cargo/bin/memcore",
+//!     "args": ["mcp"], "env": {}}}}
+//! ```
+//!
+//! The entry is memcore's when its name is `memcore`, its command's file name is `memcore`
+//! and its arguments are `["mcp"]`; an entry of that name that is not memcore's own is
+//! refused, not overwritten. Uninstall removes exactly that entry, and `mcpServers` when it
+//! held nothing else. The file is edited like settings.json (order, layout, backup, byte-exact
+//! undo; see [`super`]), and a replaced file keeps its permissions: `~/.claude.json` also
+//! holds the user's account data.
+
+use super::json::{Json, Layout};
+use super::{SettingsScope, member, not_shaped, read_settings, write_settings};
+use crate::error::{CliError, CliResult};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// The server's name in Claude Code (`/mcp` lists it; tools show as `mcp__memcore__search`).
+pub const SERVER_NAME: &str = "memcore";
+
+/// What install or uninstall did to the MCP registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum McpAction {
+    /// The entry was added.
+    Added,
+    /// memcore's entry ran another program and now runs this one.
+    Updated,
+    /// Install: the entry was already there as it should be.
+    Unchanged,
+    /// Uninstall: the entry was removed.
+    Removed,
+    /// Uninstall: there was no entry of memcore's.
+    Absent,
+}
+
+/// The registration in one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct McpChange {
+    /// The file (`~/.claude.json` or `.mcp.json`).
+    pub path: PathBuf,
+    /// What happened to memcore's entry.
+    pub action: McpAction,
+    /// Where the file's previous bytes were saved, when it changed.
+    pub backup: Option<PathBuf>,
+}
+
+/// The file that registers MCP servers in `scope`.
+pub fn config_path(scope: SettingsScope) -> CliResult<PathBuf> {
+    match scope {
+        SettingsScope::User => {
+            if let Some(dir) = std::env::var_os("CLAUDE_CONFIG_DIR").filter(|d| !d.is_empty()) {
+                return Ok(PathBuf::from(dir).join(".claude.json"));
+            }
+            std::env::var_os("HOME")
+                .filter(|h| !h.is_empty())
+                .map(|h| PathBuf::from(h).join(".claude.json"))
+                .ok_or_else(|| CliError::usage("HOME is not set: cannot find ~/.claude.json"))
+        }
+        SettingsScope::Project => {
+            let cwd = std::env::current_dir()
+                .map_err(|e| CliError::io("read the working directory", ".", e))?;
+            Ok(cwd.join(".mcp.json"))
+        }
+    }
+}
+
+/// The entry that runs `program mcp`.
+fn entry(program: &str) -> Json {
+    Json::Object(vec![
+        ("type".to_owned(), Json::string("stdio")),
+        ("command".to_owned(), Json::string(program)),
+        ("args".to_owned(), Json::Array(vec![Json::string("mcp")])),
+        ("env".to_owned(), Json::Object(Vec::new())),
+    ])
+}
+
+/// Whether `server` is memcore's own entry: its command is a `memcore` program and its
+/// arguments are `["mcp"]`.
+fn is_ours(server: &Json) -> bool {
+    let command = server.get("command").and_then(Json::as_str).unwrap_or("");
+    let name = command.rsplit(['/', '\\']).next().unwrap_or("");
+    let args_are_mcp = matches!(server.get("args"), Some(Json::Array(a))
+        if a.len() == 1 && a[0].as_str() == Some("mcp"));
+    (name == "memcore" || name == "memcore.exe") && args_are_mcp
+}
+
+/// Adds (or updates) memcore's MCP server in the file at `path`, running `program`.
+pub fn register(path: &Path, program: &str) -> CliResult<McpChange> {
+    let existing = read_settings(path)?;
+    let (previous, mut tree, layout) = match existing {
+        Some((text, tree)) => {
+            let layout = Layout::of(&text);
+            (Some(text), tree, layout)
+        }
+        None => (None, Json::Object(Vec::new()), Layout::default()),
+    };
+    let Json::Object(root) = &mut tree else {
+        return Err(not_shaped(path, "the file is not a JSON object"));
+    };
+    let Json::Object(servers) = member(root, "mcpServers", || Json::Object(Vec::new())) else {
+        return Err(not_shaped(path, "\"mcpServers\" is not an object"));
+    };
+    let action = match servers.iter_mut().find(|(name, _)| name == SERVER_NAME) {
+        None => {
+            servers.push((SERVER_NAME.to_owned(), entry(program)));
+            McpAction::Added
+        }
+        Some((_, server)) if !is_ours(server) => {
+            return Err(not_shaped(
+                path,
+                &format!(
+                    "an MCP server named {SERVER_NAME:?} that is not `memcore mcp` is already \
+                     registered; rename or remove it first"
+                ),
+            ));
+        }
+        Some((_, server)) => {
+            let Json::Object(fields) = server else {
+                return Err(not_shaped(path, "memcore's MCP entry is not an object"));
+            };
+            let command = member(fields, "command", || Json::string(program));
+            if command.as_str() == Some(program) {
+                McpAction::Unchanged
+            } else {
+                *command = Json::string(program);
+                McpAction::Updated
+            }
+        }
+    };
+    let backup = if action == McpAction::Unchanged {
+        None
+    } else {
+        let text = super::json::write(&tree, &layout);
+        Some(write_settings(path, previous.as_deref(), Some(&text))?)
+    };
+    Ok(McpChange {
+        path: path.to_owned(),
+        action,
+        backup,
+    })
+}
+
+/// Removes memcore's MCP server (and only it) from the file at `path`.
+pub fn unregister(path: &Path) -> CliResult<McpChange> {
+    let mut change = McpChange {
+        path: path.to_owned(),
+        action: McpAction::Absent,
+        backup: None,
+    };
+    let Some((previous, mut tree)) = read_settings(path)? else {
+        return Ok(change);
+    };
+    let layout = Layout::of(&previous);
+    let Json::Object(root) = &mut tree else {
+        return Ok(change);
+    };
+    let Some(servers_index) = root.iter().position(|(k, _)| k == "mcpServers") else {
+        return Ok(change);
+    };
+    let Json::Object(servers) = &mut root[servers_index].1 else {
+        return Ok(change);
+    };
+    let before = servers.len();
+    servers.retain(|(name, server)| !(name == SERVER_NAME && is_ours(server)));
+    if servers.len() == before {
+        return Ok(change);
+    }
+    if servers.is_empty() {
+        root.remove(servers_index);
+    }
+    change.action = McpAction::Removed;
+    change.backup = Some(super::restore_or_write(path, &previous, &tree, &layout)?);
+    Ok(change)
+}
+
+/// Whether memcore's MCP server is registered in the file at `path` (false when there is no
+/// file or it cannot be read).
+pub fn registered(path: &Path) -> bool {
+    read_settings(path)
+        .ok()
+        .flatten()
+        .and_then(|(_, tree)| {
+            tree.get("mcpServers")
+                .and_then(|s| s.get(SERVER_NAME))
+                .cloned()
+        })
+        .is_some_and(|server| is_ours(&server))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_memcore_mcp_entries_are_ours() {
+        assert!(is_ours(&entry("/usr/local/bin/memcore")));
+        assert!(is_ours(&entry("C:\\bin\\memcore.exe")));
+        assert!(!is_ours(&entry("/usr/bin/other")));
+        let mut other_args = entry("memcore");
+        if let Json::Object(fields) = &mut other_args {
+            fields[2].1 = Json::Array(vec![Json::string("serve")]);
+        }
+        assert!(!is_ours(&other_args));
+        assert!(!is_ours(&Json::Null));
+    }
+}

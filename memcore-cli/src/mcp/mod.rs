@@ -1,0 +1,50 @@
+//! `memcore mcp`: memory the agent can search and write, served over the Model Context
+//! Protocol on stdin and stdout, by the same short-lived kind of process as the hooks: the
+//! client (Claude Code) starts it and it ends when the client closes its stdin. No daemon, no
+//! port.
+//!
+//! Tools ([`tools`]): `search` (a compact index), `timeline` (around an id or a moment),
+//! `get_observations` (full records), `remember` (an explicit memory, redacted like
+//! everything else), `forget` (by id). Each works on the project resolved from the working
+//! directory (or `--project`) unless the call names another; `"*"` is every project.
+//!
+//! The protocol is the official Rust SDK's (`rmcp`), on a single-threaded runtime: calls are
+//! short SQLite reads and writes, served one at a time on one store handle (whose vector
+//! index stays warm between calls). stdout carries only protocol messages; problems go to
+//! `memcore.log` beside the store and to stderr.
+
+mod server;
+pub mod tools;
+
+use crate::cli::Args;
+use crate::commands::Env;
+use crate::error::{CliError, CliResult};
+use rmcp::ServiceExt;
+
+/// `memcore mcp`
+pub fn mcp(env: &Env, args: Args) -> CliResult<()> {
+    args.none()?;
+    let memory = env.open()?;
+    let tools = tools::Tools::new(memory, env.project());
+    let log = env.log("mcp");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::io("start the MCP runtime", "memcore mcp", e))?;
+    let served: Result<(), String> = runtime.block_on(async {
+        let service = server::MemoryServer::new(tools)
+            .serve(rmcp::transport::stdio())
+            .await
+            .map_err(|e| format!("the MCP client did not initialize: {e}"))?;
+        service
+            .waiting()
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("the MCP session ended abnormally: {e}"))
+    });
+    if let Err(problem) = served {
+        log.line(&problem);
+        return Err(CliError::Mcp(problem));
+    }
+    Ok(())
+}

@@ -1,0 +1,832 @@
+//! The tools `memcore mcp` serves, independent of the protocol: their definitions (name,
+//! description for the model, JSON schema of the arguments, hints) and their execution on a
+//! store. [`super::server`] translates between these and MCP messages.
+//!
+//! Everything a tool receives comes from a model and is checked here: unknown arguments,
+//! wrong types, out-of-range numbers, ids of another project each get a message that names
+//! what was wrong, returned to the model as a tool error so that it can correct the call.
+//! Nothing is stored or deleted when a call is refused.
+
+use crate::render;
+use memcore::recall::{INDEX_HEADER, index_row};
+use memcore::{
+    Memory, NewObservation, Observation, ObservationId, ObservationKind, Scope, SearchFilter,
+    SearchHit, SearchRequest, TimelineRequest,
+};
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// `search`: the compact index of the observations that match.
+pub const SEARCH: &str = "search";
+/// `timeline`: what happened around an observation or a moment.
+pub const TIMELINE: &str = "timeline";
+/// `get_observations`: full records by id.
+pub const GET_OBSERVATIONS: &str = "get_observations";
+/// `remember`: an explicit memory.
+pub const REMEMBER: &str = "remember";
+/// `forget`: delete observations by id.
+pub const FORGET: &str = "forget";
+
+/// The most hits one search returns.
+const MAX_LIMIT: usize = 50;
+/// The most ids one get_observations or forget call takes.
+const MAX_IDS: usize = 50;
+/// The most timeline entries on either side of the anchor.
+const MAX_SPAN: usize = 50;
+/// The importance of a remembered observation when the call gives none: explicit memories
+/// outrank distilled ones of equal relevance (those get 0.5).
+const REMEMBER_IMPORTANCE: f32 = 0.8;
+
+/// How a tool call failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolError {
+    /// No tool has this name: a protocol error, for the client.
+    UnknownTool(String),
+    /// The call could not be served (bad arguments, an id of another project, a store
+    /// error); the message is for the model, which may correct the call.
+    Failed(String),
+}
+
+impl ToolError {
+    fn failed(message: impl Into<String>) -> ToolError {
+        ToolError::Failed(message.into())
+    }
+}
+
+impl From<memcore::Error> for ToolError {
+    fn from(e: memcore::Error) -> Self {
+        ToolError::Failed(e.to_string())
+    }
+}
+
+/// One tool as the server lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolDef {
+    /// Its name.
+    pub name: &'static str,
+    /// A short title for people.
+    pub title: &'static str,
+    /// What it does and when to use it, written for the model.
+    pub description: String,
+    /// The JSON schema of its arguments (an object schema).
+    pub input_schema: Map<String, Value>,
+    /// It changes nothing.
+    pub read_only: bool,
+    /// It deletes.
+    pub destructive: bool,
+    /// Calling it again with the same arguments changes nothing more.
+    pub idempotent: bool,
+}
+
+/// The tools over one store, with the project they default to.
+pub struct Tools {
+    memory: Memory,
+    project: String,
+}
+
+impl Tools {
+    /// Tools over `memory`, scoped to `project` unless a call names another.
+    pub fn new(memory: Memory, project: String) -> Tools {
+        Tools { memory, project }
+    }
+
+    /// The kinds of observation the store's mode defines, in display order.
+    fn kinds(&self) -> Vec<(String, String)> {
+        self.memory
+            .mode()
+            .kinds
+            .iter()
+            .map(|k| (k.name.clone(), k.description.clone()))
+            .collect()
+    }
+
+    /// The kind `remember` uses when the call names none.
+    fn default_kind(&self) -> String {
+        let mode = self.memory.mode();
+        if mode.kinds.iter().any(|k| k.name == "discovery") {
+            "discovery".to_owned()
+        } else {
+            mode.fallback_kind.clone()
+        }
+    }
+
+    /// Every tool, in the order a model should learn them.
+    pub fn definitions(&self) -> Vec<ToolDef> {
+        let kinds = self.kinds();
+        let kind_names: Vec<&str> = kinds.iter().map(|(n, _)| n.as_str()).collect();
+        let kind_help: Vec<String> = kinds.iter().map(|(n, d)| format!("{n}: {d}")).collect();
+        let project = json!({
+            "type": "string",
+            "description": format!(
+                "The project to use; default {:?}, the one this server runs in. \"*\" means every project.",
+                self.project
+            ),
+        });
+        let ids = |what: &str| {
+            json!({
+                "type": "array",
+                "items": {"type": "integer", "minimum": 1},
+                "minItems": 1,
+                "maxItems": MAX_IDS,
+                "description": what,
+            })
+        };
+        let list =
+            |what: &str| json!({"type": "array", "items": {"type": "string"}, "description": what});
+        vec![
+            ToolDef {
+                name: SEARCH,
+                title: "Search memory",
+                description: "Search the memory of past sessions in this project: observations \
+                    (bug fixes, features, decisions, discoveries...) distilled from earlier work. \
+                    Returns a compact index, best match first: id, date, kind, title, and what the \
+                    full record costs in tokens. Start here; then call timeline around an \
+                    interesting id, and get_observations for the few records you need in full. \
+                    Words match one by one and by stem; identifiers, file paths and error codes \
+                    work as written."
+                    .to_owned(),
+                input_schema: object(
+                    json!({
+                        "query": {"type": "string", "description": "What to look for. May be empty when a filter is given."},
+                        "kinds": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": format!("Only these kinds: {}.", kind_names.join(", ")),
+                        },
+                        "files": list("Only observations that read or modified one of these files; a file name matches any path that ends with it."),
+                        "concepts": list("Only observations tagged with one of these concepts."),
+                        "since": {"type": "string", "description": "Only observations made on or after this date (YYYY-MM-DD, or an RFC 3339 time)."},
+                        "until": {"type": "string", "description": "Only observations made on or before this date (YYYY-MM-DD; an RFC 3339 time: before it)."},
+                        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 10, "description": "How many hits."},
+                        "offset": {"type": "integer", "minimum": 0, "default": 0, "description": "Skip this many of the best hits, to page."},
+                        "project": project,
+                    }),
+                    &[],
+                ),
+                read_only: true,
+                destructive: false,
+                idempotent: true,
+            },
+            ToolDef {
+                name: TIMELINE,
+                title: "Memory timeline",
+                description: "What happened around one observation (or one moment) in its \
+                    project: the observations and user prompts just before and after it, in \
+                    order, the anchor marked with >. Give id (from search) or at (a time)."
+                    .to_owned(),
+                input_schema: object(
+                    json!({
+                        "id": {"type": "integer", "minimum": 1, "description": "The observation to centre on."},
+                        "at": {"type": "string", "description": "Or the moment to centre on: YYYY-MM-DD or an RFC 3339 time."},
+                        "before": {"type": "integer", "minimum": 0, "maximum": MAX_SPAN, "default": 5, "description": "Entries before the anchor."},
+                        "after": {"type": "integer", "minimum": 0, "maximum": MAX_SPAN, "default": 5, "description": "Entries after the anchor."},
+                        "project": project,
+                    }),
+                    &[],
+                ),
+                read_only: true,
+                destructive: false,
+                idempotent: true,
+            },
+            ToolDef {
+                name: GET_OBSERVATIONS,
+                title: "Get observations",
+                description: "The full records of observations by id (from search or \
+                    timeline): narrative, facts, files, concepts, provenance. Ask for several \
+                    ids in one call; fetch only those you need."
+                    .to_owned(),
+                input_schema: object(
+                    json!({"ids": ids("The observation ids."), "project": project}),
+                    &["ids"],
+                ),
+                read_only: true,
+                destructive: false,
+                idempotent: true,
+            },
+            ToolDef {
+                name: REMEMBER,
+                title: "Remember",
+                description: "Store an explicit memory for future sessions of this project: \
+                    use it when the user asks you to remember something, or states a lasting \
+                    decision, preference or fact about the project. Write a title that stands \
+                    on its own. Private spans and secrets are removed before it is stored; the \
+                    same memory twice is stored once."
+                    .to_owned(),
+                input_schema: object(
+                    json!({
+                        "title": {"type": "string", "description": "One line: what to remember."},
+                        "text": {"type": "string", "description": "The details: what, why it matters, how to apply it."},
+                        "kind": {
+                            "type": "string",
+                            "enum": kind_names,
+                            "default": self.default_kind(),
+                            "description": kind_help.join("; "),
+                        },
+                        "facts": list("Short self-contained statements."),
+                        "concepts": list("Tags (how-it-works, gotcha, pattern...)."),
+                        "files": list("Files it is about, as paths from the project root."),
+                        "importance": {"type": "number", "minimum": 0, "maximum": 1, "default": REMEMBER_IMPORTANCE, "description": "How much it should weigh in recall."},
+                        "supersedes": {"type": "integer", "minimum": 1, "description": "The id of an older observation this one corrects or replaces."},
+                        "project": project,
+                    }),
+                    &["title"],
+                ),
+                read_only: false,
+                destructive: false,
+                idempotent: true,
+            },
+            ToolDef {
+                name: FORGET,
+                title: "Forget",
+                description: "Delete observations by id, for good. Only when the user \
+                    explicitly asks to forget something; confirm the ids with search or \
+                    get_observations first."
+                    .to_owned(),
+                input_schema: object(
+                    json!({"ids": ids("The observation ids to delete."), "project": project}),
+                    &["ids"],
+                ),
+                read_only: false,
+                destructive: true,
+                idempotent: true,
+            },
+        ]
+    }
+
+    /// Runs tool `name` with `arguments`, answering with text for the model.
+    pub fn call(
+        &self,
+        name: &str,
+        arguments: Option<Map<String, Value>>,
+    ) -> Result<String, ToolError> {
+        let arguments = arguments.unwrap_or_default();
+        match name {
+            SEARCH => self.search(Args::new(SEARCH, arguments)),
+            TIMELINE => self.timeline(Args::new(TIMELINE, arguments)),
+            GET_OBSERVATIONS => self.get_observations(Args::new(GET_OBSERVATIONS, arguments)),
+            REMEMBER => self.remember(Args::new(REMEMBER, arguments)),
+            FORGET => self.forget(Args::new(FORGET, arguments)),
+            other => Err(ToolError::UnknownTool(format!(
+                "unknown tool {other:?}; the tools are {SEARCH}, {TIMELINE}, {GET_OBSERVATIONS}, {REMEMBER} and {FORGET}"
+            ))),
+        }
+    }
+
+    /// The scope of a call: its `project` argument, else the server's project.
+    fn scope(&self, args: &mut Args) -> Result<Scope, ToolError> {
+        match args.string("project")? {
+            None => Ok(Scope::Project(self.project.clone())),
+            Some(p) if p.trim() == "*" => Ok(Scope::All),
+            Some(p) if p.trim().is_empty() => Err(args.invalid("project", "is empty")),
+            Some(p) => Ok(Scope::Project(p.trim().to_owned())),
+        }
+    }
+
+    /// The observations of `ids` in `scope`, with a note on those missing or out of scope.
+    fn fetch(
+        &self,
+        ids: &[ObservationId],
+        scope: &Scope,
+    ) -> Result<(Vec<Observation>, Vec<String>), ToolError> {
+        let found = self.memory.get(ids)?;
+        let mut notes = Vec::new();
+        let missing: Vec<String> = ids
+            .iter()
+            .filter(|id| !found.iter().any(|o| o.id == **id))
+            .map(|id| format!("#{id}"))
+            .collect();
+        if !missing.is_empty() {
+            notes.push(format!("No observation {}.", missing.join(", ")));
+        }
+        let (inside, outside): (Vec<Observation>, Vec<Observation>) =
+            found.into_iter().partition(|o| in_scope(scope, o));
+        for obs in &outside {
+            notes.push(format!(
+                "#{} is in project {:?}, not {}: pass project {:?} (or \"*\") to use it.",
+                obs.id,
+                obs.project,
+                describe(scope),
+                obs.project
+            ));
+        }
+        Ok((inside, notes))
+    }
+
+    fn search(&self, mut args: Args) -> Result<String, ToolError> {
+        let query = args.string("query")?.unwrap_or_default();
+        let kinds = args.strings("kinds")?;
+        let files = args.strings("files")?;
+        let concepts = args.strings("concepts")?;
+        let since = args.time("since", false)?;
+        let until = args.time("until", true)?;
+        let limit = args.count("limit", 10, 1, MAX_LIMIT)?;
+        let offset = args.count("offset", 0, 0, usize::MAX)?;
+        let scope = self.scope(&mut args)?;
+        args.done()?;
+        let filtered = !kinds.is_empty()
+            || !files.is_empty()
+            || !concepts.is_empty()
+            || since.is_some()
+            || until.is_some();
+        if query.trim().is_empty() && !filtered {
+            return Err(ToolError::failed(
+                "search needs a query, or a filter (kinds, files, concepts, since, until)",
+            ));
+        }
+        let request = SearchRequest {
+            query: query.clone(),
+            scope: Some(scope.clone()),
+            filter: SearchFilter {
+                kinds: kinds.iter().map(|k| ObservationKind::parse(k)).collect(),
+                files,
+                concepts,
+                since,
+                until,
+                ..SearchFilter::default()
+            },
+            limit,
+            offset,
+            ..SearchRequest::default()
+        };
+        let hits = crate::commands::relevant_hits(&self.memory, &request)?;
+        let what = if query.trim().is_empty() {
+            "the filter".to_owned()
+        } else {
+            format!("{:?}", render::line(&query, 80))
+        };
+        if hits.is_empty() {
+            return Ok(format!(
+                "No observation matches {what} in {}{}.",
+                describe(&scope),
+                if offset > 0 {
+                    format!(" past the first {offset}")
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        let mut text = format!(
+            "{} observations for {what} in {}, best first{}. Full records: get_observations; \
+             context: timeline.\n",
+            hits.len(),
+            describe(&scope),
+            if offset > 0 {
+                format!(" (after the first {offset})")
+            } else {
+                String::new()
+            }
+        );
+        text.push_str(&index_table(&hits, &scope));
+        if hits.len() == limit {
+            text.push_str(&format!("More may match: offset {}.\n", offset + limit));
+        }
+        Ok(text)
+    }
+
+    fn timeline(&self, mut args: Args) -> Result<String, ToolError> {
+        let id = args.id("id")?;
+        let at = args.time("at", false)?;
+        let before = args.count("before", 5, 0, MAX_SPAN)?;
+        let after = args.count("after", 5, 0, MAX_SPAN)?;
+        let scope = self.scope(&mut args)?;
+        args.done()?;
+        let request = match (id, at) {
+            (Some(id), None) => {
+                let (found, notes) = self.fetch(&[id], &scope)?;
+                let Some(obs) = found.first() else {
+                    return Err(ToolError::failed(notes.join(" ")));
+                };
+                let mut request = TimelineRequest::around_observation(id, before, after);
+                request.scope = Some(Scope::Project(obs.project.clone()));
+                request
+            }
+            (None, Some(at)) => {
+                let Scope::Project(project) = scope else {
+                    return Err(ToolError::failed(
+                        "a timeline around a moment needs one project, not \"*\"",
+                    ));
+                };
+                TimelineRequest::around_time(project, at, before, after)
+            }
+            (Some(_), Some(_)) => {
+                return Err(ToolError::failed("timeline takes id or at, not both"));
+            }
+            (None, None) => {
+                return Err(ToolError::failed(
+                    "timeline needs id (an observation id from search) or at (a time)",
+                ));
+            }
+        };
+        let timeline = self.memory.timeline(&request)?;
+        if timeline.entries.is_empty() {
+            return Ok("Nothing is recorded around that moment.".to_owned());
+        }
+        Ok(render::timeline(&timeline))
+    }
+
+    fn get_observations(&self, mut args: Args) -> Result<String, ToolError> {
+        let ids = args.ids("ids")?;
+        let scope = self.scope(&mut args)?;
+        args.done()?;
+        let (found, notes) = self.fetch(&ids, &scope)?;
+        if found.is_empty() {
+            return Err(ToolError::failed(notes.join(" ")));
+        }
+        let mut text = found
+            .iter()
+            .map(render::observation)
+            .collect::<Vec<_>>()
+            .join("\n");
+        for note in notes {
+            text.push_str(&note);
+            text.push('\n');
+        }
+        Ok(text)
+    }
+
+    fn remember(&self, mut args: Args) -> Result<String, ToolError> {
+        let title = args.string("title")?.unwrap_or_default();
+        let narrative = args.string("text")?.unwrap_or_default();
+        let kind = args.string("kind")?;
+        let facts = args.strings("facts")?;
+        let concepts = args.strings("concepts")?;
+        let files = args.strings("files")?;
+        let importance = args.fraction("importance", REMEMBER_IMPORTANCE)?;
+        let supersedes = args.id("supersedes")?;
+        let scope = self.scope(&mut args)?;
+        args.done()?;
+        if title.trim().is_empty() {
+            return Err(invalid(
+                REMEMBER,
+                "title",
+                "is missing or empty: say in one line what to remember",
+            ));
+        }
+        let Scope::Project(project) = scope else {
+            return Err(ToolError::failed(
+                "remember stores into one project; name it instead of \"*\"",
+            ));
+        };
+        let kind = match kind {
+            None => self.default_kind(),
+            Some(k) => {
+                let names: Vec<String> = self.kinds().into_iter().map(|(n, _)| n).collect();
+                let parsed = ObservationKind::parse(&k);
+                if !names.iter().any(|n| n == parsed.as_str()) {
+                    return Err(invalid(
+                        REMEMBER,
+                        "kind",
+                        &format!(
+                            "{k:?} is not a kind of this store; use one of {}",
+                            names.join(", ")
+                        ),
+                    ));
+                }
+                parsed.as_str().to_owned()
+            }
+        };
+        if let Some(older) = supersedes {
+            let (found, notes) = self.fetch(&[older], &Scope::Project(project.clone()))?;
+            if found.is_empty() {
+                return Err(ToolError::failed(format!(
+                    "supersedes: {}",
+                    notes.join(" ")
+                )));
+            }
+        }
+        let added = self.memory.add_observation(NewObservation {
+            project: Some(project.clone()),
+            kind: Some(ObservationKind::parse(&kind)),
+            title: title.clone(),
+            narrative: narrative.clone(),
+            facts,
+            concepts,
+            files_read: files,
+            importance: Some(importance),
+            supersedes,
+            ..NewObservation::default()
+        })?;
+        let stored = self.memory.get(&[added.id])?;
+        let Some(obs) = stored.first() else {
+            return Err(ToolError::failed(format!(
+                "observation #{} was stored but cannot be read back",
+                added.id
+            )));
+        };
+        if added.duplicate {
+            return Ok(format!(
+                "Already remembered as #{} in project {project}; nothing was added.",
+                obs.id
+            ));
+        }
+        let redacted = obs.title != title.trim() || obs.narrative != narrative.trim();
+        Ok(format!(
+            "Remembered as #{} ({}, {} tokens) in project {project}.{}",
+            obs.id,
+            obs.kind,
+            obs.token_count,
+            if redacted {
+                " Private or secret text was removed before storing."
+            } else {
+                ""
+            }
+        ))
+    }
+
+    fn forget(&self, mut args: Args) -> Result<String, ToolError> {
+        let ids = args.ids("ids")?;
+        let scope = self.scope(&mut args)?;
+        args.done()?;
+        let (found, notes) = self.fetch(&ids, &scope)?;
+        let mut forgotten = Vec::new();
+        for obs in &found {
+            if self.memory.forget(obs.id)? {
+                forgotten.push(format!("#{}", obs.id));
+            }
+        }
+        if forgotten.is_empty() {
+            return Err(ToolError::failed(format!(
+                "Nothing was forgotten. {}",
+                notes.join(" ")
+            )));
+        }
+        let mut text = format!("Forgot {}.", forgotten.join(", "));
+        for note in notes {
+            text.push(' ');
+            text.push_str(&note);
+        }
+        Ok(text)
+    }
+}
+
+/// Whether `obs` is inside `scope`.
+fn in_scope(scope: &Scope, obs: &Observation) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Project(p) => &obs.project == p,
+    }
+}
+
+fn describe(scope: &Scope) -> String {
+    match scope {
+        Scope::Project(p) => format!("project {p}"),
+        Scope::All => "every project".to_owned(),
+    }
+}
+
+/// The index of `hits`: one table, or with every project one table per project.
+fn index_table(hits: &[SearchHit], scope: &Scope) -> String {
+    let mut text = String::new();
+    if matches!(scope, Scope::Project(_)) {
+        text.push_str(INDEX_HEADER);
+        for hit in hits {
+            text.push_str(&index_row(&hit.observation));
+        }
+        return text;
+    }
+    let mut projects: Vec<&str> = Vec::new();
+    for hit in hits {
+        if !projects.contains(&hit.observation.project.as_str()) {
+            projects.push(&hit.observation.project);
+        }
+    }
+    for project in projects {
+        text.push_str(&format!("project {project}:\n{INDEX_HEADER}"));
+        for hit in hits.iter().filter(|h| h.observation.project == project) {
+            text.push_str(&index_row(&hit.observation));
+        }
+    }
+    text
+}
+
+/// An object schema with these properties, these required, and no others.
+fn object(properties: Value, required: &[&str]) -> Map<String, Value> {
+    let mut schema = Map::new();
+    schema.insert("type".into(), json!("object"));
+    schema.insert("properties".into(), properties);
+    if !required.is_empty() {
+        schema.insert("required".into(), json!(required));
+    }
+    schema.insert("additionalProperties".into(), json!(false));
+    schema
+}
+
+/// The arguments of one call, taken one by one and checked; [`Args::done`] refuses any left.
+struct Args {
+    tool: &'static str,
+    map: Map<String, Value>,
+}
+
+impl Args {
+    fn new(tool: &'static str, map: Map<String, Value>) -> Args {
+        Args { tool, map }
+    }
+
+    fn invalid(&self, name: &str, problem: &str) -> ToolError {
+        invalid(self.tool, name, problem)
+    }
+
+    /// The value of `name`; null counts as absent.
+    fn take(&mut self, name: &str) -> Option<Value> {
+        self.map.remove(name).filter(|v| !v.is_null())
+    }
+
+    fn string(&mut self, name: &str) -> Result<Option<String>, ToolError> {
+        match self.take(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => {
+                Err(self.invalid(name, &format!("must be a string, not {}", kind_of(&other))))
+            }
+        }
+    }
+
+    /// A list of strings; one string alone counts as a list of one.
+    fn strings(&mut self, name: &str) -> Result<Vec<String>, ToolError> {
+        match self.take(name) {
+            None => Ok(Vec::new()),
+            Some(Value::String(s)) => Ok(vec![s]),
+            Some(Value::Array(items)) => {
+                items
+                    .into_iter()
+                    .map(|item| match item {
+                        Value::String(s) => Ok(s),
+                        other => Err(self
+                            .invalid(name, &format!("must hold strings, not {}", kind_of(&other)))),
+                    })
+                    .collect()
+            }
+            Some(other) => Err(self.invalid(
+                name,
+                &format!("must be a list of strings, not {}", kind_of(&other)),
+            )),
+        }
+    }
+
+    /// A whole number in `min..=max`, `default` when absent.
+    fn count(
+        &mut self,
+        name: &str,
+        default: usize,
+        min: usize,
+        max: usize,
+    ) -> Result<usize, ToolError> {
+        let Some(value) = self.take(name) else {
+            return Ok(default);
+        };
+        let n = whole(&value)
+            .ok_or_else(|| self.invalid(name, &format!("must be a whole number, not {value}")))?;
+        if n < min as i64 || (n as u64) > max as u64 {
+            return Err(if max == usize::MAX {
+                self.invalid(name, &format!("must be at least {min}, not {n}"))
+            } else {
+                self.invalid(name, &format!("must be from {min} to {max}, not {n}"))
+            });
+        }
+        Ok(n as usize)
+    }
+
+    /// A number in `0..=1`, `default` when absent.
+    fn fraction(&mut self, name: &str, default: f32) -> Result<f32, ToolError> {
+        let Some(value) = self.take(name) else {
+            return Ok(default);
+        };
+        match value.as_f64() {
+            Some(x) if (0.0..=1.0).contains(&x) => Ok(x as f32),
+            _ => Err(self.invalid(name, &format!("must be a number from 0 to 1, not {value}"))),
+        }
+    }
+
+    /// One observation id: a positive whole number (`"#12"` and `"12"` are accepted).
+    fn id(&mut self, name: &str) -> Result<Option<ObservationId>, ToolError> {
+        let Some(value) = self.take(name) else {
+            return Ok(None);
+        };
+        match observation_id(&value) {
+            Some(id) => Ok(Some(id)),
+            None => Err(self.invalid(
+                name,
+                &format!("must be an observation id (a positive whole number), not {value}"),
+            )),
+        }
+    }
+
+    /// A non-empty list of at most [`MAX_IDS`] observation ids; one id alone counts as a list.
+    fn ids(&mut self, name: &str) -> Result<Vec<ObservationId>, ToolError> {
+        let items = match self.take(name) {
+            None => {
+                return Err(self.invalid(name, "is missing: give observation ids, such as [12, 15]"));
+            }
+            Some(Value::Array(items)) => items,
+            Some(one) => vec![one],
+        };
+        if items.is_empty() {
+            return Err(self.invalid(name, "is empty: give at least one observation id"));
+        }
+        if items.len() > MAX_IDS {
+            return Err(self.invalid(
+                name,
+                &format!("holds {} ids; at most {MAX_IDS} a call", items.len()),
+            ));
+        }
+        let mut ids = Vec::with_capacity(items.len());
+        for item in &items {
+            match observation_id(item) {
+                Some(id) if !ids.contains(&id) => ids.push(id),
+                Some(_) => {}
+                None => {
+                    return Err(self.invalid(
+                        name,
+                        &format!(
+                            "holds {item}, which is not an observation id (a positive whole number)"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(ids)
+    }
+
+    /// A date (`YYYY-MM-DD`, midnight UTC; with `end_of_day`, the midnight after it) or an
+    /// RFC 3339 time.
+    fn time(&mut self, name: &str, end_of_day: bool) -> Result<Option<OffsetDateTime>, ToolError> {
+        let Some(text) = self.string(name)? else {
+            return Ok(None);
+        };
+        let text = text.trim();
+        if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
+            return Ok(Some(t));
+        }
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        match time::Date::parse(text, &format) {
+            Ok(date) => {
+                let day = if end_of_day {
+                    date.next_day()
+                } else {
+                    Some(date)
+                };
+                Ok(day.map(|d| d.midnight().assume_utc()))
+            }
+            Err(_) => Err(self.invalid(
+                name,
+                &format!("must be a date (YYYY-MM-DD) or an RFC 3339 time, not {text:?}"),
+            )),
+        }
+    }
+
+    /// Refuses any argument not taken.
+    fn done(self) -> Result<(), ToolError> {
+        let mut left: Vec<&String> = self.map.keys().collect();
+        if left.is_empty() {
+            return Ok(());
+        }
+        left.sort();
+        Err(ToolError::Failed(format!(
+            "{}: unknown argument{} {}",
+            self.tool,
+            if left.len() > 1 { "s" } else { "" },
+            left.iter()
+                .map(|k| format!("{k:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
+    }
+}
+
+/// A message naming the argument of `tool` that was wrong.
+fn invalid(tool: &str, name: &str, problem: &str) -> ToolError {
+    ToolError::Failed(format!("{tool}: argument {name:?} {problem}"))
+}
+
+/// A JSON number that is a whole number (`3` and `3.0`), or a string of one.
+fn whole(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|x| x.fract() == 0.0 && x.abs() < 9e15)
+                .map(|x| x as i64)
+        }),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn observation_id(value: &Value) -> Option<ObservationId> {
+    let id = match value {
+        Value::String(s) => s.trim().trim_start_matches('#').parse().ok(),
+        other => whole(other),
+    }?;
+    (id > 0).then_some(id)
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
