@@ -236,3 +236,150 @@ fn claude_code_formatting_round_trips_even_without_the_backup() {
     setup.ok(&["uninstall", "claude-code"]);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), EXISTING);
 }
+
+/// A ~/.claude.json as Claude Code keeps it: account state, projects and a server of the
+/// user's own.
+const CLAUDE_JSON: &str = r#"{
+  "numStartups": 42,
+  "installMethod": "native",
+  "oauthAccount": {
+    "emailAddress": "dev@example.com"
+  },
+  "mcpServers": {
+    "github": {
+      "type": "stdio",
+      "command": "npx",
+      "args": [
+        "-y",
+        "@modelcontextprotocol/server-github"
+      ],
+      "env": {}
+    }
+  },
+  "projects": {
+    "/home/dev/shop": {
+      "allowedTools": []
+    }
+  }
+}
+"#;
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn install_registers_the_mcp_server_and_uninstall_removes_it() {
+    let setup = Setup::new();
+    let path = setup.home.join(".claude.json");
+    std::fs::write(&path, CLAUDE_JSON).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+
+    let out = setup.ok(&["install", "claude-code"]);
+    assert!(out.contains("registered the MCP server"), "{out}");
+    let installed = std::fs::read_to_string(&path).unwrap();
+    let tree: Value = serde_json::from_str(&installed).unwrap();
+    let ours = &tree["mcpServers"]["memcore"];
+    assert_eq!(ours["type"], "stdio");
+    assert_eq!(ours["command"], common::BIN);
+    assert_eq!(ours["args"], serde_json::json!(["mcp"]));
+    // The user's server and Claude Code's own state are untouched, in order.
+    assert_eq!(tree["mcpServers"]["github"]["command"], "npx");
+    assert_eq!(tree["oauthAccount"]["emailAddress"], "dev@example.com");
+    assert!(installed.starts_with("{\n  \"numStartups\": 42,"));
+    let backup = setup.home.join(".claude.json.memcore-backup");
+    assert_eq!(std::fs::read_to_string(&backup).unwrap(), CLAUDE_JSON);
+    // The file holds account data: it and its backup stay private.
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&backup), 0o600);
+    }
+    let doctor = setup.json(&["doctor"]);
+    assert_eq!(doctor["hooks"][0]["mcp_registered"], true, "{doctor}");
+    assert_eq!(doctor["hooks"][1]["mcp_registered"], false, "{doctor}");
+
+    // Again: nothing changes.
+    let out = setup.ok(&["install", "claude-code"]);
+    assert!(out.contains("already registered"), "{out}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), installed);
+
+    // A moved binary: the command is updated in place.
+    setup.ok(&["install", "claude-code", "--command", "/opt/bin/memcore"]);
+    let moved: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(
+        moved["mcpServers"]["memcore"]["command"],
+        "/opt/bin/memcore"
+    );
+    assert_eq!(moved["mcpServers"].as_object().unwrap().len(), 2);
+
+    let out = setup.ok(&["uninstall", "claude-code"]);
+    assert!(out.contains("removed the MCP server"), "{out}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), CLAUDE_JSON);
+    #[cfg(unix)]
+    assert_eq!(mode(&path), 0o600);
+    let out = setup.ok(&["uninstall", "claude-code"]);
+    assert!(out.contains("no memcore MCP server"), "{out}");
+}
+
+#[test]
+fn the_project_scope_uses_mcp_json_and_no_mcp_leaves_it_alone() {
+    let setup = Setup::new();
+    let mcp_json = setup.cwd.join(".mcp.json");
+    setup.ok(&["install", "claude-code", "--project", "--no-mcp"]);
+    assert!(!mcp_json.exists());
+    assert!(!setup.home.join(".claude.json").exists());
+
+    setup.ok(&["install", "claude-code", "--project"]);
+    let tree: Value = serde_json::from_str(&std::fs::read_to_string(&mcp_json).unwrap()).unwrap();
+    assert_eq!(
+        tree["mcpServers"]["memcore"]["args"],
+        serde_json::json!(["mcp"])
+    );
+    assert!(
+        !setup.home.join(".claude.json").exists(),
+        "the user file is untouched"
+    );
+    setup.ok(&["uninstall", "claude-code", "--project"]);
+    assert!(
+        !mcp_json.exists(),
+        "created by install, removed by uninstall"
+    );
+}
+
+#[test]
+fn a_foreign_server_named_memcore_is_refused_and_nothing_changes() {
+    let setup = Setup::new();
+    let path = setup.home.join(".claude.json");
+    let foreign =
+        r#"{"mcpServers": {"memcore": {"command": "python", "args": ["-m", "other_memcore"]}}}"#;
+    std::fs::write(&path, foreign).unwrap();
+    let out = setup.run_with_input(&["install", "claude-code"], b"");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not `memcore mcp`"), "{err}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), foreign);
+    assert!(!settings(&setup).exists(), "no hook was installed either");
+    // Uninstall leaves it alone too.
+    setup.ok(&["uninstall", "claude-code"]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), foreign);
+}
+
+#[test]
+fn claude_config_dir_moves_the_user_files() {
+    let setup = Setup::new();
+    let dir = setup.dir.path().join("claude-config");
+    let setup = setup.with_env("CLAUDE_CONFIG_DIR", dir.display().to_string());
+    setup.ok(&["install", "claude-code"]);
+    assert!(dir.join("settings.json").exists());
+    assert!(dir.join(".claude.json").exists());
+    assert!(!setup.home.join(".claude.json").exists());
+    setup.ok(&["uninstall", "claude-code"]);
+    assert!(!dir.join(".claude.json").exists());
+}

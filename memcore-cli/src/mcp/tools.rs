@@ -716,7 +716,9 @@ impl Args {
     fn ids(&mut self, name: &str) -> Result<Vec<ObservationId>, ToolError> {
         let items = match self.take(name) {
             None => {
-                return Err(self.invalid(name, "is missing: give observation ids, such as [12, 15]"));
+                return Err(
+                    self.invalid(name, "is missing: give observation ids, such as [12, 15]")
+                );
             }
             Some(Value::Array(items)) => items,
             Some(one) => vec![one],
@@ -828,5 +830,74 @@ fn kind_of(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "a list",
         Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn args(value: Value) -> Args {
+        Args::new("t", value.as_object().cloned().unwrap_or_default())
+    }
+
+    #[test]
+    fn dates_are_whole_days_and_times_are_exact() {
+        let mut a = args(json!({"since": "2026-11-24", "until": "2026-11-24",
+                                "at": "2026-11-24T09:30:00+01:00"}));
+        assert_eq!(
+            a.time("since", false).unwrap(),
+            Some(datetime!(2026-11-24 0:00 UTC))
+        );
+        // `until` a date includes that day.
+        assert_eq!(
+            a.time("until", true).unwrap(),
+            Some(datetime!(2026-11-25 0:00 UTC))
+        );
+        assert_eq!(
+            a.time("at", true).unwrap(),
+            Some(datetime!(2026-11-24 8:30 UTC))
+        );
+        assert!(a.done().is_ok());
+        let err = args(json!({"since": "yesterday"})).time("since", false);
+        assert!(matches!(err, Err(ToolError::Failed(m)) if m.contains("\"since\"")));
+    }
+
+    #[test]
+    fn numbers_are_checked() {
+        let mut a = args(json!({"a": 3, "b": 3.0, "c": "3", "d": 3.5, "e": -1}));
+        assert_eq!(a.count("a", 0, 0, 10).unwrap(), 3);
+        assert_eq!(a.count("b", 0, 0, 10).unwrap(), 3);
+        assert_eq!(a.count("c", 0, 0, 10).unwrap(), 3);
+        assert!(a.count("d", 0, 0, 10).is_err());
+        assert!(a.count("e", 0, 0, usize::MAX).is_err());
+        assert_eq!(a.count("absent", 7, 0, 10).unwrap(), 7);
+    }
+
+    #[test]
+    fn ids_are_deduplicated_and_bounded() {
+        assert_eq!(
+            args(json!({"ids": [1, 1, "#2", "3"]})).ids("ids").unwrap(),
+            [1, 2, 3]
+        );
+        assert_eq!(args(json!({"ids": 4})).ids("ids").unwrap(), [4]);
+        let many: Vec<i64> = (1..=51).collect();
+        assert!(args(json!({"ids": many})).ids("ids").is_err());
+        assert!(args(json!({"ids": [0]})).ids("ids").is_err());
+        assert!(args(json!({"ids": [1.5]})).ids("ids").is_err());
+    }
+
+    #[test]
+    fn arguments_left_over_are_named() {
+        let mut a = args(json!({"query": "x", "zeta": 1, "alpha": null, "beta": 2}));
+        assert_eq!(a.string("query").unwrap().as_deref(), Some("x"));
+        let Err(ToolError::Failed(message)) = a.done() else {
+            panic!("left-over arguments must be refused");
+        };
+        assert_eq!(
+            message,
+            "t: unknown arguments \"alpha\", \"beta\", \"zeta\""
+        );
     }
 }

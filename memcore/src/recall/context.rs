@@ -391,7 +391,7 @@ fn one_line(text: &str) -> String {
 pub const INDEX_HEADER: &str = "| id | date | kind | title | tokens |\n|---|---|---|---|---|\n";
 
 /// One row of the observation index, with its newline: id, creation date, kind, title on one
-/// line, and what the full observation costs in tokens. The context's index and any host that
+/// line (cut at 100 characters), and what the full observation costs in tokens. The context's index and any host that
 /// lists observations compactly (the `memcore mcp` search tool) use this one format, so that
 /// a model learns it once.
 ///
@@ -411,6 +411,15 @@ pub const INDEX_HEADER: &str = "| id | date | kind | title | tokens |\n|---|---|
 /// assert!(row.starts_with(&format!("| {} | ", added.id)));
 /// assert!(row.contains("| change | Tokens are signed \\| verified with RS256 |"));
 /// assert_eq!(INDEX_HEADER.lines().count(), 2);
+///
+/// let long = memory.add_observation(NewObservation {
+///     project: Some("app".into()),
+///     title: "word ".repeat(60),
+///     ..Default::default()
+/// })?;
+/// let row = index_row(&memory.get(&[long.id])?[0]);
+/// assert!(row.contains("word word…"));
+/// assert!(row.chars().count() < 150);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn index_row(obs: &Observation) -> String {
@@ -419,9 +428,21 @@ pub fn index_row(obs: &Observation) -> String {
         obs.id,
         date(obs.created_at),
         obs.kind,
-        one_line(&obs.title),
+        clipped(&one_line(&obs.title), INDEX_TITLE_CHARS),
         obs.token_count
     )
+}
+
+/// Most characters of a title in an index row: a row is a pointer, and a title an extractor
+/// made too long must not make the index expensive.
+const INDEX_TITLE_CHARS: usize = 100;
+
+/// `text` cut to `max` characters, with `…` when cut.
+fn clipped(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some((end, _)) => format!("{}…", text[..end].trim_end()),
+    }
 }
 
 fn detail(obs: &Observation) -> String {
