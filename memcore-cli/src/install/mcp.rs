@@ -16,8 +16,8 @@
 //! undo; see [`super`]), and a replaced file keeps its permissions: `~/.claude.json` also
 //! holds the user's account data.
 
-use super::json::{Json, Layout};
-use super::{SettingsScope, member, not_shaped, read_settings, write_settings};
+use super::json::Json;
+use super::{SettingsScope, add_to_member, member, not_shaped, read_settings, remove_from_member};
 use crate::error::{CliError, CliResult};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -94,53 +94,35 @@ fn is_ours(server: &Json) -> bool {
 
 /// Adds (or updates) memcore's MCP server in the file at `path`, running `program`.
 pub fn register(path: &Path, program: &str) -> CliResult<McpChange> {
-    let existing = read_settings(path)?;
-    let (previous, mut tree, layout) = match existing {
-        Some((text, tree)) => {
-            let layout = Layout::of(&text);
-            (Some(text), tree, layout)
-        }
-        None => (None, Json::Object(Vec::new()), Layout::default()),
-    };
-    let Json::Object(root) = &mut tree else {
-        return Err(not_shaped(path, "the file is not a JSON object"));
-    };
-    let Json::Object(servers) = member(root, "mcpServers", || Json::Object(Vec::new())) else {
-        return Err(not_shaped(path, "\"mcpServers\" is not an object"));
-    };
-    let action = match servers.iter_mut().find(|(name, _)| name == SERVER_NAME) {
-        None => {
-            servers.push((SERVER_NAME.to_owned(), entry(program)));
-            McpAction::Added
-        }
-        Some((_, server)) if !is_ours(server) => {
-            return Err(not_shaped(
-                path,
-                &format!(
-                    "an MCP server named {SERVER_NAME:?} that is not `memcore mcp` is already \
-                     registered; rename or remove it first"
-                ),
-            ));
-        }
-        Some((_, server)) => {
-            let Json::Object(fields) = server else {
-                return Err(not_shaped(path, "memcore's MCP entry is not an object"));
-            };
-            let command = member(fields, "command", || Json::string(program));
-            if command.as_str() == Some(program) {
-                McpAction::Unchanged
-            } else {
-                *command = Json::string(program);
-                McpAction::Updated
+    let mut action = McpAction::Unchanged;
+    let backup = add_to_member(path, "mcpServers", |servers| {
+        match servers.iter_mut().find(|(name, _)| name == SERVER_NAME) {
+            None => {
+                servers.push((SERVER_NAME.to_owned(), entry(program)));
+                action = McpAction::Added;
+            }
+            Some((_, server)) if !is_ours(server) => {
+                return Err(not_shaped(
+                    path,
+                    &format!(
+                        "an MCP server named {SERVER_NAME:?} that is not `memcore mcp` is \
+                         already registered; rename or remove it first"
+                    ),
+                ));
+            }
+            Some((_, server)) => {
+                let Json::Object(fields) = server else {
+                    return Err(not_shaped(path, "memcore's MCP entry is not an object"));
+                };
+                let command = member(fields, "command", || Json::string(program));
+                if command.as_str() != Some(program) {
+                    *command = Json::string(program);
+                    action = McpAction::Updated;
+                }
             }
         }
-    };
-    let backup = if action == McpAction::Unchanged {
-        None
-    } else {
-        let text = super::json::write(&tree, &layout);
-        Some(write_settings(path, previous.as_deref(), Some(&text))?)
-    };
+        Ok(action != McpAction::Unchanged)
+    })?;
     Ok(McpChange {
         path: path.to_owned(),
         action,
@@ -150,35 +132,20 @@ pub fn register(path: &Path, program: &str) -> CliResult<McpChange> {
 
 /// Removes memcore's MCP server (and only it) from the file at `path`.
 pub fn unregister(path: &Path) -> CliResult<McpChange> {
-    let mut change = McpChange {
+    let backup = remove_from_member(path, "mcpServers", |servers| {
+        let before = servers.len();
+        servers.retain(|(name, server)| !(name == SERVER_NAME && is_ours(server)));
+        servers.len() < before
+    })?;
+    Ok(McpChange {
         path: path.to_owned(),
-        action: McpAction::Absent,
-        backup: None,
-    };
-    let Some((previous, mut tree)) = read_settings(path)? else {
-        return Ok(change);
-    };
-    let layout = Layout::of(&previous);
-    let Json::Object(root) = &mut tree else {
-        return Ok(change);
-    };
-    let Some(servers_index) = root.iter().position(|(k, _)| k == "mcpServers") else {
-        return Ok(change);
-    };
-    let Json::Object(servers) = &mut root[servers_index].1 else {
-        return Ok(change);
-    };
-    let before = servers.len();
-    servers.retain(|(name, server)| !(name == SERVER_NAME && is_ours(server)));
-    if servers.len() == before {
-        return Ok(change);
-    }
-    if servers.is_empty() {
-        root.remove(servers_index);
-    }
-    change.action = McpAction::Removed;
-    change.backup = Some(super::restore_or_write(path, &previous, &tree, &layout)?);
-    Ok(change)
+        action: if backup.is_some() {
+            McpAction::Removed
+        } else {
+            McpAction::Absent
+        },
+        backup,
+    })
 }
 
 /// Whether memcore's MCP server is registered in the file at `path` (false when there is no

@@ -266,16 +266,70 @@ fn not_shaped(path: &Path, what: &str) -> CliError {
     }
 }
 
-/// Adds memcore's hooks to the settings file of `scope`, running `program`.
-pub fn install(path: &Path, program: &str) -> CliResult<Change> {
-    let existing = read_settings(path)?;
-    let (previous, mut tree, layout) = match existing {
+/// Install's common path: reads the JSON file at `path` (an empty object when there is none),
+/// lets `add` change its top-level object member `key` (created empty when missing; `add`
+/// returns whether it changed anything), and writes the file back in its own layout when it
+/// changed. Returns the backup's path in that case. A file that is not an object, or whose
+/// `key` is not an object, is refused unchanged.
+fn add_to_member(
+    path: &Path,
+    key: &str,
+    add: impl FnOnce(&mut Vec<(String, Json)>) -> CliResult<bool>,
+) -> CliResult<Option<PathBuf>> {
+    let (previous, mut tree, layout) = match read_settings(path)? {
         Some((text, tree)) => {
             let layout = Layout::of(&text);
             (Some(text), tree, layout)
         }
         None => (None, Json::Object(Vec::new()), Layout::default()),
     };
+    let Json::Object(root) = &mut tree else {
+        return Err(not_shaped(path, "the file is not a JSON object"));
+    };
+    let Json::Object(members) = member(root, key, || Json::Object(Vec::new())) else {
+        return Err(not_shaped(path, &format!("\"{key}\" is not an object")));
+    };
+    if !add(members)? {
+        return Ok(None);
+    }
+    let text = json::write(&tree, &layout);
+    write_settings(path, previous.as_deref(), Some(&text)).map(Some)
+}
+
+/// Uninstall's common path: reads the JSON file at `path`, lets `remove` take memcore's parts
+/// out of its top-level object member `key` (returning whether it removed any), drops `key`
+/// when that left it empty, and writes the result (see [`restore_or_write`]). Returns the
+/// backup's path when the file changed; a missing file, or one without such a member, is
+/// left alone.
+fn remove_from_member(
+    path: &Path,
+    key: &str,
+    remove: impl FnOnce(&mut Vec<(String, Json)>) -> bool,
+) -> CliResult<Option<PathBuf>> {
+    let Some((previous, mut tree)) = read_settings(path)? else {
+        return Ok(None);
+    };
+    let layout = Layout::of(&previous);
+    let Json::Object(root) = &mut tree else {
+        return Ok(None);
+    };
+    let Some(index) = root.iter().position(|(k, _)| k == key) else {
+        return Ok(None);
+    };
+    let Json::Object(members) = &mut root[index].1 else {
+        return Ok(None);
+    };
+    if !remove(members) {
+        return Ok(None);
+    }
+    if members.is_empty() {
+        root.remove(index);
+    }
+    restore_or_write(path, &previous, &tree, &layout).map(Some)
+}
+
+/// Adds memcore's hooks to the settings file at `path`, running `program`.
+pub fn install(path: &Path, program: &str) -> CliResult<Change> {
     let mut change = Change {
         path: path.to_owned(),
         events: Vec::new(),
@@ -283,64 +337,69 @@ pub fn install(path: &Path, program: &str) -> CliResult<Change> {
         backup: None,
         mcp: None,
     };
-    let Json::Object(root) = &mut tree else {
-        return Err(not_shaped(path, "the settings are not a JSON object"));
+    let backup = add_to_member(path, "hooks", |hooks| {
+        for (event, matcher) in HOOK_EVENTS {
+            add_hook(path, hooks, event, matcher, program, &mut change)?;
+        }
+        Ok(!change.events.is_empty() || !change.updated.is_empty())
+    })?;
+    change.backup = backup;
+    Ok(change)
+}
+
+/// Adds (or updates) memcore's hook for `event` in the `hooks` object.
+fn add_hook(
+    path: &Path,
+    hooks: &mut Vec<(String, Json)>,
+    event: &str,
+    matcher: Option<&str>,
+    program: &str,
+    change: &mut Change,
+) -> CliResult<()> {
+    let command = hook_command(program, event);
+    let Json::Array(groups) = member(hooks, event, || Json::Array(Vec::new())) else {
+        return Err(not_shaped(
+            path,
+            &format!("\"hooks.{event}\" is not a list"),
+        ));
     };
-    let Json::Object(hooks) = member(root, "hooks", || Json::Object(Vec::new())) else {
-        return Err(not_shaped(path, "\"hooks\" is not an object"));
-    };
-    for (event, matcher) in HOOK_EVENTS {
-        let command = hook_command(program, event);
-        let Json::Array(groups) = member(hooks, event, || Json::Array(Vec::new())) else {
-            return Err(not_shaped(
-                path,
-                &format!("\"hooks.{event}\" is not a list"),
-            ));
+    let mut found = false;
+    for group in groups.iter_mut() {
+        let Json::Object(group) = group else { continue };
+        let Some((_, Json::Array(entries))) = group.iter_mut().find(|(k, _)| k == "hooks") else {
+            continue;
         };
-        let mut found = false;
-        for group in groups.iter_mut() {
-            let Json::Object(group) = group else { continue };
-            let Some((_, Json::Array(entries))) = group.iter_mut().find(|(k, _)| k == "hooks")
+        for entry in entries.iter_mut() {
+            let Json::Object(entry) = entry else { continue };
+            let Some((_, Json::String(existing))) = entry.iter_mut().find(|(k, _)| k == "command")
             else {
                 continue;
             };
-            for entry in entries.iter_mut() {
-                let Json::Object(entry) = entry else { continue };
-                let Some((_, Json::String(existing))) =
-                    entry.iter_mut().find(|(k, _)| k == "command")
-                else {
-                    continue;
-                };
-                if memcore_hook_event(existing) == Some(event) {
-                    found = true;
-                    if *existing != command {
-                        *existing = command.clone();
-                        change.updated.push(event.to_owned());
-                    }
+            if memcore_hook_event(existing) == Some(event) {
+                found = true;
+                if *existing != command {
+                    *existing = command.clone();
+                    change.updated.push(event.to_owned());
                 }
             }
         }
-        if !found {
-            let mut group = Vec::new();
-            if let Some(m) = matcher {
-                group.push(("matcher".to_owned(), Json::string(m)));
-            }
-            group.push((
-                "hooks".to_owned(),
-                Json::Array(vec![Json::Object(vec![
-                    ("type".to_owned(), Json::string("command")),
-                    ("command".to_owned(), Json::string(command)),
-                ])]),
-            ));
-            groups.push(Json::Object(group));
-            change.events.push(event.to_owned());
+    }
+    if !found {
+        let mut group = Vec::new();
+        if let Some(m) = matcher {
+            group.push(("matcher".to_owned(), Json::string(m)));
         }
+        group.push((
+            "hooks".to_owned(),
+            Json::Array(vec![Json::Object(vec![
+                ("type".to_owned(), Json::string("command")),
+                ("command".to_owned(), Json::string(command)),
+            ])]),
+        ));
+        groups.push(Json::Object(group));
+        change.events.push(event.to_owned());
     }
-    if !change.events.is_empty() || !change.updated.is_empty() {
-        let text = json::write(&tree, &layout);
-        change.backup = Some(write_settings(path, previous.as_deref(), Some(&text))?);
-    }
-    Ok(change)
+    Ok(())
 }
 
 /// Removes memcore's hooks (and only them) from the settings file at `path`.
@@ -352,60 +411,44 @@ pub fn uninstall(path: &Path) -> CliResult<Change> {
         backup: None,
         mcp: None,
     };
-    let Some((previous, mut tree)) = read_settings(path)? else {
-        return Ok(change);
-    };
-    let layout = Layout::of(&previous);
-    let Json::Object(root) = &mut tree else {
-        return Ok(change);
-    };
-    let Some(hooks_index) = root.iter().position(|(k, _)| k == "hooks") else {
-        return Ok(change);
-    };
-    let Json::Object(hooks) = &mut root[hooks_index].1 else {
-        return Ok(change);
-    };
-    let mut emptied_events = Vec::new();
-    for (index, (event, groups)) in hooks.iter_mut().enumerate() {
-        let Json::Array(groups) = groups else {
-            continue;
-        };
-        let mut removed_here = false;
-        groups.retain_mut(|group| {
-            let Json::Object(group) = group else {
-                return true;
+    let backup = remove_from_member(path, "hooks", |hooks| {
+        let mut emptied_events = Vec::new();
+        for (index, (event, groups)) in hooks.iter_mut().enumerate() {
+            let Json::Array(groups) = groups else {
+                continue;
             };
-            let Some((_, Json::Array(entries))) = group.iter_mut().find(|(k, _)| k == "hooks")
-            else {
-                return true;
-            };
-            let before = entries.len();
-            entries.retain(|entry| {
-                let command = entry.get("command").and_then(Json::as_str);
-                command.and_then(memcore_hook_event).is_none()
+            let mut removed_here = false;
+            groups.retain_mut(|group| {
+                let Json::Object(group) = group else {
+                    return true;
+                };
+                let Some((_, Json::Array(entries))) = group.iter_mut().find(|(k, _)| k == "hooks")
+                else {
+                    return true;
+                };
+                let before = entries.len();
+                entries.retain(|entry| {
+                    let command = entry.get("command").and_then(Json::as_str);
+                    command.and_then(memcore_hook_event).is_none()
+                });
+                let removed = entries.len() < before;
+                removed_here |= removed;
+                // Drop the group only when memcore's hooks were all it held.
+                !(removed && entries.is_empty())
             });
-            let removed = entries.len() < before;
-            removed_here |= removed;
-            // Drop the group only when memcore's hooks were all it held.
-            !(removed && entries.is_empty())
-        });
-        if removed_here {
-            change.events.push(event.clone());
-            if groups.is_empty() {
-                emptied_events.push(index);
+            if removed_here {
+                change.events.push(event.clone());
+                if groups.is_empty() {
+                    emptied_events.push(index);
+                }
             }
         }
-    }
-    if change.events.is_empty() {
-        return Ok(change);
-    }
-    for index in emptied_events.into_iter().rev() {
-        hooks.remove(index);
-    }
-    if hooks.is_empty() {
-        root.remove(hooks_index);
-    }
-    change.backup = Some(restore_or_write(path, &previous, &tree, &layout)?);
+        for index in emptied_events.into_iter().rev() {
+            hooks.remove(index);
+        }
+        !change.events.is_empty()
+    })?;
+    change.backup = backup;
     Ok(change)
 }
 

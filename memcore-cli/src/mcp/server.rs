@@ -1,7 +1,7 @@
 //! The MCP side of `memcore mcp`: an rmcp server handler that lists [`super::tools`] and
 //! answers their calls. It holds no logic of its own beyond the translation.
 
-use super::tools::{ToolDef, ToolError, Tools};
+use super::tools::{Effect, ToolDef, ToolError, Tools};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
     ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
@@ -38,9 +38,9 @@ impl MemoryServer {
 
 fn to_mcp(def: ToolDef) -> Tool {
     let annotations = ToolAnnotations::with_title(def.title)
-        .read_only(def.read_only)
-        .destructive(def.destructive)
-        .idempotent(def.idempotent)
+        .read_only(def.effect == Effect::Read)
+        .destructive(def.effect == Effect::Delete)
+        .idempotent(true)
         .open_world(false);
     Tool::new(def.name, def.description, Arc::new(def.input_schema))
         .with_title(def.title)

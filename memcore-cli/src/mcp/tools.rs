@@ -71,12 +71,20 @@ pub struct ToolDef {
     pub description: String,
     /// The JSON schema of its arguments (an object schema).
     pub input_schema: Map<String, Value>,
-    /// It changes nothing.
-    pub read_only: bool,
-    /// It deletes.
-    pub destructive: bool,
-    /// Calling it again with the same arguments changes nothing more.
-    pub idempotent: bool,
+    /// What it does to the store.
+    pub effect: Effect,
+}
+
+/// What a tool does to the store. Every tool is idempotent: calling it again with the same
+/// arguments changes nothing more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Reads only.
+    Read,
+    /// Adds, never deletes.
+    Add,
+    /// Deletes.
+    Delete,
 }
 
 /// The tools over one store, with the project they default to.
@@ -164,9 +172,7 @@ impl Tools {
                     }),
                     &[],
                 ),
-                read_only: true,
-                destructive: false,
-                idempotent: true,
+                effect: Effect::Read,
             },
             ToolDef {
                 name: TIMELINE,
@@ -185,9 +191,7 @@ impl Tools {
                     }),
                     &[],
                 ),
-                read_only: true,
-                destructive: false,
-                idempotent: true,
+                effect: Effect::Read,
             },
             ToolDef {
                 name: GET_OBSERVATIONS,
@@ -200,9 +204,7 @@ impl Tools {
                     json!({"ids": ids("The observation ids."), "project": project}),
                     &["ids"],
                 ),
-                read_only: true,
-                destructive: false,
-                idempotent: true,
+                effect: Effect::Read,
             },
             ToolDef {
                 name: REMEMBER,
@@ -232,9 +234,7 @@ impl Tools {
                     }),
                     &["title"],
                 ),
-                read_only: false,
-                destructive: false,
-                idempotent: true,
+                effect: Effect::Add,
             },
             ToolDef {
                 name: FORGET,
@@ -247,9 +247,7 @@ impl Tools {
                     json!({"ids": ids("The observation ids to delete."), "project": project}),
                     &["ids"],
                 ),
-                read_only: false,
-                destructive: true,
-                idempotent: true,
+                effect: Effect::Delete,
             },
         ]
     }
