@@ -44,6 +44,9 @@ impl Client {
         for name in ["MEMCORE_PROJECT", "MEMCORE_PROVIDER", "CLAUDE_CONFIG_DIR"] {
             command.env_remove(name);
         }
+        for (name, value) in &setup.env {
+            command.env(name, value);
+        }
         let mut child = command
             .arg("mcp")
             .env("MEMCORE_DB", &setup.db)
@@ -411,6 +414,17 @@ fn bad_messages_and_bad_arguments_get_clear_answers() {
             json!({"title": "t", "supersedes": 99999}),
             "No observation #99999",
         ),
+        ("remember", json!({"title": "x".repeat(301)}), "at most 300"),
+        (
+            "remember",
+            json!({"title": "t", "text": "x".repeat(16_001)}),
+            "at most 16000",
+        ),
+        (
+            "remember",
+            json!({"title": "t", "facts": vec!["f"; 51]}),
+            "at most 50",
+        ),
         ("forget", json!({"ids": [99999]}), "Nothing was forgotten"),
     ];
     for (tool, arguments, expected) in cases {
@@ -519,4 +533,23 @@ fn a_search_answer_for_ten_hits_is_compact() {
     assert!(tokens < 600, "{tokens} tokens:\n{answer}");
     assert!(answer.contains('…'), "the long title is cut: {answer}");
     client.finish();
+}
+
+#[test]
+fn claude_project_dir_names_the_default_project() {
+    let setup = Setup::new();
+    let shop = setup.dir.path().join("shop");
+    std::fs::create_dir_all(&shop).unwrap();
+    let setup = setup.with_env("CLAUDE_PROJECT_DIR", shop.display().to_string());
+    let (mut client, _) = Client::start(&setup);
+    let id = remembered_id(&client.ok("remember", json!({"title": "Prices are in cents"})));
+    let listed = client.request("tools/list", json!({}));
+    let project = &listed["tools"][0]["inputSchema"]["properties"]["project"]["description"];
+    assert!(
+        project.as_str().is_some_and(|d| d.contains("\"shop\"")),
+        "{project}"
+    );
+    client.finish();
+    let stored = setup.json(&["--project", "shop", "show", &id.to_string()]);
+    assert_eq!(stored[0]["project"], "shop");
 }

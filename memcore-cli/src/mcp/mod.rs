@@ -5,8 +5,9 @@
 //!
 //! Tools ([`tools`]): `search` (a compact index), `timeline` (around an id or a moment),
 //! `get_observations` (full records), `remember` (an explicit memory, redacted like
-//! everything else), `forget` (by id). Each works on the project resolved from the working
-//! directory (or `--project`) unless the call names another; `"*"` is every project.
+//! everything else), `forget` (by id). Each works on one project unless the call names
+//! another (`"*"` is every project): `--project`, else the project of `$CLAUDE_PROJECT_DIR`,
+//! else that of the working directory, by the resolver the hooks use.
 //!
 //! The protocol is the official Rust SDK's (`rmcp`), on a single-threaded runtime: calls are
 //! short SQLite reads and writes, served one at a time on one store handle (whose vector
@@ -24,9 +25,11 @@ use rmcp::ServiceExt;
 /// `memcore mcp`
 pub fn mcp(env: &Env, args: Args) -> CliResult<()> {
     args.none()?;
-    let memory = env.open()?;
-    let tools = tools::Tools::new(memory, env.project());
     let log = env.log("mcp");
+    let memory = env
+        .open()
+        .inspect_err(|e| log.line(format!("cannot serve: {e}")))?;
+    let tools = tools::Tools::new(memory, project(env));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -47,4 +50,16 @@ pub fn mcp(env: &Env, args: Args) -> CliResult<()> {
         return Err(CliError::Mcp(problem));
     }
     Ok(())
+}
+
+/// The project the tools default to: `--project`, else the project of `$CLAUDE_PROJECT_DIR`
+/// (which Claude Code gives the servers it starts), else the working directory's.
+fn project(env: &Env) -> String {
+    let claude_dir = std::env::var_os("CLAUDE_PROJECT_DIR").filter(|d| !d.is_empty());
+    match claude_dir {
+        Some(dir) if env.global.project.is_none() => {
+            memcore::resolve_project(None, std::path::Path::new(&dir))
+        }
+        _ => env.project(),
+    }
 }

@@ -34,6 +34,12 @@ const MAX_LIMIT: usize = 50;
 const MAX_IDS: usize = 50;
 /// The most timeline entries on either side of the anchor.
 const MAX_SPAN: usize = 50;
+/// The longest title `remember` takes, in characters: a title is one line.
+const MAX_TITLE_CHARS: usize = 300;
+/// The longest text `remember` takes, in characters.
+const MAX_TEXT_CHARS: usize = 16_000;
+/// The most items of each list (facts, concepts, files) `remember` takes.
+const MAX_ITEMS: usize = 50;
 /// The importance of a remembered observation when the call gives none: explicit memories
 /// outrank distilled ones of equal relevance (those get 0.5).
 const REMEMBER_IMPORTANCE: f32 = 0.8;
@@ -466,6 +472,50 @@ impl Tools {
                 "remember stores into one project; name it instead of \"*\"",
             ));
         };
+        let too_long = |name: &str, text: &str, max: usize, hint: &str| {
+            let n = text.chars().count();
+            (n > max).then(|| {
+                invalid(
+                    REMEMBER,
+                    name,
+                    &format!("is {n} characters long; at most {max}{hint}"),
+                )
+            })
+        };
+        if let Some(e) = too_long(
+            "title",
+            &title,
+            MAX_TITLE_CHARS,
+            ": put the details in text",
+        )
+        .or_else(|| too_long("text", &narrative, MAX_TEXT_CHARS, ""))
+        {
+            return Err(e);
+        }
+        for (name, items) in [
+            ("facts", &facts),
+            ("concepts", &concepts),
+            ("files", &files),
+        ] {
+            if items.len() > MAX_ITEMS {
+                return Err(invalid(
+                    REMEMBER,
+                    name,
+                    &format!("holds {} items; at most {MAX_ITEMS}", items.len()),
+                ));
+            }
+            if let Some(n) = items
+                .iter()
+                .map(|item| item.chars().count())
+                .find(|n| *n > MAX_TITLE_CHARS)
+            {
+                return Err(invalid(
+                    REMEMBER,
+                    name,
+                    &format!("holds an item of {n} characters; at most {MAX_TITLE_CHARS}"),
+                ));
+            }
+        }
         let kind = match kind {
             None => self.default_kind(),
             Some(k) => {
