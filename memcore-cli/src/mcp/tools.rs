@@ -884,6 +884,7 @@ fn kind_of(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use time::macros::datetime;
 
     fn args(value: Value) -> Args {
@@ -934,6 +935,88 @@ mod tests {
         assert!(args(json!({"ids": many})).ids("ids").is_err());
         assert!(args(json!({"ids": [0]})).ids("ids").is_err());
         assert!(args(json!({"ids": [1.5]})).ids("ids").is_err());
+    }
+
+    /// Any value a model might send, nested a little.
+    fn any_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(Value::from),
+            (1i64..40).prop_map(Value::from),
+            "[a-z #*0-9:-]{0,24}".prop_map(Value::from),
+            Just(json!("2026-11-24")),
+        ];
+        leaf.prop_recursive(2, 12, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::btree_map("[a-z]{1,6}", inner, 0..3)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Arguments under the tools' own names (and a stray one), with any values.
+    fn any_arguments() -> impl Strategy<Value = Map<String, Value>> {
+        let names = prop::sample::select(vec![
+            "query",
+            "kinds",
+            "files",
+            "concepts",
+            "since",
+            "until",
+            "limit",
+            "offset",
+            "project",
+            "id",
+            "at",
+            "before",
+            "after",
+            "ids",
+            "title",
+            "text",
+            "kind",
+            "facts",
+            "importance",
+            "supersedes",
+            "stray",
+        ]);
+        prop::collection::btree_map(names, any_value(), 0..6)
+            .prop_map(|m| m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// Whatever a model sends, a call answers (no panic), and a refused call changes
+        /// nothing in the store.
+        #[test]
+        fn any_call_answers_and_a_refused_one_changes_nothing(
+            tool in prop::sample::select(vec![SEARCH, TIMELINE, GET_OBSERVATIONS, REMEMBER, FORGET, "nope"]),
+            arguments in any_arguments(),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let memory = Memory::open(dir.path().join("memory.db")).unwrap();
+            for i in 0..5 {
+                memory.add_observation(NewObservation {
+                    project: Some(if i % 2 == 0 { "work" } else { "other" }.into()),
+                    title: format!("Observation {i} about coupons"),
+                    ..NewObservation::default()
+                }).unwrap();
+            }
+            let tools = Tools::new(memory, "work".into());
+            let before = tools.memory.stats(&Scope::All).unwrap().observations;
+            match tools.call(tool, Some(arguments.clone())) {
+                Ok(text) => prop_assert!(!text.is_empty()),
+                Err(ToolError::UnknownTool(m)) => prop_assert!(tool == "nope" && m.contains("nope")),
+                Err(ToolError::Failed(m)) => {
+                    prop_assert!(!m.is_empty());
+                    let after = tools.memory.stats(&Scope::All).unwrap().observations;
+                    prop_assert_eq!(before, after, "{} {:?}: {}", tool, arguments, m);
+                }
+            }
+        }
     }
 
     #[test]
