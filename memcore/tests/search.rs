@@ -759,6 +759,62 @@ fn common_words_in_a_large_store_still_rank_the_rare_ones_first() {
 // ------------------------------------------------------------------------------ timeline
 
 #[test]
+fn timeline_orders_equal_times_by_id_and_stays_in_its_project() {
+    let (_dir, mem) = open();
+    let t0 = datetime!(2026-03-01 9:00 UTC);
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(add(
+            &mem,
+            NewObservation {
+                created_at: Some(t0),
+                ..obs(&format!("same time {i}"))
+            },
+        ));
+        add(
+            &mem,
+            NewObservation {
+                project: Some("elsewhere".into()),
+                created_at: Some(t0),
+                ..obs(&format!("other project {i}"))
+            },
+        );
+    }
+    let timeline = mem
+        .timeline(&TimelineRequest::around_observation(ids[2], 2, 2))
+        .expect("timeline");
+    let got: Vec<ObservationId> = timeline
+        .entries
+        .iter()
+        .map(|e| match &e.item {
+            TimelineItem::Observation(o) => o.id,
+            TimelineItem::Prompt(ev) => panic!("no prompt was recorded: {ev:?}"),
+        })
+        .collect();
+    assert_eq!(
+        got, ids,
+        "ties are ordered by id, the other project left out"
+    );
+    assert_eq!(timeline.anchor_index, 2);
+    // Every project: the other project's observations interleave by id.
+    let all = mem
+        .timeline(&TimelineRequest {
+            scope: Some(memcore::Scope::All),
+            ..TimelineRequest::around_observation(ids[2], 2, 2)
+        })
+        .expect("timeline");
+    let got: Vec<ObservationId> = all
+        .entries
+        .iter()
+        .filter_map(|e| match &e.item {
+            TimelineItem::Observation(o) => Some(o.id),
+            TimelineItem::Prompt(_) => None,
+        })
+        .collect();
+    assert_eq!(got, (ids[2] - 2..=ids[2] + 2).collect::<Vec<_>>());
+}
+
+#[test]
 fn timeline_interleaves_observations_and_prompts_around_an_observation() {
     let (_dir, mem) = open();
     mem.start_session(NewSession::new("s", P, "test"))

@@ -499,21 +499,12 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Observation>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let sql = if before {
-            format!(
-                "SELECT {OBSERVATION_COLUMNS} FROM observations o
-                 WHERE (?1 IS NULL OR o.project = ?1)
-                   AND (o.created_at < ?2 OR (o.created_at = ?2 AND o.id < ?3))
-                 ORDER BY o.created_at DESC, o.id DESC LIMIT ?4"
-            )
-        } else {
-            format!(
-                "SELECT {OBSERVATION_COLUMNS} FROM observations o
-                 WHERE (?1 IS NULL OR o.project = ?1)
-                   AND (o.created_at > ?2 OR (o.created_at = ?2 AND o.id > ?3))
-                 ORDER BY o.created_at, o.id LIMIT ?4"
-            )
-        };
+        let (scope, cmp, order) = beside(project, "o.project", before);
+        let sql = format!(
+            "SELECT {OBSERVATION_COLUMNS} FROM observations o
+             WHERE {scope} AND (o.created_at, o.id) {cmp} (?2, ?3)
+             ORDER BY o.created_at {order}, o.id {order} LIMIT ?4"
+        );
         self.conn()
             .prepare_cached(&sql)
             .and_then(|mut s| {
@@ -534,21 +525,12 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Event>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let sql = if before {
-            format!(
-                "SELECT {EVENT_COLUMNS} FROM events
-                 WHERE type = 'user_prompt' AND (?1 IS NULL OR project = ?1)
-                   AND (occurred_at < ?2 OR (occurred_at = ?2 AND id < ?3))
-                 ORDER BY occurred_at DESC, id DESC LIMIT ?4"
-            )
-        } else {
-            format!(
-                "SELECT {EVENT_COLUMNS} FROM events
-                 WHERE type = 'user_prompt' AND (?1 IS NULL OR project = ?1)
-                   AND (occurred_at > ?2 OR (occurred_at = ?2 AND id > ?3))
-                 ORDER BY occurred_at, id LIMIT ?4"
-            )
-        };
+        let (scope, cmp, order) = beside(project, "project", before);
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events
+             WHERE type = 'user_prompt' AND {scope} AND (occurred_at, id) {cmp} (?2, ?3)
+             ORDER BY occurred_at {order}, id {order} LIMIT ?4"
+        );
         self.conn()
             .prepare_cached(&sql)
             .and_then(|mut s| {
@@ -578,5 +560,25 @@ mod tests {
             number_placeholders("a = ? AND (x = ?2 OR y = ?2) AND c = ?"),
             "a = ?1 AND (x = ?2 OR y = ?2) AND c = ?3"
         );
+    }
+}
+
+/// The parts of a "just before / just after a position" query: the scope test on
+/// `project_column` (`?1`; a plain equality when there is a project, so that the
+/// `(project, time)` index serves the query), the comparison of `(time, id)` with the position
+/// `(?2, ?3)`, and the sort direction.
+fn beside(
+    project: Option<&str>,
+    project_column: &str,
+    before: bool,
+) -> (String, &'static str, &'static str) {
+    let scope = match project {
+        Some(_) => format!("{project_column} = ?1"),
+        None => "?1 IS NULL".to_owned(),
+    };
+    if before {
+        (scope, "<", "DESC")
+    } else {
+        (scope, ">", "ASC")
     }
 }
