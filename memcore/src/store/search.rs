@@ -549,20 +549,6 @@ impl Store {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::number_placeholders;
-
-    #[test]
-    fn placeholders_are_numbered_in_order() {
-        assert_eq!(number_placeholders("a = ? AND b = ?"), "a = ?1 AND b = ?2");
-        assert_eq!(
-            number_placeholders("a = ? AND (x = ?2 OR y = ?2) AND c = ?"),
-            "a = ?1 AND (x = ?2 OR y = ?2) AND c = ?3"
-        );
-    }
-}
-
 /// The parts of a "just before / just after a position" query: the scope test on
 /// `project_column` (`?1`; a plain equality when there is a project, so that the
 /// `(project, time)` index serves the query), the comparison of `(time, id)` with the position
@@ -580,5 +566,19 @@ fn beside(
         (scope, "<", "DESC")
     } else {
         (scope, ">", "ASC")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number_placeholders;
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        assert_eq!(number_placeholders("a = ? AND b = ?"), "a = ?1 AND b = ?2");
+        assert_eq!(
+            number_placeholders("a = ? AND (x = ?2 OR y = ?2) AND c = ?"),
+            "a = ?1 AND (x = ?2 OR y = ?2) AND c = ?3"
+        );
     }
 }
