@@ -92,7 +92,13 @@
 //! `Authorization: Bearer eyJ…` gives `Bearer [REDACTED:jwt]` and `API_KEY=sk-ant-…` gives
 //! `API_KEY=[REDACTED:anthropic-key]`. A match is dropped when it lies within an occurrence
 //! of a string of [`RedactionConfig::allowlist`] (a known test key, say), or when it
-//! already holds a marker, so redacting twice changes nothing.
+//! already holds a marker.
+//!
+//! A rule reads the text left to right, and a candidate it rejects (`Bearer Bearer`: the
+//! second `Bearer` is no token) hides any match that would start inside it
+//! (`Bearer 12345678…` just after). So both steps are applied again to their own result until
+//! it no longer changes (at most 8 passes; text with nothing to redact takes one): redacting
+//! twice changes nothing.
 //!
 //! # JSON
 //!
@@ -197,6 +203,10 @@ struct Span<'r> {
     priority: usize,
     kind: &'r str,
 }
+
+/// The most redaction passes over one text (see [`Redactor::redact`]); a guard, never reached
+/// by any text seen in the tests.
+const MAX_PASSES: usize = 8;
 
 /// The start of every marker.
 const MARKER_PREFIX: &str = "[REDACTED:";
@@ -502,6 +512,27 @@ impl Redactor {
 
     /// Redacts `text`, borrowing it back when nothing changed.
     fn redact_cow<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        // A rule scans its candidates left to right, and one it rejects hides what starts
+        // inside it (`Bearer Bearer 12345678…`); replacing a secret changes what its neighbours
+        // look like. So redact again until nothing changes: redacting the result once more
+        // then changes nothing. Each pass only removes text or turns it into markers, and text
+        // with nothing to redact costs one pass.
+        let mut current = self.redact_once(text);
+        for _ in 1..MAX_PASSES {
+            let Cow::Owned(previous) = &current else {
+                break;
+            };
+            let next = match self.redact_once(previous) {
+                Cow::Borrowed(_) => break,
+                Cow::Owned(next) => next,
+            };
+            current = Cow::Owned(next);
+        }
+        current
+    }
+
+    /// One pass: private spans, then secrets.
+    fn redact_once<'t>(&self, text: &'t str) -> Cow<'t, str> {
         match self.strip_private(text) {
             Cow::Borrowed(t) => self.replace_secrets(t),
             Cow::Owned(t) => Cow::Owned(self.replace_secrets(&t).into_owned()),
@@ -1637,6 +1668,30 @@ mod properties {
     #[test]
     fn redaction_never_panics_and_is_idempotent_on_any_text() {
         check_idempotent("(?s).{0,300}");
+    }
+
+    #[test]
+    fn a_rejected_candidate_does_not_hide_the_next_secret() {
+        let redactor = match Redactor::new(&RedactionConfig::default()) {
+            Ok(r) => r,
+            Err(e) => panic!("{e}"),
+        };
+        // `KEY-----token: token:` is a candidate whose value is no secret; `token: password=`
+        // starts inside it. `Bearer Bearer` hides `Bearer 12345678…` the same way.
+        for (text, expected) in [
+            (
+                "password=-----BEGIN PRIVATE KEY-----token: token: password=",
+                "password=[REDACTED:private-key]token: token: [REDACTED:token]",
+            ),
+            (
+                "password=Bearer Bearer 12345678password=",
+                "password=[REDACTED:password] Bearer [REDACTED:bearer-token]",
+            ),
+        ] {
+            let once = redactor.redact(text);
+            assert_eq!(once, expected, "{text}");
+            assert_eq!(redactor.redact(&once), once, "{text}");
+        }
     }
 
     #[test]
