@@ -202,9 +202,10 @@ impl Tools {
             ToolDef {
                 name: GET_OBSERVATIONS,
                 title: "Get observations",
-                description: "The full records of observations by id (from search or \
-                    timeline): narrative, facts, files, concepts, provenance. Ask for several \
-                    ids in one call; fetch only those you need."
+                description: "The full records of observations by id (from search, \
+                    timeline, or the memory index given at session start): narrative, facts, \
+                    files, concepts, provenance. Ask for several ids in one call; fetch only \
+                    those you need."
                     .to_owned(),
                 input_schema: object(
                     json!({"ids": ids("The observation ids."), "project": project}),
