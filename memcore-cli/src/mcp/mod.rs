@@ -14,6 +14,7 @@
 //! index stays warm between calls). stdout carries only protocol messages; problems go to
 //! `memcore.log` beside the store and to stderr.
 
+mod args;
 mod server;
 pub mod tools;
 
