@@ -553,3 +553,33 @@ fn claude_project_dir_names_the_default_project() {
     let stored = setup.json(&["--project", "shop", "show", &id.to_string()]);
     assert_eq!(stored[0]["project"], "shop");
 }
+
+#[test]
+fn the_server_sees_what_other_processes_write_and_the_hooks_see_what_it_remembers() {
+    let setup = Setup::new();
+    let (mut client, _) = Client::start(&setup);
+    let before = client.ok("search", json!({"query": "coupon"}));
+    assert!(before.starts_with("No observation matches"), "{before}");
+
+    // Another process (as the extractor would) writes while the server runs.
+    setup.ok(&["dev", "seed", "20"]);
+    let after = client.ok("search", json!({"query": "coupon"}));
+    assert!(!ids_of(&after).is_empty(), "{after}");
+
+    // What the server remembers reaches the next session through the SessionStart hook.
+    let id = remembered_id(&client.ok(
+        "remember",
+        json!({"title": "Never run the integration suite against production", "kind": "decision"}),
+    ));
+    client.finish();
+    let context = setup.hook(
+        "SessionStart",
+        &json!({"session_id": "next", "cwd": setup.cwd, "hook_event_name": "SessionStart",
+                "source": "startup"}),
+    );
+    assert!(
+        context.contains("Never run the integration suite against production"),
+        "{context}"
+    );
+    assert!(context.contains(&format!("| {id} |")), "{context}");
+}
