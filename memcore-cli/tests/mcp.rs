@@ -467,6 +467,7 @@ fn tools_stay_in_their_project_unless_told_otherwise() {
         json!({"query": "retries backoff", "project": "billing"}),
     );
     assert_eq!(ids_of(&there), [theirs], "{there}");
+    assert!(there.starts_with("1 observation for"), "{there}");
     let everywhere = client.ok(
         "search",
         json!({"query": "retries backoff", "project": "*"}),

@@ -369,9 +369,10 @@ impl Tools {
             ));
         }
         let mut text = format!(
-            "{} observations for {what} in {}, best first{}. Full records: get_observations; \
+            "{} observation{} for {what} in {}, best first{}. Full records: get_observations; \
              context: timeline.\n",
             hits.len(),
+            if hits.len() == 1 { "" } else { "s" },
             describe(&scope),
             if offset > 0 {
                 format!(" (after the first {offset})")
