@@ -201,23 +201,21 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
                 .into_owned(),
         };
         // The MCP file first: when it cannot be edited, nothing has changed yet.
-        let mcp = if no_mcp {
-            None
-        } else {
-            Some(install::mcp::register(&mcp_path, &program)?)
-        };
-        let mut change = install::install(&path, &program)?;
-        change.mcp = mcp;
-        change
+        let mcp = (!no_mcp)
+            .then(|| install::mcp::register(&mcp_path, &program))
+            .transpose()?;
+        install::Change {
+            mcp,
+            ..install::install(&path, &program)?
+        }
     } else {
-        let mcp = if no_mcp {
-            None
-        } else {
-            Some(install::mcp::unregister(&mcp_path)?)
-        };
-        let mut change = install::uninstall(&path)?;
-        change.mcp = mcp;
-        change
+        let mcp = (!no_mcp)
+            .then(|| install::mcp::unregister(&mcp_path))
+            .transpose()?;
+        install::Change {
+            mcp,
+            ..install::uninstall(&path)?
+        }
     };
     if env.global.json {
         return env.print_json(&change);
