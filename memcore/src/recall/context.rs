@@ -391,9 +391,9 @@ fn one_line(text: &str) -> String {
 pub const INDEX_HEADER: &str = "| id | date | kind | title | tokens |\n|---|---|---|---|---|\n";
 
 /// One row of the observation index, with its newline: id, creation date, kind, title on one
-/// line (cut at 100 characters), and what the full observation costs in tokens. The context's index and any host that
-/// lists observations compactly (the `memcore mcp` search tool) use this one format, so that
-/// a model learns it once.
+/// line (cut at 100 characters), and what the full observation costs in tokens. The context's
+/// index and any host that lists observations compactly (the `memcore mcp` search tool) use
+/// this one format, so that a model learns it once.
 ///
 /// ```
 /// use memcore::recall::{INDEX_HEADER, index_row};
