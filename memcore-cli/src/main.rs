@@ -192,6 +192,12 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
     };
     let path = scope.path()?;
     let mcp_path = install::mcp::config_path(scope)?;
+    // With the MCP server come the rules that let its read-only tools run without a prompt.
+    let allow = if no_mcp {
+        Vec::new()
+    } else {
+        install::mcp::allow_rules()
+    };
     let mut change = if add {
         let program = match program {
             Some(p) => p,
@@ -200,45 +206,49 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
                 .to_string_lossy()
                 .into_owned(),
         };
-        // The MCP file first: when it cannot be edited, nothing has changed yet.
+        // The MCP file is checked first and written last: when either file cannot be
+        // edited, neither is, and the permission rules never name tools of a server that
+        // is not memcore's.
+        if !no_mcp {
+            install::mcp::check(&mcp_path, &program)?;
+        }
+        let change = install::install(&path, &program, &allow)?;
         let mcp = (!no_mcp)
             .then(|| install::mcp::register(&mcp_path, &program))
             .transpose()?;
-        install::Change {
-            mcp,
-            ..install::install(&path, &program)?
-        }
+        install::Change { mcp, ..change }
     } else {
         let mcp = (!no_mcp)
             .then(|| install::mcp::unregister(&mcp_path))
             .transpose()?;
         install::Change {
             mcp,
-            ..install::uninstall(&path)?
+            ..install::uninstall(&path, &allow)?
         }
     };
     if env.global.json {
         return env.print_json(&change);
     }
-    let nothing = change.events.is_empty() && change.updated.is_empty();
-    match (add, nothing) {
-        (true, true) => outln!("memcore's hooks are already in {}", path.display()),
-        (false, true) => outln!("no memcore hook in {}", path.display()),
-        (true, false) => {
-            outln!(
-                "added memcore's hooks to {} ({})",
-                path.display(),
-                change.events.join(", ")
-            );
-            if !change.updated.is_empty() {
-                outln!("updated the command of {}", change.updated.join(", "));
-            }
+    let nothing =
+        change.events.is_empty() && change.updated.is_empty() && change.allowed.is_empty();
+    let file = path.display();
+    let events = change.events.join(", ");
+    match (add, change.events.is_empty()) {
+        (true, true) => outln!("memcore's hooks are already in {file}"),
+        (true, false) => outln!("added memcore's hooks to {file} ({events})"),
+        (false, true) => outln!("no memcore hook in {file}"),
+        (false, false) => outln!("removed memcore's hooks from {file} ({events})"),
+    }
+    if !change.updated.is_empty() {
+        outln!("updated the command of {}", change.updated.join(", "));
+    }
+    if !change.allowed.is_empty() {
+        let rules = change.allowed.join(", ");
+        if add {
+            outln!("allowed memcore's read-only MCP tools to run without asking ({rules})");
+        } else {
+            outln!("removed the permission rules {rules}");
         }
-        (false, false) => outln!(
-            "removed memcore's hooks from {} ({})",
-            path.display(),
-            change.events.join(", ")
-        ),
     }
     if let Some(backup) = &change.backup {
         outln!("the previous file is saved as {}", backup.display());

@@ -113,6 +113,21 @@ fn install_merges_and_uninstall_restores_byte_for_byte() {
             .is_none()
     );
     assert_eq!(tree["env"]["FOO"], "bär");
+    // memcore's read-only MCP tools may run without a prompt; the user's rules come first.
+    assert_eq!(
+        tree["permissions"]["allow"],
+        serde_json::json!([
+            "Bash(npm run lint)",
+            "Read(~/.zshrc)",
+            "mcp__memcore__search",
+            "mcp__memcore__timeline",
+            "mcp__memcore__get_observations"
+        ])
+    );
+    assert!(
+        out.contains("allowed memcore's read-only MCP tools"),
+        "{out}"
+    );
     // Key order is kept: the file still starts as it did.
     assert!(installed.starts_with("{\n  \"model\": \"opus\",\n  \"permissions\""));
     assert!(installed.ends_with("\"cleanupPeriodDays\": 20\n}\n"));
@@ -202,11 +217,21 @@ fn invalid_settings_are_refused_untouched() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not valid JSON"), "{err}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
-    for shape in [r#"{"hooks": []}"#, r#"{"hooks": {"Stop": {}}}"#, "[1]"] {
+    // The MCP registration is not written either when the settings are refused.
+    let claude_json = setup.home.join(".claude.json");
+    assert!(!claude_json.exists());
+    for shape in [
+        r#"{"hooks": []}"#,
+        r#"{"hooks": {"Stop": {}}}"#,
+        "[1]",
+        r#"{"permissions": []}"#,
+        r#"{"permissions": {"allow": "everything"}}"#,
+    ] {
         std::fs::write(&path, shape).unwrap();
         let out = setup.run_with_input(&["install", "claude-code"], b"");
         assert!(!out.status.success(), "{shape}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), shape);
+        assert!(!claude_json.exists(), "{shape}");
     }
 }
 
@@ -335,6 +360,12 @@ fn the_project_scope_uses_mcp_json_and_no_mcp_leaves_it_alone() {
     setup.ok(&["install", "claude-code", "--project", "--no-mcp"]);
     assert!(!mcp_json.exists());
     assert!(!setup.home.join(".claude.json").exists());
+    let settings_path = setup.cwd.join(".claude").join("settings.json");
+    let hooks_only: Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings_path).unwrap()).unwrap();
+    assert!(hooks_only.get("permissions").is_none(), "{hooks_only}");
+    setup.ok(&["uninstall", "claude-code", "--project"]);
+    assert!(!settings_path.exists());
 
     setup.ok(&["install", "claude-code", "--project"]);
     let tree: Value = serde_json::from_str(&std::fs::read_to_string(&mcp_json).unwrap()).unwrap();
@@ -382,4 +413,26 @@ fn claude_config_dir_moves_the_user_files() {
     assert!(!setup.home.join(".claude.json").exists());
     setup.ok(&["uninstall", "claude-code"]);
     assert!(!dir.join(".claude.json").exists());
+}
+
+#[test]
+fn uninstall_keeps_the_users_own_permission_rules() {
+    let setup = Setup::new();
+    let path = settings(&setup);
+    setup.ok(&["install", "claude-code"]);
+    // The user adds a rule of their own after install.
+    let mut tree: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    tree["permissions"]["allow"]
+        .as_array_mut()
+        .unwrap()
+        .push(Value::from("Bash(cargo test)"));
+    std::fs::write(&path, serde_json::to_string_pretty(&tree).unwrap()).unwrap();
+    let out = setup.ok(&["uninstall", "claude-code"]);
+    assert!(out.contains("removed the permission rules"), "{out}");
+    let after: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(
+        after["permissions"]["allow"],
+        serde_json::json!(["Bash(cargo test)"])
+    );
+    assert!(after.get("hooks").is_none(), "{after}");
 }

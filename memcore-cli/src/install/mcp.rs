@@ -17,7 +17,10 @@
 //! holds the user's account data.
 
 use super::json::Json;
-use super::{SettingsScope, add_to_member, member, not_shaped, read_settings, remove_from_member};
+use super::{
+    SettingsScope, edit_file, member, not_shaped, object_member, prune_file, prune_object,
+    read_settings,
+};
 use crate::error::{CliError, CliResult};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -95,32 +98,8 @@ fn is_ours(server: &Json) -> bool {
 /// Adds (or updates) memcore's MCP server in the file at `path`, running `program`.
 pub fn register(path: &Path, program: &str) -> CliResult<McpChange> {
     let mut action = McpAction::Unchanged;
-    let backup = add_to_member(path, "mcpServers", |servers| {
-        match servers.iter_mut().find(|(name, _)| name == SERVER_NAME) {
-            None => {
-                servers.push((SERVER_NAME.to_owned(), entry(program)));
-                action = McpAction::Added;
-            }
-            Some((_, server)) if !is_ours(server) => {
-                return Err(not_shaped(
-                    path,
-                    &format!(
-                        "an MCP server named {SERVER_NAME:?} that is not `memcore mcp` is \
-                         already registered; rename or remove it first"
-                    ),
-                ));
-            }
-            Some((_, server)) => {
-                let Json::Object(fields) = server else {
-                    return Err(not_shaped(path, "memcore's MCP entry is not an object"));
-                };
-                let command = member(fields, "command", || Json::string(program));
-                if command.as_str() != Some(program) {
-                    *command = Json::string(program);
-                    action = McpAction::Updated;
-                }
-            }
-        }
+    let backup = edit_file(path, |root| {
+        action = add_entry(path, root, program)?;
         Ok(action != McpAction::Unchanged)
     })?;
     Ok(McpChange {
@@ -130,12 +109,54 @@ pub fn register(path: &Path, program: &str) -> CliResult<McpChange> {
     })
 }
 
+/// Whether [`register`] would succeed, without writing anything: install checks this before
+/// it edits any file, so that a refusal leaves every file as it was.
+pub fn check(path: &Path, program: &str) -> CliResult<()> {
+    let Some((_, mut tree)) = read_settings(path)? else {
+        return Ok(());
+    };
+    let Json::Object(root) = &mut tree else {
+        return Err(not_shaped(path, "the file is not a JSON object"));
+    };
+    add_entry(path, root, program).map(|_| ())
+}
+
+/// Adds (or updates) memcore's entry under `mcpServers` of the file's top-level members.
+fn add_entry(path: &Path, root: &mut Vec<(String, Json)>, program: &str) -> CliResult<McpAction> {
+    let servers = object_member(path, root, "mcpServers", "mcpServers")?;
+    let Some((_, server)) = servers.iter_mut().find(|(name, _)| name == SERVER_NAME) else {
+        servers.push((SERVER_NAME.to_owned(), entry(program)));
+        return Ok(McpAction::Added);
+    };
+    let ours = is_ours(server);
+    let fields = match server {
+        Json::Object(fields) if ours => fields,
+        _ => {
+            return Err(not_shaped(
+                path,
+                &format!(
+                    "an MCP server named {SERVER_NAME:?} that is not `memcore mcp` is already \
+                     registered; rename or remove it first"
+                ),
+            ));
+        }
+    };
+    let command = member(fields, "command", || Json::string(program));
+    if command.as_str() == Some(program) {
+        return Ok(McpAction::Unchanged);
+    }
+    *command = Json::string(program);
+    Ok(McpAction::Updated)
+}
+
 /// Removes memcore's MCP server (and only it) from the file at `path`.
 pub fn unregister(path: &Path) -> CliResult<McpChange> {
-    let backup = remove_from_member(path, "mcpServers", |servers| {
-        let before = servers.len();
-        servers.retain(|(name, server)| !(name == SERVER_NAME && is_ours(server)));
-        servers.len() < before
+    let backup = prune_file(path, |root| {
+        prune_object(root, "mcpServers", |servers| {
+            let before = servers.len();
+            servers.retain(|(name, server)| !(name == SERVER_NAME && is_ours(server)));
+            servers.len() < before
+        })
     })?;
     Ok(McpChange {
         path: path.to_owned(),
@@ -146,6 +167,16 @@ pub fn unregister(path: &Path) -> CliResult<McpChange> {
         },
         backup,
     })
+}
+
+/// The `permissions.allow` rules install adds to Claude Code's settings: memcore's read-only
+/// tools (`mcp__memcore__search`...), which then run without a prompt. `remember` and
+/// `forget` still ask.
+pub fn allow_rules() -> Vec<String> {
+    crate::mcp::tools::READ_ONLY
+        .iter()
+        .map(|tool| format!("mcp__{SERVER_NAME}__{tool}"))
+        .collect()
 }
 
 /// Whether memcore's MCP server is registered in the file at `path` (false when there is no

@@ -19,6 +19,12 @@
 //! them. Installing again changes nothing (a hook whose program path changed is updated in
 //! place).
 //!
+//! With the MCP server ([`mcp`], unless `--no-mcp`), install also appends the rules that let
+//! memcore's read-only tools run without a prompt to `permissions.allow`
+//! (`mcp__memcore__search`, `mcp__memcore__timeline`, `mcp__memcore__get_observations`;
+//! `remember` and `forget` still ask), and uninstall removes exactly those rules, and `allow`
+//! or `permissions` only when they held nothing else.
+//!
 //! # Formatting and backups
 //!
 //! The file is read into an ordered tree and written back with its own indentation and
@@ -100,6 +106,9 @@ pub struct Change {
     pub events: Vec<String>,
     /// Events whose memcore hook had another command and was updated.
     pub updated: Vec<String>,
+    /// `permissions.allow` rules added (install) or removed (uninstall): memcore's read-only
+    /// MCP tools, which Claude Code then runs without asking.
+    pub allowed: Vec<String>,
     /// Where the previous bytes were saved, when the file changed.
     pub backup: Option<PathBuf>,
     /// What happened to the registration of memcore's MCP server (`None`: not asked).
@@ -267,14 +276,12 @@ fn not_shaped(path: &Path, what: &str) -> CliError {
 }
 
 /// Install's common path: reads the JSON file at `path` (an empty object when there is none),
-/// lets `add` change its top-level object member `key` (created empty when missing; `add`
-/// returns whether it changed anything), and writes the file back in its own layout when it
-/// changed. Returns the backup's path in that case. A file that is not an object, or whose
-/// `key` is not an object, is refused unchanged.
-fn add_to_member(
+/// lets `edit` change its top-level members (it returns whether it changed anything), and
+/// writes the file back in its own layout when it changed. Returns the backup's path in that
+/// case. A file that is not a JSON object is refused unchanged.
+fn edit_file(
     path: &Path,
-    key: &str,
-    add: impl FnOnce(&mut Vec<(String, Json)>) -> CliResult<bool>,
+    edit: impl FnOnce(&mut Vec<(String, Json)>) -> CliResult<bool>,
 ) -> CliResult<Option<PathBuf>> {
     let (previous, mut tree, layout) = match read_settings(path)? {
         Some((text, tree)) => {
@@ -286,24 +293,33 @@ fn add_to_member(
     let Json::Object(root) = &mut tree else {
         return Err(not_shaped(path, "the file is not a JSON object"));
     };
-    let Json::Object(members) = member(root, key, || Json::Object(Vec::new())) else {
-        return Err(not_shaped(path, &format!("\"{key}\" is not an object")));
-    };
-    if !add(members)? {
+    if !edit(root)? {
         return Ok(None);
     }
     let text = json::write(&tree, &layout);
     write_settings(path, previous.as_deref(), Some(&text)).map(Some)
 }
 
-/// Uninstall's common path: reads the JSON file at `path`, lets `remove` take memcore's parts
-/// out of its top-level object member `key` (returning whether it removed any), drops `key`
-/// when that left it empty, and writes the result (see [`restore_or_write`]). Returns the
-/// backup's path when the file changed; a missing file, or one without such a member, is
-/// left alone.
-fn remove_from_member(
+/// The object member `key` of `members` (`what` names it in errors), created empty at the end
+/// when missing; an error when it is not an object.
+fn object_member<'a>(
     path: &Path,
+    members: &'a mut Vec<(String, Json)>,
     key: &str,
+    what: &str,
+) -> CliResult<&'a mut Vec<(String, Json)>> {
+    match member(members, key, || Json::Object(Vec::new())) {
+        Json::Object(inner) => Ok(inner),
+        _ => Err(not_shaped(path, &format!("\"{what}\" is not an object"))),
+    }
+}
+
+/// Uninstall's common path: reads the JSON file at `path`, lets `remove` take memcore's parts
+/// out of its top-level members (returning whether it removed any), and writes the result
+/// (see [`restore_or_write`]). Returns the backup's path when the file changed; a missing
+/// file, or one that is not an object, is left alone.
+fn prune_file(
+    path: &Path,
     remove: impl FnOnce(&mut Vec<(String, Json)>) -> bool,
 ) -> CliResult<Option<PathBuf>> {
     let Some((previous, mut tree)) = read_settings(path)? else {
@@ -313,35 +329,102 @@ fn remove_from_member(
     let Json::Object(root) = &mut tree else {
         return Ok(None);
     };
-    let Some(index) = root.iter().position(|(k, _)| k == key) else {
+    if !remove(root) {
         return Ok(None);
-    };
-    let Json::Object(members) = &mut root[index].1 else {
-        return Ok(None);
-    };
-    if !remove(members) {
-        return Ok(None);
-    }
-    if members.is_empty() {
-        root.remove(index);
     }
     restore_or_write(path, &previous, &tree, &layout).map(Some)
 }
 
-/// Adds memcore's hooks to the settings file at `path`, running `program`.
-pub fn install(path: &Path, program: &str) -> CliResult<Change> {
+/// Lets `remove` take memcore's parts out of the object member `key` of `members` (returning
+/// whether it removed any), and drops `key` when that left it empty. False when there is no
+/// such object.
+fn prune_member<T>(
+    members: &mut Vec<(String, Json)>,
+    key: &str,
+    remove: impl FnOnce(&mut T) -> bool,
+    open: impl FnOnce(&mut Json) -> Option<&mut T>,
+    is_empty: impl FnOnce(&T) -> bool,
+) -> bool {
+    let Some(index) = members.iter().position(|(k, _)| k == key) else {
+        return false;
+    };
+    let Some(inner) = open(&mut members[index].1) else {
+        return false;
+    };
+    if !remove(inner) {
+        return false;
+    }
+    if is_empty(inner) {
+        members.remove(index);
+    }
+    true
+}
+
+/// [`prune_member`] for an object member.
+fn prune_object(
+    members: &mut Vec<(String, Json)>,
+    key: &str,
+    remove: impl FnOnce(&mut Vec<(String, Json)>) -> bool,
+) -> bool {
+    prune_member(
+        members,
+        key,
+        remove,
+        |v| match v {
+            Json::Object(inner) => Some(inner),
+            _ => None,
+        },
+        |inner| inner.is_empty(),
+    )
+}
+
+/// [`prune_member`] for a list member.
+fn prune_list(
+    members: &mut Vec<(String, Json)>,
+    key: &str,
+    remove: impl FnOnce(&mut Vec<Json>) -> bool,
+) -> bool {
+    prune_member(
+        members,
+        key,
+        remove,
+        |v| match v {
+            Json::Array(items) => Some(items),
+            _ => None,
+        },
+        |items| items.is_empty(),
+    )
+}
+
+/// Adds memcore's hooks to the settings file at `path`, running `program`, and lets Claude
+/// Code run the tools named in `allow` without asking (`permissions.allow`).
+pub fn install(path: &Path, program: &str, allow: &[String]) -> CliResult<Change> {
     let mut change = Change {
         path: path.to_owned(),
         events: Vec::new(),
         updated: Vec::new(),
+        allowed: Vec::new(),
         backup: None,
         mcp: None,
     };
-    let backup = add_to_member(path, "hooks", |hooks| {
+    let backup = edit_file(path, |root| {
+        let hooks = object_member(path, root, "hooks", "hooks")?;
         for (event, matcher) in HOOK_EVENTS {
             add_hook(path, hooks, event, matcher, program, &mut change)?;
         }
-        Ok(!change.events.is_empty() || !change.updated.is_empty())
+        if !allow.is_empty() {
+            let permissions = object_member(path, root, "permissions", "permissions")?;
+            let Json::Array(list) = member(permissions, "allow", || Json::Array(Vec::new())) else {
+                return Err(not_shaped(path, "\"permissions.allow\" is not a list"));
+            };
+            for rule in allow {
+                if !list.iter().any(|item| item.as_str() == Some(rule)) {
+                    list.push(Json::string(rule.as_str()));
+                    change.allowed.push(rule.clone());
+                }
+            }
+        }
+        Ok(!change.events.is_empty() || !change.updated.is_empty() || !change.allowed.is_empty())
     })?;
     change.backup = backup;
     Ok(change)
@@ -402,54 +485,77 @@ fn add_hook(
     Ok(())
 }
 
-/// Removes memcore's hooks (and only them) from the settings file at `path`.
-pub fn uninstall(path: &Path) -> CliResult<Change> {
+/// Removes memcore's hooks (and only them) from the settings file at `path`, and the
+/// `permissions.allow` rules named in `allow`.
+pub fn uninstall(path: &Path, allow: &[String]) -> CliResult<Change> {
     let mut change = Change {
         path: path.to_owned(),
         events: Vec::new(),
         updated: Vec::new(),
+        allowed: Vec::new(),
         backup: None,
         mcp: None,
     };
-    let backup = remove_from_member(path, "hooks", |hooks| {
-        let mut emptied_events = Vec::new();
-        for (index, (event, groups)) in hooks.iter_mut().enumerate() {
-            let Json::Array(groups) = groups else {
-                continue;
-            };
-            let mut removed_here = false;
-            groups.retain_mut(|group| {
-                let Json::Object(group) = group else {
-                    return true;
-                };
-                let Some((_, Json::Array(entries))) = group.iter_mut().find(|(k, _)| k == "hooks")
-                else {
-                    return true;
-                };
-                let before = entries.len();
-                entries.retain(|entry| {
-                    let command = entry.get("command").and_then(Json::as_str);
-                    command.and_then(memcore_hook_event).is_none()
-                });
-                let removed = entries.len() < before;
-                removed_here |= removed;
-                // Drop the group only when memcore's hooks were all it held.
-                !(removed && entries.is_empty())
-            });
-            if removed_here {
-                change.events.push(event.clone());
-                if groups.is_empty() {
-                    emptied_events.push(index);
-                }
-            }
-        }
-        for index in emptied_events.into_iter().rev() {
-            hooks.remove(index);
-        }
-        !change.events.is_empty()
+    let backup = prune_file(path, |root| {
+        let hooks = prune_object(root, "hooks", |hooks| remove_hooks(hooks, &mut change));
+        let rules = prune_object(root, "permissions", |permissions| {
+            prune_list(permissions, "allow", |list| {
+                list.retain(
+                    |item| match item.as_str().filter(|r| allow.iter().any(|a| a == r)) {
+                        Some(rule) => {
+                            change.allowed.push(rule.to_owned());
+                            false
+                        }
+                        None => true,
+                    },
+                );
+                !change.allowed.is_empty()
+            })
+        });
+        hooks || rules
     })?;
     change.backup = backup;
     Ok(change)
+}
+
+/// Removes memcore's hooks from the `hooks` object, and the event lists that held nothing
+/// else; says whether it removed any.
+fn remove_hooks(hooks: &mut Vec<(String, Json)>, change: &mut Change) -> bool {
+    let mut emptied_events = Vec::new();
+    for (index, (event, groups)) in hooks.iter_mut().enumerate() {
+        let Json::Array(groups) = groups else {
+            continue;
+        };
+        let mut removed_here = false;
+        groups.retain_mut(|group| {
+            let Json::Object(group) = group else {
+                return true;
+            };
+            let Some((_, Json::Array(entries))) = group.iter_mut().find(|(k, _)| k == "hooks")
+            else {
+                return true;
+            };
+            let before = entries.len();
+            entries.retain(|entry| {
+                let command = entry.get("command").and_then(Json::as_str);
+                command.and_then(memcore_hook_event).is_none()
+            });
+            let removed = entries.len() < before;
+            removed_here |= removed;
+            // Drop the group only when memcore's hooks were all it held.
+            !(removed && entries.is_empty())
+        });
+        if removed_here {
+            change.events.push(event.clone());
+            if groups.is_empty() {
+                emptied_events.push(index);
+            }
+        }
+    }
+    for index in emptied_events.into_iter().rev() {
+        hooks.remove(index);
+    }
+    !change.events.is_empty()
 }
 
 /// Writes what uninstall leaves (`tree`) to `path`, whose bytes were `previous`: the backup's

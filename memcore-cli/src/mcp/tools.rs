@@ -26,6 +26,8 @@ pub const GET_OBSERVATIONS: &str = "get_observations";
 pub const REMEMBER: &str = "remember";
 /// `forget`: delete observations by id.
 pub const FORGET: &str = "forget";
+/// The tools that only read ([`Effect::Read`]).
+pub const READ_ONLY: [&str; 3] = [SEARCH, TIMELINE, GET_OBSERVATIONS];
 
 /// The most hits one search returns.
 const MAX_LIMIT: usize = 50;
@@ -663,6 +665,19 @@ fn object(properties: Value, required: &[&str]) -> Map<String, Value> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn read_only_names_exactly_the_tools_that_only_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let tools = Tools::new(Memory::open(dir.path().join("m.db")).unwrap(), "p".into());
+        let readers: Vec<&str> = tools
+            .definitions()
+            .iter()
+            .filter(|d| d.effect == Effect::Read)
+            .map(|d| d.name)
+            .collect();
+        assert_eq!(readers, READ_ONLY);
+    }
 
     /// Any value a model might send, nested a little.
     fn any_value() -> impl Strategy<Value = Value> {
