@@ -18,7 +18,7 @@
 
 use super::json::Json;
 use super::{
-    SettingsScope, edit_file, member, not_shaped, object_member, prune_file, prune_object,
+    SettingsScope, edit_file, member, not_shaped, object_member, prune_file, prune_member,
     read_settings,
 };
 use crate::error::{CliError, CliResult};
@@ -152,7 +152,10 @@ fn add_entry(path: &Path, root: &mut Vec<(String, Json)>, program: &str) -> CliR
 /// Removes memcore's MCP server (and only it) from the file at `path`.
 pub fn unregister(path: &Path) -> CliResult<McpChange> {
     let backup = prune_file(path, |root| {
-        prune_object(root, "mcpServers", |servers| {
+        prune_member(root, "mcpServers", |servers| {
+            let Json::Object(servers) = servers else {
+                return false;
+            };
             let before = servers.len();
             servers.retain(|(name, server)| !(name == SERVER_NAME && is_ours(server)));
             servers.len() < before

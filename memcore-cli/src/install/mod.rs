@@ -335,65 +335,29 @@ fn prune_file(
     restore_or_write(path, &previous, &tree, &layout).map(Some)
 }
 
-/// Lets `remove` take memcore's parts out of the object member `key` of `members` (returning
-/// whether it removed any), and drops `key` when that left it empty. False when there is no
-/// such object.
-fn prune_member<T>(
+/// Lets `remove` take memcore's parts out of the member `key` of `members` (returning whether
+/// it removed any), and drops `key` when that left it an empty object or list. False when
+/// there is no such member.
+fn prune_member(
     members: &mut Vec<(String, Json)>,
     key: &str,
-    remove: impl FnOnce(&mut T) -> bool,
-    open: impl FnOnce(&mut Json) -> Option<&mut T>,
-    is_empty: impl FnOnce(&T) -> bool,
+    remove: impl FnOnce(&mut Json) -> bool,
 ) -> bool {
     let Some(index) = members.iter().position(|(k, _)| k == key) else {
         return false;
     };
-    let Some(inner) = open(&mut members[index].1) else {
-        return false;
-    };
-    if !remove(inner) {
+    if !remove(&mut members[index].1) {
         return false;
     }
-    if is_empty(inner) {
+    let emptied = match &members[index].1 {
+        Json::Object(inner) => inner.is_empty(),
+        Json::Array(items) => items.is_empty(),
+        _ => false,
+    };
+    if emptied {
         members.remove(index);
     }
     true
-}
-
-/// [`prune_member`] for an object member.
-fn prune_object(
-    members: &mut Vec<(String, Json)>,
-    key: &str,
-    remove: impl FnOnce(&mut Vec<(String, Json)>) -> bool,
-) -> bool {
-    prune_member(
-        members,
-        key,
-        remove,
-        |v| match v {
-            Json::Object(inner) => Some(inner),
-            _ => None,
-        },
-        |inner| inner.is_empty(),
-    )
-}
-
-/// [`prune_member`] for a list member.
-fn prune_list(
-    members: &mut Vec<(String, Json)>,
-    key: &str,
-    remove: impl FnOnce(&mut Vec<Json>) -> bool,
-) -> bool {
-    prune_member(
-        members,
-        key,
-        remove,
-        |v| match v {
-            Json::Array(items) => Some(items),
-            _ => None,
-        },
-        |items| items.is_empty(),
-    )
 }
 
 /// Adds memcore's hooks to the settings file at `path`, running `program`, and lets Claude
@@ -497,9 +461,18 @@ pub fn uninstall(path: &Path, allow: &[String]) -> CliResult<Change> {
         mcp: None,
     };
     let backup = prune_file(path, |root| {
-        let hooks = prune_object(root, "hooks", |hooks| remove_hooks(hooks, &mut change));
-        let rules = prune_object(root, "permissions", |permissions| {
-            prune_list(permissions, "allow", |list| {
+        let hooks = prune_member(root, "hooks", |hooks| match hooks {
+            Json::Object(hooks) => remove_hooks(hooks, &mut change),
+            _ => false,
+        });
+        let rules = prune_member(root, "permissions", |permissions| {
+            let Json::Object(permissions) = permissions else {
+                return false;
+            };
+            prune_member(permissions, "allow", |list| {
+                let Json::Array(list) = list else {
+                    return false;
+                };
                 list.retain(
                     |item| match item.as_str().filter(|r| allow.iter().any(|a| a == r)) {
                         Some(rule) => {
