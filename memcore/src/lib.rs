@@ -68,6 +68,7 @@
 #![warn(missing_docs)]
 
 pub mod capture;
+pub mod conversation;
 mod error;
 pub mod extract;
 mod memory;
@@ -77,6 +78,7 @@ pub mod recall;
 mod store;
 mod text;
 pub mod tokens;
+pub mod tools;
 
 pub use capture::project::resolve as resolve_project;
 pub use error::{Error, Result};

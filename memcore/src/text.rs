@@ -1,6 +1,7 @@
-//! Word splitting shared by the full-text index and the built-in embedder, so that both see
-//! the same words: Unicode letter-and-digit runs, identifiers split at case changes, and one
-//! stop-word list.
+//! Text helpers shared across the crate, each written once: word splitting for the full-text
+//! index and the built-in embedder (so that both see the same words: Unicode letter-and-digit
+//! runs, identifiers split at case changes, one stop-word list), cutting a text to a length,
+//! and removing the tags hosts wrap around what they add to a conversation.
 
 /// Words too common to tell texts apart: dropped from full-text queries (never from the index)
 /// and from embedder features.
@@ -44,9 +45,93 @@ pub(crate) fn identifier_parts(word: &str) -> Vec<&str> {
     cuts.windows(2).map(|w| &word[w[0]..w[1]]).collect()
 }
 
+/// `text` (trimmed) cut to at most `max` characters on a character boundary, at a word
+/// boundary when one is in the second half, with `…` when cut.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    let cut = match cut.rfind(char::is_whitespace) {
+        Some(pos) if pos > max / 2 => cut[..pos].to_owned(),
+        _ => cut,
+    };
+    format!("{}…", cut.trim_end_matches([',', ';', ':', ' ', '.']))
+}
+
+/// `text` with every run of whitespace (newlines included) made one space, trimmed.
+pub(crate) fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Tags a host (Claude Code, an IDE extension) wraps around text it adds for its own model;
+/// their content is not the user's or the assistant's words.
+const HOST_TAGS: &[&str] = &[
+    "system-reminder",
+    "ide_opened_file",
+    "ide_selection",
+    "ide_diagnostics",
+    "command-message",
+    "command-name",
+    "command-args",
+    "local-command-stdout",
+    "local-command-stderr",
+    "local-command-caveat",
+    "user-prompt-submit-hook",
+];
+
+/// `text` without the host's tagged blocks (see [`HOST_TAGS`]): each `<tag>…</tag>` span is
+/// removed, and an unclosed one removes the rest of the text.
+pub(crate) fn strip_host_tags(text: &str) -> String {
+    let mut out = text.to_owned();
+    for tag in HOST_TAGS {
+        let open = format!("<{tag}");
+        let close = format!("</{tag}>");
+        let mut kept = String::with_capacity(out.len());
+        let mut rest = out.as_str();
+        while let Some(start) = rest.find(&open) {
+            // `<tag>` or `<tag attr=...>`, not `<tagger>`.
+            let after_name = &rest[start + open.len()..];
+            if !after_name.starts_with(['>', ' ', '\n', '/']) {
+                kept.push_str(&rest[..start + open.len()]);
+                rest = after_name;
+                continue;
+            }
+            kept.push_str(&rest[..start]);
+            rest = match after_name.find(&close) {
+                Some(end) => &after_name[end + close.len()..],
+                None => "",
+            };
+        }
+        kept.push_str(rest);
+        out = kept;
+    }
+    out.trim().to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shorten_cuts_at_a_word_and_marks_the_cut() {
+        assert_eq!(shorten("  short  ", 10), "short");
+        assert_eq!(shorten("one two three four five", 12), "one two…");
+        assert_eq!(shorten("ééééé", 3), "éé…");
+    }
+
+    #[test]
+    fn host_tags_are_stripped_and_other_tags_kept() {
+        let text = "<ide_opened_file>The user opened x.rs</ide_opened_file>Fix the <b>build</b>\n<system-reminder>noise";
+        assert_eq!(strip_host_tags(text), "Fix the <b>build</b>");
+        assert_eq!(strip_host_tags("<command-name>/clear</command-name>"), "");
+        assert_eq!(
+            strip_host_tags("<system-reminderish> ok"),
+            "<system-reminderish> ok"
+        );
+        assert_eq!(one_line(" a\n  b\tc "), "a b c");
+    }
 
     #[test]
     fn identifiers_split_at_case_changes() {

@@ -296,17 +296,13 @@ impl<'a> Importer<'a> {
             context: "encode an event payload".into(),
             source,
         })?;
-        let prompt_text = match &payload {
-            EventPayload::UserPrompt { text } => Some(text.as_str()),
-            _ => None,
-        };
         let (id, inserted) = sql::import_event(
             self.tx,
             &ImportedEvent {
                 session_id: &e.session_id,
                 kind: payload.type_name(),
                 payload: &json,
-                prompt_text,
+                decoded: &payload,
                 external_id: e.external_id.as_deref(),
                 occurred_at: occurred,
                 recorded_at: e.recorded_at.map(to_millis),

@@ -1,5 +1,6 @@
-//! Events: what hosts record, with their extraction status. User prompts are also indexed in
-//! `prompts_fts`, in the same transaction as the event row.
+//! Events: what hosts record, with their extraction status. Every event is also indexed in
+//! `conversation_fts` (the conversation layer, in its short form; see [`crate::conversation`]),
+//! in the same transaction as the event row.
 
 use super::{Store, from_millis, now_millis, placeholders, to_millis};
 use crate::error::{Error, Result, SqlContext};
@@ -25,6 +26,25 @@ pub(crate) fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
         status: EventStatus::parse(&status).unwrap_or(EventStatus::Pending),
         attempts: row.get(7)?,
     })
+}
+
+/// Indexes an event in the conversation layer (`conversation_fts`, rowid = event id): its
+/// short form and the camel-case parts of the identifiers in it. An event without a short
+/// form (a bookkeeping tool) is not indexed. The one writer of `conversation_fts` rows.
+pub(crate) fn index_event(
+    tx: &rusqlite::Transaction<'_>,
+    id: EventId,
+    payload: &EventPayload,
+) -> Result<()> {
+    let text = crate::conversation::short_form(payload);
+    if text.is_empty() {
+        return Ok(());
+    }
+    let terms = super::fts::identifier_terms([text.as_str()]);
+    tx.prepare_cached("INSERT INTO conversation_fts (rowid, text, terms) VALUES (?1, ?2, ?3)")
+        .and_then(|mut s| s.execute(params![id, text, terms]))
+        .ctx(|| format!("index event {id} in the conversation layer"))?;
+    Ok(())
 }
 
 impl Store {
@@ -68,11 +88,7 @@ impl Store {
             == 1;
         let id = if inserted {
             let id = tx.last_insert_rowid();
-            if let EventPayload::UserPrompt { text } = &event.payload {
-                tx.prepare_cached("INSERT INTO prompts_fts (rowid, text) VALUES (?1, ?2)")
-                    .and_then(|mut s| s.execute(params![id, text]))
-                    .ctx(|| format!("index prompt event {id}"))?;
-            }
+            index_event(&tx, id, &event.payload)?;
             id
         } else {
             tx.prepare_cached("SELECT id FROM events WHERE session_id = ?1 AND external_id = ?2")

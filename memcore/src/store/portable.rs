@@ -418,8 +418,8 @@ pub(crate) struct ImportedEvent<'a> {
     pub kind: &'a str,
     /// Payload JSON.
     pub payload: &'a str,
-    /// The user prompt's text, for the prompt index.
-    pub prompt_text: Option<&'a str>,
+    /// The payload itself, for the conversation index.
+    pub decoded: &'a crate::model::EventPayload,
     /// Idempotency key.
     pub external_id: Option<&'a str>,
     /// When it happened (ms).
@@ -486,11 +486,7 @@ pub(crate) fn import_event(tx: &Transaction<'_>, e: &ImportedEvent<'_>) -> Resul
     })
     .ctx(|| format!("import an event of session {:?}", e.session_id))?;
     let id = tx.last_insert_rowid();
-    if let Some(text) = e.prompt_text {
-        tx.prepare_cached("INSERT INTO prompts_fts (rowid, text) VALUES (?1, ?2)")
-            .and_then(|mut s| s.execute(params![id, text]))
-            .ctx(|| format!("index prompt event {id}"))?;
-    }
+    super::events::index_event(tx, id, e.decoded)?;
     Ok((id, true))
 }
 

@@ -1,6 +1,6 @@
 //! SQL of retention: finding what a policy would remove, removing it in one transaction
 //! (observations with their full-text rows, provenance, files and vectors; extracted events
-//! with their prompt-index rows), and giving the space back to the filesystem.
+//! with their conversation-index rows), and giving the space back to the filesystem.
 //!
 //! Only unpinned observations and events whose extraction is over (`extracted` or `skipped`)
 //! are ever candidates: pending and failed events still wait for extraction.
@@ -21,10 +21,10 @@ const OBSERVATION_BYTES: &str = "(2 * (length(CAST(title AS BLOB)) + length(CAST
                   WHERE v.observation_id = observations.id), 0)
       + 160)";
 
-/// Estimated bytes an event takes: its payload (twice for a prompt, which is also indexed)
-/// and a fixed overhead.
-const EVENT_BYTES: &str = "(length(CAST(payload AS BLOB))
-      * (CASE WHEN type = 'user_prompt' THEN 2 ELSE 1 END) + 96)";
+/// Estimated bytes an event takes: its payload, about as much again for its short form in the
+/// conversation index (bounded, and about as long as the payload for the messages that make
+/// most of it), and a fixed overhead.
+const EVENT_BYTES: &str = "(length(CAST(payload AS BLOB)) * 2 + 96)";
 
 /// Events retention may remove: their extraction is over.
 const PRUNABLE_EVENT: &str = "status IN ('extracted', 'skipped')";
@@ -196,7 +196,7 @@ impl Store {
         for (table, bytes) in pages {
             if table.starts_with("observation") {
                 obs_bytes += bytes;
-            } else if table.starts_with("events") || table.starts_with("prompts_fts") {
+            } else if table.starts_with("events") || table.starts_with("conversation_fts") {
                 event_bytes += bytes;
             }
         }
@@ -239,7 +239,7 @@ impl Store {
     }
 
     /// Deletes observations (with their index rows, provenance, files and vectors; links of
-    /// newer observations that superseded them are cleared) and events (with their prompt
+    /// newer observations that superseded them are cleared) and events (with their conversation
     /// index rows and the provenance links that pointed at them), in one transaction.
     pub(crate) fn delete_pruned(
         &self,
@@ -266,7 +266,7 @@ impl Store {
         for chunk in events.chunks(CHUNK) {
             let list = placeholders(chunk.len());
             for sql in [
-                format!("DELETE FROM prompts_fts WHERE rowid IN ({list})"),
+                format!("DELETE FROM conversation_fts WHERE rowid IN ({list})"),
                 format!("DELETE FROM observation_sources WHERE event_id IN ({list})"),
                 format!("DELETE FROM events WHERE id IN ({list}) AND {PRUNABLE_EVENT}"),
             ] {
@@ -283,10 +283,10 @@ impl Store {
         }
         if !events.is_empty() {
             tx.execute(
-                "INSERT INTO prompts_fts (prompts_fts) VALUES ('optimize')",
+                "INSERT INTO conversation_fts (conversation_fts) VALUES ('optimize')",
                 params![],
             )
-            .ctx(|| "compact the prompt index".into())?;
+            .ctx(|| "compact the conversation index".into())?;
         }
         tx.commit().ctx(|| "commit the pruning".into())
     }

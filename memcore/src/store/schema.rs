@@ -7,7 +7,7 @@
 use rusqlite::Transaction;
 
 /// The schema version this build writes.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The FTS5 tokenizer every full-text table uses: Porter stemming over Unicode words, with
 /// diacritics folded. `_`, `/`, `.` and `-` separate tokens, so `src/auth/token.rs` and
@@ -138,19 +138,66 @@ pub(crate) fn create(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             request, investigated, learned, completed, next_steps, notes,
             tokenize = '{TOKENIZER}'
         );
-        CREATE VIRTUAL TABLE prompts_fts USING fts5(
-            text,
+        "
+    ))?;
+    create_conversation_layer(tx)
+}
+
+/// What version 2 added: the conversation layer's full-text index (every event in short
+/// form, rowid = event id; it replaces version 1's `prompts_fts`, which held only prompts)
+/// and the read positions of session transcripts.
+fn create_conversation_layer(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(&format!(
+        "
+        CREATE VIRTUAL TABLE conversation_fts USING fts5(
+            text, terms,
             tokenize = '{TOKENIZER}'
+        );
+        CREATE TABLE transcript_cursors (
+            session_id   TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+            path         TEXT NOT NULL,
+            offset       INTEGER NOT NULL,
+            prefix_hash  TEXT NOT NULL,
+            updated_at   INTEGER NOT NULL
         );
         "
     ))
 }
 
-/// Brings a store from `from` to `from + 1`. There is one version so far, so no migration
-/// exists yet: every later version adds a `match` arm here (`1 => upgrade_from_1(tx)`) and a
-/// test that opens a version-N fixture.
-pub(crate) fn upgrade_from(_tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
-    Err(rusqlite::Error::InvalidParameterName(format!(
-        "no migration from schema version {from}"
-    )))
+/// Brings a store from `from` to `from + 1`. Every version adds a `match` arm here and a
+/// test that opens a fixture of the version before (`tests/schema_upgrade.rs`).
+pub(crate) fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
+    match from {
+        1 => upgrade_from_1(tx),
+        _ => Err(rusqlite::Error::InvalidParameterName(format!(
+            "no migration from schema version {from}"
+        ))),
+    }
+}
+
+/// Version 1 to 2: the conversation layer. Every stored event is indexed in its short form
+/// (the same text a new event gets), then the prompt-only index is dropped.
+fn upgrade_from_1(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    create_conversation_layer(tx)?;
+    {
+        let mut read = tx.prepare("SELECT id, payload FROM events ORDER BY id")?;
+        let mut write =
+            tx.prepare("INSERT INTO conversation_fts (rowid, text, terms) VALUES (?1, ?2, ?3)")?;
+        let mut rows = read.query([])?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let payload: String = row.get(1)?;
+            // A payload this build cannot read stays in the events table, unindexed.
+            let Ok(payload) = serde_json::from_str::<crate::model::EventPayload>(&payload) else {
+                continue;
+            };
+            let text = crate::conversation::short_form(&payload);
+            if text.is_empty() {
+                continue;
+            }
+            let terms = super::fts::identifier_terms([text.as_str()]);
+            write.execute(rusqlite::params![id, text, terms])?;
+        }
+    }
+    tx.execute_batch("DROP TABLE prompts_fts;")
 }
