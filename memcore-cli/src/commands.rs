@@ -10,8 +10,8 @@ use crate::paths::Paths;
 use crate::provider::{self, ProviderSpec};
 use crate::render;
 use memcore::{
-    ContextRequest, Memory, ObservationId, ObservationKind, Scope, SearchFilter, SearchHit,
-    SearchMode, SearchRequest, TimelineRequest,
+    ContextRequest, EventId, Memory, ObservationId, ObservationKind, RecallHit, Scope,
+    SearchFilter, SearchMode, SearchRequest, TimelineRequest,
 };
 use serde::Serialize;
 use std::path::PathBuf;
@@ -134,20 +134,21 @@ pub fn search(env: &Env, mut args: Args) -> CliResult<()> {
         return env.print_json(&hits);
     }
     if hits.is_empty() {
-        outln!("No observation matches.");
+        outln!("Nothing in memory matches.");
     }
     for hit in &hits {
-        outln!("{}", render::hit_row(hit));
+        outln!("{}", render::recall_row(hit));
     }
     Ok(())
 }
 
-/// The hits of `request`, without those that have no relevance at all (no word in common, no
-/// positive similarity): with a query, they only fill the list.
-pub fn relevant_hits(memory: &Memory, request: &SearchRequest) -> memcore::Result<Vec<SearchHit>> {
+/// The hits of `request` in both layers (observations and conversation records), without
+/// those that have no relevance at all (no word in common, no positive similarity): with a
+/// query, they only fill the list.
+pub fn relevant_hits(memory: &Memory, request: &SearchRequest) -> memcore::Result<Vec<RecallHit>> {
     let has_words = !request.query.trim().is_empty();
-    let mut hits = memory.search(request)?;
-    hits.retain(|hit| !has_words || hit.parts.relevance > 0.0);
+    let mut hits = memory.recall(request)?;
+    hits.retain(|hit| !has_words || hit.parts().relevance > 0.0);
     Ok(hits)
 }
 
@@ -188,31 +189,95 @@ fn describe_scope(scope: &Scope) -> String {
     }
 }
 
-/// `memcore show ID...`
+/// A reference to a memory: an observation id (`42`, `#42`) or a conversation record (`c17`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reference {
+    Observation(ObservationId),
+    Conversation(EventId),
+}
+
+/// Parses the references `show` takes.
+fn references(items: Vec<String>) -> CliResult<Vec<Reference>> {
+    if items.is_empty() {
+        return Err(CliError::usage(
+            "show needs at least one id (an observation id, or c<id> for a conversation record)",
+        ));
+    }
+    items
+        .iter()
+        .map(|s| {
+            let t = s.trim().trim_start_matches('#');
+            let parsed = match t.strip_prefix('c') {
+                Some(n) => n.parse().map(Reference::Conversation),
+                None => t.parse().map(Reference::Observation),
+            };
+            parsed.map_err(|_| {
+                CliError::usage(format!(
+                    "{s:?} is not an observation id (42) or a conversation record (c17)"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// `memcore show ID...`: observations by id, conversation records by `c<id>`.
 pub fn show(env: &Env, args: Args) -> CliResult<()> {
-    let ids = ids(args.positionals()?, "show")?;
+    let refs = references(args.positionals()?)?;
+    let obs_ids: Vec<ObservationId> = refs
+        .iter()
+        .filter_map(|r| match r {
+            Reference::Observation(id) => Some(*id),
+            Reference::Conversation(_) => None,
+        })
+        .collect();
+    let record_ids: Vec<EventId> = refs
+        .iter()
+        .filter_map(|r| match r {
+            Reference::Conversation(id) => Some(*id),
+            Reference::Observation(_) => None,
+        })
+        .collect();
     let memory = env.open()?;
-    let found = memory.get(&ids)?;
+    let found = memory.get(&obs_ids)?;
+    let records = memory.conversation(&record_ids)?;
     if env.global.json {
-        env.print_json(&found)?;
+        // Observations first, then records: a list of observations when only ids were asked.
+        let mut all: Vec<serde_json::Value> = Vec::new();
+        for obs in &found {
+            all.push(serde_json::to_value(obs).unwrap_or_default());
+        }
+        for record in &records {
+            all.push(serde_json::to_value(record).unwrap_or_default());
+        }
+        env.print_json(&all)?;
     } else {
-        for (i, obs) in found.iter().enumerate() {
+        let texts = found
+            .iter()
+            .map(render::observation)
+            .chain(records.iter().map(render::record));
+        for (i, text) in texts.enumerate() {
             if i > 0 {
                 outln!();
             }
-            out!("{}", render::observation(obs));
+            out!("{text}");
         }
     }
-    let missing: Vec<String> = ids
+    let mut missing: Vec<String> = obs_ids
         .iter()
         .filter(|id| !found.iter().any(|o| o.id == **id))
         .map(|id| format!("#{id}"))
         .collect();
+    missing.extend(
+        record_ids
+            .iter()
+            .filter(|id| !records.iter().any(|r| r.event_id == **id))
+            .map(|id| format!("c{id}")),
+    );
     if missing.is_empty() {
         Ok(())
     } else {
         Err(CliError::NotFound(format!(
-            "no observation {}",
+            "nothing stored as {}",
             missing.join(", ")
         )))
     }

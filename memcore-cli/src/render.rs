@@ -1,6 +1,8 @@
 //! How observations, hits and timelines look in a terminal.
 
-use memcore::{Observation, SearchHit, Summary, Timeline, TimelineItem};
+use memcore::{
+    ConversationRecord, Observation, RecallHit, SearchHit, Summary, Timeline, TimelineItem,
+};
 use std::fmt::Write;
 use time::OffsetDateTime;
 use time::macros::format_description;
@@ -36,6 +38,38 @@ pub fn observation_row(obs: &Observation) -> String {
 /// One line per search hit: the row with its score.
 pub fn hit_row(hit: &SearchHit) -> String {
     format!("{}  ({:.3})", observation_row(&hit.observation), hit.score)
+}
+
+/// One line per conversation record: `c` and its id, time, role (or tool), text.
+pub fn record_row(record: &ConversationRecord) -> String {
+    format!(
+        "c{:<6} {}  {:<9} {}",
+        record.event_id,
+        when(record.occurred_at),
+        record.label(),
+        line(&record.text, 100)
+    )
+}
+
+/// One line per hit of either layer, with its score.
+pub fn recall_row(hit: &RecallHit) -> String {
+    match hit {
+        RecallHit::Observation(h) => hit_row(h),
+        RecallHit::Conversation(h) => format!("{}  ({:.3})", record_row(&h.record), h.score),
+    }
+}
+
+/// A conversation record in full.
+pub fn record(record: &ConversationRecord) -> String {
+    format!(
+        "c{} {} in session {} · {} · project {}\n\n{}\n",
+        record.event_id,
+        record.label(),
+        record.session_id,
+        when(record.occurred_at),
+        record.project,
+        record.text.trim()
+    )
 }
 
 /// An observation in full.

@@ -332,6 +332,44 @@ pub struct Event {
     pub attempts: u32,
 }
 
+/// A record of the conversation layer: one event as it happened, in short form (see
+/// [`crate::conversation`]). Its id is the event's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationRecord {
+    /// The event's id.
+    pub event_id: EventId,
+    /// Its session.
+    pub session_id: String,
+    /// Its session's project.
+    pub project: String,
+    /// The event's type: `user_prompt`, `assistant_message`, `tool_use` or `note`.
+    pub role: String,
+    /// The tool's name, for a tool call.
+    pub tool: Option<String>,
+    /// The short form: what is indexed and shown (redacted and bounded).
+    pub text: String,
+    /// When it happened.
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+}
+
+impl ConversationRecord {
+    /// What the record is, in a word: `prompt`, `assistant`, `note`, or the tool's name.
+    pub fn label(&self) -> &str {
+        match self.role.as_str() {
+            "user_prompt" => "prompt",
+            "assistant_message" => "assistant",
+            "tool_use" => self.tool.as_deref().unwrap_or("tool"),
+            other => other,
+        }
+    }
+
+    /// The reference a user types for it: `c` and its id (`c17`).
+    pub fn reference(&self) -> String {
+        format!("c{}", self.event_id)
+    }
+}
+
 /// The result of [`crate::Memory::record_event`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recorded {

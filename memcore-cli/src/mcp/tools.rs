@@ -9,10 +9,10 @@
 
 use super::args::{Args, MAX_IDS, invalid};
 use crate::render;
-use memcore::recall::{INDEX_HEADER, index_row};
+use memcore::recall::{INDEX_HEADER, recall_index_row};
 use memcore::{
-    Memory, NewObservation, Observation, ObservationId, ObservationKind, Scope, SearchFilter,
-    SearchHit, SearchRequest, TimelineRequest,
+    Memory, NewObservation, Observation, ObservationId, ObservationKind, RecallHit, Scope,
+    SearchFilter, SearchRequest, TimelineRequest,
 };
 use serde_json::{Map, Value, json};
 
@@ -625,25 +625,30 @@ fn describe(scope: &Scope) -> String {
 }
 
 /// The index of `hits`: one table, or with every project one table per project.
-fn index_table(hits: &[SearchHit], scope: &Scope) -> String {
+fn index_table(hits: &[RecallHit], scope: &Scope) -> String {
+    let project_of = |hit: &RecallHit| match hit {
+        RecallHit::Observation(h) => h.observation.project.clone(),
+        RecallHit::Conversation(h) => h.record.project.clone(),
+    };
     let mut text = String::new();
     if matches!(scope, Scope::Project(_)) {
         text.push_str(INDEX_HEADER);
         for hit in hits {
-            text.push_str(&index_row(&hit.observation));
+            text.push_str(&recall_index_row(hit));
         }
         return text;
     }
-    let mut projects: Vec<&str> = Vec::new();
+    let mut projects: Vec<String> = Vec::new();
     for hit in hits {
-        if !projects.contains(&hit.observation.project.as_str()) {
-            projects.push(&hit.observation.project);
+        let project = project_of(hit);
+        if !projects.contains(&project) {
+            projects.push(project);
         }
     }
     for project in projects {
         text.push_str(&format!("project {project}:\n{INDEX_HEADER}"));
-        for hit in hits.iter().filter(|h| h.observation.project == project) {
-            text.push_str(&index_row(&hit.observation));
+        for hit in hits.iter().filter(|h| project_of(h) == project) {
+            text.push_str(&recall_index_row(hit));
         }
     }
     text

@@ -1,11 +1,12 @@
 //! [`Memory::context`]: the markdown a host injects at a session start or beside a prompt,
 //! within a token budget counted by the crate's one estimator ([`crate::tokens::estimate`]).
 
+use super::layers::RecallHit;
 use super::rank;
 use super::search::{SearchHit, SearchMode, SearchRequest};
 use crate::error::Result;
 use crate::memory::Memory;
-use crate::model::{Observation, ObservationId, Scope, Summary};
+use crate::model::{ConversationRecord, Observation, ObservationId, Scope, Summary};
 use crate::tokens::estimate;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -431,6 +432,28 @@ pub fn index_row(obs: &Observation) -> String {
         clipped(&one_line(&obs.title), INDEX_TITLE_CHARS),
         obs.token_count
     )
+}
+
+/// The index row of a conversation record, in the same table as observations: `c` and its id,
+/// date, what it is (`prompt`, `assistant`, a tool's name), its text on one line (cut at
+/// [`INDEX_TITLE_CHARS`]), and its cost in tokens.
+pub fn record_index_row(record: &ConversationRecord) -> String {
+    format!(
+        "| {} | {} | {} | {} | {} |\n",
+        record.reference(),
+        date(record.occurred_at),
+        record.label(),
+        clipped(&one_line(&record.text), INDEX_TITLE_CHARS).replace('|', "/"),
+        estimate(&record.text)
+    )
+}
+
+/// The index row of a hit of either layer.
+pub fn recall_index_row(hit: &RecallHit) -> String {
+    match hit {
+        RecallHit::Observation(h) => index_row(&h.observation),
+        RecallHit::Conversation(h) => record_index_row(&h.record),
+    }
 }
 
 /// Most characters of a title in an index row: a row is a pointer, and a title an extractor

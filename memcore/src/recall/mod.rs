@@ -66,12 +66,17 @@
 
 mod context;
 pub mod embed;
+mod layers;
 mod rank;
 mod search;
 mod timeline;
 pub(crate) mod vectors;
 
-pub use context::{Context, ContextPurpose, ContextRequest, INDEX_HEADER, index_row};
+pub use context::{
+    Context, ContextPurpose, ContextRequest, INDEX_HEADER, index_row, recall_index_row,
+    record_index_row,
+};
+pub use layers::{ConversationHit, RecallHit};
 pub use search::{ScoreParts, SearchFilter, SearchHit, SearchMode, SearchRequest};
 pub use timeline::{Timeline, TimelineAnchor, TimelineEntry, TimelineItem, TimelineRequest};
 
@@ -104,6 +109,10 @@ pub struct RecallConfig {
     pub recency_weight: f64,
     /// Multipliers per kind name; a kind not listed weighs 1.
     pub kind_weights: BTreeMap<String, f64>,
+    /// Multipliers of conversation records per event type (`user_prompt`,
+    /// `assistant_message`, `tool_use`, `note`) in [`crate::Memory::recall`]: what a record
+    /// is worth beside an observation of the same text rank. A type not listed weighs 1.
+    pub conversation_weights: BTreeMap<String, f64>,
     /// How much importance moves a score: the factor is `1 + w × (importance − 0.5)`.
     pub importance_weight: f64,
     /// Extra share of score when the request names a file the observation read or modified:
@@ -151,6 +160,15 @@ impl Default for RecallConfig {
                 ("change", 0.9),
                 ("discovery", 1.0),
                 ("decision", 1.1),
+            ]
+            .into_iter()
+            .map(|(k, w)| (k.to_owned(), w))
+            .collect(),
+            conversation_weights: [
+                ("user_prompt", 0.9),
+                ("assistant_message", 1.0),
+                ("tool_use", 0.85),
+                ("note", 1.0),
             ]
             .into_iter()
             .map(|(k, w)| (k.to_owned(), w))

@@ -119,12 +119,20 @@ pub(crate) fn paths_in(query: &str) -> Vec<String> {
 /// lower-cased and hashed, sorted and deduplicated: a cheap fingerprint for near-duplicate
 /// detection.
 pub(crate) fn word_hashes(obs: &Observation) -> Vec<u64> {
+    text_word_hashes(
+        [&obs.title, &obs.subtitle, &obs.narrative]
+            .into_iter()
+            .chain(&obs.facts)
+            .map(String::as_str),
+    )
+}
+
+/// The content words of `texts`, lower-cased and hashed, sorted and deduplicated (see
+/// [`word_hashes`]).
+pub(crate) fn text_word_hashes<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<u64> {
     let mut out = Vec::new();
     let mut lower = String::new();
-    for text in [&obs.title, &obs.subtitle, &obs.narrative]
-        .into_iter()
-        .chain(&obs.facts)
-    {
+    for text in texts {
         for word in words(text) {
             for part in identifier_parts(word) {
                 lower.clear();

@@ -5,6 +5,7 @@
 //! one IMMEDIATE transaction, so concurrent writers (other threads, other processes) wait on
 //! the busy timeout instead of failing.
 
+pub(crate) mod conversation;
 mod events;
 mod extraction;
 mod fts;

@@ -1,0 +1,301 @@
+//! [`Memory::recall`]: one ranking over both layers of memory, the distilled observations and
+//! the conversation as it happened.
+//!
+//! # How the two layers rank together
+//!
+//! Observations are ranked as [`Memory::search`] ranks them. Conversation records (every
+//! event in short form, see [`crate::conversation`]) come from their own full-text index,
+//! scored by the same BM25 over the same words. Both pools are then measured against one
+//! yardstick: a hit's `text_rank` is its BM25 divided by the best BM25 of **both** pools, so a
+//! record that matches the query better than any observation outranks them, and an
+//! observation that matches as well as the best record stays above it (observations add
+//! their vector similarity and priors). A conversation record's score is
+//! `text_rank × recency × role weight × file_match × diversity`, where the role weight
+//! ([`super::RecallConfig::conversation_weights`]) says how much each kind of record is
+//! worth beside an observation. Near-duplicates are demoted across both layers.
+//!
+//! A request that filters by kind, concept or file gets observations only (conversation
+//! records have none of these); session and time filters apply to both.
+
+use super::rank;
+use super::search::{ScoreParts, SearchHit, SearchRequest};
+use crate::error::Result;
+use crate::memory::Memory;
+use crate::model::{ConversationRecord, EventId};
+use crate::store::conversation::ConversationFilter;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+/// One result of [`Memory::recall`]: an observation or a conversation record. In JSON, the
+/// field `layer` (`observation` or `conversation`) tells them apart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "layer", rename_all = "snake_case")]
+pub enum RecallHit {
+    /// A distilled observation.
+    Observation(SearchHit),
+    /// A record of the conversation.
+    Conversation(ConversationHit),
+}
+
+/// A conversation record found by [`Memory::recall`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationHit {
+    /// The record's id (its event's id).
+    pub id: EventId,
+    /// The final score (higher is better); equal to `parts.score()`.
+    pub score: f64,
+    /// What the score is made of (`vector_similarity` is `None`, `kind_weight` is the role
+    /// weight, `importance` and `superseded` are 1).
+    pub parts: ScoreParts,
+    /// The record.
+    pub record: ConversationRecord,
+}
+
+impl RecallHit {
+    /// The hit's score.
+    pub fn score(&self) -> f64 {
+        match self {
+            RecallHit::Observation(h) => h.score,
+            RecallHit::Conversation(h) => h.score,
+        }
+    }
+
+    /// What the score is made of.
+    pub fn parts(&self) -> &ScoreParts {
+        match self {
+            RecallHit::Observation(h) => &h.parts,
+            RecallHit::Conversation(h) => &h.parts,
+        }
+    }
+
+    /// The hit's reference as a user types it: the observation id (`42`), or `c` and the
+    /// record's id (`c17`).
+    pub fn reference(&self) -> String {
+        match self {
+            RecallHit::Observation(h) => h.id.to_string(),
+            RecallHit::Conversation(h) => format!("c{}", h.id),
+        }
+    }
+
+    /// When the hit's memory was made (the observation) or happened (the record).
+    pub fn time(&self) -> OffsetDateTime {
+        match self {
+            RecallHit::Observation(h) => h.observation.created_at,
+            RecallHit::Conversation(h) => h.record.occurred_at,
+        }
+    }
+
+    fn set_diversity(&mut self, factor: f64) {
+        let (parts, score) = match self {
+            RecallHit::Observation(h) => (&mut h.parts, &mut h.score),
+            RecallHit::Conversation(h) => (&mut h.parts, &mut h.score),
+        };
+        parts.diversity = factor;
+        *score = parts.score();
+    }
+
+    fn word_hashes(&self) -> Vec<u64> {
+        match self {
+            RecallHit::Observation(h) => rank::word_hashes(&h.observation),
+            RecallHit::Conversation(h) => rank::text_word_hashes([h.record.text.as_str()]),
+        }
+    }
+}
+
+impl Memory {
+    /// Searches both layers of memory, the observations and the conversation records, and
+    /// ranks them together (see the [module documentation](self)). Hits come best first,
+    /// each with the parts of its score.
+    ///
+    /// Fails only where [`Memory::search`] fails.
+    pub fn recall(&self, request: &SearchRequest) -> Result<Vec<RecallHit>> {
+        self.recall_excluding(request, None)
+    }
+
+    /// The conversation records of `ids` (event ids; those without a short form, and unknown
+    /// ids, are left out), in id order.
+    pub fn conversation(&self, ids: &[EventId]) -> Result<Vec<ConversationRecord>> {
+        self.store.conversation_records(ids)
+    }
+
+    /// [`Memory::recall`] leaving out the conversation of one session (the one asking: a
+    /// prompt must not find itself).
+    pub(crate) fn recall_excluding(
+        &self,
+        request: &SearchRequest,
+        exclude_session: Option<&str>,
+    ) -> Result<Vec<RecallHit>> {
+        let config = &self.config.recall;
+        let wanted = request.offset.saturating_add(request.limit);
+        if wanted == 0 {
+            return Ok(Vec::new());
+        }
+        let observations = self.ranked(request)?;
+        let filter = &request.filter;
+        let conversation_applies = filter.kinds.is_empty()
+            && filter.concepts.is_empty()
+            && filter.files.is_empty()
+            && crate::store::match_expression(&request.query).is_some()
+            && request.mode != super::SearchMode::Vector;
+        let mut records: Vec<(ConversationRecord, f64)> = Vec::new();
+        if conversation_applies {
+            let scope = Memory::resolve_scope(request.scope.as_ref())?;
+            let pool = config
+                .text_pool
+                .max(config.pool_per_hit.saturating_mul(wanted));
+            let candidates = self.store.conversation_candidates(
+                &request.query,
+                config.column_weights.terms,
+                &ConversationFilter {
+                    project: scope.project().map(str::to_owned),
+                    session_id: filter.session_id.clone(),
+                    since_ms: filter.since.map(crate::store::to_millis),
+                    until_ms: filter.until.map(crate::store::to_millis),
+                    exclude_session: exclude_session.map(str::to_owned),
+                },
+                pool,
+            )?;
+            let bm25: HashMap<EventId, f64> =
+                candidates.iter().map(|(id, rank)| (*id, -rank)).collect();
+            let ids: Vec<EventId> = candidates.iter().map(|(id, _)| *id).collect();
+            for record in self.store.conversation_records(&ids)? {
+                let score = bm25.get(&record.event_id).copied().unwrap_or(0.0);
+                records.push((record, score));
+            }
+        }
+
+        // One yardstick for both layers: the best BM25 of either pool.
+        let best_observation = observations
+            .iter()
+            .filter_map(|h| h.parts.bm25)
+            .fold(0.0f64, f64::max);
+        let best = records
+            .iter()
+            .map(|(_, b)| *b)
+            .fold(best_observation, f64::max);
+        let mut hits: Vec<RecallHit> = observations
+            .into_iter()
+            .map(|mut hit| {
+                if let Some(b) = hit.parts.bm25.filter(|_| best > best_observation) {
+                    let text_rank = (b / best).clamp(0.0, 1.0);
+                    hit.parts.relevance -=
+                        (hit.parts.text_rank - text_rank) * self.text_share(request);
+                    hit.parts.text_rank = text_rank;
+                    hit.score = hit.parts.score();
+                }
+                RecallHit::Observation(hit)
+            })
+            .collect();
+
+        let now = request.now.unwrap_or_else(OffsetDateTime::now_utc);
+        let mut named_files: Vec<String> = request
+            .files
+            .iter()
+            .map(|f| rank::normalize_path(f).to_owned())
+            .filter(|f| !f.is_empty())
+            .collect();
+        named_files.extend(rank::paths_in(&request.query));
+        for (record, b) in records {
+            let text_rank = if best > 0.0 {
+                (b / best).clamp(0.0, 1.0)
+            } else {
+                1.0
+            };
+            let role_weight = config
+                .conversation_weights
+                .get(&record.role)
+                .copied()
+                .filter(|w| w.is_finite())
+                .unwrap_or(1.0)
+                .max(0.0);
+            let mentions_file = rank::paths_in(&record.text)
+                .iter()
+                .any(|p| named_files.iter().any(|n| rank::same_file(p, n)));
+            let parts = ScoreParts {
+                text_rank,
+                bm25: Some(b),
+                vector_similarity: None,
+                relevance: text_rank,
+                recency: rank::recency_factor(config, record.occurred_at, now),
+                kind_weight: role_weight,
+                importance: 1.0,
+                file_match: if mentions_file {
+                    1.0 + config.file_boost.max(0.0)
+                } else {
+                    1.0
+                },
+                superseded: 1.0,
+                diversity: 1.0,
+            };
+            hits.push(RecallHit::Conversation(ConversationHit {
+                id: record.event_id,
+                score: parts.score(),
+                parts,
+                record,
+            }));
+        }
+        sort(&mut hits);
+        demote_near_duplicates(config, &mut hits, wanted);
+        Ok(hits
+            .into_iter()
+            .skip(request.offset)
+            .take(request.limit)
+            .collect())
+    }
+
+    /// The share of text rank in an observation's relevance under `request`'s mode.
+    fn text_share(&self, request: &SearchRequest) -> f64 {
+        let alpha = self.config.recall.fusion_alpha;
+        let alpha = if alpha.is_finite() {
+            alpha.clamp(0.0, 1.0)
+        } else {
+            0.7
+        };
+        match request.mode {
+            super::SearchMode::Lexical => 1.0,
+            super::SearchMode::Vector => 0.0,
+            super::SearchMode::Fused if self.embedder.is_some() => alpha,
+            super::SearchMode::Fused => 1.0,
+        }
+    }
+}
+
+/// Best first; ties go to the newer memory.
+fn sort(hits: &mut [RecallHit]) {
+    hits.sort_by(|a, b| {
+        b.score()
+            .total_cmp(&a.score())
+            .then(b.time().cmp(&a.time()))
+    });
+}
+
+/// [`super::search`]'s near-duplicate demotion, across both layers.
+fn demote_near_duplicates(config: &super::RecallConfig, hits: &mut [RecallHit], wanted: usize) {
+    let threshold = config.duplicate_similarity;
+    let factor = config.duplicate_factor;
+    if !(threshold.is_finite() && factor.is_finite()) || threshold > 1.0 || factor >= 1.0 {
+        return;
+    }
+    let factor = factor.max(0.0);
+    let mut kept: Vec<Vec<u64>> = Vec::new();
+    let mut changed = false;
+    for hit in hits.iter_mut() {
+        if kept.len() >= wanted {
+            break;
+        }
+        let words = hit.word_hashes();
+        if kept
+            .iter()
+            .any(|w| rank::jaccard(w, &words, threshold) >= threshold)
+        {
+            hit.set_diversity(factor);
+            changed = true;
+        } else {
+            kept.push(words);
+        }
+    }
+    if changed {
+        sort(hits);
+    }
+}

@@ -1,0 +1,161 @@
+//! The SQL of the conversation layer: full-text candidates from `conversation_fts` (every
+//! event in short form, rowid = event id; written by `events::index_event`) and the records
+//! behind them.
+
+use super::fts::query_tokens;
+use super::{Store, from_millis, placeholders};
+use crate::error::{Result, SqlContext};
+use crate::model::{ConversationRecord, EventId};
+use rusqlite::params_from_iter;
+use rusqlite::types::Value;
+
+/// What a conversation candidate query filters on; `None` filters nothing.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConversationFilter {
+    /// Only this project (`None`: every project).
+    pub project: Option<String>,
+    /// Only this session.
+    pub session_id: Option<String>,
+    /// Only events at or after this time (ms).
+    pub since_ms: Option<i64>,
+    /// Only events before this time (ms).
+    pub until_ms: Option<i64>,
+    /// Leave out events of this session (the one asking: its own prompt is no memory).
+    pub exclude_session: Option<String>,
+}
+
+impl ConversationFilter {
+    /// `AND ...` clauses over the events table aliased `e`, pushing their values.
+    fn clauses(&self, values: &mut Vec<Value>) -> String {
+        let mut sql = String::new();
+        let mut push = |clause: &str, value: Value| {
+            sql.push_str(clause);
+            values.push(value);
+        };
+        if let Some(project) = &self.project {
+            push(" AND e.project = ?", Value::Text(project.clone()));
+        }
+        if let Some(session) = &self.session_id {
+            push(" AND e.session_id = ?", Value::Text(session.clone()));
+        }
+        if let Some(session) = &self.exclude_session {
+            push(" AND e.session_id <> ?", Value::Text(session.clone()));
+        }
+        if let Some(since) = self.since_ms {
+            push(" AND e.occurred_at >= ?", Value::Integer(since));
+        }
+        if let Some(until) = self.until_ms {
+            push(" AND e.occurred_at < ?", Value::Integer(until));
+        }
+        sql
+    }
+}
+
+impl Store {
+    /// The best `limit` conversation records for a user's query by FTS5's `bm25()` (the short
+    /// form at weight 1, its identifier parts at `terms_weight`), as `(event id, rank)` with
+    /// FTS5's rank (negative, lower is better), best first. The query's words are matched one
+    /// by one, like the observation index's.
+    pub(crate) fn conversation_candidates(
+        &self,
+        query: &str,
+        terms_weight: f64,
+        filter: &ConversationFilter,
+        limit: usize,
+    ) -> Result<Vec<(EventId, f64)>> {
+        let tokens = query_tokens(query);
+        if tokens.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let expression = tokens
+            .iter()
+            .map(|t| format!("\"{t}\""))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let weight = if terms_weight.is_finite() {
+            terms_weight.max(0.0)
+        } else {
+            0.0
+        };
+        let mut values = vec![Value::Real(weight), Value::Text(expression.clone())];
+        let clauses = filter.clauses(&mut values);
+        let sql = format!(
+            "SELECT f.rowid, bm25(conversation_fts, 1.0, ?1)
+             FROM conversation_fts f JOIN events e ON e.id = f.rowid
+             WHERE conversation_fts MATCH ?2{}",
+            number_from(&clauses, 3)
+        );
+        let mut best: Vec<(EventId, f64)> = self
+            .conn()
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect()
+            })
+            .ctx(|| format!("search the conversation index for {expression:?}"))?;
+        let order =
+            |a: &(EventId, f64), b: &(EventId, f64)| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0));
+        if best.len() > limit {
+            best.select_nth_unstable_by(limit, order);
+            best.truncate(limit);
+        }
+        best.sort_by(order);
+        Ok(best)
+    }
+
+    /// The conversation records of `ids` (events that have a short form), in id order.
+    pub(crate) fn conversation_records(&self, ids: &[EventId]) -> Result<Vec<ConversationRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT e.id, e.session_id, e.project, e.type, e.payload, f.text, e.occurred_at
+             FROM events e JOIN conversation_fts f ON f.rowid = e.id
+             WHERE e.id IN ({}) ORDER BY e.id",
+            placeholders(ids.len())
+        );
+        self.conn()
+            .prepare(&sql)
+            .and_then(|mut s| {
+                s.query_map(params_from_iter(ids), |r| {
+                    let role: String = r.get(3)?;
+                    let payload: String = r.get(4)?;
+                    let tool = (role == "tool_use").then(|| tool_name(&payload)).flatten();
+                    Ok(ConversationRecord {
+                        event_id: r.get(0)?,
+                        session_id: r.get(1)?,
+                        project: r.get(2)?,
+                        role,
+                        tool,
+                        text: r.get(5)?,
+                        occurred_at: from_millis(r.get(6)?),
+                    })
+                })?
+                .collect()
+            })
+            .ctx(|| "read conversation records".into())
+    }
+}
+
+/// The tool name of a stored tool-use payload.
+fn tool_name(payload: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(payload)
+        .ok()?
+        .get("tool_name")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// `clauses` with its plain `?` placeholders numbered from `first`.
+fn number_from(clauses: &str, first: usize) -> String {
+    let mut out = String::with_capacity(clauses.len() + 8);
+    let mut n = first;
+    for c in clauses.chars() {
+        out.push(c);
+        if c == '?' {
+            out.push_str(&n.to_string());
+            n += 1;
+        }
+    }
+    out
+}
