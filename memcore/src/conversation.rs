@@ -36,9 +36,41 @@ const EDIT_CHARS: usize = 900;
 /// Most characters of a written file's content.
 const WRITE_CHARS: usize = 1500;
 
-/// The conversation layer's text of an event; empty when the event has none (a bookkeeping
-/// tool, an empty prompt).
+/// An event's short form in two parts: what was said or done, and for a tool call what came
+/// of it. The outcome is indexed at a lower weight: a command's output repeats words of every
+/// query (`git status` lists every file) without being what the record is about.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ShortForm {
+    /// The prompt, the message, or the tool call (command, file and change).
+    pub text: String,
+    /// A tool call's outcome: an error's or the output's first lines; empty otherwise.
+    pub outcome: String,
+}
+
+impl ShortForm {
+    /// Whether there is nothing to index.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty() && self.outcome.is_empty()
+    }
+
+    /// The record's text as shown: the text, then `→ ` and the outcome on its own line.
+    pub fn joined(&self) -> String {
+        match (self.text.is_empty(), self.outcome.is_empty()) {
+            (_, true) => self.text.clone(),
+            (true, false) => format!("→ {}", self.outcome),
+            (false, false) => format!("{}\n→ {}", self.text, self.outcome),
+        }
+    }
+}
+
+/// The conversation layer's text of an event (see [`short_form_parts`]), joined; empty when
+/// the event has none (a bookkeeping tool, an empty prompt).
 pub fn short_form(payload: &EventPayload) -> String {
+    short_form_parts(payload).joined()
+}
+
+/// The conversation layer's text of an event, in its two parts.
+pub fn short_form_parts(payload: &EventPayload) -> ShortForm {
     let text = match payload {
         EventPayload::UserPrompt { text } => strip_host_tags(text),
         EventPayload::AssistantMessage { text } | EventPayload::Note { text } => {
@@ -50,19 +82,41 @@ pub fn short_form(payload: &EventPayload) -> String {
             output,
             error,
             ..
-        } => tool_call(tool_name, input, output.as_deref(), error.as_deref()),
+        } => {
+            if error.as_deref().is_some_and(tools::is_rejection) {
+                return ShortForm::default();
+            }
+            let text = tool_call(tool_name, input, output.as_deref());
+            if text.is_empty() {
+                return ShortForm::default();
+            }
+            // A sub-agent's report and a to-do list's echo are in the text or say nothing.
+            let has_outcome = !matches!(
+                tools::classify(tool_name),
+                ToolAction::Delegate | ToolAction::Plan | ToolAction::Housekeeping
+            );
+            return ShortForm {
+                text: shorten(&text, MAX_CHARS - OUTCOME_CHARS - 3),
+                outcome: if has_outcome {
+                    outcome(error.as_deref(), output.as_deref()).unwrap_or_default()
+                } else {
+                    String::new()
+                },
+            };
+        }
     };
-    shorten(&text, MAX_CHARS)
+    ShortForm {
+        text: shorten(&text, MAX_CHARS),
+        outcome: String::new(),
+    }
 }
 
-/// The short form of one tool call.
-fn tool_call(name: &str, input: &Value, output: Option<&str>, error: Option<&str>) -> String {
-    if error.is_some_and(tools::is_rejection) {
-        return String::new();
-    }
+/// The short form of one tool call, without its outcome (a sub-agent's report is part of
+/// it: the report is what the call was for).
+fn tool_call(name: &str, input: &Value, output: Option<&str>) -> String {
     let field = |k: &str| input.get(k).and_then(Value::as_str).unwrap_or("").trim();
     let path = tools::input_path(input).unwrap_or("");
-    let mut out = match tools::classify(name) {
+    match tools::classify(name) {
         ToolAction::Shell => {
             let Some(command) = tools::shell_command(input) else {
                 return String::new();
@@ -116,24 +170,17 @@ fn tool_call(name: &str, input: &Value, output: Option<&str>, error: Option<&str
                 s.push_str(&format!(": {}", shorten(field("prompt"), 600)));
             }
             if let Some(report) = output.filter(|o| !o.trim().is_empty()) {
-                s.push_str(&format!("\n→ {}", shorten(report, 1500)));
+                s.push_str(&format!("\nReport: {}", shorten(report, 1500)));
             }
-            return s;
+            s
         }
-        ToolAction::Plan => return todo_list(input),
-        ToolAction::Housekeeping => {
-            if name.eq_ignore_ascii_case("AskUserQuestion") {
-                return format!("{name} {}", shorten(&compact(input), 600));
-            }
-            return String::new();
+        ToolAction::Plan => todo_list(input),
+        ToolAction::Housekeeping if name.eq_ignore_ascii_case("AskUserQuestion") => {
+            format!("{name} {}", shorten(&compact(input), 600))
         }
+        ToolAction::Housekeeping => String::new(),
         ToolAction::Other => format!("{name} {}", shorten(&compact(input), 600)),
-    };
-    if let Some(outcome) = outcome(error, output) {
-        out.push_str("\n→ ");
-        out.push_str(&outcome);
     }
-    out
 }
 
 /// What a call's result says, in brief: an error's first lines, else the output's.

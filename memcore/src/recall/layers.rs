@@ -27,6 +27,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 
+/// Most characters of a hit's situating neighbour.
+const CONTEXT_CHARS: usize = 600;
+
 /// One result of [`Memory::recall`]: an observation or a conversation record. In JSON, the
 /// field `layer` (`observation` or `conversation`) tells them apart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,6 +53,11 @@ pub struct ConversationHit {
     pub parts: ScoreParts,
     /// The record.
     pub record: ConversationRecord,
+    /// The record beside it that situates it, shortened: for a tool call the assistant's
+    /// message just before it (why it was done), for an assistant message or a prompt the
+    /// tool call just after it (what was done). `None` when the neighbour is of another kind
+    /// or there is none. Not scored.
+    pub context: Option<ConversationRecord>,
 }
 
 impl RecallHit {
@@ -146,6 +154,7 @@ impl Memory {
                 .max(config.pool_per_hit.saturating_mul(wanted));
             let candidates = self.store.conversation_candidates(
                 &request.query,
+                config.conversation_outcome_weight,
                 config.column_weights.terms,
                 &ConversationFilter {
                     project: scope.project().map(str::to_owned),
@@ -233,15 +242,42 @@ impl Memory {
                 score: parts.score(),
                 parts,
                 record,
+                context: None,
             }));
         }
         sort(&mut hits);
         demote_near_duplicates(config, &mut hits, wanted);
-        Ok(hits
+        let mut page: Vec<RecallHit> = hits
             .into_iter()
             .skip(request.offset)
             .take(request.limit)
-            .collect())
+            .collect();
+        for hit in &mut page {
+            if let RecallHit::Conversation(h) = hit {
+                h.context = self.situating_neighbor(&h.record)?;
+            }
+        }
+        Ok(page)
+    }
+
+    /// See [`ConversationHit::context`].
+    fn situating_neighbor(
+        &self,
+        record: &ConversationRecord,
+    ) -> Result<Option<ConversationRecord>> {
+        let (after, wanted) = match record.role.as_str() {
+            "tool_use" => (false, "assistant_message"),
+            "assistant_message" | "user_prompt" => (true, "tool_use"),
+            _ => return Ok(None),
+        };
+        Ok(self
+            .store
+            .conversation_neighbor(record, after)?
+            .filter(|n| n.role == wanted)
+            .map(|mut n| {
+                n.text = crate::text::shorten(&n.text, CONTEXT_CHARS);
+                n
+            }))
     }
 
     /// The share of text rank in an observation's relevance under `request`'s mode.

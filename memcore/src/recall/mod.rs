@@ -113,6 +113,9 @@ pub struct RecallConfig {
     /// `assistant_message`, `tool_use`, `note`) in [`crate::Memory::recall`]: what a record
     /// is worth beside an observation of the same text rank. A type not listed weighs 1.
     pub conversation_weights: BTreeMap<String, f64>,
+    /// BM25 weight of a tool call's outcome (its output's first lines) beside the call itself
+    /// (weight 1) in the conversation index.
+    pub conversation_outcome_weight: f64,
     /// How much importance moves a score: the factor is `1 + w × (importance − 0.5)`.
     pub importance_weight: f64,
     /// Extra share of score when the request names a file the observation read or modified:
@@ -173,6 +176,7 @@ impl Default for RecallConfig {
             .into_iter()
             .map(|(k, w)| (k.to_owned(), w))
             .collect(),
+            conversation_outcome_weight: 0.3,
             importance_weight: 0.5,
             file_boost: 0.5,
             superseded_factor: 0.5,

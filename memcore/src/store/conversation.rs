@@ -6,8 +6,8 @@ use super::fts::query_tokens;
 use super::{Store, from_millis, placeholders};
 use crate::error::{Result, SqlContext};
 use crate::model::{ConversationRecord, EventId};
-use rusqlite::params_from_iter;
 use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, params_from_iter};
 
 /// What a conversation candidate query filters on; `None` filters nothing.
 #[derive(Debug, Clone, Default)]
@@ -53,12 +53,14 @@ impl ConversationFilter {
 
 impl Store {
     /// The best `limit` conversation records for a user's query by FTS5's `bm25()` (the short
-    /// form at weight 1, its identifier parts at `terms_weight`), as `(event id, rank)` with
+    /// form at weight 1, a tool call's outcome at `outcome_weight`, identifier parts at
+    /// `terms_weight`), as `(event id, rank)` with
     /// FTS5's rank (negative, lower is better), best first. The query's words are matched one
     /// by one, like the observation index's.
     pub(crate) fn conversation_candidates(
         &self,
         query: &str,
+        outcome_weight: f64,
         terms_weight: f64,
         filter: &ConversationFilter,
         limit: usize,
@@ -72,18 +74,18 @@ impl Store {
             .map(|t| format!("\"{t}\""))
             .collect::<Vec<_>>()
             .join(" OR ");
-        let weight = if terms_weight.is_finite() {
-            terms_weight.max(0.0)
-        } else {
-            0.0
-        };
-        let mut values = vec![Value::Real(weight), Value::Text(expression.clone())];
+        let weight = |w: f64| Value::Real(if w.is_finite() { w.max(0.0) } else { 0.0 });
+        let mut values = vec![
+            weight(outcome_weight),
+            weight(terms_weight),
+            Value::Text(expression.clone()),
+        ];
         let clauses = filter.clauses(&mut values);
         let sql = format!(
-            "SELECT f.rowid, bm25(conversation_fts, 1.0, ?1)
+            "SELECT f.rowid, bm25(conversation_fts, 1.0, ?1, ?2)
              FROM conversation_fts f JOIN events e ON e.id = f.rowid
-             WHERE conversation_fts MATCH ?2{}",
-            number_from(&clauses, 3)
+             WHERE conversation_fts MATCH ?3{}",
+            number_from(&clauses, 4)
         );
         let mut best: Vec<(EventId, f64)> = self
             .conn()
@@ -109,7 +111,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT e.id, e.session_id, e.project, e.type, e.payload, f.text, e.occurred_at
+            "SELECT e.id, e.session_id, e.project, e.type, e.payload, f.text, f.outcome,
+                    e.occurred_at
              FROM events e JOIN conversation_fts f ON f.rowid = e.id
              WHERE e.id IN ({}) ORDER BY e.id",
             placeholders(ids.len())
@@ -121,19 +124,64 @@ impl Store {
                     let role: String = r.get(3)?;
                     let payload: String = r.get(4)?;
                     let tool = (role == "tool_use").then(|| tool_name(&payload)).flatten();
+                    let text: String = r.get(5)?;
+                    let outcome: String = r.get(6)?;
+                    let text = crate::conversation::ShortForm { text, outcome }.joined();
                     Ok(ConversationRecord {
                         event_id: r.get(0)?,
                         session_id: r.get(1)?,
                         project: r.get(2)?,
                         role,
                         tool,
-                        text: r.get(5)?,
-                        occurred_at: from_millis(r.get(6)?),
+                        text,
+                        occurred_at: from_millis(r.get(7)?),
                     })
                 })?
                 .collect()
             })
             .ctx(|| "read conversation records".into())
+    }
+}
+
+impl Store {
+    /// The record just before (`after = false`) or just after `record` in its session, by
+    /// time then id, among events that have a short form.
+    pub(crate) fn conversation_neighbor(
+        &self,
+        record: &ConversationRecord,
+        after: bool,
+    ) -> Result<Option<ConversationRecord>> {
+        let (cmp, order) = if after { (">", "ASC") } else { ("<", "DESC") };
+        let sql = format!(
+            "SELECT e.id FROM events e JOIN conversation_fts f ON f.rowid = e.id
+             WHERE e.project = ?1 AND e.session_id = ?2 AND (e.occurred_at, e.id) {cmp} (?3, ?4)
+             ORDER BY e.occurred_at {order}, e.id {order} LIMIT 1"
+        );
+        let id: Option<EventId> = self
+            .conn()
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_row(
+                    rusqlite::params![
+                        record.project,
+                        record.session_id,
+                        super::to_millis(record.occurred_at),
+                        record.event_id
+                    ],
+                    |r| r.get(0),
+                )
+                .optional()
+            })
+            .ctx(|| {
+                format!(
+                    "find the neighbour of conversation record {}",
+                    record.event_id
+                )
+            })?;
+        Ok(match id {
+            Some(id) => self.conversation_records(&[id])?.pop(),
+            None => None,
+        })
     }
 }
 

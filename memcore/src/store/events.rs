@@ -36,14 +36,16 @@ pub(crate) fn index_event(
     id: EventId,
     payload: &EventPayload,
 ) -> Result<()> {
-    let text = crate::conversation::short_form(payload);
-    if text.is_empty() {
+    let form = crate::conversation::short_form_parts(payload);
+    if form.is_empty() {
         return Ok(());
     }
-    let terms = super::fts::identifier_terms([text.as_str()]);
-    tx.prepare_cached("INSERT INTO conversation_fts (rowid, text, terms) VALUES (?1, ?2, ?3)")
-        .and_then(|mut s| s.execute(params![id, text, terms]))
-        .ctx(|| format!("index event {id} in the conversation layer"))?;
+    let terms = super::fts::identifier_terms([form.text.as_str(), form.outcome.as_str()]);
+    tx.prepare_cached(
+        "INSERT INTO conversation_fts (rowid, text, outcome, terms) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .and_then(|mut s| s.execute(params![id, form.text, form.outcome, terms]))
+    .ctx(|| format!("index event {id} in the conversation layer"))?;
     Ok(())
 }
 

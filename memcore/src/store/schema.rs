@@ -150,7 +150,7 @@ fn create_conversation_layer(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(&format!(
         "
         CREATE VIRTUAL TABLE conversation_fts USING fts5(
-            text, terms,
+            text, outcome, terms,
             tokenize = '{TOKENIZER}'
         );
         CREATE TABLE transcript_cursors (
@@ -191,12 +191,12 @@ fn upgrade_from_1(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             let Ok(payload) = serde_json::from_str::<crate::model::EventPayload>(&payload) else {
                 continue;
             };
-            let text = crate::conversation::short_form(&payload);
-            if text.is_empty() {
+            let form = crate::conversation::short_form_parts(&payload);
+            if form.is_empty() {
                 continue;
             }
-            let terms = super::fts::identifier_terms([text.as_str()]);
-            write.execute(rusqlite::params![id, text, terms])?;
+            let terms = super::fts::identifier_terms([form.text.as_str(), form.outcome.as_str()]);
+            write.execute(rusqlite::params![id, form.text, form.outcome, terms])?;
         }
     }
     tx.execute_batch("DROP TABLE prompts_fts;")
