@@ -222,7 +222,7 @@ fn handle(
         "UserPromptSubmit" => {
             let prompt = input.text("prompt").unwrap_or_default();
             let context = memory
-                .context(&ContextRequest::prompt(&session.project, prompt))
+                .context(&ContextRequest::prompt(&session.project, prompt).session(session_id))
                 .map_err(failed)?;
             Ok(answer(event, &context.text))
         }

@@ -110,6 +110,67 @@ pub(crate) fn strip_host_tags(text: &str) -> String {
     out.trim().to_owned()
 }
 
+/// The part of `text` (at most `max` characters) that speaks to `query`: the line or sentence
+/// holding most of the query's words, with the lines around it as far as `max` allows. The
+/// whole text when it fits; cut pieces are marked with `…`.
+pub(crate) fn passage(text: &str, query: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let wanted: Vec<String> = words(query)
+        .map(str::to_lowercase)
+        .filter(|w| !is_stop_word(w) && w.chars().count() > 1)
+        .collect();
+    // Pieces: lines, and sentences inside long lines.
+    let mut pieces: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        if line.chars().count() <= max / 2 {
+            pieces.push(line);
+        } else {
+            pieces.extend(line.split_inclusive(". "));
+        }
+    }
+    let score = |piece: &str| {
+        let lower = piece.to_lowercase();
+        wanted.iter().filter(|w| lower.contains(w.as_str())).count()
+    };
+    let best = (0..pieces.len())
+        .max_by_key(|&i| (score(pieces[i]), std::cmp::Reverse(i)))
+        .unwrap_or(0);
+    let (mut start, mut end) = (best, best + 1);
+    let len = |a: usize, b: usize| {
+        pieces[a..b]
+            .iter()
+            .map(|p| p.chars().count() + 1)
+            .sum::<usize>()
+    };
+    loop {
+        let grew_after = end < pieces.len() && len(start, end + 1) <= max;
+        if grew_after {
+            end += 1;
+        }
+        let grew_before = start > 0 && len(start - 1, end) <= max;
+        if grew_before {
+            start -= 1;
+        }
+        if !grew_after && !grew_before {
+            break;
+        }
+    }
+    let mut out = pieces[start..end].join("\n");
+    if out.chars().count() > max {
+        out = shorten(&out, max);
+    }
+    if start > 0 {
+        out.insert_str(0, "… ");
+    }
+    if end < pieces.len() {
+        out.push_str(" …");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +180,19 @@ mod tests {
         assert_eq!(shorten("  short  ", 10), "short");
         assert_eq!(shorten("one two three four five", 12), "one two…");
         assert_eq!(shorten("ééééé", 3), "éé…");
+    }
+
+    #[test]
+    fn a_passage_is_the_part_that_speaks_to_the_query() {
+        let text = format!(
+            "{}\nThe cause was the subshell.\n{}",
+            "intro ".repeat(40),
+            "outro ".repeat(40)
+        );
+        let p = passage(&text, "why did the subshell count wrong", 60);
+        assert!(p.contains("The cause was the subshell."), "{p}");
+        assert!(p.chars().count() <= 64);
+        assert_eq!(passage("short", "x", 60), "short");
     }
 
     #[test]

@@ -3,10 +3,10 @@
 
 use super::layers::RecallHit;
 use super::rank;
-use super::search::{SearchHit, SearchMode, SearchRequest};
+use super::search::{SearchMode, SearchRequest};
 use crate::error::Result;
 use crate::memory::Memory;
-use crate::model::{ConversationRecord, Observation, ObservationId, Scope, Summary};
+use crate::model::{ConversationRecord, EventId, Observation, ObservationId, Scope, Summary};
 use crate::tokens::estimate;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -60,6 +60,9 @@ pub struct ContextRequest {
     pub budget: Option<u32>,
     /// Files the request is about; observations that touched them are boosted.
     pub files: Vec<String>,
+    /// The session asking, whose own conversation a prompt context leaves out (it is in the
+    /// agent's window already, and the prompt would find itself).
+    pub session_id: Option<String>,
     /// The time recency is measured from; now when absent.
     #[serde(with = "time::serde::rfc3339::option")]
     pub now: Option<OffsetDateTime>,
@@ -73,6 +76,7 @@ impl Default for ContextRequest {
             query: String::new(),
             budget: None,
             files: Vec::new(),
+            session_id: None,
             now: None,
         }
     }
@@ -120,6 +124,12 @@ impl ContextRequest {
         self.now = Some(now);
         self
     }
+
+    /// Says which session asks (its own conversation is left out of a prompt context).
+    pub fn session(mut self, session_id: impl Into<String>) -> Self {
+        self.session_id = Some(session_id.into());
+        self
+    }
 }
 
 /// A rendered context.
@@ -131,6 +141,11 @@ pub struct Context {
     pub observation_ids: Vec<ObservationId>,
     /// The observations rendered in full (a prefix of the best ones).
     pub detailed_ids: Vec<ObservationId>,
+    /// Every conversation record the text mentions (prompt contexts only), in the order
+    /// listed.
+    pub record_ids: Vec<EventId>,
+    /// The conversation records rendered in full.
+    pub detailed_record_ids: Vec<EventId>,
     /// The session summary included, if any.
     pub summary_id: Option<i64>,
     /// The text's cost by [`crate::tokens::estimate`]; never above the budget.
@@ -195,21 +210,28 @@ impl Memory {
             now: request.now,
             ..SearchRequest::default()
         };
-        let hits: Vec<SearchHit> = match request.purpose {
+        let hits: Vec<RecallHit> = match request.purpose {
             ContextPurpose::Prompt => {
                 if request.query.trim().is_empty() {
                     return Ok(out);
                 }
                 let query_words = rank::text_word_set(&request.query);
                 let min = config.prompt_min_similarity;
-                self.search(&search)?
+                let min_coverage = config.prompt_min_coverage;
+                self.recall_excluding(&search, request.session_id.as_deref())?
                     .into_iter()
-                    .filter(|hit| match hit.parts.vector_similarity {
-                        Some(sim) => sim >= min,
-                        None if self.embedder.is_some() => false,
-                        None => {
-                            let words = rank::word_set(&hit.observation);
-                            rank::coverage(&query_words, &words) >= min
+                    .filter(|hit| match hit {
+                        RecallHit::Observation(hit) => match hit.parts.vector_similarity {
+                            Some(sim) => sim >= min,
+                            None if self.embedder.is_some() => false,
+                            None => {
+                                let words = rank::word_set(&hit.observation);
+                                rank::coverage(&query_words, &words) >= min
+                            }
+                        },
+                        RecallHit::Conversation(hit) => {
+                            let words = rank::text_word_set(&hit.record.text);
+                            rank::coverage(&query_words, &words) >= min_coverage
                         }
                     })
                     .collect()
@@ -230,7 +252,7 @@ impl Memory {
                         }
                     }
                 }
-                hits
+                hits.into_iter().map(RecallHit::Observation).collect()
             }
         };
         let summary = match request.purpose {
@@ -250,7 +272,14 @@ impl Memory {
             ContextPurpose::SessionStart => format!("# Memory of {project}\n\n"),
             ContextPurpose::Prompt => format!("# Memory of {project} related to this prompt\n\n"),
         };
-        let footer = "Each observation's full record is available by its id.\n";
+        let footer = match request.purpose {
+            ContextPurpose::SessionStart => {
+                "Each observation's full record is available by its id.\n"
+            }
+            ContextPurpose::Prompt => {
+                "Each memory's full record is available by its id (c: a record of a past conversation).\n"
+            }
+        };
         if !budget_left.take(estimate(&header) + estimate(footer)) {
             return Ok(out);
         }
@@ -266,17 +295,27 @@ impl Memory {
             }
         }
 
-        // The index takes up to half of what is left, then the details fill the rest, then
+        // The index takes up to half of what is left (a fifth for a prompt), then the details fill the rest, then
         // the index grows into whatever the details left.
-        let index_head = format!("## Observations, most relevant first\n\n{INDEX_HEADER}");
+        let index_head = match request.purpose {
+            ContextPurpose::SessionStart => {
+                format!("## Observations, most relevant first\n\n{INDEX_HEADER}")
+            }
+            ContextPurpose::Prompt => format!("## Memories, most relevant first\n\n{INDEX_HEADER}"),
+        };
         let index_head_cost = estimate(&index_head);
         let detail_head = "## Details\n\n";
         let detail_head_cost = estimate(detail_head);
         let index_limit = config.context_index_limit.min(hits.len());
-        let rows: Vec<String> = hits.iter().map(|h| index_row(&h.observation)).collect();
+        let rows: Vec<String> = hits.iter().map(recall_index_row).collect();
         let mut index_rows = 0usize;
         let mut index_open = false;
-        let half = budget_left.left() / 2;
+        // A prompt's context is read for its answer: its index starts smaller, so that the
+        // details of the best hits fit.
+        let half = match request.purpose {
+            ContextPurpose::SessionStart => budget_left.left() / 2,
+            ContextPurpose::Prompt => budget_left.left() / 5,
+        };
         let mut index_used = 0u32;
         if index_limit > 0 && budget_left.take(index_head_cost) {
             index_open = true;
@@ -301,7 +340,10 @@ impl Memory {
                     .skip(index_rows)
                     .map(|r| estimate(r))
                     .sum();
-                let text = detail(&hit.observation);
+                let text = match hit {
+                    RecallHit::Observation(h) => detail(&h.observation),
+                    RecallHit::Conversation(h) => record_detail(h, &request.query),
+                };
                 let cost = estimate(&text);
                 if !index_open {
                     break;
@@ -312,7 +354,10 @@ impl Memory {
                 }
                 index_rows = index_rows.max(position + 1);
                 details.push(text);
-                out.detailed_ids.push(hit.id);
+                match hit {
+                    RecallHit::Observation(h) => out.detailed_ids.push(h.id),
+                    RecallHit::Conversation(h) => out.detailed_record_ids.push(h.id),
+                }
             }
             if details.is_empty() {
                 budget_left.used -= detail_head_cost;
@@ -339,7 +384,12 @@ impl Memory {
                 text.push_str(row);
             }
             text.push('\n');
-            out.observation_ids = hits.iter().take(index_rows).map(|h| h.id).collect();
+            for hit in hits.iter().take(index_rows) {
+                match hit {
+                    RecallHit::Observation(h) => out.observation_ids.push(h.id),
+                    RecallHit::Conversation(h) => out.record_ids.push(h.id),
+                }
+            }
         }
         if !details.is_empty() {
             text.push_str(detail_head);
@@ -505,6 +555,47 @@ fn detail(obs: &Observation) -> String {
     }
     text.push('\n');
     text
+}
+
+/// Most characters of a conversation record's text in a context's details.
+const RECORD_DETAIL_CHARS: usize = 700;
+
+/// A conversation record in full, for a context: a heading like an observation's, the part of
+/// its text that speaks to the query (at most [`RECORD_DETAIL_CHARS`]), and the neighbour that
+/// situates it.
+fn record_detail(hit: &super::layers::ConversationHit, query: &str) -> String {
+    let record = &hit.record;
+    let mut text = format!(
+        "### {} {} ({}, session {})\n\n",
+        record.reference(),
+        record.label(),
+        date(record.occurred_at),
+        first_chars(&record.session_id, 8)
+    );
+    text.push_str(&crate::text::passage(
+        &record.text,
+        query,
+        RECORD_DETAIL_CHARS,
+    ));
+    text.push('\n');
+    for context in &hit.context {
+        let lead = if context.event_id < record.event_id {
+            "Before"
+        } else {
+            "Then"
+        };
+        text.push_str(&format!(
+            "{lead} ({}): {}\n",
+            context.label(),
+            crate::text::passage(&context.text, query, RECORD_DETAIL_CHARS / 2)
+        ));
+    }
+    text.push('\n');
+    text
+}
+
+fn first_chars(text: &str, n: usize) -> String {
+    text.chars().take(n).collect()
 }
 
 /// The summary section within `cap` tokens: fields in order of use, the last ones dropped

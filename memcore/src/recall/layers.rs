@@ -53,11 +53,11 @@ pub struct ConversationHit {
     pub parts: ScoreParts,
     /// The record.
     pub record: ConversationRecord,
-    /// The record beside it that situates it, shortened: for a tool call the assistant's
+    /// The records beside it that situate it, shortened: for a tool call the assistant's
     /// message just before it (why it was done), for an assistant message or a prompt the
-    /// tool call just after it (what was done). `None` when the neighbour is of another kind
-    /// or there is none. Not scored.
-    pub context: Option<ConversationRecord>,
+    /// tool calls just after it (what was done; at most two, the calls an assistant makes
+    /// together). Empty when the neighbours are of another kind. Not scored.
+    pub context: Vec<ConversationRecord>,
 }
 
 impl RecallHit {
@@ -242,7 +242,7 @@ impl Memory {
                 score: parts.score(),
                 parts,
                 record,
-                context: None,
+                context: Vec::new(),
             }));
         }
         sort(&mut hits);
@@ -254,30 +254,29 @@ impl Memory {
             .collect();
         for hit in &mut page {
             if let RecallHit::Conversation(h) = hit {
-                h.context = self.situating_neighbor(&h.record)?;
+                h.context = self.situating_neighbors(&h.record)?;
             }
         }
         Ok(page)
     }
 
     /// See [`ConversationHit::context`].
-    fn situating_neighbor(
-        &self,
-        record: &ConversationRecord,
-    ) -> Result<Option<ConversationRecord>> {
-        let (after, wanted) = match record.role.as_str() {
-            "tool_use" => (false, "assistant_message"),
-            "assistant_message" | "user_prompt" => (true, "tool_use"),
-            _ => return Ok(None),
+    fn situating_neighbors(&self, record: &ConversationRecord) -> Result<Vec<ConversationRecord>> {
+        let (after, wanted, n) = match record.role.as_str() {
+            "tool_use" => (false, "assistant_message", 1),
+            "assistant_message" | "user_prompt" => (true, "tool_use", 2),
+            _ => return Ok(Vec::new()),
         };
         Ok(self
             .store
-            .conversation_neighbor(record, after)?
-            .filter(|n| n.role == wanted)
+            .conversation_neighbors(record, after, n)?
+            .into_iter()
+            .take_while(|n| n.role == wanted)
             .map(|mut n| {
                 n.text = crate::text::shorten(&n.text, CONTEXT_CHARS);
                 n
-            }))
+            })
+            .collect())
     }
 
     /// The share of text rank in an observation's relevance under `request`'s mode.

@@ -143,6 +143,9 @@ pub struct RecallConfig {
     /// A per-prompt context only includes observations at least this similar to the prompt
     /// (vector cosine; without an embedder, the share of the prompt's words they contain).
     pub prompt_min_similarity: f64,
+    /// A per-prompt context only includes conversation records holding at least this share
+    /// of the prompt's content words.
+    pub prompt_min_coverage: f64,
 }
 
 impl Default for RecallConfig {
@@ -188,6 +191,7 @@ impl Default for RecallConfig {
             context_index_limit: 20,
             context_detail_limit: 3,
             prompt_min_similarity: 0.2,
+            prompt_min_coverage: 0.3,
         }
     }
 }

@@ -6,8 +6,8 @@ use super::fts::query_tokens;
 use super::{Store, from_millis, placeholders};
 use crate::error::{Result, SqlContext};
 use crate::model::{ConversationRecord, EventId};
+use rusqlite::params_from_iter;
 use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, params_from_iter};
 
 /// What a conversation candidate query filters on; `None` filters nothing.
 #[derive(Debug, Clone, Default)]
@@ -144,44 +144,46 @@ impl Store {
 }
 
 impl Store {
-    /// The record just before (`after = false`) or just after `record` in its session, by
-    /// time then id, among events that have a short form.
-    pub(crate) fn conversation_neighbor(
+    /// Up to `n` records just before (`after = false`, nearest first) or just after `record`
+    /// in its session, by time then id, among events that have a short form.
+    pub(crate) fn conversation_neighbors(
         &self,
         record: &ConversationRecord,
         after: bool,
-    ) -> Result<Option<ConversationRecord>> {
+        n: usize,
+    ) -> Result<Vec<ConversationRecord>> {
         let (cmp, order) = if after { (">", "ASC") } else { ("<", "DESC") };
         let sql = format!(
             "SELECT e.id FROM events e JOIN conversation_fts f ON f.rowid = e.id
              WHERE e.project = ?1 AND e.session_id = ?2 AND (e.occurred_at, e.id) {cmp} (?3, ?4)
-             ORDER BY e.occurred_at {order}, e.id {order} LIMIT 1"
+             ORDER BY e.occurred_at {order}, e.id {order} LIMIT ?5"
         );
-        let id: Option<EventId> = self
+        let ids: Vec<EventId> = self
             .conn()
             .prepare_cached(&sql)
             .and_then(|mut s| {
-                s.query_row(
+                s.query_map(
                     rusqlite::params![
                         record.project,
                         record.session_id,
                         super::to_millis(record.occurred_at),
-                        record.event_id
+                        record.event_id,
+                        i64::try_from(n).unwrap_or(i64::MAX)
                     ],
                     |r| r.get(0),
-                )
-                .optional()
+                )?
+                .collect()
             })
             .ctx(|| {
                 format!(
-                    "find the neighbour of conversation record {}",
+                    "find the neighbours of conversation record {}",
                     record.event_id
                 )
             })?;
-        Ok(match id {
-            Some(id) => self.conversation_records(&[id])?.pop(),
-            None => None,
-        })
+        let mut records = self.conversation_records(&ids)?;
+        // Nearest first, as the ids came.
+        records.sort_by_key(|r| ids.iter().position(|id| *id == r.event_id));
+        Ok(records)
     }
 }
 
