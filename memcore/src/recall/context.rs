@@ -342,7 +342,15 @@ impl Memory {
                     .sum();
                 let text = match hit {
                     RecallHit::Observation(h) => detail(&h.observation),
-                    RecallHit::Conversation(h) => record_detail(h, &request.query),
+                    RecallHit::Conversation(h) => record_detail(
+                        h,
+                        &request.query,
+                        if details.is_empty() {
+                            FIRST_RECORD_DETAIL_CHARS
+                        } else {
+                            RECORD_DETAIL_CHARS
+                        },
+                    ),
                 };
                 let cost = estimate(&text);
                 if !index_open {
@@ -557,13 +565,15 @@ fn detail(obs: &Observation) -> String {
     text
 }
 
-/// Most characters of a conversation record's text in a context's details.
-const RECORD_DETAIL_CHARS: usize = 700;
+/// Most characters of a conversation record's text in a context's details; the first detail,
+/// the best match, may take more.
+const RECORD_DETAIL_CHARS: usize = 600;
+const FIRST_RECORD_DETAIL_CHARS: usize = 1400;
 
 /// A conversation record in full, for a context: a heading like an observation's, the part of
-/// its text that speaks to the query (at most [`RECORD_DETAIL_CHARS`]), and the neighbour that
+/// its text that speaks to the query (at most `max` characters), and the neighbour that
 /// situates it.
-fn record_detail(hit: &super::layers::ConversationHit, query: &str) -> String {
+fn record_detail(hit: &super::layers::ConversationHit, query: &str, max: usize) -> String {
     let record = &hit.record;
     let mut text = format!(
         "### {} {} ({}, session {})\n\n",
@@ -572,11 +582,7 @@ fn record_detail(hit: &super::layers::ConversationHit, query: &str) -> String {
         date(record.occurred_at),
         first_chars(&record.session_id, 8)
     );
-    text.push_str(&crate::text::passage(
-        &record.text,
-        query,
-        RECORD_DETAIL_CHARS,
-    ));
+    text.push_str(&crate::text::passage(&record.text, query, max));
     text.push('\n');
     for context in &hit.context {
         let lead = if context.event_id < record.event_id {

@@ -187,7 +187,7 @@ impl Default for RecallConfig {
             duplicate_factor: 0.5,
             vector_window: 4096,
             session_budget: 2000,
-            prompt_budget: 600,
+            prompt_budget: 800,
             context_index_limit: 20,
             context_detail_limit: 3,
             prompt_min_similarity: 0.2,
