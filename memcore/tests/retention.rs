@@ -143,10 +143,18 @@ fn age_policy_with_a_dry_run_first() {
     assert_eq!(keys, ["new-done", "old-pending"]);
     assert_eq!(events[1].status, EventStatus::Pending);
     let conn = Connection::open(mem.path()).unwrap();
-    let prompts: i64 = conn
-        .query_row("SELECT count(*) FROM prompts_fts", [], |r| r.get(0))
+    let orphans: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM conversation_fts WHERE rowid NOT IN (SELECT id FROM events)",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
-    assert_eq!(prompts, 1, "the pruned prompt left the prompt index");
+    assert_eq!(orphans, 0, "pruned events left the conversation index");
+    let indexed: i64 = conn
+        .query_row("SELECT count(*) FROM conversation_fts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(indexed, 2, "the kept events stay indexed");
     assert_eq!(mem.integrity_check().unwrap(), ["ok"]);
 
     // Pruning again finds nothing more.

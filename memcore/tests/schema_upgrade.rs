@@ -229,6 +229,16 @@ fn a_schema_v1_store_opens_and_keeps_every_record() {
     assert_eq!(stats.schema_version, SCHEMA_VERSION);
     assert_eq!(mem.integrity_check().unwrap(), ["ok"]);
 
+    // Version 2 indexed every stored event in the conversation layer.
+    let hits = mem
+        .recall(&memcore::SearchRequest::new("coupon applied twice").project("webshop"))
+        .unwrap();
+    assert!(
+        hits.iter()
+            .any(|h| matches!(h, memcore::RecallHit::Conversation(c) if c.record.text.contains("coupon is applied twice"))),
+        "the migrated prompt is found in the conversation layer"
+    );
+
     // Projects and sessions.
     assert_eq!(mem.projects().unwrap(), ["notes-app", "webshop"]);
     assert_eq!(stats.sessions, 3);

@@ -242,7 +242,7 @@ fn the_full_text_index_follows_inserts_and_forgets() {
         1,
         "stemmed"
     );
-    assert_eq!(fts_count(&path, "prompts_fts", "checkout"), 1);
+    assert_eq!(fts_count(&path, "conversation_fts", "checkout"), 1);
     assert_eq!(fts_count(&path, "summaries_fts", "gateway"), 1);
     assert!(mem.forget(id).unwrap());
     assert!(

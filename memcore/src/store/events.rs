@@ -29,13 +29,23 @@ pub(crate) fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
 }
 
 /// Indexes an event in the conversation layer (`conversation_fts`, rowid = event id): its
-/// short form and the camel-case parts of the identifiers in it. An event without a short
-/// form (a bookkeeping tool) is not indexed. The one writer of `conversation_fts` rows.
+/// short form (the call or message, and a tool call's outcome) and the camel-case parts of the
+/// identifiers in it. An event without a short form (a bookkeeping tool) is not indexed. The
+/// one writer of `conversation_fts` rows: recording, import and the version-2 migration.
 pub(crate) fn index_event(
     tx: &rusqlite::Transaction<'_>,
     id: EventId,
     payload: &EventPayload,
 ) -> Result<()> {
+    index_row(tx, id, payload).ctx(|| format!("index event {id} in the conversation layer"))
+}
+
+/// [`index_event`] with SQLite's error, for the migration.
+pub(crate) fn index_row(
+    tx: &rusqlite::Transaction<'_>,
+    id: EventId,
+    payload: &EventPayload,
+) -> rusqlite::Result<()> {
     let form = crate::conversation::short_form_parts(payload);
     if form.is_empty() {
         return Ok(());
@@ -43,9 +53,8 @@ pub(crate) fn index_event(
     let terms = super::fts::identifier_terms([form.text.as_str(), form.outcome.as_str()]);
     tx.prepare_cached(
         "INSERT INTO conversation_fts (rowid, text, outcome, terms) VALUES (?1, ?2, ?3, ?4)",
-    )
-    .and_then(|mut s| s.execute(params![id, form.text, form.outcome, terms]))
-    .ctx(|| format!("index event {id} in the conversation layer"))?;
+    )?
+    .execute(params![id, form.text, form.outcome, terms])?;
     Ok(())
 }
 

@@ -181,8 +181,6 @@ fn upgrade_from_1(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     create_conversation_layer(tx)?;
     {
         let mut read = tx.prepare("SELECT id, payload FROM events ORDER BY id")?;
-        let mut write =
-            tx.prepare("INSERT INTO conversation_fts (rowid, text, terms) VALUES (?1, ?2, ?3)")?;
         let mut rows = read.query([])?;
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
@@ -191,12 +189,7 @@ fn upgrade_from_1(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             let Ok(payload) = serde_json::from_str::<crate::model::EventPayload>(&payload) else {
                 continue;
             };
-            let form = crate::conversation::short_form_parts(&payload);
-            if form.is_empty() {
-                continue;
-            }
-            let terms = super::fts::identifier_terms([form.text.as_str(), form.outcome.as_str()]);
-            write.execute(rusqlite::params![id, form.text, form.outcome, terms])?;
+            super::events::index_row(tx, id, &payload)?;
         }
     }
     tx.execute_batch("DROP TABLE prompts_fts;")
