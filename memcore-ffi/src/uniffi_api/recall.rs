@@ -237,6 +237,9 @@ impl ContextRequest {
             query: self.query,
             budget: self.budget,
             files: self.files,
+            // Not exposed to the bindings yet: a host that records its prompts before asking
+            // for their context sees them among the conversation records.
+            session_id: None,
             now: self.now.map(to_time),
         })
     }

@@ -34,6 +34,9 @@ const CONTEXT_CHARS: usize = 600;
 /// field `layer` (`observation` or `conversation`) tells them apart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "layer", rename_all = "snake_case")]
+// Hits are few (a page) and read field by field; boxing the larger variant would only add an
+// indirection to every match.
+#[allow(clippy::large_enum_variant)]
 pub enum RecallHit {
     /// A distilled observation.
     Observation(SearchHit),
