@@ -67,7 +67,7 @@ fn read_commands_show_what_memory_holds() {
     assert_eq!(hits[0]["id"], id);
     assert!(setup.ok(&["search", "invoice"]).contains(&format!("#{id}")));
     let none = setup.ok(&["search", "kubernetes"]);
-    assert!(none.contains("No observation matches"), "{none}");
+    assert!(none.contains("Nothing in memory matches"), "{none}");
     // Another project sees nothing; every project sees it.
     assert_eq!(
         setup.json(&["--project", "other", "search", "invoice"]),
@@ -86,7 +86,22 @@ fn read_commands_show_what_memory_holds() {
     assert_eq!(setup.json(&["show", &format!("#{id}")])[0]["id"], id);
     let missing = setup.run_with_input(&["show", "999999"], b"");
     assert!(!missing.status.success());
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("no observation #999999"));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("nothing stored as #999999"));
+    let bad = setup.run_with_input(&["show", "x7"], b"");
+    assert!(!bad.status.success());
+    // A conversation record is shown by c<id>, as search lists it.
+    let hits = setup.json(&["search", "invoice"]);
+    if let Some(record) = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["layer"] == "conversation")
+    {
+        let reference = format!("c{}", record["id"]);
+        let shown = setup.json(&["show", &reference]);
+        assert_eq!(shown[0]["event_id"], record["id"]);
+        assert!(setup.ok(&["show", &reference]).contains(&reference));
+    }
 
     let timeline = setup.json(&["timeline", &id.to_string()]);
     let entries = timeline["entries"].as_array().unwrap();
@@ -131,7 +146,16 @@ fn read_commands_show_what_memory_holds() {
 
     let out = setup.ok(&["forget", &id.to_string()]);
     assert!(out.contains(&format!("forgot #{id}")));
-    assert_eq!(setup.json(&["search", "invoice", "export"]), json!([]));
+    // The observation is gone; the conversation it came from stays searchable.
+    let after = setup.json(&["search", "invoice", "export"]);
+    assert!(
+        after
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["layer"] == "conversation"),
+        "{after}"
+    );
     assert!(
         !setup
             .run_with_input(&["forget", &id.to_string()], b"")
@@ -283,7 +307,7 @@ fn doctor_reports_store_extraction_hooks_and_problems() {
     setup.hook_raw("PostToolUse", b"garbage");
     let report = setup.json(&["doctor"]);
     assert_eq!(report["store"]["exists"], true);
-    assert_eq!(report["store"]["schema_version"], 1);
+    assert_eq!(report["store"]["schema_version"], memcore::SCHEMA_VERSION);
     assert_eq!(report["store"]["integrity"], json!(["ok"]));
     assert_eq!(report["store"]["stats"]["pending_events"], 1);
     assert_eq!(report["store"]["stats"]["failed_events"], 0);
@@ -302,7 +326,7 @@ fn doctor_reports_store_extraction_hooks_and_problems() {
     setup.ok(&["extract"]);
     let text = setup.ok(&["doctor"]);
     for expected in [
-        "schema        version 1",
+        "schema        version 2",
         "events        1 (0 pending, 0 failed)",
         "provider      heuristic",
         "extractor     idle",

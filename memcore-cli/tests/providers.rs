@@ -121,9 +121,10 @@ fn anthropic_messages_api_extracts_and_records_cost() {
     assert_eq!(stats["pending_events"], 0, "{stats}");
     assert_eq!(setup.json(&["stats"])["llm_tokens_today"], 1280);
     let hits = setup.json(&["search", "coupon", "subtracted"]);
-    assert_eq!(
-        hits[0]["observation"]["title"],
-        "Coupon was subtracted twice from the cart total"
+    assert!(
+        hits.as_array().unwrap().iter().any(|h| h["observation"]["title"]
+            == "Coupon was subtracted twice from the cart total"),
+        "{hits}"
     );
     let doctor = setup.json(&["doctor"]);
     assert_eq!(
