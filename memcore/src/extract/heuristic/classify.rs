@@ -133,51 +133,38 @@ impl Classifier<'_> {
         output: Option<&str>,
         error: Option<&str>,
     ) -> Vec<Action> {
-        let lower = name.to_ascii_lowercase();
-        if error.is_some_and(is_rejection) || NOISE_TOOLS.contains(&lower.as_str()) {
+        if error.is_some_and(tools::is_rejection) {
             return Vec::new();
         }
         let text = |k: &str| input.get(k).and_then(Value::as_str).unwrap_or("");
-        let path_of = |input: &Value| {
-            [
-                "file_path",
-                "notebook_path",
-                "path",
-                "absolute_path",
-                "filename",
-            ]
-            .iter()
-            .find_map(|k| input.get(*k).and_then(Value::as_str))
-            .filter(|p| !p.is_empty())
-            .map(str::to_string)
-        };
-        match lower.as_str() {
-            "bash" | "shell" | "exec_command" | "run_shell_command" | "local_shell"
-            | "powershell" => match shell_command(input) {
+        let path_of = |input: &Value| tools::input_path(input).map(str::to_string);
+        let action = tools::classify(name);
+        if error.is_some() && action != ToolAction::Shell && action != ToolAction::Delegate {
+            // A failed read, search or edit did nothing.
+            return Vec::new();
+        }
+        match action {
+            ToolAction::Shell => match tools::shell_command(input) {
                 Some(cmd) => self.shell(&cmd, input, output, error),
                 None => Vec::new(),
             },
-            "read" | "read_file" | "view" | "notebookread" => {
-                if error.is_some() {
-                    return Vec::new();
+            ToolAction::Read => match path_of(input) {
+                Some(p) => {
+                    self.seen.insert(self.rel(&p));
+                    vec![Action::Read(Reading {
+                        files: vec![self.rel(&p)],
+                        searches: Vec::new(),
+                    })]
                 }
-                match path_of(input) {
-                    Some(p) => {
-                        self.seen.insert(self.rel(&p));
-                        vec![Action::Read(Reading {
-                            files: vec![self.rel(&p)],
-                            searches: Vec::new(),
-                        })]
+                None => Vec::new(),
+            },
+            ToolAction::Search | ToolAction::Web => {
+                let search = match action {
+                    ToolAction::Web if !text("url").is_empty() => {
+                        format!("Fetched {}", text("url"))
                     }
-                    None => Vec::new(),
-                }
-            }
-            "glob" | "grep" | "search_file_content" | "websearch" | "webfetch" => {
-                if error.is_some() {
-                    return Vec::new();
-                }
-                let search = match lower.as_str() {
-                    "glob" => {
+                    ToolAction::Web => format!("Searched the web for \"{}\"", text("query")),
+                    _ if name.eq_ignore_ascii_case("glob") => {
                         let n = output.map_or(0, |o| {
                             o.lines()
                                 .filter(|l| l.starts_with('/') || l.contains('.'))
@@ -192,8 +179,6 @@ impl Classifier<'_> {
                         }
                         s
                     }
-                    "websearch" => format!("Searched the web for \"{}\"", text("query")),
-                    "webfetch" => format!("Fetched {}", text("url")),
                     _ => {
                         let mut s = format!("Searched for \"{}\"", text("pattern"));
                         if let Some(p) = path_of(input) {
@@ -210,40 +195,19 @@ impl Classifier<'_> {
                     searches: vec![shorten(&search, 120)],
                 })]
             }
-            "edit" | "multiedit" | "replace" | "str_replace" | "edit_file" => {
-                if error.is_some() {
-                    return Vec::new();
-                }
+            ToolAction::Edit => {
                 let Some(path) = path_of(input) else {
                     return Vec::new();
                 };
-                let pairs: Vec<(&str, &str)> = match input.get("edits").and_then(Value::as_array) {
-                    Some(edits) => edits
-                        .iter()
-                        .map(|e| {
-                            (
-                                e.get("old_string").and_then(Value::as_str).unwrap_or(""),
-                                e.get("new_string").and_then(Value::as_str).unwrap_or(""),
-                            )
-                        })
-                        .collect(),
-                    None => vec![(text("old_string"), text("new_string"))],
-                };
-                vec![Action::Change(self.edit(&path, &pairs))]
+                vec![Action::Change(self.edit(&path, &tools::edit_pairs(input)))]
             }
-            "write" | "write_file" | "create_file" => {
-                if error.is_some() {
-                    return Vec::new();
-                }
+            ToolAction::Write => {
                 let Some(path) = path_of(input) else {
                     return Vec::new();
                 };
                 vec![Action::Change(self.write(&path, text("content"), output))]
             }
-            "notebookedit" => {
-                if error.is_some() {
-                    return Vec::new();
-                }
+            ToolAction::NotebookEdit => {
                 let Some(path) = path_of(input) else {
                     return Vec::new();
                 };
@@ -273,32 +237,11 @@ impl Classifier<'_> {
                     description: None,
                 })]
             }
-            "apply_patch" | "applypatch" | "patch" => {
-                if error.is_some() {
-                    return Vec::new();
-                }
-                let patch = match input {
-                    Value::String(s) => s.clone(),
-                    other => ["input", "patch", "diff"]
-                        .iter()
-                        .find_map(|k| other.get(*k).and_then(Value::as_str))
-                        .map(str::to_string)
-                        .or_else(|| {
-                            other
-                                .get("command")
-                                .and_then(Value::as_array)
-                                .and_then(|a| {
-                                    a.iter()
-                                        .filter_map(Value::as_str)
-                                        .find(|s| s.contains("***"))
-                                })
-                                .map(str::to_string)
-                        })
-                        .unwrap_or_default(),
-                };
+            ToolAction::Patch => {
+                let patch = tools::patch_text(input);
                 self.patch(&patch).into_iter().map(Action::Change).collect()
             }
-            "task" | "agent" => {
+            ToolAction::Delegate => {
                 let description = match text("description") {
                     "" => first_sentence(text("prompt")),
                     d => d.to_string(),
@@ -312,7 +255,7 @@ impl Classifier<'_> {
                     output,
                 })]
             }
-            _ => Vec::new(),
+            ToolAction::Plan | ToolAction::Housekeeping | ToolAction::Other => Vec::new(),
         }
     }
 
@@ -686,14 +629,4 @@ impl Classifier<'_> {
             Outcome::Unknown
         }
     }
-}
-
-/// True when a tool's error says the user refused the call.
-pub(super) fn is_rejection(error: &str) -> bool {
-    let e = error.to_ascii_lowercase();
-    e.contains("doesn't want to proceed")
-        || e.contains("was rejected")
-        || e.contains("user denied")
-        || e.contains("permission denied by user")
-        || e.contains("interrupted by user")
 }

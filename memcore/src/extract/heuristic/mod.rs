@@ -52,6 +52,8 @@ mod summary;
 mod tests;
 
 use crate::model::{Event, EventId, EventPayload, NewObservation, NewSummary, ObservationKind};
+use crate::text::{self, capitalize, first_paragraph, lowercase_first, sentences, shorten};
+use crate::tools::{self, ToolAction};
 use analyzer::*;
 use classify::*;
 use edits::*;

@@ -35,7 +35,7 @@ impl Analyzer<'_> {
         ];
         let mut decisions: Vec<String> = Vec::new();
         for line in plain_lines(text) {
-            for sentence in split_sentences(&line) {
+            for sentence in sentences(&line) {
                 let lower = sentence.to_lowercase();
                 let chooses = CHOICES
                     .iter()
@@ -102,7 +102,7 @@ impl Analyzer<'_> {
         }
         let first = plain_lines(text)
             .first()
-            .and_then(|l| split_sentences(l).into_iter().next())
+            .and_then(|l| sentences(l).into_iter().next())
             .unwrap_or_else(|| text.to_string());
         let title = shorten(first.trim_end_matches(['.', ':']), 80);
         let obs = NewObservation {

@@ -5,20 +5,6 @@ use super::*;
 // ---------------------------------------------------------------------------------------------
 // Text helpers
 
-/// `text` cut to at most `max` characters at a word boundary when it can, with `…`.
-pub(super) fn shorten(text: &str, max: usize) -> String {
-    let text = text.trim();
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    let cut = match cut.rfind(' ') {
-        Some(pos) if pos > max / 2 => cut[..pos].to_string(),
-        _ => cut,
-    };
-    format!("{}…", cut.trim_end_matches([',', ';', ':', ' ', '.']))
-}
-
 /// `a`, `a and b`, `a, b and c`, `a, b, c and N more`.
 pub(super) fn list_words(items: &[String], max: usize) -> String {
     match items {
@@ -120,32 +106,11 @@ pub(super) fn markdown_lines(text: &str, prose_only: bool) -> Vec<String> {
     out
 }
 
-/// Sentences of one line of prose.
-pub(super) fn split_sentences(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        current.push(c);
-        if matches!(c, '.' | '!' | '?') && chars.peek().is_none_or(|n| n.is_whitespace()) {
-            let s = current.trim().to_string();
-            if !s.is_empty() {
-                out.push(s);
-            }
-            current.clear();
-        }
-    }
-    let s = current.trim().to_string();
-    if !s.is_empty() {
-        out.push(s);
-    }
-    out
-}
-
+/// The first sentence of `text` read as markdown.
 pub(super) fn first_sentence(text: &str) -> String {
     plain_lines(text)
         .first()
-        .and_then(|l| split_sentences(l).into_iter().next())
+        .map(|l| text::first_sentence(l))
         .unwrap_or_default()
 }
 
@@ -185,7 +150,7 @@ pub(super) fn key_sentences(text: &str, n: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for section in &sections {
         for line in prose_lines(section) {
-            for s in split_sentences(&line) {
+            for s in sentences(&line) {
                 let lower = s.to_ascii_lowercase();
                 let words = s.split_whitespace().count();
                 let filler = FILLER.iter().any(|f| lower.starts_with(f))
@@ -277,7 +242,7 @@ pub(super) fn request_title(
 ) -> Option<(String, &'static str)> {
     let first_lines: Vec<String> = plain_lines(text).into_iter().take(3).collect();
     for line in &first_lines {
-        for sentence in split_sentences(line).iter().take(2) {
+        for sentence in sentences(line).iter().take(2) {
             for part in split_parts(sentence) {
                 let part = strip_lead_ins(&part);
                 if let Some((title, verb)) = past_tense(&part, verbs) {
@@ -339,7 +304,7 @@ pub(super) fn strip_lead_ins(text: &str) -> String {
 /// the Python files"), in full (see [`clause_title`] to make it a title), with its verb.
 pub(super) fn intent_title(rules: &Rules, text: &str) -> Option<(String, &'static str)> {
     for line in plain_lines(text) {
-        for sentence in split_sentences(&line) {
+        for sentence in sentences(&line) {
             for caps in rules.intent.captures_iter(&sentence) {
                 let Some(verb) = caps.get(1) else { continue };
                 let clause = &sentence[verb.start()..];
@@ -423,25 +388,4 @@ pub(super) fn code(text: &str) -> String {
     } else {
         format!("`{text}`")
     }
-}
-
-pub(super) fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-pub(super) fn lowercase_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-pub(super) fn first_paragraph(text: &str) -> String {
-    let para = text.trim().split("\n\n").next().unwrap_or("");
-    para.split_whitespace().collect::<Vec<_>>().join(" ")
 }

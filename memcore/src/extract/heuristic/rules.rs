@@ -56,15 +56,6 @@ pub(super) const LEAD_INS: &[&str] = &[
     "we need to ",
 ];
 
-/// Tools that are bookkeeping, not work.
-#[rustfmt::skip]
-pub(super) const NOISE_TOOLS: &[&str] = &[
-    "todowrite", "todoread", "taskcreate", "taskupdate", "tasklist", "taskget", "taskoutput",
-    "taskstop", "killshell", "bashoutput", "askuserquestion", "enterplanmode", "exitplanmode",
-    "toolsearch", "skill", "slashcommand", "ls", "list_dir", "listmcpresourcestool",
-    "readmcpresourcetool",
-];
-
 /// Shell programs whose runs say nothing worth keeping.
 #[rustfmt::skip]
 pub(super) const NOISE_PROGRAMS: &[&str] = &[

@@ -2,22 +2,6 @@
 
 use super::*;
 
-/// The command line of a shell tool's input: `command` as a string, or as an argv array
-/// (`["bash", "-lc", "script"]` gives the script).
-pub(super) fn shell_command(input: &Value) -> Option<String> {
-    match input.get("command").or_else(|| input.get("cmd"))? {
-        Value::String(s) => Some(s.clone()),
-        Value::Array(argv) => {
-            let words: Vec<&str> = argv.iter().filter_map(Value::as_str).collect();
-            match words.as_slice() {
-                [_, flag, script] if *flag == "-lc" || *flag == "-c" => Some(script.to_string()),
-                _ => Some(words.join(" ")),
-            }
-        }
-        _ => None,
-    }
-}
-
 /// One simple command of a shell line: its words and the files it redirects output to.
 #[derive(Debug, Default, Clone)]
 pub(super) struct Segment {
@@ -318,6 +302,5 @@ pub(super) fn display_command(command: &str, root: Option<&str>) -> String {
             }
         }
     }
-    let collapsed: Vec<&str> = shown.split_whitespace().collect();
-    shorten(&collapsed.join(" "), 100)
+    shorten(&text::one_line(&shown), 100)
 }

@@ -138,7 +138,7 @@ pub(super) fn next_steps(rules: &Rules, text: &str) -> String {
     }
     let sentences: Vec<String> = plain_lines(text)
         .iter()
-        .flat_map(|l| split_sentences(l))
+        .flat_map(|l| sentences(l))
         .filter(|s| rules.next_steps.is_match(s))
         .take(3)
         .collect();

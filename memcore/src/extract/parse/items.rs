@@ -362,8 +362,8 @@ impl Normaliser<'_> {
         index: usize,
         issues: &mut Vec<ParseIssue>,
     ) -> Option<NewObservation> {
-        let title = collapse_whitespace(&raw.title);
-        let subtitle = collapse_whitespace(&raw.subtitle);
+        let title = one_line(&raw.title);
+        let subtitle = one_line(&raw.subtitle);
         let narrative = raw.narrative.trim().to_string();
         if title.is_empty() && narrative.is_empty() {
             issues.push(ParseIssue::at(
@@ -375,7 +375,7 @@ impl Normaliser<'_> {
         let title = if title.is_empty() {
             derive_title(&subtitle, &narrative)
         } else {
-            truncate_chars(&title, TITLE_MAX_CHARS)
+            shorten(&title, TITLE_MAX_CHARS)
         };
         let kind = self.kind(raw.kind.as_deref(), index, issues);
         let mut concepts = Vec::with_capacity(raw.concepts.len());

@@ -43,6 +43,7 @@
 //! (deep brackets, unbalanced quotes, megabytes of text) costs linear time.
 
 use crate::model::{NewObservation, NewSummary, ObservationKind};
+use crate::text::{first_sentence, one_line, shorten};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::fmt;

@@ -152,13 +152,13 @@ fn importance_accepts_unit_ten_point_percent_and_words() {
 #[test]
 fn long_titles_are_cut_at_a_word_boundary() {
     let title = "word ".repeat(100);
-    let cut = truncate_chars(title.trim(), TITLE_MAX_CHARS);
+    let cut = shorten(title.trim(), TITLE_MAX_CHARS);
     assert!(cut.chars().count() <= TITLE_MAX_CHARS);
     assert!(cut.ends_with("word…"));
     let no_spaces = "é".repeat(500);
-    let cut = truncate_chars(&no_spaces, TITLE_MAX_CHARS);
+    let cut = shorten(&no_spaces, TITLE_MAX_CHARS);
     assert_eq!(cut.chars().count(), TITLE_MAX_CHARS);
-    assert_eq!(truncate_chars("short", TITLE_MAX_CHARS), "short");
+    assert_eq!(shorten("short", TITLE_MAX_CHARS), "short");
 }
 
 #[test]

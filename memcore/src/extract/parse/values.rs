@@ -83,56 +83,14 @@ pub(super) fn is_explicit_nothing(text: &str, lower: &str) -> bool {
     .any(|phrase| bare.starts_with(phrase))
 }
 
-/// Whitespace runs (newlines included) become one space; the ends are trimmed.
-pub(super) fn collapse_whitespace(text: &str) -> String {
-    let mut out = String::with_capacity(text.len().min(1024));
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
-}
-
-/// `text` cut to at most `max` characters, at a word boundary when one is near, with `…`.
-pub(super) fn truncate_chars(text: &str, max: usize) -> String {
-    let Some((cut, _)) = text.char_indices().nth(max) else {
-        return text.to_string();
-    };
-    let head = text.get(..cut).unwrap_or(text);
-    // Leave room for the ellipsis.
-    let head = match head.char_indices().last() {
-        Some((last, _)) => head.get(..last).unwrap_or(head),
-        None => head,
-    };
-    let window = head.len().saturating_sub(40);
-    let head = match head.rfind(char::is_whitespace) {
-        Some(space) if space >= window && space > 0 => head.get(..space).unwrap_or(head),
-        _ => head,
-    };
-    let mut out = head.trim_end().to_string();
-    out.push('…');
-    out
-}
-
 /// A title for an item that has none: its subtitle, else its narrative's first sentence.
 pub(super) fn derive_title(subtitle: &str, narrative: &str) -> String {
     let source = if subtitle.is_empty() {
-        let first_line = narrative
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("");
-        let sentence_end = [". ", "! ", "? "]
-            .iter()
-            .filter_map(|end| first_line.find(end).map(|at| at + 1))
-            .min()
-            .unwrap_or(first_line.len());
-        collapse_whitespace(first_line.get(..sentence_end).unwrap_or(first_line))
+        first_sentence(narrative)
     } else {
         subtitle.to_string()
     };
-    truncate_chars(&source, DERIVED_TITLE_MAX_CHARS)
+    shorten(&source, DERIVED_TITLE_MAX_CHARS)
 }
 
 /// Splits a string given where a list was expected: by lines (and commas when `commas`),

@@ -35,6 +35,7 @@ use time::OffsetDateTime;
 use super::ExtractionConfig;
 use super::mode::{HeaderVars, Mode};
 use crate::tokens::estimate;
+use crate::tools::{self, ToolAction};
 use crate::{Event, EventId, EventPayload};
 
 /// What a request asks the LLM for.
@@ -133,25 +134,9 @@ const IMPORTANT_KEYS: &[&str] = &[
     "pattern",
     "path",
 ];
-/// Tools whose output confirms a write and echoes part of the file.
-const WRITE_TOOLS: &[&str] = &["Edit", "MultiEdit", "Write", "NotebookEdit"];
-/// Tools whose output is boilerplate; it is not shown (an error still is).
-const SILENT_OUTPUT_TOOLS: &[&str] = &["TodoWrite"];
 /// Blocks a host adds to tool output for its own model (Claude Code's reminders): noise
 /// here, left out of renderings.
 const HOST_NOISE_TAGS: &[&str] = &["system-reminder"];
-/// Tools that only look around; their events are the first a summary shortens.
-const LOOKUP_TOOLS: &[&str] = &[
-    "Read",
-    "Glob",
-    "Grep",
-    "LS",
-    "TodoWrite",
-    "WebSearch",
-    "WebFetch",
-    "NotebookRead",
-    "ListMcpResourcesTool",
-];
 
 /// Renders one event as a compact block of at most `max_tokens` tokens: a header line
 /// `#id HH:MM what` and the event's meaningful content. Returns the block and whether any of

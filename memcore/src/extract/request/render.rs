@@ -108,11 +108,14 @@ pub(super) fn shape(event: &Event, with_output: bool) -> Shape {
                 .as_deref()
                 .map(strip_host_noise)
                 .filter(|o| !o.trim().is_empty());
+            let action = tools::classify(tool_name);
+            // A to-do list's output is boilerplate (an error is still shown); a write's output
+            // confirms it and echoes part of the file.
             if let Some(output) = output
-                && !SILENT_OUTPUT_TOOLS.contains(&tool_name.as_str())
+                && action != ToolAction::Plan
             {
                 if with_output {
-                    let cap = if WRITE_TOOLS.contains(&tool_name.as_str()) {
+                    let cap = if action.modifies_files() {
                         WRITE_TOOL_OUTPUT_TOKENS
                     } else {
                         u32::MAX
@@ -163,28 +166,34 @@ pub(super) fn tool_input(tool: &str, input: &Value) -> (String, Vec<Piece>, bool
     let mut pieces = Vec::new();
     let mut used: Vec<&str> = Vec::new();
     let mut title = String::new();
-    match tool {
-        "Edit" => {
-            title = text("file_path").to_string();
-            pieces.push(Piece::new("old", text("old_string")));
-            pieces.push(Piece::new("new", text("new_string")));
-            if obj.get("replace_all") == Some(&Value::Bool(true)) {
-                pieces.push(Piece::new("replace_all", "true"));
-            }
-            used.extend(["file_path", "old_string", "new_string", "replace_all"]);
-        }
-        "MultiEdit" => {
-            title = text("file_path").to_string();
-            let edits = obj.get("edits").and_then(Value::as_array);
+    // The key holding the file's path, as `tools::input_path` picks it.
+    let path_key = tools::PATH_KEYS
+        .into_iter()
+        .find(|k| obj.get(*k).and_then(Value::as_str).is_some());
+    let edits = obj.get("edits").and_then(Value::as_array);
+    match tools::classify(tool) {
+        ToolAction::Edit if edits.is_some() => {
+            title = path_key.map(text).unwrap_or_default().to_string();
             for (i, edit) in edits.into_iter().flatten().enumerate() {
                 let field = |key| edit.get(key).and_then(Value::as_str).unwrap_or_default();
                 pieces.push(Piece::new(format!("old {}", i + 1), field("old_string")));
                 pieces.push(Piece::new(format!("new {}", i + 1), field("new_string")));
             }
-            used.extend(["file_path", "edits"]);
+            used.extend(path_key);
+            used.push("edits");
         }
-        "Write" => {
-            title = text("file_path").to_string();
+        ToolAction::Edit => {
+            title = path_key.map(text).unwrap_or_default().to_string();
+            pieces.push(Piece::new("old", text("old_string")));
+            pieces.push(Piece::new("new", text("new_string")));
+            if obj.get("replace_all") == Some(&Value::Bool(true)) {
+                pieces.push(Piece::new("replace_all", "true"));
+            }
+            used.extend(path_key);
+            used.extend(["old_string", "new_string", "replace_all"]);
+        }
+        ToolAction::Write => {
+            title = path_key.map(text).unwrap_or_default().to_string();
             let content = text("content");
             let lines = match content.lines().count() {
                 1 => "1 line".to_string(),
@@ -195,21 +204,29 @@ pub(super) fn tool_input(tool: &str, input: &Value) -> (String, Vec<Piece>, bool
                     .head()
                     .capped(WRITTEN_CONTENT_TOKENS),
             );
-            used.extend(["file_path", "content"]);
+            used.extend(path_key);
+            used.push("content");
         }
-        "NotebookEdit" => {
-            title = text("notebook_path").to_string();
+        ToolAction::NotebookEdit => {
+            title = path_key.map(text).unwrap_or_default().to_string();
             pieces.push(Piece::new("new", text("new_source")));
-            used.extend(["notebook_path", "new_source"]);
+            used.extend(path_key);
+            used.push("new_source");
         }
-        "Bash" => {
-            title = one_line(text("description"))
+        ToolAction::Patch => {
+            title = tools::patch_files(&tools::patch_text(input)).join(", ");
+            pieces.push(Piece::new("patch", tools::patch_text(input)));
+            used.extend(["input", "patch", "diff", "command"]);
+        }
+        ToolAction::Shell => {
+            title = inline(text("description"))
                 .map(|d| format!("({d})"))
                 .unwrap_or_default();
-            pieces.push(Piece::new("$", text("command").trim()));
-            used.extend(["description", "command", "timeout"]);
+            let command = tools::shell_command(input).unwrap_or_default();
+            pieces.push(Piece::new("$", command.trim()));
+            used.extend(["description", "command", "cmd", "timeout"]);
         }
-        "TodoWrite" => {
+        ToolAction::Plan => {
             let todos = obj.get("todos").and_then(Value::as_array);
             let lines: Vec<String> = todos
                 .into_iter()
@@ -223,10 +240,7 @@ pub(super) fn tool_input(tool: &str, input: &Value) -> (String, Vec<Piece>, bool
             used.push("todos");
         }
         _ => {
-            if let Some(key) = SUBJECT_KEYS
-                .iter()
-                .find(|key| one_line(text(key)).is_some())
-            {
+            if let Some(key) = SUBJECT_KEYS.iter().find(|key| inline(text(key)).is_some()) {
                 title = text(key).trim().to_string();
                 used.push(key);
             }
@@ -291,7 +305,7 @@ pub(super) fn strip_host_noise(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// `text` trimmed, if it is one short line.
-pub(super) fn one_line(text: &str) -> Option<&str> {
+pub(super) fn inline(text: &str) -> Option<&str> {
     let text = text.trim();
     (!text.is_empty() && !text.contains('\n') && text.len() <= INLINE_CHARS).then_some(text)
 }

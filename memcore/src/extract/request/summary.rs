@@ -51,7 +51,9 @@ impl<'a> SummaryPlan<'a> {
             .iter()
             .rposition(|e| matches!(e.payload, EventPayload::AssistantMessage { .. }));
         let is_todo_list = |e: &Event| match &e.payload {
-            EventPayload::ToolUse { tool_name, .. } => tool_name == "TodoWrite",
+            EventPayload::ToolUse { tool_name, .. } => {
+                tools::classify(tool_name) == ToolAction::Plan
+            }
             _ => false,
         };
         // Only the last todo list says where the work was heading; earlier ones are history.
@@ -61,8 +63,13 @@ impl<'a> SummaryPlan<'a> {
             .enumerate()
             .map(|(i, &event)| {
                 let class = match &event.payload {
+                    // Look-ups and bookkeeping are the first a summary shortens.
                     EventPayload::ToolUse { tool_name, .. } => {
-                        u8::from(!LOOKUP_TOOLS.contains(&tool_name.as_str()))
+                        let action = tools::classify(tool_name);
+                        u8::from(
+                            !(action.looks_up()
+                                || matches!(action, ToolAction::Plan | ToolAction::Housekeeping)),
+                        )
                     }
                     EventPayload::UserPrompt { .. } => 3,
                     EventPayload::AssistantMessage { .. } if Some(i) == last_message => 3,
@@ -203,8 +210,8 @@ pub(super) fn shorter(current: &(String, bool), candidate: (String, bool)) -> (S
 /// `Files modified: ...` and `Files read: ...` lines from the tool inputs, each list cut to
 /// half of `room` tokens with a count of the paths left out.
 pub(super) fn files_section(events: &[&Event], room: u32) -> String {
-    let mut modified: Vec<&str> = Vec::new();
-    let mut read: Vec<&str> = Vec::new();
+    let mut modified: Vec<String> = Vec::new();
+    let mut read: Vec<String> = Vec::new();
     for event in events {
         let EventPayload::ToolUse {
             tool_name, input, ..
@@ -212,22 +219,22 @@ pub(super) fn files_section(events: &[&Event], room: u32) -> String {
         else {
             continue;
         };
-        let path = ["file_path", "notebook_path"]
-            .iter()
-            .find_map(|k| input.get(k).and_then(Value::as_str))
-            .map(str::trim)
-            .filter(|p| !p.is_empty());
-        let Some(path) = path else { continue };
-        let list = match tool_name.as_str() {
-            "Edit" | "MultiEdit" | "Write" | "NotebookEdit" => &mut modified,
-            "Read" | "NotebookRead" => &mut read,
-            _ => continue,
+        let (list, paths) = match tools::classify(tool_name) {
+            ToolAction::Read => (
+                &mut read,
+                tools::input_path(input)
+                    .map(|p| vec![p.trim().to_owned()])
+                    .unwrap_or_default(),
+            ),
+            _ => (&mut modified, tools::modified_files(tool_name, input)),
         };
-        if !list.contains(&path) {
-            list.push(path);
+        for path in paths {
+            if !list.contains(&path) {
+                list.push(path);
+            }
         }
     }
-    let read: Vec<&str> = read.into_iter().filter(|p| !modified.contains(p)).collect();
+    let read: Vec<String> = read.into_iter().filter(|p| !modified.contains(p)).collect();
     let mut lines = Vec::new();
     for (label, paths) in [("Files modified", modified), ("Files read", read)] {
         if paths.is_empty() {

@@ -481,6 +481,50 @@ fn a_tight_summary_omits_middle_events_but_keeps_the_ends() {
 }
 
 #[test]
+fn every_agents_file_changes_are_files_modified() {
+    let patch = "*** Begin Patch\n*** Update File: src/lexer.rs\n@@\n-a\n+b\n*** Add File: src/token.rs\n+pub struct Token;\n*** End Patch";
+    let events = vec![
+        event(1, "s", prompt("Split the tokens out of the lexer.")),
+        event(
+            2,
+            "s",
+            tool("apply_patch", json!({ "input": patch }), Some("Done!")),
+        ),
+        event(
+            3,
+            "s",
+            tool(
+                "write_file",
+                json!({ "file_path": "src/lib.rs", "content": "mod token;" }),
+                None,
+            ),
+        ),
+        event(
+            4,
+            "s",
+            tool(
+                "read_file",
+                json!({ "path": "src/main.rs" }),
+                Some("fn main() {}"),
+            ),
+        ),
+    ];
+    let r = build_summary_request(&Mode::code(), &events, &ExtractionConfig::default()).unwrap();
+    let user = &r.user_prompt;
+    assert!(
+        user.contains("Files modified: src/lexer.rs, src/token.rs, src/lib.rs\n"),
+        "{user}"
+    );
+    assert!(user.contains("Files read: src/main.rs"), "{user}");
+    let (rendered, _) = render(tool("apply_patch", json!({ "input": patch }), None), 400);
+    assert!(
+        rendered.starts_with("#12 10:12 apply_patch src/lexer.rs, src/token.rs\n"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("+pub struct Token;"), "{rendered}");
+}
+
+#[test]
 fn no_events_no_summary() {
     assert!(build_summary_request(&Mode::code(), &[], &ExtractionConfig::default()).is_none());
 }
