@@ -22,6 +22,9 @@ pub(super) struct Failure {
     pub(super) test_name: Option<String>,
     pub(super) attempts: u32,
     pub(super) edits: Vec<PendingEdit>,
+    /// How many of `edits` came before the last failed (or hung) attempt: those did not fix
+    /// it; the fix is among the edits after them.
+    pub(super) tried: usize,
 }
 
 impl Failure {
@@ -53,7 +56,13 @@ pub(super) struct Analysis {
     pub(super) delegations: Vec<String>,
     pub(super) learned: Vec<String>,
     pub(super) unresolved: Vec<String>,
+    /// The last assistant message of the session's last real request (a slash command's
+    /// reply does not count): where the work was heading.
     pub(super) last_assistant: Option<String>,
+    /// Commands that build, test, run or deploy the project, verbatim, each once.
+    pub(super) project_commands: Vec<(EventId, String)>,
+    /// The to-do list of the session's last `TodoWrite`: (status, item).
+    pub(super) todos: Option<(EventId, Vec<(String, String)>)>,
 }
 
 impl Analysis {
@@ -78,6 +87,10 @@ pub(super) struct Analyzer<'r> {
     pub(super) commands: Vec<(EventId, String)>,
     pub(super) finding: Option<(EventId, String)>,
     pub(super) failure: Option<Failure>,
+    /// Whether the current prompt is a slash command or its output.
+    pub(super) in_command: bool,
+    /// The event of `out.last_assistant`.
+    pub(super) last_assistant_id: Option<EventId>,
 }
 
 impl<'r> Analyzer<'r> {
@@ -105,6 +118,8 @@ impl<'r> Analyzer<'r> {
             commands: Vec::new(),
             finding: None,
             failure: None,
+            in_command: false,
+            last_assistant_id: None,
         }
     }
 
@@ -117,10 +132,30 @@ impl<'r> Analyzer<'r> {
 
     pub(super) fn action(&mut self, id: EventId, action: Action) {
         match action {
-            Action::Prompt(text) => {
+            Action::Prompt(raw) => {
                 self.end_episode();
-                self.out.prompts.push(text.clone());
-                self.prompt = Some((id, text));
+                let text = text::strip_host_tags(&raw);
+                // A slash command (`/commit`, `/clear`) or its output is the host's, not a
+                // request: the reply to it is no statement of where the work is heading.
+                self.in_command =
+                    text.is_empty() || text.starts_with('/') || raw.contains("<command-name>");
+                if text.is_empty() {
+                    return;
+                }
+                self.plan(id, &text);
+                let title_text = match plan_of(&text) {
+                    Some(plan)
+                        if !plan.title.is_empty()
+                            && text
+                                .to_lowercase()
+                                .starts_with("implement the following plan") =>
+                    {
+                        format!("Implement {}", plan.title)
+                    }
+                    _ => text.clone(),
+                };
+                self.out.prompts.push(text);
+                self.prompt = Some((id, title_text));
                 self.prompt_used = false;
             }
             Action::Assistant(text) => {
@@ -128,8 +163,11 @@ impl<'r> Analyzer<'r> {
                     self.finding = Some((id, text.clone()));
                 }
                 self.intents.push((id, text.clone()));
-                self.assistant_decisions(id, &text);
-                self.out.last_assistant = Some(text);
+                self.assistant_reasons(id, &text);
+                if !self.in_command {
+                    self.out.last_assistant = Some(text);
+                    self.last_assistant_id = Some(id);
+                }
             }
             Action::Note(text) => self.note(id, &text),
             Action::Change(change) => {
@@ -153,6 +191,7 @@ impl<'r> Analyzer<'r> {
                 }
                 self.reads.push((id, reading));
             }
+            Action::Todos(todos) => self.out.todos = Some((id, todos)),
             Action::Run(run) => self.run(id, run),
             Action::Commit(commit) => self.commit(id, commit),
             Action::Delegate(delegation) => self.delegate(id, &delegation),
@@ -160,12 +199,34 @@ impl<'r> Analyzer<'r> {
     }
 
     pub(super) fn run(&mut self, id: EventId, run: Run) {
+        let runs_project = run.kind == RunKind::Check
+            || (run.kind == RunKind::Exec && PROJECT_RUNNERS.contains(&run.program.as_str()));
+        if runs_project && !run.command.is_empty() && !run.hung {
+            let known = self
+                .out
+                .project_commands
+                .iter()
+                .any(|(_, c)| *c == run.command);
+            if !known {
+                self.out.project_commands.push((id, run.command.clone()));
+            }
+        }
+        if run.hung {
+            // A run that timed out or went to the background proves nothing: it is another
+            // failed attempt when something is failing, never the passing run.
+            if let Some(f) = &mut self.failure {
+                f.tried = f.edits.len();
+                f.ids.push(id);
+            }
+            return;
+        }
         match run.outcome {
             Outcome::Fail => {
                 let error = run.error_line.clone().unwrap_or_default();
                 if let Some(f) = &mut self.failure {
                     if f.matches(&run) || run.kind == RunKind::Check {
                         f.attempts += 1;
+                        f.tried = f.edits.len();
                         f.ids.push(id);
                         f.keys
                             .push((run.key.clone(), run.program.clone(), run.kind));
@@ -197,6 +258,7 @@ impl<'r> Analyzer<'r> {
                     test_name: run.test_name,
                     attempts: 1,
                     edits: Vec::new(),
+                    tried: 0,
                 });
             }
             Outcome::Pass => {
@@ -208,6 +270,9 @@ impl<'r> Analyzer<'r> {
                 };
                 if self.failure.as_ref().is_some_and(|f| f.matches(&run)) {
                     self.bugfix(id, fact);
+                } else if self.failure.is_some() && run.kind != RunKind::Setup && !runs_project {
+                    // Looking around while something fails (`git status`, `ls`, a script's
+                    // output) fixes nothing: not listed among the fix's commands.
                 } else if self.failure.is_none()
                     && !self.edits.is_empty()
                     && run.kind != RunKind::Setup
@@ -217,6 +282,7 @@ impl<'r> Analyzer<'r> {
                     self.commands.push((id, fact));
                 }
             }
+            Outcome::Unknown if self.failure.is_some() => {}
             Outcome::Unknown => self.commands.push((id, format!("Ran `{}`", run.display))),
         }
     }
@@ -235,6 +301,8 @@ impl<'r> Analyzer<'r> {
                     error_line: commit.error_line,
                     test_name: None,
                     result_line: None,
+                    command: String::new(),
+                    hung: false,
                 },
             );
         }
@@ -288,6 +356,7 @@ impl<'r> Analyzer<'r> {
                 self.flush_edits(Some((last, note)), None);
             }
         }
+        self.session_end();
         self.out
     }
 
@@ -367,7 +436,8 @@ impl<'r> Analyzer<'r> {
             subtitle: sentences.first().cloned().unwrap_or_default(),
             narrative,
             facts,
-            concepts: vec!["how-it-works".into()],
+            // Looking around, not a finding: recall ranks it below decisions and fixes.
+            concepts: vec!["how-it-works".into(), "exploration".into()],
             files_read: files,
             source_event_ids: ids,
             importance: Some((0.35 + 0.05 * n).min(0.5)),

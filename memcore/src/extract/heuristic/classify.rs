@@ -8,6 +8,8 @@ use super::*;
 /// What one event amounts to. A shell command may amount to several.
 #[derive(Debug, Clone)]
 pub(super) enum Action {
+    /// The agent's to-do list as it now stands: (status, item).
+    Todos(Vec<(String, String)>),
     Prompt(String),
     Assistant(String),
     Note(String),
@@ -81,6 +83,10 @@ pub(super) struct Run {
     pub(super) test_name: Option<String>,
     /// A short line from the output: the test summary or the first line printed.
     pub(super) result_line: Option<String>,
+    /// The command's own words, verbatim (no `cd`, pipes or redirections).
+    pub(super) command: String,
+    /// Whether the run hung: it timed out or was sent to the background unfinished.
+    pub(super) hung: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -255,7 +261,22 @@ impl Classifier<'_> {
                     output,
                 })]
             }
-            ToolAction::Plan | ToolAction::Housekeeping | ToolAction::Other => Vec::new(),
+            ToolAction::Plan => {
+                let todos: Vec<(String, String)> = input
+                    .get("todos")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| {
+                        let field = |k: &str| t.get(k).and_then(Value::as_str).map(str::trim);
+                        let item = field("content").or_else(|| field("step"))?;
+                        let status = field("status").unwrap_or("pending");
+                        (!item.is_empty()).then(|| (status.to_owned(), item.to_owned()))
+                    })
+                    .collect();
+                vec![Action::Todos(todos)]
+            }
+            ToolAction::Housekeeping | ToolAction::Other => Vec::new(),
         }
     }
 
@@ -278,7 +299,7 @@ impl Classifier<'_> {
             }
             removes_definitions |= !symbols_added(self.rules, new, old).is_empty();
         }
-        let single = |s: &str| !s.trim().contains('\n') && s.trim().chars().count() <= 60;
+        let single = |s: &str| !s.trim().contains('\n') && s.trim().chars().count() <= 160;
         let fact = match pairs {
             [(old, new)] if single(old) && single(new) && !old.trim().is_empty() => {
                 format!("Edited {rel}: {} -> {}", code(old.trim()), code(new.trim()))
@@ -293,7 +314,7 @@ impl Classifier<'_> {
                     .map(|l| l.trim())
                     .filter(|l| !l.is_empty())
                     .take(4)
-                    .map(|l| code(&shorten(l, 50)))
+                    .map(|l| code(&shorten(l, 200)))
                     .collect();
                 if shown.is_empty() {
                     format!("Edited {rel} (+{added} -{removed} lines)")
@@ -592,6 +613,11 @@ impl Classifier<'_> {
                     .then(|| result_line(self.rules, result, kind))
                     .flatten(),
                 display: display.clone(),
+                command: words.join(" "),
+                hung: {
+                    let lower = result.to_ascii_lowercase();
+                    lower.contains("timed out") || lower.contains("running in background")
+                },
             }));
         }
         if commit {

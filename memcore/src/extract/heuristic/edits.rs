@@ -222,6 +222,7 @@ impl Analyzer<'_> {
         let mut ids = failure.ids.clone();
         ids.push(id);
         let mut files_modified = Vec::new();
+        let mut fix_files: Vec<String> = Vec::new();
         let mut files_read = Vec::new();
         let mut facts = Vec::new();
         let error = failure.errors.first().cloned().unwrap_or_default();
@@ -234,9 +235,31 @@ impl Analyzer<'_> {
             facts.push(format!("Then: {e}"));
         }
         let mut intent: Option<String> = None;
-        for e in &failure.edits {
+        // The fix is the change after which the failing run passed: the edits after the last
+        // failed or hung attempt (all of them when none came after it).
+        let tried = if failure.tried < failure.edits.len() {
+            failure.tried
+        } else {
+            0
+        };
+        let mut causes: Vec<String> = Vec::new();
+        for (i, e) in failure.edits.iter().enumerate() {
             ids.push(e.id);
+            for (_, text) in &e.intents {
+                if let Some(r) = reasoning(text)
+                    && r.reason <= Reason::Cause
+                {
+                    for k in r.key {
+                        push_unique(&mut causes, k);
+                    }
+                }
+            }
             push_unique(&mut files_modified, e.change.path.clone());
+            if i < tried {
+                facts.push(format!("Tried first: {}", e.change.fact));
+                continue;
+            }
+            push_unique(&mut fix_files, e.change.path.clone());
             facts.push(e.change.fact.clone());
             if intent.is_none() {
                 intent = e
@@ -265,7 +288,7 @@ impl Analyzer<'_> {
         facts.extend(fixes.iter().cloned());
         facts.push(pass_fact.clone());
 
-        let files = files_phrase(&files_modified).unwrap_or_else(|| list_words(&files_modified, 3));
+        let files = files_phrase(&fix_files).unwrap_or_else(|| list_words(&fix_files, 3));
         let what = match (&failure.test_name, error.as_str()) {
             (Some(name), _) => format!("failing {} test", test_label(name)),
             (None, e) if e.starts_with("error[E") => {
@@ -277,7 +300,7 @@ impl Analyzer<'_> {
                 None => format!("failing `{}`", shorten(&failure.command, 50)),
             },
         };
-        let title = if files_modified.is_empty() {
+        let title = if fix_files.is_empty() {
             let how = commands
                 .first()
                 .and_then(|(_, c)| c.split('`').nth(1))
@@ -300,10 +323,12 @@ impl Analyzer<'_> {
         if let Some(intent) = &intent {
             narrative.push(format!("{intent}."));
         }
-        if !files_modified.is_empty() {
+        // The assistant's own words on the cause, whole.
+        narrative.extend(causes.iter().take(4).cloned());
+        if !fix_files.is_empty() {
             narrative.push(format!(
                 "Fixed by editing {}{}.",
-                list_words(&files_modified, 4),
+                list_words(&fix_files, 4),
                 if failure.attempts > 1 {
                     format!(" after {} failing runs", failure.attempts)
                 } else {
@@ -314,10 +339,10 @@ impl Analyzer<'_> {
             narrative.push(format!("Fixed by: {}.", fixes.join("; ")));
         }
         narrative.push(format!("{}.", pass_fact.trim_end_matches('.')));
-        let learned = if files_modified.is_empty() {
+        let learned = if fix_files.is_empty() {
             format!("{} (fixed without code changes)", facts[0])
         } else {
-            format!("{}; fixed in {}", facts[0], list_words(&files_modified, 4))
+            format!("{}; fixed in {}", facts[0], list_words(&fix_files, 4))
         };
         self.out.learned.push(learned);
         let mut concepts = vec!["problem-solution".to_string(), "what-changed".to_string()];

@@ -1,65 +1,8 @@
-//! What the assistant and the user say: decisions with reasons, notes, sub-agent reports.
+//! What the user notes and what sub-agents report.
 
 use super::*;
 
 impl Analyzer<'_> {
-    /// Design choices the assistant states with their reason ("I kept the discount in
-    /// Cart::total, because the cart page shows that total too") become one decision
-    /// observation per message: the reason is what a later session most needs.
-    pub(super) fn assistant_decisions(&mut self, id: EventId, text: &str) {
-        const CHOICES: [&str; 16] = [
-            "i kept",
-            "we kept",
-            "i chose",
-            "we chose",
-            "i decided",
-            "we decided",
-            "i went with",
-            "we went with",
-            "i used",
-            "we used",
-            "i switched",
-            "we switched",
-            "i moved",
-            "we moved",
-            "i opted",
-            "we opted",
-        ];
-        const REASONS: [&str; 6] = [
-            "because",
-            "so that",
-            "since ",
-            "to avoid",
-            "instead of",
-            "rather than",
-        ];
-        let mut decisions: Vec<String> = Vec::new();
-        for line in plain_lines(text) {
-            for sentence in sentences(&line) {
-                let lower = sentence.to_lowercase();
-                let chooses = CHOICES
-                    .iter()
-                    .any(|c| lower.starts_with(c) || lower.contains(&format!(" {c}")));
-                if chooses && REASONS.iter().any(|r| lower.contains(r)) {
-                    decisions.push(sentence.trim().to_string());
-                }
-            }
-        }
-        let Some(first) = decisions.first() else {
-            return;
-        };
-        let obs = NewObservation {
-            kind: Some(ObservationKind::Decision),
-            title: shorten(first.trim_end_matches(['.', ':']), 100),
-            narrative: decisions.join(" "),
-            concepts: vec!["why-it-exists".to_string(), "trade-off".to_string()],
-            source_event_ids: vec![id],
-            importance: Some(0.8),
-            ..NewObservation::default()
-        };
-        self.draft(obs, false);
-    }
-
     pub(super) fn note(&mut self, id: EventId, text: &str) {
         let text = text.trim();
         if text.is_empty() {
@@ -167,7 +110,7 @@ impl Analyzer<'_> {
         }
         let obs = NewObservation {
             kind: Some(ObservationKind::Discovery),
-            title,
+            title: title.clone(),
             subtitle: sentences.first().cloned().unwrap_or_default(),
             narrative: if sentences.is_empty() {
                 format!("A subagent was asked to {}.", d.description.to_lowercase())
@@ -175,7 +118,11 @@ impl Analyzer<'_> {
                 shorten(&sentences.join(" "), 500)
             },
             facts,
-            concepts: vec!["how-it-works".into()],
+            concepts: if READ_VERBS.iter().any(|(_, past)| title.starts_with(past)) {
+                vec!["how-it-works".into(), "exploration".into()]
+            } else {
+                vec!["how-it-works".into()]
+            },
             files_read,
             source_event_ids: vec![id],
             importance: Some(0.45),

@@ -56,6 +56,17 @@ pub(super) const LEAD_INS: &[&str] = &[
     "we need to ",
 ];
 
+/// Programs that run a project (its scripts, binaries, containers), not just any tool: their
+/// runs are worth remembering as the project's commands even when they are not checks.
+#[rustfmt::skip]
+pub(super) const PROJECT_RUNNERS: &[&str] = &[
+    "cargo", "go", "npm", "pnpm", "yarn", "bun", "npx", "bunx", "deno", "node", "python",
+    "python3", "uv", "poetry", "make", "just", "docker", "docker-compose", "kubectl", "dotnet",
+    "gradle", "gradlew", "mvn", "swift", "xcodebuild", "mix", "bundle", "rake", "rails",
+    "terraform", "helm", "flutter", "zig", "cmake", "ninja", "pwsh", "tsx", "ts-node", "turbo",
+    "nx", "wrangler", "vercel", "fly", "firebase", "supabase",
+];
+
 /// Shell programs whose runs say nothing worth keeping.
 #[rustfmt::skip]
 pub(super) const NOISE_PROGRAMS: &[&str] = &[

@@ -106,17 +106,29 @@ pub(super) fn sentence_list(items: &[String]) -> String {
     }
 }
 
-/// The next steps a message states: a "Next steps" section's lines, else sentences that
-/// mention what remains.
+/// The next steps a message states, joined for a summary field.
 pub(super) fn next_steps(rules: &Rules, text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
+    shorten(&sentence_list(&next_step_items(rules, text)), 600)
+}
+
+/// The next steps a message states, each whole: a "Next steps" section's lines, else the
+/// sentences that mention what remains (at most three).
+pub(super) fn next_step_items(rules: &Rules, text: &str) -> Vec<String> {
+    let text = text::strip_host_tags(text);
     let mut section: Vec<String> = Vec::new();
     let mut in_section = false;
-    for line in &lines {
+    for line in text.lines() {
         let t = line.trim();
         let heading =
             t.starts_with('#') || (t.starts_with("**") && t.ends_with("**")) || t.ends_with(':');
-        if heading && t.to_ascii_lowercase().contains("next step") {
+        let lower = t.to_ascii_lowercase();
+        if heading
+            && (lower.contains("next step")
+                || lower.contains("remaining")
+                || lower.contains("todo")
+                || lower.contains("follow-up")
+                || lower.contains("left to do"))
+        {
             in_section = true;
             continue;
         }
@@ -127,20 +139,22 @@ pub(super) fn next_steps(rules: &Rules, text: &str) -> String {
             if heading && !section.is_empty() {
                 break;
             }
-            let cleaned = plain_lines(t).join(" ");
+            let cleaned = paragraphs(t).join(" ");
             if !cleaned.is_empty() {
                 section.push(cleaned);
+            }
+            if section.len() == 12 {
+                break;
             }
         }
     }
     if !section.is_empty() {
-        return shorten(&sentence_list(&section), 400);
+        return section;
     }
-    let sentences: Vec<String> = plain_lines(text)
+    paragraphs(&text)
         .iter()
         .flat_map(|l| sentences(l))
         .filter(|s| rules.next_steps.is_match(s))
         .take(3)
-        .collect();
-    shorten(&sentences.join(" "), 400)
+        .collect()
 }
