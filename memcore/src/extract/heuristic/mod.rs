@@ -63,6 +63,8 @@ use output::*;
 use paths::*;
 use prose::*;
 use reasons::*;
+
+pub use reasons::reverses;
 use regex::Regex;
 use rules::*;
 use serde_json::Value;

@@ -387,3 +387,38 @@ pub(super) fn whole_paragraphs(text: &str, max: usize) -> String {
     }
     out
 }
+
+/// Phrases by which a decision takes back an earlier one.
+#[rustfmt::skip]
+const REVERSAL_MARKERS: &[&str] = &[
+    "instead of", "rather than", "switch back", "switched back", "revert", "back out",
+    "backed out", "no longer", "after all", "changed my mind", "on second thought",
+    "go back to", "went back to", "undo ", "drop the", "replace the", "not use",
+    "stop using", "won't use", "don't use",
+];
+
+/// The distinctive words of a text: lower-case, four letters or more, no stop words, no
+/// reversal vocabulary.
+fn distinctive_words(text: &str) -> BTreeSet<String> {
+    text::words(text)
+        .map(str::to_lowercase)
+        .filter(|w| w.chars().count() >= 4 && !text::is_stop_word(w))
+        .filter(|w| {
+            !["instead", "rather", "revert", "back", "switch", "longer"].contains(&w.as_str())
+        })
+        .collect()
+}
+
+/// Whether the decision `newer` takes back the decision `older`: it says so ("instead of",
+/// "revert", "no longer"...) and is about the same thing (they share two distinctive words
+/// or more).
+pub fn reverses(newer: &str, older: &str) -> bool {
+    let lower = newer.to_lowercase();
+    if !REVERSAL_MARKERS.iter().any(|m| lower.contains(m)) {
+        return false;
+    }
+    let shared = distinctive_words(newer)
+        .intersection(&distinctive_words(older))
+        .count();
+    shared >= 2
+}
