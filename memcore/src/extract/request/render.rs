@@ -141,10 +141,12 @@ pub(super) fn shape(event: &Event, with_output: bool) -> Shape {
     }
 }
 
+/// A prompt, message or note: its whole text without the host's tagged blocks (an opened
+/// file, a reminder, a slash command's wrapper).
 pub(super) fn text_shape(stamp: String, what: &str, text: &str) -> Shape {
     Shape {
         header: format!("{stamp} {what}"),
-        pieces: vec![Piece::new("", text.trim())],
+        pieces: vec![Piece::new("", crate::text::strip_host_tags(text))],
         lossy: false,
     }
 }

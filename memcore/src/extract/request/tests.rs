@@ -525,6 +525,56 @@ fn every_agents_file_changes_are_files_modified() {
 }
 
 #[test]
+fn assistant_text_between_tool_calls_is_rendered_whole_and_host_tags_are_not() {
+    let reason = "I'll keep the cache in memory instead of SQLite, because the worker rebuilds it at startup anyway.";
+    let events = vec![
+        event(
+            1,
+            "s",
+            prompt(
+                "<ide_opened_file>The user opened src/cache.rs in the IDE.</ide_opened_file>Make the cache faster",
+            ),
+        ),
+        event(
+            2,
+            "s",
+            tool(
+                "Read",
+                json!({ "file_path": "src/cache.rs" }),
+                Some("struct Cache;"),
+            ),
+        ),
+        event(
+            3,
+            "s",
+            EventPayload::AssistantMessage {
+                text: reason.to_string(),
+            },
+        ),
+        event(
+            4,
+            "s",
+            tool(
+                "Edit",
+                json!({ "file_path": "src/cache.rs", "old_string": "Sqlite", "new_string": "HashMap" }),
+                None,
+            ),
+        ),
+    ];
+    let requests = build_observation_requests(&Mode::code(), &events, &ExtractionConfig::default());
+    let user = &requests[0].user_prompt;
+    assert!(
+        user.contains(&format!("#3 10:03 Assistant\n{reason}")),
+        "{user}"
+    );
+    assert!(
+        user.contains("#1 10:01 User prompt\nMake the cache faster"),
+        "{user}"
+    );
+    assert!(!user.contains("ide_opened_file"), "{user}");
+}
+
+#[test]
 fn no_events_no_summary() {
     assert!(build_summary_request(&Mode::code(), &[], &ExtractionConfig::default()).is_none());
 }
