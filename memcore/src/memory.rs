@@ -366,6 +366,17 @@ impl Memory {
 
     /// Stores a summary of a session, redacted.
     pub fn add_summary(&self, session_id: &str, summary: NewSummary) -> Result<Summary> {
+        self.add_summary_at(session_id, summary, None)
+    }
+
+    /// [`Memory::add_summary`] dated `created_at` (the session's own time, so that an
+    /// imported transcript's summary is not dated the day of the import); now when `None`.
+    pub(crate) fn add_summary_at(
+        &self,
+        session_id: &str,
+        summary: NewSummary,
+        created_at: Option<OffsetDateTime>,
+    ) -> Result<Summary> {
         let r = |s: &str| self.redactor.redact(s.trim());
         let summary = NewSummary {
             request: r(&summary.request),
@@ -375,7 +386,7 @@ impl Memory {
             next_steps: r(&summary.next_steps),
             notes: r(&summary.notes),
         };
-        self.store.insert_summary(session_id, &summary)
+        self.store.insert_summary(session_id, &summary, created_at)
     }
 
     /// The newest summary in scope.

@@ -65,6 +65,61 @@ pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The sentences of one line of prose: each ends at `.`, `!` or `?` followed by whitespace
+/// or the end of the line (so `v1.2` and `main.rs` do not end one).
+pub(crate) fn sentences(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        current.push(c);
+        if matches!(c, '.' | '!' | '?') && chars.peek().is_none_or(|n| n.is_whitespace()) {
+            let s = current.trim().to_owned();
+            if !s.is_empty() {
+                out.push(s);
+            }
+            current.clear();
+        }
+    }
+    let s = current.trim().to_owned();
+    if !s.is_empty() {
+        out.push(s);
+    }
+    out
+}
+
+/// The first sentence of the first non-empty line of `text`, on one line.
+pub(crate) fn first_sentence(text: &str) -> String {
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .and_then(|l| sentences(l).into_iter().next())
+        .map(|s| one_line(&s))
+        .unwrap_or_default()
+}
+
+/// The first paragraph of `text` (up to the first blank line), on one line.
+pub(crate) fn first_paragraph(text: &str) -> String {
+    one_line(text.trim().split("\n\n").next().unwrap_or(""))
+}
+
+/// `text` with its first character upper-cased.
+pub(crate) fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// `text` with its first character lower-cased.
+pub(crate) fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// Tags a host (Claude Code, an IDE extension) wraps around text it adds for its own model;
 /// their content is not the user's or the assistant's words.
 const HOST_TAGS: &[&str] = &[
@@ -205,6 +260,18 @@ mod tests {
             "<system-reminderish> ok"
         );
         assert_eq!(one_line(" a\n  b\tc "), "a b c");
+    }
+
+    #[test]
+    fn sentences_end_at_stops_followed_by_space() {
+        assert_eq!(
+            sentences("Use v1.2 in main.rs. It works! Done"),
+            ["Use v1.2 in main.rs.", "It works!", "Done"]
+        );
+        assert_eq!(first_sentence("\n  First one. Second.\nNext"), "First one.");
+        assert_eq!(first_paragraph("a\nb\n\nc"), "a b");
+        assert_eq!(capitalize("éa"), "Éa");
+        assert_eq!(lowercase_first("Ab"), "ab");
     }
 
     #[test]

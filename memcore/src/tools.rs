@@ -125,18 +125,22 @@ impl ToolAction {
     }
 }
 
-/// The file a tool call is about: the first of the input keys agents use for it.
+/// The input keys agents name a tool call's file with, in order of preference.
+pub const PATH_KEYS: [&str; 5] = [
+    "file_path",
+    "notebook_path",
+    "path",
+    "absolute_path",
+    "filename",
+];
+
+/// The file a tool call is about: the first of the input keys agents use for it
+/// ([`PATH_KEYS`]).
 pub fn input_path(input: &Value) -> Option<&str> {
-    [
-        "file_path",
-        "notebook_path",
-        "path",
-        "absolute_path",
-        "filename",
-    ]
-    .iter()
-    .find_map(|k| input.get(*k).and_then(Value::as_str))
-    .filter(|p| !p.trim().is_empty())
+    PATH_KEYS
+        .iter()
+        .find_map(|k| input.get(*k).and_then(Value::as_str))
+        .filter(|p| !p.trim().is_empty())
 }
 
 /// The command line of a shell tool's input: `command` (or `cmd`) as a string, or as an argv
@@ -195,6 +199,46 @@ pub fn patch_text(input: &Value) -> String {
     }
 }
 
+/// The files a patch names, in order, each once: `*** Add File:`, `*** Update File:`,
+/// `*** Delete File:` and `*** Move to:` headers (Codex's envelope) and `+++ b/` lines of a
+/// unified diff.
+pub fn patch_files(patch: &str) -> Vec<&str> {
+    let mut files: Vec<&str> = Vec::new();
+    for line in patch.lines() {
+        let path = [
+            "*** Add File: ",
+            "*** Update File: ",
+            "*** Delete File: ",
+            "*** Move to: ",
+            "+++ b/",
+        ]
+        .iter()
+        .find_map(|p| line.strip_prefix(p))
+        .map(str::trim);
+        if let Some(path) = path.filter(|p| !p.is_empty())
+            && !files.contains(&path)
+        {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// The files a tool call changes: the edited or written file, or every file a patch names.
+/// Empty for calls that change no file (or whose change only a command line tells).
+pub fn modified_files(name: &str, input: &Value) -> Vec<String> {
+    match classify(name) {
+        ToolAction::Patch => patch_files(&patch_text(input))
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        action if action.modifies_files() => input_path(input)
+            .map(|p| vec![p.trim().to_owned()])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
 /// Whether a tool error says the user refused the call (nothing happened).
 pub fn is_rejection(error: &str) -> bool {
     let e = error.to_ascii_lowercase();
@@ -243,6 +287,21 @@ mod tests {
             patch_text(&json!({"command": ["apply_patch", "*** Begin Patch"]})),
             "*** Begin Patch"
         );
+        assert_eq!(
+            patch_files(
+                "*** Begin Patch\n*** Update File: a.rs\n@@\n-x\n+y\n*** Add File: b.rs\n+z\n*** Update File: a.rs\n"
+            ),
+            ["a.rs", "b.rs"]
+        );
+        assert_eq!(
+            modified_files("apply_patch", &json!({"input": "*** Delete File: old.py"})),
+            ["old.py"]
+        );
+        assert_eq!(
+            modified_files("Write", &json!({"file_path": "w.rs"})),
+            ["w.rs"]
+        );
+        assert!(modified_files("Read", &json!({"file_path": "r.rs"})).is_empty());
         assert!(is_rejection(
             "The user doesn't want to proceed with this tool use."
         ));

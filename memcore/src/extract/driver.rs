@@ -18,14 +18,20 @@
 use super::heuristic::{heuristic_observations, heuristic_summary};
 use super::parse::{ParseIssue, SummaryOutcome, parse_observations, parse_summary};
 use super::request::{ExtractionRequest, RequestPurpose, build_observation_requests};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SqlContext};
 use crate::memory::Memory;
-use crate::model::{Event, EventId, NewObservation, ObservationId, Summary};
+use crate::model::{
+    Event, EventId, NewObservation, Observation, ObservationId, ObservationKind, Scope, Summary,
+};
 use crate::store::{LedgerEntry, NewLedgerEntry, StoredVector, now_millis};
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 /// How many events one claim takes at most before batching picks the first request's share.
 const CLAIM_LIMIT: usize = 500;
+/// How many of a project's newest observations are searched for the decision a new one
+/// takes back.
+const REVERSAL_LOOKBACK: usize = 500;
 /// The model name the ledger records for the rule-based extractor.
 pub const HEURISTIC_MODEL: &str = "heuristic";
 
@@ -223,6 +229,7 @@ impl Memory {
                 observations: 0,
             },
         )?;
+        self.link_reversed_decisions(&request.project, &report.stored)?;
         report.issues = parsed.issues;
         Ok(report)
     }
@@ -407,6 +414,7 @@ impl Memory {
                     observations: 0,
                 },
             )?;
+            self.link_reversed_decisions(&project, &report.stored)?;
             return Ok(Some(report));
         }
         Ok(None)
@@ -444,7 +452,11 @@ impl Memory {
         });
         let (summary, detail) = match &outcome {
             Ok(SummaryOutcome::Summary(s)) => (
-                Some(self.add_summary(&request.session_id, s.clone())?),
+                Some(self.add_summary_at(
+                    &request.session_id,
+                    s.clone(),
+                    self.session_end_time(&request.session_id)?,
+                )?),
                 None,
             ),
             Ok(SummaryOutcome::Skipped { reason }) => (None, Some(format!("skipped: {reason}"))),
@@ -482,8 +494,9 @@ impl Memory {
     /// event to summarise.
     pub fn summarize_heuristic(&self, session_id: &str) -> Result<Option<Summary>> {
         let events = self.store.session_events(session_id, None)?;
+        let end = events.iter().map(|e| e.occurred_at).max();
         match heuristic_summary(&events) {
-            Some(summary) => Ok(Some(self.add_summary(session_id, summary)?)),
+            Some(summary) => Ok(Some(self.add_summary_at(session_id, summary, end)?)),
             None => Ok(None),
         }
     }
@@ -502,6 +515,58 @@ impl Memory {
             }
         }
         self.summarize_heuristic(session_id)
+    }
+
+    /// Links each new decision that takes back an earlier decision of the project (see
+    /// [`super::heuristic::reverses`]) to the newest such one: the later decision supersedes
+    /// it.
+    fn link_reversed_decisions(&self, project: &str, stored: &[ObservationId]) -> Result<()> {
+        let new: Vec<Observation> = self
+            .store
+            .observations_by_id(stored)?
+            .into_iter()
+            .filter(|o| o.kind == ObservationKind::Decision && o.supersedes.is_none())
+            .collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        let older: Vec<Observation> = self
+            .store
+            .recent_observations(&Scope::Project(project.to_owned()), REVERSAL_LOOKBACK)?
+            .into_iter()
+            .filter(|o| o.kind == ObservationKind::Decision)
+            .collect();
+        let mut links: Vec<(ObservationId, ObservationId)> = Vec::new();
+        for n in &new {
+            let text = format!("{}\n{}", n.title, n.narrative);
+            // Newest first: the decision taken back is the latest one it contradicts.
+            let target = older.iter().find(|o| {
+                o.id != n.id
+                    && (o.created_at, o.id) < (n.created_at, n.id)
+                    && super::heuristic::reverses(&text, &format!("{}\n{}", o.title, o.narrative))
+            });
+            if let Some(o) = target {
+                links.push((n.id, o.id));
+            }
+        }
+        if links.is_empty() {
+            return Ok(());
+        }
+        let tx = self.store.write()?;
+        for (id, older) in links {
+            crate::store::portable::link_supersedes(&tx, id, older)?;
+        }
+        tx.commit().ctx(|| "commit supersedes links".into())
+    }
+
+    /// When a session's last event happened: its summary's date.
+    fn session_end_time(&self, session_id: &str) -> Result<Option<OffsetDateTime>> {
+        Ok(self
+            .store
+            .session_events(session_id, None)?
+            .iter()
+            .map(|e| e.occurred_at)
+            .max())
     }
 
     /// The newest rows of the extraction ledger (what each LLM call cost and produced).

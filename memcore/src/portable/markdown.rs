@@ -10,6 +10,7 @@ use crate::error::{Error, Result, SqlContext};
 use crate::memory::Memory;
 use crate::model::{Observation, Session, SessionStatus};
 use crate::store::portable::SummaryRow;
+use crate::text::one_line;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
@@ -59,11 +60,6 @@ fn file_name(project: &str, taken: &mut HashSet<String>) -> String {
         n += 1;
     }
     name
-}
-
-/// One line of text, with line breaks turned into spaces (for titles and headings).
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn code_list(items: &[String]) -> String {

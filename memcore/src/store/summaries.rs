@@ -1,9 +1,10 @@
 //! Session summaries and their full-text rows.
 
-use super::{Store, from_millis, now_millis};
+use super::{Store, from_millis, now_millis, to_millis};
 use crate::error::{Error, Result, SqlContext};
 use crate::model::{NewSummary, Scope, Summary};
 use rusqlite::{OptionalExtension, Row, params};
+use time::OffsetDateTime;
 
 const SUMMARY_COLUMNS: &str = "id, session_id, project, request, investigated, learned, completed, next_steps, notes, created_at";
 
@@ -25,8 +26,14 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
 }
 
 impl Store {
-    /// Stores a summary (already redacted) of an existing session, with its index row.
-    pub(crate) fn insert_summary(&self, session_id: &str, s: &NewSummary) -> Result<Summary> {
+    /// Stores a summary (already redacted) of an existing session, with its index row, dated
+    /// `created_at` (the session's own time; now when `None`).
+    pub(crate) fn insert_summary(
+        &self,
+        session_id: &str,
+        s: &NewSummary,
+        created_at: Option<OffsetDateTime>,
+    ) -> Result<Summary> {
         let tx = self.write()?;
         let project: String = tx
             .prepare_cached("SELECT project FROM sessions WHERE id = ?1")
@@ -51,7 +58,7 @@ impl Store {
                 s.completed,
                 s.next_steps,
                 s.notes,
-                now_millis()
+                created_at.map_or_else(now_millis, to_millis)
             ])
         })
         .ctx(|| format!("store the summary of session {session_id:?}"))?;
