@@ -15,11 +15,13 @@ mod schema;
 pub(crate) mod search;
 mod sessions;
 mod summaries;
+mod transcripts;
 
 pub use extraction::LedgerEntry;
 pub(crate) use extraction::NewLedgerEntry;
 pub(crate) use fts::match_expression;
 pub(crate) use observations::{StoredVector, content_hash};
+pub(crate) use transcripts::TranscriptCursor;
 pub use schema::VERSION as SCHEMA_VERSION;
 
 use crate::error::{Error, Result, SqlContext};
