@@ -946,6 +946,45 @@ mod tests {
     }
 
     #[test]
+    fn a_chunk_starts_at_an_offset_and_stops_before_an_unterminated_line() {
+        let text = format!("{USER}\n{USER}");
+        let chunk = parse_transcript_chunk(text.as_bytes(), 100, None).unwrap_or_default();
+        assert_eq!(chunk.transcript.events.len(), 1);
+        assert_eq!(chunk.end, 100 + USER.len() as u64 + 1);
+        assert!(chunk.incomplete_tail && !chunk.more);
+        let budget = parse_transcript_chunk(format!("{USER}\n{USER}\n").as_bytes(), 0, Some(1))
+            .unwrap_or_default();
+        assert_eq!(budget.transcript.lines, 1);
+        assert!(budget.more && !budget.incomplete_tail);
+    }
+
+    #[test]
+    fn host_tags_leave_prompts() {
+        assert_eq!(
+            clean_prompt("<ide_opened_file>opened a.rs</ide_opened_file>\nFix it"),
+            Ok("Fix it".to_string())
+        );
+        assert_eq!(
+            clean_prompt("<ide_selection>x</ide_selection>"),
+            Err("user:empty")
+        );
+        assert_eq!(
+            clean_prompt("<local-command-stdout>ok</local-command-stdout>"),
+            Err("user:command-output")
+        );
+    }
+
+    #[test]
+    fn fingerprints_ignore_whitespace() {
+        assert_eq!(text_fingerprint("A\n\nB "), text_fingerprint("A B"));
+        assert_ne!(text_fingerprint("A B"), text_fingerprint("AB"));
+        assert_eq!(
+            last_message_key(None, "done"),
+            format!("stop:-:{}", text_fingerprint("done"))
+        );
+    }
+
+    #[test]
     fn odd_shapes_do_not_panic() {
         for line in [
             r#"{"type":"user"}"#,
