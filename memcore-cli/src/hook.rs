@@ -523,10 +523,16 @@ mod tests {
             (serde_json::json!("/dev/null"), None),
             (serde_json::json!(""), None),
             (serde_json::json!(null), None),
-            (serde_json::json!("/t/s.jsonl"), Some(PathBuf::from("/t/s.jsonl"))),
+            (
+                serde_json::json!("/t/s.jsonl"),
+                Some(PathBuf::from("/t/s.jsonl")),
+            ),
         ] {
             let input = serde_json::json!({ "transcript_path": path });
-            assert_eq!(transcript_path(&Input(input.as_object().unwrap())), expected);
+            assert_eq!(
+                transcript_path(&Input(input.as_object().unwrap())),
+                expected
+            );
         }
     }
 }

@@ -146,22 +146,36 @@ fn the_assistants_words_between_tool_calls_are_recorded_with_their_times() {
 fn reading_twice_stores_nothing_twice_and_reads_only_what_was_added() {
     let f = fixture(&lines(&turn()));
     let first = f.memory.read_transcript(SESSION, &f.path).expect("read");
-    let again = f.memory.read_transcript(SESSION, &f.path).expect("read again");
+    let again = f
+        .memory
+        .read_transcript(SESSION, &f.path)
+        .expect("read again");
     assert_eq!((again.added, again.already_stored), (0, 0));
     assert_eq!((again.start, again.end), (first.end, first.end));
     append(
         &f.path,
         &lines(&[text("a4", "m3", "2026-03-01T10:01:00.000Z", "Next turn.")]),
     );
-    let more = f.memory.read_transcript(SESSION, &f.path).expect("read more");
-    assert_eq!((more.start, more.added, more.already_stored), (first.end, 1, 0));
+    let more = f
+        .memory
+        .read_transcript(SESSION, &f.path)
+        .expect("read more");
+    assert_eq!(
+        (more.start, more.added, more.already_stored),
+        (first.end, 1, 0)
+    );
     assert_eq!(texts(&f.memory).len(), 3);
 }
 
 #[test]
 fn a_last_line_without_newline_waits_for_the_next_read_and_is_stored_once() {
     let mut content = lines(&turn());
-    let last = text("a9", "m9", "2026-03-01T10:02:00.000Z", "Written in two parts.");
+    let last = text(
+        "a9",
+        "m9",
+        "2026-03-01T10:02:00.000Z",
+        "Written in two parts.",
+    );
     let (head, tail) = last.split_at(last.len() / 2);
     content.push_str(head);
     let f = fixture(&content);
@@ -203,7 +217,12 @@ fn a_rewritten_transcript_is_read_again_from_the_start_without_doubling() {
             "2026-03-01T10:00:05.000Z",
             "I chose static linking because the target has no libc.",
         ),
-        text("a5", "m5", "2026-03-01T10:03:00.000Z", "After the compaction."),
+        text(
+            "a5",
+            "m5",
+            "2026-03-01T10:03:00.000Z",
+            "After the compaction.",
+        ),
     ]);
     std::fs::write(&f.path, &shorter).expect("rewrite");
     let read = f.memory.read_transcript(SESSION, &f.path).expect("read");

@@ -180,7 +180,9 @@ impl Memory {
         let restarted = match &cursor {
             None => None,
             Some(c) if c.path != name => Some("the session's transcript path changed"),
-            Some(c) if c.offset > meta.len() => Some("the transcript is shorter than the last read"),
+            Some(c) if c.offset > meta.len() => {
+                Some("the transcript is shorter than the last read")
+            }
             Some(c) => {
                 let same = prefix_hash(&mut file, c.offset).map_err(io("read transcript"))?
                     == c.prefix_hash

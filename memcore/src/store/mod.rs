@@ -21,8 +21,8 @@ pub use extraction::LedgerEntry;
 pub(crate) use extraction::NewLedgerEntry;
 pub(crate) use fts::match_expression;
 pub(crate) use observations::{StoredVector, content_hash};
-pub(crate) use transcripts::TranscriptCursor;
 pub use schema::VERSION as SCHEMA_VERSION;
+pub(crate) use transcripts::TranscriptCursor;
 
 use crate::error::{Error, Result, SqlContext};
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
