@@ -203,8 +203,9 @@ Reading memory (--json for JSON; --project NAME or --all-projects, else the curr
   stats                   counts, size, tokens spent today
 
 Upkeep
-  extract [--wait] [--provider SPEC] [--summarize SESSION]...
-                          distil pending events now (hooks start this by themselves)
+  extract [--wait] [--provider SPEC] [--summarize SESSION]... [--session ID --transcript PATH]
+                          distil pending events now (hooks start this by themselves), after
+                          reading the assistant's words from a session's transcript
   retry-failed            make events whose extraction failed pending again
   forget ID...            delete observations
   import-transcript PATH... [--no-extract]

@@ -481,16 +481,33 @@ pub fn extract(env: &Env, mut args: Args) -> CliResult<()> {
         Some(text) => Some(ProviderSpec::parse(&text).map_err(CliError::usage)?),
         None => None,
     };
+    // What the hooks pass: the session's transcript, read before extracting.
+    let transcript = match (args.value("--session")?, args.value("--transcript")?) {
+        (Some(session), Some(path)) => Some((session, PathBuf::from(path))),
+        (None, None) => None,
+        _ => {
+            return Err(CliError::usage(
+                "--session and --transcript go together (the session's transcript to read)",
+            ));
+        }
+    };
     args.none()?;
+    let options = ExtractOptions {
+        summarize,
+        wait,
+        provider,
+        project: None,
+        transcript,
+    };
     if background {
         // Started by a hook: nothing on the terminal, everything in the log.
         let log = env.log("extract");
-        if let Err(e) = run_extract(env, summarize, wait, provider) {
+        if let Err(e) = extractor::extract(&env.paths, &env.settings, &options, &log) {
             log.line(format!("extraction failed: {e}"));
         }
         return Ok(());
     }
-    let report = run_extract(env, summarize, wait, provider)?;
+    let report = extractor::extract(&env.paths, &env.settings, &options, &env.log("extract"))?;
     if env.global.json {
         return env.print_json(&report);
     }
@@ -509,6 +526,7 @@ fn run_extract(
         wait,
         provider,
         project: None,
+        transcript: None,
     };
     extractor::extract(&env.paths, &env.settings, &options, &env.log("extract"))
 }

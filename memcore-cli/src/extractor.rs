@@ -4,7 +4,8 @@
 //! # Started by hooks, never waited for
 //!
 //! Stop and PreCompact start `memcore extract --background`, SessionEnd starts
-//! `memcore extract --background --wait --summarize <session>`, through
+//! `memcore extract --background --wait --summarize <session>` (each with
+//! `--session <id> --transcript <path>` when the hook names the session's transcript), through
 //! [`spawn_detached`]: stdin, stdout and stderr on `/dev/null`, a process group of its own (a
 //! Ctrl-C in the terminal does not reach it), never waited for. The hook returns at once.
 //!
@@ -18,6 +19,13 @@
 //! never leaves a stale lock (unlike a pid file, whose pid may be reused); the file itself is
 //! never deleted, since deleting a lock file while another process opens it would let two
 //! extractors run.
+//!
+//! # The transcript first
+//!
+//! With `--session` and `--transcript`, the run first reads the session's transcript from
+//! where its last read ended ([`crate::hook::read_transcript`]: the assistant's words, which
+//! no hook payload carries), before it looks at the lock: reading is idempotent and safe
+//! beside another extractor, and the words are pending for this run or the running one.
 //!
 //! # Nothing is lost
 //!
@@ -34,12 +42,13 @@ use crate::error::{CliError, CliResult};
 use crate::log::Log;
 use crate::paths::Paths;
 use crate::provider::{self, HttpLlm, ProviderSpec, TokenCap};
+use memcore::capture::TranscriptRead;
 use memcore::extract::{ExtractionRun, Extractor, LlmClient};
 use memcore::{Memory, Scope};
 use serde::Serialize;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -149,6 +158,8 @@ pub struct ExtractOptions {
     pub provider: Option<ProviderSpec>,
     /// Only this project's events.
     pub project: Option<String>,
+    /// A session and its transcript, read before extracting.
+    pub transcript: Option<(String, PathBuf)>,
 }
 
 /// What a run did.
@@ -172,6 +183,8 @@ pub struct ExtractReport {
     pub daily_token_cap: Option<u64>,
     /// Problems met on the way (also logged).
     pub problems: Vec<String>,
+    /// What reading the session's transcript did, when asked and readable.
+    pub transcript: Option<TranscriptRead>,
 }
 
 /// Runs extraction on the store of `paths`.
@@ -194,6 +207,10 @@ pub fn extract(
         daily_token_cap: settings.daily_token_cap,
         ..ExtractReport::default()
     };
+    if let Some((session, path)) = &options.transcript {
+        let memory = Memory::open_with(&paths.db, settings.memory.clone())?;
+        report.transcript = crate::hook::read_transcript(&memory, session, path, None, log);
+    }
     let client = match HttpLlm::from_settings(&spec, settings, log) {
         Ok(client) => client,
         Err(CliError::Provider(reason)) => {

@@ -6,12 +6,35 @@
 //! | event | records | answers with |
 //! |---|---|---|
 //! | `SessionStart` | starts (or reopens) the session | the project's context: last summary, relevant observations |
-//! | `UserPromptSubmit` | the prompt | memories relevant to the prompt, above the relevance threshold, within the prompt budget; nothing when none is |
+//! | `UserPromptSubmit` | the assistant's words since the last read of the transcript (at most [`PROMPT_READ_BYTES`]), then the prompt | memories relevant to the prompt, above the relevance threshold, within the prompt budget; nothing when none is |
 //! | `PostToolUse` | the tool call: name, input, output (`tool_use_id` is the idempotency key) | — |
 //! | `PostToolUseFailure` | the tool call with its error | — |
-//! | `Stop` | `last_assistant_message`; starts a detached extractor | — |
-//! | `PreCompact` | starts a detached extractor | — |
-//! | `SessionEnd` | ends the session; starts a detached extractor that also writes its summary | — |
+//! | `Stop` | `last_assistant_message`, unless the transcript already gave it; starts a detached extractor that first reads the transcript | — |
+//! | `PreCompact` | starts a detached extractor that first reads the transcript | — |
+//! | `SessionEnd` | ends the session; starts a detached extractor that first reads the transcript and last writes the session's summary | — |
+//!
+//! # The transcript: the assistant's words
+//!
+//! Hook payloads carry prompts and tool calls, not what the assistant says between them (its
+//! explanations, the reasons for its choices, a turn's wrap-up). Those are read from the
+//! session's transcript (`transcript_path`, Claude Code's JSONL) by
+//! [`memcore::Memory::read_transcript`], from where the session's last read ended: each text
+//! message with its record's time, keyed by its record's id, so that reading again adds
+//! nothing; thinking, prompts and tool calls are left to the hooks. Reading happens only where
+//! it does not hold the agent up: in the detached extractor that Stop, PreCompact and
+//! SessionEnd start (`memcore extract --session ID --transcript PATH`, before extracting), and
+//! in UserPromptSubmit, where the delta is the previous turn, so its words are stored before
+//! the prompt's context is computed. PostToolUse and SessionStart never read it. A transcript
+//! that is missing, cut, rewritten or malformed is logged; what is stored stays (see
+//! `memcore::capture::ingest` for the read position). `/dev/null` (and no path) means no
+//! transcript, silently.
+//!
+//! **The Stop hook's `last_assistant_message` is stored once.** Stop fires before Claude Code
+//! may have written that message to the transcript, so Stop records it at once, under
+//! `stop:<prompt_id>:<fingerprint of its text>` ([`memcore::capture::transcript::last_message_key`]);
+//! a transcript message with the same text (whitespace aside) is then counted as already
+//! stored instead of recorded, and when the transcript gave the message first, Stop records
+//! nothing.
 //!
 //! A session missing from the store (Claude Code was running before memcore was installed)
 //! is started by whichever hook sees it first. The project is `memcore::resolve_project` of
@@ -28,15 +51,19 @@ use crate::config::Settings;
 use crate::extractor;
 use crate::log::Log;
 use crate::paths::Paths;
+use memcore::capture::TranscriptRead;
 use memcore::{ContextRequest, EventPayload, Memory, NewEvent, NewSession};
 use serde_json::{Map, Value};
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Largest hook input read; a larger one is logged and ignored. Claude Code middle-truncates
 /// long errors itself, and memcore elides long tool output, so only a runaway tool response
 /// comes near this.
 pub const MAX_INPUT_BYTES: u64 = 32 * 1024 * 1024;
+/// Most bytes of transcript UserPromptSubmit reads (whole lines; the rest is read next time):
+/// a turn is usually far less, and the prompt waits on this read.
+pub const PROMPT_READ_BYTES: u64 = 2 * 1024 * 1024;
 /// The agent name sessions are recorded under.
 pub const AGENT: &str = "claude-code";
 /// The events `memcore hook` handles.
@@ -181,9 +208,6 @@ fn handle(
             None => return Err(Some("input has no prompt; ignored".into())),
         },
         "PostToolUse" | "PostToolUseFailure" => Some(tool_payload(event, &input)?),
-        "Stop" => input
-            .text("last_assistant_message")
-            .map(|text| EventPayload::AssistantMessage { text: text.into() }),
         _ => None,
     };
     let settings = Settings::load(paths);
@@ -207,10 +231,34 @@ fn handle(
                 .map_err(failed)?,
         }
     };
+    let transcript = transcript_path(&input);
+    if event == "UserPromptSubmit"
+        && let Some(path) = &transcript
+    {
+        // The previous turn's words, before the prompt (and before its context).
+        read_transcript(&memory, session_id, path, Some(PROMPT_READ_BYTES), log);
+    }
     if let Some(payload) = payload {
         let mut new = NewEvent::new(session_id, payload);
-        new.external_id = external_id(event, &input, &new.payload);
+        new.external_id = external_id(event, &input);
         memory.record_event(new).map_err(failed)?;
+    }
+    if event == "Stop"
+        && let Some(text) = input.text("last_assistant_message")
+    {
+        memory
+            .record_last_assistant_message(session_id, input.text("prompt_id"), text)
+            .map_err(failed)?;
+    }
+    // The detached extractor reads the transcript first.
+    let mut extract_args = Vec::new();
+    if let Some(path) = &transcript {
+        extract_args.extend([
+            "--session".to_owned(),
+            session_id.to_owned(),
+            "--transcript".to_owned(),
+            path.to_string_lossy().into_owned(),
+        ]);
     }
     match event {
         "SessionStart" => {
@@ -228,21 +276,18 @@ fn handle(
         }
         "Stop" | "PreCompact" => {
             drop(memory);
-            extractor::spawn_detached(paths, &[], log);
+            extractor::spawn_detached(paths, &extract_args, log);
             Ok(None)
         }
         "SessionEnd" => {
             memory.end_session(session_id).map_err(failed)?;
             drop(memory);
-            extractor::spawn_detached(
-                paths,
-                &[
-                    "--wait".to_owned(),
-                    "--summarize".to_owned(),
-                    session_id.to_owned(),
-                ],
-                log,
-            );
+            extract_args.extend([
+                "--wait".to_owned(),
+                "--summarize".to_owned(),
+                session_id.to_owned(),
+            ]);
+            extractor::spawn_detached(paths, &extract_args, log);
             Ok(None)
         }
         _ => Ok(None),
@@ -305,25 +350,63 @@ fn stringify(value: &Value) -> String {
 }
 
 /// The idempotency key of an event: the tool-use id for tool calls (the payload's default),
-/// the prompt id for prompts, the prompt id and a hash of the text for assistant messages
-/// (Stop may fire more than once per turn).
-fn external_id(event: &str, input: &Input<'_>, payload: &EventPayload) -> Option<String> {
-    match (event, payload) {
-        ("UserPromptSubmit", _) => input.text("prompt_id").map(|id| format!("prompt:{id}")),
-        ("Stop", EventPayload::AssistantMessage { text }) => Some(format!(
-            "stop:{}:{:016x}",
-            input.text("prompt_id").unwrap_or("-"),
-            fnv1a(text.as_bytes())
-        )),
+/// the prompt id for prompts. (Stop's assistant message is keyed by the core:
+/// [`memcore::capture::transcript::last_message_key`].)
+fn external_id(event: &str, input: &Input<'_>) -> Option<String> {
+    match event {
+        "UserPromptSubmit" => input.text("prompt_id").map(|id| format!("prompt:{id}")),
         _ => None,
     }
 }
 
-/// 64-bit FNV-1a: a stable hash for idempotency keys (not for security).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+/// The session's transcript, when the input names one: not `/dev/null`, which stands for none.
+fn transcript_path(input: &Input<'_>) -> Option<PathBuf> {
+    input
+        .text("transcript_path")
+        .filter(|p| Path::new(p) != Path::new("/dev/null"))
+        .map(PathBuf::from)
+}
+
+/// Reads the session's transcript from where its last read ended (at most `max_bytes`, when
+/// given) and records the assistant's words; logs what went wrong (a transcript missing,
+/// rewritten, with malformed lines). Never fails: what is stored stays, and the next read
+/// tries again.
+pub fn read_transcript(
+    memory: &Memory,
+    session_id: &str,
+    path: &Path,
+    max_bytes: Option<u64>,
+    log: &Log,
+) -> Option<TranscriptRead> {
+    let read = match memory.read_transcript_with(session_id, path, max_bytes) {
+        Ok(read) => read,
+        Err(e) => {
+            log.line(format!(
+                "cannot read the transcript of session {session_id}: {e}; nothing stored \
+                 changes, the next hook tries again"
+            ));
+            return None;
+        }
+    };
+    if let Some(reason) = read.restarted {
+        log.line(format!(
+            "{reason} ({}): read again from the start for session {session_id}: {} new \
+             messages, {} already stored",
+            path.display(),
+            read.added,
+            read.already_stored
+        ));
+    }
+    if let Some((line, reason)) = read.bad_lines.first() {
+        log.line(format!(
+            "{} unreadable lines in {} after byte {} (first: line {line} of the read: \
+             {reason}); skipped",
+            read.bad_lines.len(),
+            path.display(),
+            read.start
+        ));
+    }
+    Some(read)
 }
 
 /// How the agent reaches the rest of memory, after a context (a few tokens).
@@ -424,14 +507,32 @@ mod tests {
     }
 
     #[test]
-    fn assistant_message_keys_are_stable() {
+    fn prompt_keys_use_the_prompt_id() {
         let input = serde_json::json!({"prompt_id": "p1"});
-        let payload = EventPayload::AssistantMessage {
-            text: "done".into(),
-        };
-        let a = external_id("Stop", &Input(input.as_object().unwrap()), &payload);
-        let b = external_id("Stop", &Input(input.as_object().unwrap()), &payload);
-        assert_eq!(a, b);
-        assert!(a.unwrap().starts_with("stop:p1:"));
+        let input = Input(input.as_object().unwrap());
+        assert_eq!(
+            external_id("UserPromptSubmit", &input).as_deref(),
+            Some("prompt:p1")
+        );
+        assert_eq!(external_id("PostToolUse", &input), None);
+    }
+
+    #[test]
+    fn dev_null_is_no_transcript() {
+        for (path, expected) in [
+            (serde_json::json!("/dev/null"), None),
+            (serde_json::json!(""), None),
+            (serde_json::json!(null), None),
+            (
+                serde_json::json!("/t/s.jsonl"),
+                Some(PathBuf::from("/t/s.jsonl")),
+            ),
+        ] {
+            let input = serde_json::json!({ "transcript_path": path });
+            assert_eq!(
+                transcript_path(&Input(input.as_object().unwrap())),
+                expected
+            );
+        }
     }
 }

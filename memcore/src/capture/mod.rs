@@ -7,5 +7,5 @@ pub mod redact;
 pub mod transcript;
 pub mod truncate;
 
-pub use ingest::TranscriptImport;
+pub use ingest::{TranscriptImport, TranscriptRead};
 pub use redact::{RedactionConfig, Redactor, SecretPattern};

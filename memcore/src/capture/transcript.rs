@@ -31,6 +31,19 @@
 //! importing the same transcript twice adds nothing. Records seen twice (same `uuid`) and
 //! tool calls seen twice (same id) are kept once (`duplicate`).
 //!
+//! A prompt's text loses what the host wrapped around it (`<ide_opened_file>`,
+//! `<ide_selection>`..., see `text::strip_host_tags`).
+//!
+//! # Reading a live transcript
+//!
+//! [`parse_transcript`] reads a finished transcript whole (`memcore import-transcript`).
+//! [`parse_transcript_chunk`] is the same parser, resumable: it reads from a byte offset, stops
+//! before a last line that has no newline yet (Claude Code is writing it, or the file was cut:
+//! the next read takes it whole), optionally stops after a byte budget, and says where the next
+//! read begins. [`crate::Memory::read_transcript`] keeps that position per session in the store
+//! and records what a host's hooks do not carry (the assistant's words); events keep their
+//! [`TranscriptEvent::external_id`], so reading a part again adds nothing.
+//!
 //! Record types that carry no conversation (`queue-operation`, `summary`, `system`,
 //! `file-history-snapshot`, `attachment`, and any type a newer Claude Code adds) are counted
 //! in [`Transcript::skipped`] under their type. A line that is not a JSON object is noted in
@@ -38,6 +51,7 @@
 //! makes it panic.
 
 use crate::model::{EventPayload, NewEvent};
+use crate::text::{shorten, strip_host_tags};
 use crate::{Error, Result};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -108,6 +122,42 @@ impl Transcript {
     }
 }
 
+/// The idempotency key of an assistant message a host got outside the transcript (Claude
+/// Code's Stop hook carries the turn's last message as `last_assistant_message`, race-free,
+/// while the transcript may not hold it yet): `stop:<turn>:<fingerprint>`, where `turn` is the
+/// hook's `prompt_id` (`-` without one) and the fingerprint is [`text_fingerprint`].
+/// [`crate::Memory::read_transcript`] skips a transcript message whose fingerprint such a key of
+/// the same session carries, and [`crate::Memory::record_last_assistant_message`] skips a
+/// message the transcript already gave: the message is stored once, whichever comes first.
+pub fn last_message_key(turn: Option<&str>, text: &str) -> String {
+    format!(
+        "{LAST_MESSAGE_PREFIX}{}:{}",
+        turn.filter(|t| !t.is_empty()).unwrap_or("-"),
+        text_fingerprint(text)
+    )
+}
+
+/// The prefix of every [`last_message_key`].
+pub(crate) const LAST_MESSAGE_PREFIX: &str = "stop:";
+
+/// A stable fingerprint of a text, whatever its whitespace: 64-bit FNV-1a (not for security) of
+/// its words joined by single spaces, as 16 hex digits. `"A\n\nB "` and `"A B"` share one.
+pub fn text_fingerprint(text: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            hash = (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for (i, word) in text.split_whitespace().enumerate() {
+        if i > 0 {
+            eat(b" ");
+        }
+        eat(word.as_bytes());
+    }
+    format!("{hash:016x}")
+}
+
 /// Reads a transcript file. See [`parse_transcript`].
 ///
 /// # Errors
@@ -130,27 +180,87 @@ pub fn parse_transcript_file(path: &Path) -> Result<Transcript> {
 }
 
 /// Parses a Claude Code transcript (JSON Lines) from `reader`. See the [module docs](self) for
-/// what becomes an event.
+/// what becomes an event. A last line without a newline is parsed too: this reads a finished
+/// transcript (for a transcript still being written, see [`parse_transcript_chunk`]).
 ///
 /// # Errors
 ///
 /// [`Error::Io`] (action `read transcript`, empty path) when reading fails. Malformed lines are
 /// not errors: they are listed in [`Transcript::bad_lines`].
-pub fn parse_transcript(mut reader: impl BufRead) -> Result<Transcript> {
+pub fn parse_transcript(reader: impl BufRead) -> Result<Transcript> {
+    Ok(parse_lines(reader, 0, None, true)?.transcript)
+}
+
+/// A piece of a transcript: what [`parse_transcript_chunk`] read from a byte offset.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TranscriptChunk {
+    /// What the complete lines read hold. Line numbers (in [`Transcript::bad_lines`]) count
+    /// from `start`; a tool result whose `tool_use` was before `start` counts as
+    /// `tool_result:unmatched`, and a message whose text blocks straddle `start` yields one
+    /// event per side.
+    pub transcript: Transcript,
+    /// The byte offset the read began at.
+    pub start: u64,
+    /// The byte offset just past the last complete line read: where the next read begins.
+    pub end: u64,
+    /// The last line had no newline yet (Claude Code was writing it, or the file was cut):
+    /// it was not read, and `end` stops before it, so the next read takes it whole.
+    pub incomplete_tail: bool,
+    /// The read stopped at its byte budget with complete lines left after `end`.
+    pub more: bool,
+}
+
+/// Parses the part of a transcript that `reader` yields, as [`parse_transcript`] does, except
+/// that it stops before a last line without a newline ([`TranscriptChunk::incomplete_tail`])
+/// and, with `max_bytes`, after the line that reaches that many bytes (at least one line is
+/// read). `start` is the byte offset of `reader`'s first byte in the file: the chunk's
+/// [`TranscriptChunk::end`] is `start` plus the bytes of the lines read. This is the one parser,
+/// resumable: a host reads a live transcript from where its last read ended.
+///
+/// # Errors
+///
+/// As [`parse_transcript`].
+pub fn parse_transcript_chunk(
+    reader: impl BufRead,
+    start: u64,
+    max_bytes: Option<u64>,
+) -> Result<TranscriptChunk> {
+    parse_lines(reader, start, max_bytes, false)
+}
+
+/// The line loop behind [`parse_transcript`] and [`parse_transcript_chunk`]: reads lines until
+/// the end (or the budget), taking a last line without a newline only when `take_unterminated`.
+fn parse_lines(
+    mut reader: impl BufRead,
+    start: u64,
+    max_bytes: Option<u64>,
+    take_unterminated: bool,
+) -> Result<TranscriptChunk> {
+    let io = |source| Error::Io {
+        action: "read transcript",
+        path: PathBuf::new(),
+        source,
+    };
     let mut parser = Parser::default();
     let mut buf = Vec::new();
+    let mut consumed: u64 = 0;
+    let mut incomplete_tail = false;
+    let mut more = false;
     loop {
+        if max_bytes.is_some_and(|max| consumed >= max) {
+            more = !reader.fill_buf().map_err(io)?.is_empty();
+            break;
+        }
         buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|source| Error::Io {
-                action: "read transcript",
-                path: PathBuf::new(),
-                source,
-            })?;
+        let n = reader.read_until(b'\n', &mut buf).map_err(io)?;
         if n == 0 {
             break;
         }
+        if !take_unterminated && buf.last() != Some(&b'\n') {
+            incomplete_tail = true;
+            break;
+        }
+        consumed += n as u64;
         parser.out.lines += 1;
         let line_no = parser.out.lines;
         match std::str::from_utf8(&buf) {
@@ -161,7 +271,13 @@ pub fn parse_transcript(mut reader: impl BufRead) -> Result<Transcript> {
                 .push((line_no, "not UTF-8 text".to_string())),
         }
     }
-    Ok(parser.finish())
+    Ok(TranscriptChunk {
+        transcript: parser.finish(),
+        start,
+        end: start + consumed,
+        incomplete_tail,
+        more,
+    })
 }
 
 /// Where a non-tool event came from: the record key and the block index in its record.
@@ -606,26 +722,25 @@ fn clean_prompt(raw: &str) -> std::result::Result<String, &'static str> {
         "<bash-stderr>",
         "<task-notification>",
     ];
-    if OUTPUT_TAGS.iter().any(|t| text.starts_with(t)) {
+    // What the host wrapped around the prompt (an IDE's opened file or selection...) is not
+    // the user's words.
+    let stripped = strip_host_tags(text);
+    if OUTPUT_TAGS
+        .iter()
+        .any(|t| text.starts_with(t) || stripped.starts_with(t))
+    {
         return Err("user:command-output");
     }
-    if text.starts_with("[Request interrupted by user") {
+    if stripped.is_empty() {
+        return Err("user:empty");
+    }
+    if stripped.starts_with("[Request interrupted by user") {
         return Err("user:interrupted");
     }
-    if text.starts_with("This session is being continued from a previous conversation") {
+    if stripped.starts_with("This session is being continued from a previous conversation") {
         return Err("user:compact-summary");
     }
-    Ok(text.to_string())
-}
-
-/// `text` cut to at most `max` characters, on a character boundary, with `…` when cut.
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
+    Ok(stripped)
 }
 
 #[cfg(test)]
@@ -828,6 +943,45 @@ mod tests {
         );
         assert!(t.events.is_empty());
         assert_eq!(t.skipped.get("assistant:synthetic"), Some(&1));
+    }
+
+    #[test]
+    fn a_chunk_starts_at_an_offset_and_stops_before_an_unterminated_line() {
+        let text = format!("{USER}\n{USER}");
+        let chunk = parse_transcript_chunk(text.as_bytes(), 100, None).unwrap_or_default();
+        assert_eq!(chunk.transcript.events.len(), 1);
+        assert_eq!(chunk.end, 100 + USER.len() as u64 + 1);
+        assert!(chunk.incomplete_tail && !chunk.more);
+        let budget = parse_transcript_chunk(format!("{USER}\n{USER}\n").as_bytes(), 0, Some(1))
+            .unwrap_or_default();
+        assert_eq!(budget.transcript.lines, 1);
+        assert!(budget.more && !budget.incomplete_tail);
+    }
+
+    #[test]
+    fn host_tags_leave_prompts() {
+        assert_eq!(
+            clean_prompt("<ide_opened_file>opened a.rs</ide_opened_file>\nFix it"),
+            Ok("Fix it".to_string())
+        );
+        assert_eq!(
+            clean_prompt("<ide_selection>x</ide_selection>"),
+            Err("user:empty")
+        );
+        assert_eq!(
+            clean_prompt("<local-command-stdout>ok</local-command-stdout>"),
+            Err("user:command-output")
+        );
+    }
+
+    #[test]
+    fn fingerprints_ignore_whitespace() {
+        assert_eq!(text_fingerprint("A\n\nB "), text_fingerprint("A B"));
+        assert_ne!(text_fingerprint("A B"), text_fingerprint("AB"));
+        assert_eq!(
+            last_message_key(None, "done"),
+            format!("stop:-:{}", text_fingerprint("done"))
+        );
     }
 
     #[test]

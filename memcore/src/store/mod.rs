@@ -16,12 +16,14 @@ mod schema;
 pub(crate) mod search;
 mod sessions;
 mod summaries;
+mod transcripts;
 
 pub use extraction::LedgerEntry;
 pub(crate) use extraction::NewLedgerEntry;
 pub(crate) use fts::match_expression;
 pub(crate) use observations::{StoredVector, content_hash};
 pub use schema::VERSION as SCHEMA_VERSION;
+pub(crate) use transcripts::TranscriptCursor;
 
 use crate::error::{Error, Result, SqlContext};
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
