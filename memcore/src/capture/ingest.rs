@@ -167,14 +167,15 @@ impl Memory {
                 source,
             }
         };
-        let mut file = File::open(path).map_err(io("open transcript"))?;
-        let meta = file.metadata().map_err(io("read transcript"))?;
+        // Looked at before opening: opening a FIFO would wait for a writer.
+        let meta = std::fs::metadata(path).map_err(io("open transcript"))?;
         if !meta.is_file() {
             return Err(Error::InvalidInput {
                 what: "transcript",
                 reason: format!("{} is not a regular file", path.display()),
             });
         }
+        let mut file = File::open(path).map_err(io("open transcript"))?;
         let name = path.to_string_lossy().into_owned();
         let cursor = self.store.transcript_cursor(session_id)?;
         let restarted = match &cursor {
@@ -230,10 +231,20 @@ impl Memory {
                 read.added += 1;
             }
         }
+        // The first bytes' hash changes only while the position is within them.
+        let prefix_hash = match &cursor {
+            Some(c)
+                if restarted.is_none()
+                    && c.offset.min(PREFIX_BYTES) == chunk.end.min(PREFIX_BYTES) =>
+            {
+                c.prefix_hash.clone()
+            }
+            _ => prefix_hash(&mut file, chunk.end).map_err(io("read transcript"))?,
+        };
         let moved = TranscriptCursor {
             path: name,
             offset: chunk.end,
-            prefix_hash: prefix_hash(&mut file, chunk.end).map_err(io("read transcript"))?,
+            prefix_hash,
         };
         // Nothing to remember for a file never read into (an empty transcript, /dev/null).
         let changed = match &cursor {
