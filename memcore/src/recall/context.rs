@@ -146,6 +146,9 @@ pub struct Context {
     pub record_ids: Vec<EventId>,
     /// The conversation records rendered in full.
     pub detailed_record_ids: Vec<EventId>,
+    /// The open items listed first (session start): what the last sessions left unfinished
+    /// or named as next.
+    pub open_item_ids: Vec<ObservationId>,
     /// The session summary included, if any.
     pub summary_id: Option<i64>,
     /// The text's cost by [`crate::tokens::estimate`]; never above the budget.
@@ -252,14 +255,30 @@ impl Memory {
                         }
                     }
                 }
+                if request.query.trim().is_empty() {
+                    // Without a prompt to be relevant to: decisions and causes first, the
+                    // rest after, exploration last; the ranking's order within each group.
+                    hits.sort_by_key(|h| session_start_group(&h.observation));
+                }
                 hits.into_iter().map(RecallHit::Observation).collect()
             }
         };
+        let open_items = match request.purpose {
+            ContextPurpose::SessionStart => self.open_items(&scope, request.now)?,
+            ContextPurpose::Prompt => Vec::new(),
+        };
+        let hits: Vec<RecallHit> = hits
+            .into_iter()
+            .filter(|h| match h {
+                RecallHit::Observation(o) => !open_items.iter().any(|i| i.id == o.id),
+                RecallHit::Conversation(_) => true,
+            })
+            .collect();
         let summary = match request.purpose {
             ContextPurpose::SessionStart => self.latest_summary(&scope)?,
             ContextPurpose::Prompt => None,
         };
-        if hits.is_empty() && summary.is_none() {
+        if hits.is_empty() && summary.is_none() && open_items.is_empty() {
             return Ok(out);
         }
 
@@ -282,6 +301,30 @@ impl Memory {
         };
         if !budget_left.take(estimate(&header) + estimate(footer)) {
             return Ok(out);
+        }
+
+        // Open items lead, within a quarter of the budget.
+        let mut open_text = String::new();
+        if !open_items.is_empty() {
+            let head = "## Open items from the last sessions\n\n";
+            let cap = budget_left.left().min(budget / 4);
+            let mut used = estimate(head);
+            let mut lines = String::new();
+            for item in &open_items {
+                let line = open_item_line(item);
+                let cost = estimate(&line);
+                if used + cost > cap {
+                    break;
+                }
+                used += cost;
+                lines.push_str(&line);
+                out.open_item_ids.push(item.id);
+            }
+            if !lines.is_empty() && budget_left.take(estimate(head) + estimate(&lines) + 1) {
+                open_text = format!("{head}{lines}\n");
+            } else {
+                out.open_item_ids.clear();
+            }
         }
 
         // The summary may use up to 40% of the budget, dropping its least useful fields.
@@ -380,11 +423,12 @@ impl Memory {
         if index_rows == 0 {
             index_open = false;
         }
-        if summary_text.is_empty() && index_rows == 0 {
+        if summary_text.is_empty() && index_rows == 0 && open_text.is_empty() {
             return Ok(out);
         }
 
         let mut text = header;
+        text.push_str(&open_text);
         text.push_str(&summary_text);
         if index_open {
             text.push_str(&index_head);
@@ -563,6 +607,66 @@ fn detail(obs: &Observation) -> String {
     }
     text.push('\n');
     text
+}
+
+/// Concepts an extractor gives what a session left open or named as next.
+const OPEN_ITEM_CONCEPTS: [&str; 2] = ["open-item", "next-step"];
+/// Most open items a session-start context lists.
+const OPEN_ITEMS: usize = 6;
+
+impl Memory {
+    /// The project's open items, newest first: observations tagged `open-item` or `next-step`
+    /// that nothing supersedes.
+    fn open_items(&self, scope: &Scope, now: Option<OffsetDateTime>) -> Result<Vec<Observation>> {
+        let found = self.search(&SearchRequest {
+            scope: Some(scope.clone()),
+            filter: super::SearchFilter {
+                concepts: OPEN_ITEM_CONCEPTS.iter().map(|c| (*c).to_owned()).collect(),
+                ..super::SearchFilter::default()
+            },
+            limit: OPEN_ITEMS * 2,
+            now,
+            ..SearchRequest::default()
+        })?;
+        let mut items: Vec<Observation> = found
+            .into_iter()
+            .map(|h| h.observation)
+            .filter(|o| o.superseded_by.is_none())
+            .collect();
+        items.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        items.truncate(OPEN_ITEMS);
+        Ok(items)
+    }
+}
+
+/// One open item on one line: id, date, title, and the subtitle when it says more.
+fn open_item_line(obs: &Observation) -> String {
+    let title = one_line(&obs.title);
+    let subtitle = one_line(&obs.subtitle);
+    let text = if subtitle.is_empty() || title.contains(&subtitle) {
+        title
+    } else {
+        format!("{title}: {subtitle}")
+    };
+    format!(
+        "- #{} ({}) {}\n",
+        obs.id,
+        date(obs.created_at),
+        clipped(&text, 240)
+    )
+}
+
+/// The order of a session start without a prompt: decisions, fixes and causes (0), the rest
+/// (1), exploration (2).
+fn session_start_group(obs: &Observation) -> u8 {
+    let has = |c: &str| obs.concepts.iter().any(|x| x == c);
+    if has("exploration") {
+        2
+    } else if matches!(obs.kind.as_str(), "decision" | "bugfix") || has("root-cause") {
+        0
+    } else {
+        1
+    }
 }
 
 /// Most characters of a conversation record's text in a context's details; the first detail,

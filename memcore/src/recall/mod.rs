@@ -109,6 +109,10 @@ pub struct RecallConfig {
     pub recency_weight: f64,
     /// Multipliers per kind name; a kind not listed weighs 1.
     pub kind_weights: BTreeMap<String, f64>,
+    /// Multiplier of an observation tagged `exploration` (files read, searches run, nothing
+    /// decided or fixed) unless the query is about exploring: such records share words with
+    /// many questions and answer few.
+    pub exploration_weight: f64,
     /// Multipliers of conversation records per event type (`user_prompt`,
     /// `assistant_message`, `tool_use`, `note`) in [`crate::Memory::recall`]: what a record
     /// is worth beside an observation of the same text rank. A type not listed weighs 1.
@@ -170,6 +174,7 @@ impl Default for RecallConfig {
             .into_iter()
             .map(|(k, w)| (k.to_owned(), w))
             .collect(),
+            exploration_weight: 0.6,
             conversation_weights: [
                 ("user_prompt", 0.9),
                 ("assistant_message", 1.0),

@@ -34,6 +34,26 @@ pub(crate) fn kind_factor(config: &RecallConfig, obs: &Observation) -> f64 {
         .unwrap_or(1.0)
 }
 
+/// The exploration factor: an observation tagged `exploration` (what was read or searched,
+/// with no decision, fix or cause in it) weighs [`RecallConfig::exploration_weight`], unless
+/// the query asks about exploring (`explored`, `searched`, `read`, `looked`...).
+pub(crate) fn exploration_factor(config: &RecallConfig, obs: &Observation, query: &str) -> f64 {
+    if !obs.concepts.iter().any(|c| c == "exploration") || asks_about_exploring(query) {
+        return 1.0;
+    }
+    finite_or(config.exploration_weight, 1.0).clamp(0.0, 1.0)
+}
+
+/// Whether a query is about what was looked at rather than what was decided or done.
+pub(crate) fn asks_about_exploring(query: &str) -> bool {
+    words(query).any(|w| {
+        let w = w.to_lowercase();
+        ["explor", "search", "look", "read", "grep", "browse", "investigat"]
+            .iter()
+            .any(|stem| w.starts_with(stem))
+    })
+}
+
 /// `1 + w × (importance − 0.5)`: 1 at the default importance.
 pub(crate) fn importance_factor(config: &RecallConfig, obs: &Observation) -> f64 {
     let w = finite_or(config.importance_weight, 0.0);

@@ -179,7 +179,9 @@ pub struct ScoreParts {
     pub relevance: f64,
     /// Recency factor, `1 − w + w × 0.5^(age / half_life)`.
     pub recency: f64,
-    /// The weight of the hit's kind.
+    /// The weight of the hit's kind (for an observation tagged `exploration`, times the
+    /// exploration weight unless the query is about exploring; for a conversation record,
+    /// the weight of its role).
     pub kind_weight: f64,
     /// Importance factor, `1 + w × (importance − 0.5)`.
     pub importance: f64,
@@ -392,7 +394,8 @@ impl Memory {
                     vector_similarity,
                     relevance,
                     recency: rank::recency_factor(config, obs.created_at, now),
-                    kind_weight: rank::kind_factor(config, &obs),
+                    kind_weight: rank::kind_factor(config, &obs)
+                        * rank::exploration_factor(config, &obs, &request.query),
                     importance: rank::importance_factor(config, &obs),
                     file_match: rank::file_factor(config, &obs, &named_files),
                     superseded: rank::superseded_factor(config, &obs),
