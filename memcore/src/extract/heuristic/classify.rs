@@ -502,10 +502,27 @@ impl Classifier<'_> {
                         continue;
                     }
                     let skip = usize::from(program == "git");
+                    // How it was forced (`git rm -qf`, `rm -rf`) is worth keeping verbatim.
+                    let flags: Vec<&str> = words
+                        .iter()
+                        .filter(|w| w.starts_with('-'))
+                        .map(String::as_str)
+                        .collect();
+                    let how = if flags.is_empty() {
+                        String::new()
+                    } else {
+                        let shown = [program.as_str(), sub].join(" ");
+                        let shown = if program == "git" {
+                            shown
+                        } else {
+                            program.clone()
+                        };
+                        format!(" with `{shown} {}`", flags.join(" "))
+                    };
                     for path in args.iter().skip(skip) {
                         let rel = self.rel(path);
                         actions.push(Action::Change(FileChange {
-                            fact: format!("Deleted {rel}"),
+                            fact: format!("Deleted {rel}{how}"),
                             path: rel,
                             from: None,
                             op: FileOp::Deleted,

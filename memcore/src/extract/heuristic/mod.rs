@@ -22,7 +22,21 @@
 //!   with its report's first sentences.
 //! - **Notes** (explicit "remember this") become a `decision` (when they read like one) or a
 //!   `discovery`, with the note's text verbatim.
-//! - **Noise is skipped**: `TodoWrite` and other bookkeeping tools, trivial shell commands
+//! - **Reasons are kept whole** (`reasons.rs`): an assistant message that states a decision
+//!   ("X instead of Y because..."), a cause ("the problem was...", "turns out..."), a
+//!   constraint or an outcome (a pull request, a commit) becomes a `decision` or a `discovery`
+//!   tagged `root-cause`, `gotcha` or `what-changed`, whose narrative keeps the paragraphs that
+//!   say it, never cut mid-sentence. A plan handed over in a prompt gives its context and its
+//!   design decisions the same way. A decision that takes back an earlier one supersedes it
+//!   (linked by the driver, see [`reverses`]).
+//! - **A fix is credited to the edits after the last failed or hung attempt**: a run that timed
+//!   out is one more failed attempt, never the passing run; look-around commands (`git diff`,
+//!   `ls`) run meanwhile are not part of the fix.
+//! - **What a session leaves** (`leaves.rs`): the commands that build, test or run the project,
+//!   verbatim (`command`); the items its last to-do list left open (`open-item`); the next
+//!   steps its last answer to a real request named (`next-step`; a slash command's reply does
+//!   not count). Reads that only looked around are tagged `exploration`.
+//! - **Noise is skipped**: bookkeeping tools (`TodoWrite` only feeds the open items), trivial shell commands
 //!   (`ls`, `pwd`, `git status`...), failed edits, tool calls the user rejected.
 //!
 //! Titles read like a person wrote them: the user prompt that started the work gives the first

@@ -48,7 +48,8 @@ const CAUSE_MARKERS: &[&str] = &[
 #[rustfmt::skip]
 const OUTCOME_MARKERS: &[&str] = &[
     "/pull/", "pr #", "pull request", "suggested message", "commit message", "committed as",
-    "pushed to", "merged into", "released as", "opened pr", "pr created",
+    "pushed to", "merged into", "released as", "opened pr", "pr created", "commit —",
+    "commit:", "in the body", "ready for your pr", "ready to merge",
 ];
 
 /// Phrases that state a constraint.
