@@ -387,7 +387,12 @@ fn bad_messages_and_bad_arguments_get_clear_answers() {
         (
             "get_observations",
             json!({"ids": [1, "x"]}),
-            "not an observation id",
+            "neither an observation id",
+        ),
+        (
+            "get_observations",
+            json!({"ids": ["c999999"]}),
+            "No conversation record c999999",
         ),
         (
             "remember",
@@ -467,7 +472,7 @@ fn tools_stay_in_their_project_unless_told_otherwise() {
         json!({"query": "retries backoff", "project": "billing"}),
     );
     assert_eq!(ids_of(&there), [theirs], "{there}");
-    assert!(there.starts_with("1 observation for"), "{there}");
+    assert!(there.starts_with("1 memory for"), "{there}");
     let everywhere = client.ok(
         "search",
         json!({"query": "retries backoff", "project": "*"}),
@@ -560,7 +565,7 @@ fn the_server_sees_what_other_processes_write_and_the_hooks_see_what_it_remember
     let setup = Setup::new();
     let (mut client, _) = Client::start(&setup);
     let before = client.ok("search", json!({"query": "coupon"}));
-    assert!(before.starts_with("No observation matches"), "{before}");
+    assert!(before.starts_with("Nothing in memory matches"), "{before}");
 
     // Another process (as the extractor would) writes while the server runs.
     setup.ok(&["dev", "seed", "20"]);
@@ -583,4 +588,41 @@ fn the_server_sees_what_other_processes_write_and_the_hooks_see_what_it_remember
         "{context}"
     );
     assert!(context.contains(&format!("| {id} |")), "{context}");
+}
+
+#[test]
+fn search_finds_what_was_said_and_get_observations_shows_the_record() {
+    let setup = Setup::new();
+    setup.hook(
+        "UserPromptSubmit",
+        &json!({"session_id": "s1", "cwd": setup.cwd, "hook_event_name": "UserPromptSubmit",
+                "prompt": "Why does the nightly export skip archived invoices?"}),
+    );
+    let (mut client, _) = Client::start(&setup);
+    let found = client.ok(
+        "search",
+        json!({"query": "nightly export archived invoices"}),
+    );
+    let reference = found
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("| c")
+                .and_then(|rest| rest.split(' ').next())
+                .map(|n| format!("c{n}"))
+        })
+        .unwrap_or_else(|| panic!("no conversation record in: {found}"));
+    assert!(found.contains("| prompt |"), "{found}");
+    let shown = client.ok("get_observations", json!({"ids": [reference.clone()]}));
+    assert!(
+        shown.contains("nightly export skip archived invoices"),
+        "{shown}"
+    );
+    assert!(shown.starts_with(&reference), "{shown}");
+    // Another project's record is named, not shown.
+    let elsewhere = client.refused(
+        "get_observations",
+        json!({"ids": [reference], "project": "billing"}),
+    );
+    assert!(elsewhere.contains("is in project"), "{elsewhere}");
+    client.finish();
 }

@@ -148,6 +148,58 @@ impl Args {
         Ok(ids)
     }
 
+    /// A non-empty list of at most [`MAX_IDS`] references: observation ids (`12`, `"#12"`) and
+    /// conversation records (`"c40"`), deduplicated, in the order given.
+    pub fn references(&mut self, name: &str) -> Result<Vec<Reference>, ToolError> {
+        let items = match self.take(name) {
+            None => {
+                return Err(self.invalid(
+                    name,
+                    "is missing: give observation ids or conversation records, such as [12, \"c40\"]",
+                ));
+            }
+            Some(Value::Array(items)) => items,
+            Some(one) => vec![one],
+        };
+        if items.is_empty() {
+            return Err(self.invalid(name, "is empty: give at least one id"));
+        }
+        if items.len() > MAX_IDS {
+            return Err(self.invalid(
+                name,
+                &format!("holds {} ids; at most {MAX_IDS} a call", items.len()),
+            ));
+        }
+        let mut refs = Vec::with_capacity(items.len());
+        for item in &items {
+            let parsed = match item {
+                Value::String(s) => match s.trim().trim_start_matches('#').strip_prefix('c') {
+                    Some(n) => n
+                        .parse()
+                        .ok()
+                        .filter(|id| *id > 0)
+                        .map(Reference::Conversation),
+                    None => observation_id(item).map(Reference::Observation),
+                },
+                other => observation_id(other).map(Reference::Observation),
+            };
+            match parsed {
+                Some(r) if !refs.contains(&r) => refs.push(r),
+                Some(_) => {}
+                None => {
+                    return Err(self.invalid(
+                        name,
+                        &format!(
+                            "holds {item}, which is neither an observation id (a positive whole \
+                             number) nor a conversation record (\"c\" and a number)"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(refs)
+    }
+
     /// A date (`YYYY-MM-DD`, midnight UTC; with `end_of_day`, the midnight after it) or an
     /// RFC 3339 time.
     pub fn time(
@@ -216,6 +268,15 @@ fn whole(value: &Value) -> Option<i64> {
     }
 }
 
+/// A memory a tool call names: an observation, or a record of the conversation layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reference {
+    /// An observation id.
+    Observation(ObservationId),
+    /// A conversation record (its event id).
+    Conversation(memcore::EventId),
+}
+
 fn observation_id(value: &Value) -> Option<ObservationId> {
     let id = match value {
         Value::String(s) => s.trim().trim_start_matches('#').parse().ok(),
@@ -276,6 +337,24 @@ mod tests {
         assert!(a.count("d", 0, 0, 10).is_err());
         assert!(a.count("e", 0, 0, usize::MAX).is_err());
         assert_eq!(a.count("absent", 7, 0, 10).unwrap(), 7);
+    }
+
+    #[test]
+    fn references_name_observations_and_conversation_records() {
+        assert_eq!(
+            args(json!({"ids": [3, "c40", "#c40", "#7"]}))
+                .references("ids")
+                .unwrap(),
+            [
+                Reference::Observation(3),
+                Reference::Conversation(40),
+                Reference::Observation(7)
+            ]
+        );
+        assert!(args(json!({"ids": ["c"]})).references("ids").is_err());
+        assert!(args(json!({"ids": ["c0"]})).references("ids").is_err());
+        assert!(args(json!({"ids": [true]})).references("ids").is_err());
+        assert!(args(json!({"ids": []})).references("ids").is_err());
     }
 
     #[test]

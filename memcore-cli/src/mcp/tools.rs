@@ -7,11 +7,11 @@
 //! what was wrong, returned to the model as a tool error so that it can correct the call.
 //! Nothing is stored or deleted when a call is refused.
 
-use super::args::{Args, MAX_IDS, invalid};
+use super::args::{Args, MAX_IDS, Reference, invalid};
 use crate::render;
 use memcore::recall::{INDEX_HEADER, recall_index_row};
 use memcore::{
-    Memory, NewObservation, Observation, ObservationId, ObservationKind, RecallHit, Scope,
+    EventId, Memory, NewObservation, Observation, ObservationId, ObservationKind, RecallHit, Scope,
     SearchFilter, SearchRequest, TimelineRequest,
 };
 use serde_json::{Map, Value, json};
@@ -203,11 +203,21 @@ impl Tools {
                 title: "Get observations",
                 description: "The full records of observations by id (from search, \
                     timeline, or the memory index given at session start): narrative, facts, \
-                    files, concepts, provenance. Ask for several ids in one call; fetch only \
-                    those you need."
+                    files, concepts, provenance; and of conversation records (ids such as \
+                    \"c40\" in search results: what was said or done, with its time and \
+                    session). Ask for several ids in one call; fetch only those you need."
                     .to_owned(),
                 input_schema: object(
-                    json!({"ids": ids("The observation ids."), "project": project}),
+                    json!({"ids": {
+                        "type": "array",
+                        "items": {"anyOf": [
+                            {"type": "integer", "minimum": 1},
+                            {"type": "string", "pattern": "^#?c?[0-9]+$"}
+                        ]},
+                        "minItems": 1,
+                        "maxItems": MAX_IDS,
+                        "description": "Observation ids (12) and conversation records (\"c40\")."
+                    }, "project": project}),
                     &["ids"],
                 ),
                 effect: Effect::Read,
@@ -361,7 +371,7 @@ impl Tools {
         };
         if hits.is_empty() {
             return Ok(format!(
-                "No observation matches {what} in {}{}.",
+                "Nothing in memory matches {what} in {}{}.",
                 describe(&scope),
                 if offset > 0 {
                     format!(" past the first {offset}")
@@ -371,10 +381,10 @@ impl Tools {
             ));
         }
         let mut text = format!(
-            "{} observation{} for {what} in {}, best first{}. Full records: get_observations; \
-             context: timeline.\n",
+            "{} memor{} for {what} in {}, best first{} (c ids: records of past conversations). \
+             Full records: get_observations; context: timeline.\n",
             hits.len(),
-            if hits.len() == 1 { "" } else { "s" },
+            if hits.len() == 1 { "y" } else { "ies" },
             describe(&scope),
             if offset > 0 {
                 format!(" (after the first {offset})")
@@ -431,16 +441,55 @@ impl Tools {
     }
 
     fn get_observations(&self, mut args: Args) -> Result<String, ToolError> {
-        let ids = args.ids("ids")?;
+        let refs = args.references("ids")?;
         let scope = self.scope(&mut args)?;
         args.done()?;
-        let (found, notes) = self.fetch(&ids, &scope)?;
-        if found.is_empty() {
+        let ids: Vec<ObservationId> = refs
+            .iter()
+            .filter_map(|r| match r {
+                Reference::Observation(id) => Some(*id),
+                Reference::Conversation(_) => None,
+            })
+            .collect();
+        let record_ids: Vec<EventId> = refs
+            .iter()
+            .filter_map(|r| match r {
+                Reference::Conversation(id) => Some(*id),
+                Reference::Observation(_) => None,
+            })
+            .collect();
+        let (found, mut notes) = if ids.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            self.fetch(&ids, &scope)?
+        };
+        let records = self.memory.conversation(&record_ids)?;
+        for id in &record_ids {
+            if !records.iter().any(|r| r.event_id == *id) {
+                notes.push(format!("No conversation record c{id}."));
+            }
+        }
+        let (records, outside): (Vec<_>, Vec<_>) =
+            records.into_iter().partition(|r| match &scope {
+                Scope::All => true,
+                Scope::Project(p) => &r.project == p,
+            });
+        for record in &outside {
+            notes.push(format!(
+                "c{} is in project {:?}, not {}: pass project {:?} (or \"*\") to use it.",
+                record.event_id,
+                record.project,
+                describe(&scope),
+                record.project
+            ));
+        }
+        if found.is_empty() && records.is_empty() {
             return Err(ToolError::failed(notes.join(" ")));
         }
         let mut text = found
             .iter()
             .map(render::observation)
+            .chain(records.iter().map(render::record))
             .collect::<Vec<_>>()
             .join("\n");
         for note in notes {

@@ -48,9 +48,17 @@ pub(crate) fn exploration_factor(config: &RecallConfig, obs: &Observation, query
 pub(crate) fn asks_about_exploring(query: &str) -> bool {
     words(query).any(|w| {
         let w = w.to_lowercase();
-        ["explor", "search", "look", "read", "grep", "browse", "investigat"]
-            .iter()
-            .any(|stem| w.starts_with(stem))
+        [
+            "explor",
+            "search",
+            "look",
+            "read",
+            "grep",
+            "browse",
+            "investigat",
+        ]
+        .iter()
+        .any(|stem| w.starts_with(stem))
     })
 }
 
