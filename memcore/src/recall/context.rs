@@ -684,7 +684,7 @@ fn record_detail(hit: &super::layers::ConversationHit, query: &str, max: usize) 
         record.reference(),
         record.label(),
         date(record.occurred_at),
-        first_chars(&record.session_id, 8)
+        short_session(&record.session_id)
     );
     text.push_str(&crate::text::passage(&record.text, query, max));
     text.push('\n');
@@ -704,8 +704,14 @@ fn record_detail(hit: &super::layers::ConversationHit, query: &str, max: usize) 
     text
 }
 
-fn first_chars(text: &str, n: usize) -> String {
-    text.chars().take(n).collect()
+/// A session id as a person reads it: whole when short, else its first 8 characters (a UUID's
+/// first group).
+fn short_session(id: &str) -> String {
+    if id.chars().count() <= 12 {
+        id.to_owned()
+    } else {
+        id.chars().take(8).collect()
+    }
 }
 
 /// The summary section within `cap` tokens: fields in order of use, the last ones dropped

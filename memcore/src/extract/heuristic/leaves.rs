@@ -91,7 +91,7 @@ impl Analyzer<'_> {
         };
         let obs = NewObservation {
             kind: Some(ObservationKind::Discovery),
-            title: shorten(&format!("Next step: {first}"), 100),
+            title: shorten(&format!("Next step: {}", without_label(first)), 100),
             narrative: steps.join("\n"),
             facts: steps.iter().skip(1).cloned().collect(),
             concepts: vec!["next-step".to_owned()],
@@ -100,5 +100,30 @@ impl Analyzer<'_> {
             ..NewObservation::default()
         };
         self.draft(obs, false);
+    }
+}
+
+/// A step without its own `Next step:` / `Next steps:` / `TODO:` label (the title adds one).
+fn without_label(step: &str) -> &str {
+    let trimmed = step.trim();
+    for label in ["next steps:", "next step:", "todo:", "to do:"] {
+        if let Some(rest) = trimmed
+            .get(..label.len())
+            .filter(|head| head.eq_ignore_ascii_case(label))
+            .and_then(|_| trimmed.get(label.len()..))
+        {
+            return rest.trim_start();
+        }
+    }
+    trimmed
+}
+
+#[cfg(test)]
+mod label_tests {
+    #[test]
+    fn a_step_loses_its_own_label() {
+        assert_eq!(super::without_label("Next step: add a test"), "add a test");
+        assert_eq!(super::without_label("  TODO: ship it"), "ship it");
+        assert_eq!(super::without_label("add a test"), "add a test");
     }
 }
