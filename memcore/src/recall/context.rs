@@ -591,7 +591,8 @@ fn detail(obs: &Observation) -> String {
         text.push_str(narrative);
         text.push('\n');
     }
-    for fact in &obs.facts {
+    // A fact the narrative already states is said once.
+    for fact in obs.facts.iter().filter(|f| !narrative.contains(f.trim())) {
         text.push_str("- ");
         text.push_str(&one_line(fact));
         text.push('\n');
