@@ -216,6 +216,21 @@ fn a_fix_is_credited_to_the_edit_before_the_passing_run_not_the_hung_one() {
 
 #[test]
 fn next_steps_are_not_taken_from_a_slash_commands_reply() {
+    next_steps_around_a_slash_command(
+        "<command-name>/commit</command-name>\n<command-message>commit</command-message>\n\
+         <command-args>the retry change</command-args>",
+    );
+}
+
+#[test]
+fn next_steps_are_not_taken_from_the_reply_to_a_bare_slash_command() {
+    next_steps_around_a_slash_command(
+        "<command-name>/commit</command-name>\n<command-message>commit</command-message>\n\
+         <command-args></command-args>",
+    );
+}
+
+fn next_steps_around_a_slash_command(command: &str) {
     let dir = tempfile::tempdir().unwrap();
     let mem = Memory::open(dir.path().join("m.db")).unwrap();
     let end = Transcript::new("s1", "2026-01-20T09:00:00Z")
@@ -234,10 +249,7 @@ fn next_steps_are_not_taken_from_a_slash_commands_reply() {
             true,
         )
         .say("Added retries in src/fetch.rs.\n\n## Next steps\n- Write a jitter test for the backoff.")
-        .prompt(
-            "<command-name>/commit</command-name>\n<command-message>commit</command-message>\n\
-             <command-args>the retry change</command-args>",
-        )
+        .prompt(command)
         .say("Committed as 1a2b3c4.\n\n## Next steps\n- Push the branch and open a pull request.")
         .record_into(&mem);
     let obs = extracted(&mem);

@@ -8,8 +8,9 @@
 //!   or text blocks, typed by the user. Left out (and counted in [`Transcript::skipped`]):
 //!   `isMeta` records (hook feedback, command expansions; key `user:meta`), compaction summaries
 //!   (`user:compact-summary`), prompts written by a parent agent to a subagent
-//!   (`isSidechain`; `user:sidechain`), slash commands without arguments such as `/clear`
-//!   (`user:command`; a command with arguments becomes the prompt `/name args`), local command
+//!   (`isSidechain`; `user:sidechain`), command wrappers without a command name
+//!   (`user:command`; a slash command becomes the prompt `/name args`, or `/name` alone, so
+//!   that the reply to `/commit` is never taken for the reply to the request before it), local command
 //!   output and `!` shell input/output (`<local-command-stdout>`, `<bash-stdout>`...;
 //!   `user:command-output`), interruption markers (`user:interrupted`), and text that is empty
 //!   once `<system-reminder>` spans are removed (`user:empty`). Text blocks that travel in the
@@ -703,7 +704,7 @@ fn clean_prompt(raw: &str) -> std::result::Result<String, &'static str> {
     if text.contains("<command-name>") || text.starts_with("<command-message>") {
         let name = tag_content(text, "command-name").unwrap_or("").trim();
         let args = tag_content(text, "command-args").unwrap_or("").trim();
-        if name.is_empty() || args.is_empty() {
+        if name.is_empty() {
             return Err("user:command");
         }
         let name = if name.starts_with('/') {
@@ -711,7 +712,13 @@ fn clean_prompt(raw: &str) -> std::result::Result<String, &'static str> {
         } else {
             format!("/{name}")
         };
-        return Ok(format!("{name} {args}"));
+        // A command without arguments is kept too: it ends the request before it, so that the
+        // reply to `/commit` is never taken for the reply to a real request.
+        return Ok(if args.is_empty() {
+            name
+        } else {
+            format!("{name} {args}")
+        });
     }
     const OUTPUT_TAGS: [&str; 7] = [
         "<local-command-stdout>",
@@ -863,7 +870,7 @@ mod tests {
     fn noise_user_records_are_counted_not_emitted() {
         let text = [
             r#"{"type":"user","uuid":"u1","isMeta":true,"message":{"content":"Stop hook feedback"}}"#,
-            r#"{"type":"user","uuid":"u2","message":{"content":"<command-name>/clear</command-name>\n<command-message>clear</command-message>\n<command-args></command-args>"}}"#,
+            r#"{"type":"user","uuid":"u2","message":{"content":"<command-message>x</command-message>"}}"#,
             r#"{"type":"user","uuid":"u3","message":{"content":"<local-command-stdout>done</local-command-stdout>"}}"#,
             r#"{"type":"user","uuid":"u4","message":{"content":[{"type":"text","text":"[Request interrupted by user]"}]}}"#,
             r#"{"type":"user","uuid":"u5","message":{"content":"<system-reminder>only a reminder</system-reminder>"}}"#,
@@ -881,6 +888,16 @@ mod tests {
             t.events[0].payload,
             EventPayload::UserPrompt {
                 text: "/review the parser".into()
+            }
+        );
+        // A command without arguments is a prompt too: it ends the request before it.
+        let bare = parse(
+            r#"{"type":"user","uuid":"c1","message":{"content":"<command-name>/commit</command-name>\n<command-message>commit</command-message>\n<command-args></command-args>"}}"#,
+        );
+        assert_eq!(
+            bare.events[0].payload,
+            EventPayload::UserPrompt {
+                text: "/commit".into()
             }
         );
         for key in [
