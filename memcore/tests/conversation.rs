@@ -149,3 +149,48 @@ fn the_prompt_context_answers_from_the_conversation_but_not_from_the_asking_sess
         .unwrap();
     assert_eq!(unrelated.text, "");
 }
+
+#[test]
+fn the_same_symptom_in_two_areas_is_told_apart_by_the_file_the_query_names() {
+    let (_dir, mem) = store();
+    mem.start_session(NewSession::new("s1", "app", "claude-code"))
+        .unwrap();
+    for (key, file) in [
+        ("a", "src/billing/invoice.rs"),
+        ("b", "src/auth/session.rs"),
+    ] {
+        record(
+            &mem,
+            "s1",
+            key,
+            EventPayload::AssistantMessage {
+                text: format!(
+                    "The timeout in {file} came from a connection pool that was never returned."
+                ),
+            },
+        );
+    }
+    for (query, wanted) in [
+        (
+            "why the timeout in src/auth/session.rs",
+            "src/auth/session.rs",
+        ),
+        (
+            "why the timeout in src/billing/invoice.rs",
+            "src/billing/invoice.rs",
+        ),
+    ] {
+        let hits = mem
+            .recall(&SearchRequest::new(query).project("app"))
+            .unwrap();
+        let RecallHit::Conversation(best) = &hits[0] else {
+            panic!("{hits:#?}");
+        };
+        assert!(
+            best.record.text.contains(wanted),
+            "{query}: {:?}",
+            best.record.text
+        );
+        assert!(best.parts.file_match > 1.0);
+    }
+}
