@@ -29,6 +29,8 @@ use time::OffsetDateTime;
 
 /// Most characters of a hit's situating neighbour.
 const CONTEXT_CHARS: usize = 600;
+/// How many records after a prompt are searched for the assistant's first answer.
+const PROMPT_ANSWER_WINDOW: usize = 8;
 
 /// One result of [`Memory::recall`]: an observation or a conversation record. In JSON, the
 /// field `layer` (`observation` or `conversation`) tells them apart.
@@ -57,9 +59,9 @@ pub struct ConversationHit {
     /// The record.
     pub record: ConversationRecord,
     /// The records beside it that situate it, shortened: for a tool call the assistant's
-    /// message just before it (why it was done), for an assistant message or a prompt the
-    /// tool calls just after it (what was done; at most two, the calls an assistant makes
-    /// together). Empty when the neighbours are of another kind. Not scored.
+    /// message just before it (why it was done), for an assistant message the tool calls just
+    /// after it (what was done; at most two, the calls an assistant makes together), for a
+    /// prompt the assistant's first answer to it. Empty when there is none. Not scored.
     pub context: Vec<ConversationRecord>,
 }
 
@@ -265,21 +267,38 @@ impl Memory {
 
     /// See [`ConversationHit::context`].
     fn situating_neighbors(&self, record: &ConversationRecord) -> Result<Vec<ConversationRecord>> {
-        let (after, wanted, n) = match record.role.as_str() {
-            "tool_use" => (false, "assistant_message", 1),
-            "assistant_message" | "user_prompt" => (true, "tool_use", 2),
-            _ => return Ok(Vec::new()),
+        let shorten = |mut n: ConversationRecord| {
+            n.text = crate::text::shorten(&n.text, CONTEXT_CHARS);
+            n
         };
-        Ok(self
-            .store
-            .conversation_neighbors(record, after, n)?
-            .into_iter()
-            .take_while(|n| n.role == wanted)
-            .map(|mut n| {
-                n.text = crate::text::shorten(&n.text, CONTEXT_CHARS);
-                n
-            })
-            .collect())
+        let found: Vec<ConversationRecord> = match record.role.as_str() {
+            // Why the call was made: the message just before it.
+            "tool_use" => self
+                .store
+                .conversation_neighbors(record, false, 1)?
+                .into_iter()
+                .filter(|n| n.role == "assistant_message")
+                .collect(),
+            // What was done about it: the calls made together just after it.
+            "assistant_message" => self
+                .store
+                .conversation_neighbors(record, true, 2)?
+                .into_iter()
+                .take_while(|n| n.role == "tool_use")
+                .collect(),
+            // What came of a request: the assistant's first answer to it (a question asked
+            // again later reads like the request; the answer is what it wants).
+            "user_prompt" => self
+                .store
+                .conversation_neighbors(record, true, PROMPT_ANSWER_WINDOW)?
+                .into_iter()
+                .take_while(|n| n.role != "user_prompt")
+                .find(|n| n.role == "assistant_message")
+                .into_iter()
+                .collect(),
+            _ => Vec::new(),
+        };
+        Ok(found.into_iter().map(shorten).collect())
     }
 
     /// The share of text rank in an observation's relevance under `request`'s mode.
