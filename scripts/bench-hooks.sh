@@ -5,6 +5,7 @@
 #
 # Usage: scripts/bench-hooks.sh            (from anywhere inside the repository)
 #        N=10000 RUNS=200 scripts/bench-hooks.sh
+#        EVENTS=5 scripts/bench-hooks.sh      (also K conversation events per observation)
 #
 # Builds memcore-cli in release mode, seeds a temporary store with `memcore dev seed N`,
 # then times RUNS invocations of each hook (after 10 warm-up runs) and prints p50 and p95
@@ -15,6 +16,7 @@ cd "$(dirname "$0")/.."
 
 N=${N:-10000}
 RUNS=${RUNS:-200}
+EVENTS=${EVENTS:-0}
 
 cargo build --release -p memcore-cli --quiet
 BIN="$PWD/target/release/memcore"
@@ -26,8 +28,8 @@ unset MEMCORE_PROVIDER MEMCORE_DAILY_TOKEN_CAP MEMCORE_PROJECT ANTHROPIC_API_KEY
 export MEMCORE_DB="$tmp/data/memory.db" HOME="$tmp/home" MEMCORE_NO_EXTRACT=1
 mkdir -p "$tmp/home" "$tmp/bench"
 
-echo "seeding $N observations..."
-"$BIN" --project bench dev seed "$N"
+echo "seeding $N observations and $EVENTS conversation events for each..."
+"$BIN" --project bench dev seed "$N" --events "$EVENTS"
 "$BIN" --project bench stats | head -2
 
 cwd="$tmp/bench"   # the resolver names this project `bench`

@@ -1,5 +1,7 @@
-//! `memcore dev seed N`: fills a store with N synthetic observations (for the hook latency
-//! benchmark, `scripts/bench-hooks.sh`). Hidden from the help: it is not for users' stores.
+//! `memcore dev seed N [--events K]`: fills a store with N synthetic observations, and with
+//! `--events K` K conversation events per observation (a prompt, assistant messages, tool
+//! calls), for the hook latency benchmark (`scripts/bench-hooks.sh`). Hidden from the help:
+//! it is not for users' stores.
 //!
 //! The observations look like a coding project's: a kind, a title and narrative made of
 //! project words, files under `src/`, facts; 50 per session, each session with a summary,
@@ -9,7 +11,7 @@
 use crate::cli::Args;
 use crate::commands::Env;
 use crate::error::{CliError, CliResult};
-use memcore::{NewObservation, NewSession, NewSummary, ObservationKind};
+use memcore::{EventPayload, NewEvent, NewObservation, NewSession, NewSummary, ObservationKind};
 use time::{Duration, OffsetDateTime};
 
 const WORDS: &[&str] = &[
@@ -106,15 +108,16 @@ impl Rng {
 
 /// `memcore dev seed N`
 pub fn dev(env: &Env, mut args: Args) -> CliResult<()> {
+    let events = args.number::<u64>("--events")?.unwrap_or(0);
     let positionals = args_positionals(&mut args)?;
     match positionals.as_slice() {
         [cmd, n] if cmd == "seed" => {
             let n: u64 = n
                 .parse()
                 .map_err(|_| CliError::usage(format!("seed takes a count, not {n:?}")))?;
-            seed(env, n)
+            seed(env, n, events)
         }
-        _ => Err(CliError::usage("dev seed N")),
+        _ => Err(CliError::usage("dev seed N [--events K]")),
     }
 }
 
@@ -122,7 +125,7 @@ fn args_positionals(args: &mut Args) -> CliResult<Vec<String>> {
     std::mem::take(args).positionals()
 }
 
-fn seed(env: &Env, n: u64) -> CliResult<()> {
+fn seed(env: &Env, n: u64, events: u64) -> CliResult<()> {
     let memory = env.open()?;
     let project = env.project();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
@@ -158,12 +161,46 @@ fn seed(env: &Env, n: u64) -> CliResult<()> {
             ],
             concepts: vec!["how-it-works".into()],
             files_read: vec![format!("src/{c}/mod.rs")],
-            files_modified: vec![file],
+            files_modified: vec![file.clone()],
             created_at: Some(at),
             ..NewObservation::default()
         })?;
         if !added.duplicate {
             stored += 1;
+        }
+        for k in 0..events {
+            let payload = match k % 4 {
+                0 => EventPayload::UserPrompt {
+                    text: format!("Why does the {a} {b} path fail on {c}? ({i}.{k})"),
+                },
+                1 => EventPayload::AssistantMessage {
+                    text: format!(
+                        "The {b} logic in {file} reads {c} before checking it; I'll check {c} \
+                         first, because the {a} caller passes it unset. ({i}.{k})"
+                    ),
+                },
+                2 => EventPayload::ToolUse {
+                    tool_name: "Bash".into(),
+                    input: serde_json::json!({"command": format!("cargo test {a}::{b}"),
+                                              "description": format!("Run the {a} tests")}),
+                    output: Some(format!("test {a}::{b} ... ok ({i}.{k})")),
+                    error: None,
+                    tool_use_id: Some(format!("seed-{i}-{k}")),
+                },
+                _ => EventPayload::ToolUse {
+                    tool_name: "Edit".into(),
+                    input: serde_json::json!({"file_path": file,
+                                              "old_string": format!("{b}({c})"),
+                                              "new_string": format!("check({c}); {b}({c})")}),
+                    output: Some("The file has been updated.".into()),
+                    error: None,
+                    tool_use_id: Some(format!("seed-{i}-{k}")),
+                },
+            };
+            let mut event = NewEvent::new(&session, payload);
+            event.external_id = Some(format!("seed-{i}-{k}"));
+            event.occurred_at = Some(at);
+            memory.record_event(event)?;
         }
         if i % SESSION_SIZE == SESSION_SIZE - 1 || i + 1 == n {
             memory.add_summary(
