@@ -217,7 +217,11 @@ fn handle(
             log.line(warning);
         }
     }
-    let memory = Memory::open_with(&paths.db, settings.memory.clone()).map_err(failed)?;
+    let mut config = settings.memory.clone();
+    // PostToolUse fires on every tool call and must return at once: its event's conversation
+    // row is written by the next prompt's recall or the extractor instead.
+    config.defer_conversation_index |= matches!(event, "PostToolUse" | "PostToolUseFailure");
+    let memory = Memory::open_with(&paths.db, config).map_err(failed)?;
     let project = hook_project(global, &input);
     let session = if event == "SessionStart" {
         memory

@@ -35,6 +35,11 @@ pub struct Config {
     pub extraction: ExtractionConfig,
     /// Ranking settings of recall.
     pub recall: RecallConfig,
+    /// Record events without their conversation-layer row, leaving it to the next
+    /// [`Memory::recall`], extraction or [`Memory::index_conversation`]. For a host whose
+    /// every recording is a short process that must return at once (Claude Code's PostToolUse
+    /// hook); off by default, so an event is searchable as soon as it is recorded.
+    pub defer_conversation_index: bool,
 }
 
 impl Default for Config {
@@ -45,6 +50,7 @@ impl Default for Config {
             redaction: RedactionConfig::default(),
             extraction: ExtractionConfig::default(),
             recall: RecallConfig::default(),
+            defer_conversation_index: false,
         }
     }
 }
@@ -225,7 +231,24 @@ impl Memory {
             payload: self.prepare_payload(event.payload)?,
             ..event
         };
-        self.store.insert_event(&event)
+        self.store
+            .insert_event(&event, self.config.defer_conversation_index)
+    }
+
+    /// Writes the conversation-layer rows of events recorded with
+    /// [`Config::defer_conversation_index`], in batches of `batch`, until none is left;
+    /// returns how many. Recall and extraction call it; a host may too.
+    pub fn index_conversation(&self, batch: usize) -> Result<usize> {
+        let batch = batch.max(1);
+        let mut total = 0;
+        while self.store.has_deferred_events()? {
+            let n = self.store.index_deferred_events(batch)?;
+            total += n;
+            if n == 0 {
+                break;
+            }
+        }
+        Ok(total)
     }
 
     /// Redacts and bounds what an event carries before it is stored: the one path every event

@@ -194,3 +194,56 @@ fn the_same_symptom_in_two_areas_is_told_apart_by_the_file_the_query_names() {
         assert!(best.parts.file_match > 1.0);
     }
 }
+
+#[test]
+fn events_recorded_with_a_deferred_index_are_searchable_at_the_next_recall() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db");
+    let hook = Memory::open_with(
+        &path,
+        memcore::Config {
+            defer_conversation_index: true,
+            ..memcore::Config::default()
+        },
+    )
+    .unwrap();
+    hook.start_session(NewSession::new("s1", "app", "claude-code"))
+        .unwrap();
+    record(
+        &hook,
+        "s1",
+        "t1",
+        EventPayload::ToolUse {
+            tool_name: "Bash".into(),
+            input: json!({"command": "pnpm --filter api test"}),
+            output: Some("Tests: 12 passed".into()),
+            error: None,
+            tool_use_id: Some("t1".into()),
+        },
+    );
+    drop(hook);
+    let count = |sql: &str| -> i64 {
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(
+        count("SELECT count(*) FROM conversation_fts"),
+        0,
+        "deferred"
+    );
+    let reader = Memory::open(&path).unwrap();
+    let hits = reader
+        .recall(&SearchRequest::new("pnpm filter api test").project("app"))
+        .unwrap();
+    assert!(
+        matches!(&hits[0], RecallHit::Conversation(c) if c.record.text.contains("pnpm --filter api test")),
+        "{hits:#?}"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM events WHERE conversation_indexed = 0"),
+        0
+    );
+    assert_eq!(reader.index_conversation(10).unwrap(), 0, "nothing left");
+}

@@ -27,6 +27,8 @@ use crate::store::{LedgerEntry, NewLedgerEntry, StoredVector, now_millis};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+/// Events indexed per transaction when extraction catches up with deferred conversation rows.
+const CONVERSATION_INDEX_BATCH: usize = 500;
 /// How many events one claim takes at most before batching picks the first request's share.
 const CLAIM_LIMIT: usize = 500;
 /// How many of a project's newest observations are searched for the decision a new one
@@ -322,6 +324,8 @@ impl Memory {
         extractor: Extractor<'_>,
         project: Option<&str>,
     ) -> Result<ExtractionRun> {
+        // The conversation rows a hook left for later are written first.
+        self.index_conversation(CONVERSATION_INDEX_BATCH)?;
         let mut run = ExtractionRun::default();
         match extractor {
             Extractor::Heuristic => {

@@ -264,7 +264,7 @@ impl Memory {
             }
         };
         let open_items = match request.purpose {
-            ContextPurpose::SessionStart => self.open_items(&scope, request.now)?,
+            ContextPurpose::SessionStart => self.open_items(&scope)?,
             ContextPurpose::Prompt => Vec::new(),
         };
         let hits: Vec<RecallHit> = hits
@@ -614,28 +614,24 @@ fn detail(obs: &Observation) -> String {
 const OPEN_ITEM_CONCEPTS: [&str; 2] = ["open-item", "next-step"];
 /// Most open items a session-start context lists.
 const OPEN_ITEMS: usize = 6;
+/// How many of a project's newest observations are searched for open items: the last few
+/// sessions' worth.
+const OPEN_ITEM_WINDOW: usize = 400;
 
 impl Memory {
-    /// The project's open items, newest first: observations tagged `open-item` or `next-step`
-    /// that nothing supersedes.
-    fn open_items(&self, scope: &Scope, now: Option<OffsetDateTime>) -> Result<Vec<Observation>> {
-        let found = self.search(&SearchRequest {
-            scope: Some(scope.clone()),
-            filter: super::SearchFilter {
-                concepts: OPEN_ITEM_CONCEPTS.iter().map(|c| (*c).to_owned()).collect(),
-                ..super::SearchFilter::default()
-            },
-            limit: OPEN_ITEMS * 2,
-            now,
-            ..SearchRequest::default()
-        })?;
-        let mut items: Vec<Observation> = found
-            .into_iter()
-            .map(|h| h.observation)
-            .filter(|o| o.superseded_by.is_none())
-            .collect();
-        items.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-        items.truncate(OPEN_ITEMS);
+    /// The project's open items, newest first: observations of its last sessions (the newest
+    /// [`OPEN_ITEM_WINDOW`] observations) tagged `open-item` or `next-step` that nothing
+    /// supersedes.
+    fn open_items(&self, scope: &Scope) -> Result<Vec<Observation>> {
+        let Some(project) = scope.project() else {
+            return Ok(Vec::new());
+        };
+        let mut ids =
+            self.store
+                .recent_with_concepts(project, &OPEN_ITEM_CONCEPTS, OPEN_ITEM_WINDOW)?;
+        ids.truncate(OPEN_ITEMS);
+        let mut items = self.store.observations_by_id(&ids)?;
+        items.sort_by_key(|o| ids.iter().position(|id| *id == o.id));
         Ok(items)
     }
 }

@@ -27,6 +27,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 
+/// Events indexed per transaction when recall catches up with deferred ones.
+const INDEX_BATCH: usize = 500;
+
 /// Most characters of a hit's situating neighbour.
 const CONTEXT_CHARS: usize = 600;
 /// How many records after a prompt are searched for the assistant's first answer.
@@ -144,6 +147,11 @@ impl Memory {
         if wanted == 0 {
             return Ok(Vec::new());
         }
+        // Events recorded by a hook that could not wait are indexed before they are searched.
+        // This is upkeep on a read: a store this process may only read, or a writer holding
+        // the lock past the busy timeout, must not fail the search; the events are searched
+        // once the next reader or extraction indexes them.
+        let _ = self.index_conversation(INDEX_BATCH);
         let observations = self.ranked(request)?;
         let filter = &request.filter;
         let conversation_applies = filter.kinds.is_empty()

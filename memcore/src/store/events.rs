@@ -60,8 +60,10 @@ pub(crate) fn index_row(
 
 impl Store {
     /// Stores an event (already redacted) of a session that exists. Idempotent on the
-    /// event's key: a second call with the same key returns the first event's id.
-    pub(crate) fn insert_event(&self, event: &NewEvent) -> Result<Recorded> {
+    /// event's key: a second call with the same key returns the first event's id. With
+    /// `defer_index`, the event's conversation row is left to [`Store::index_deferred_events`]
+    /// (the event is marked `conversation_indexed = 0`).
+    pub(crate) fn insert_event(&self, event: &NewEvent, defer_index: bool) -> Result<Recorded> {
         let key = event.idempotency_key();
         let payload = serde_json::to_string(&event.payload).map_err(|source| Error::Json {
             context: "encode an event payload".into(),
@@ -80,8 +82,8 @@ impl Store {
         let inserted = tx
             .prepare_cached(
                 "INSERT INTO events (session_id, project, type, payload, external_id,
-                                     occurred_at, recorded_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                                     occurred_at, recorded_at, conversation_indexed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (session_id, external_id) DO NOTHING",
             )
             .and_then(|mut s| {
@@ -92,14 +94,17 @@ impl Store {
                     payload,
                     key,
                     occurred,
-                    now_millis()
+                    now_millis(),
+                    !defer_index
                 ])
             })
             .ctx(|| format!("record an event in session {:?}", event.session_id))?
             == 1;
         let id = if inserted {
             let id = tx.last_insert_rowid();
-            index_event(&tx, id, &event.payload)?;
+            if !defer_index {
+                index_event(&tx, id, &event.payload)?;
+            }
             id
         } else {
             tx.prepare_cached("SELECT id FROM events WHERE session_id = ?1 AND external_id = ?2")
@@ -109,6 +114,42 @@ impl Store {
         tx.commit()
             .ctx(|| format!("commit an event of session {:?}", event.session_id))?;
         Ok(Recorded { id, inserted })
+    }
+
+    /// Indexes up to `limit` events recorded with a deferred conversation row, oldest first,
+    /// in one transaction; returns how many. A payload that cannot be read is marked indexed
+    /// without a row (as the migration does).
+    pub(crate) fn index_deferred_events(&self, limit: usize) -> Result<usize> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let tx = self.write()?;
+        let pending: Vec<(EventId, String)> = tx
+            .prepare_cached(
+                "SELECT id, payload FROM events WHERE conversation_indexed = 0 ORDER BY id LIMIT ?1",
+            )
+            .and_then(|mut s| {
+                s.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect()
+            })
+            .ctx(|| "find events waiting for their conversation row".into())?;
+        for (id, payload) in &pending {
+            if let Ok(payload) = serde_json::from_str::<EventPayload>(payload) {
+                index_event(&tx, *id, &payload)?;
+            }
+            tx.prepare_cached("UPDATE events SET conversation_indexed = 1 WHERE id = ?1")
+                .and_then(|mut s| s.execute([id]))
+                .ctx(|| format!("mark event {id} indexed"))?;
+        }
+        tx.commit()
+            .ctx(|| "commit the conversation rows of deferred events".into())?;
+        Ok(pending.len())
+    }
+
+    /// Whether any event waits for its conversation row.
+    pub(crate) fn has_deferred_events(&self) -> Result<bool> {
+        self.conn()
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE conversation_indexed = 0)")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .ctx(|| "look for events waiting for their conversation row".into())
     }
 
     /// Events by id, in id order; unknown ids are left out.

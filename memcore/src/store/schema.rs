@@ -144,15 +144,19 @@ pub(crate) fn create(tx: &Transaction<'_>) -> rusqlite::Result<()> {
 }
 
 /// What version 2 added: the conversation layer's full-text index (every event in short
-/// form, rowid = event id; it replaces version 1's `prompts_fts`, which held only prompts)
-/// and the read positions of session transcripts.
+/// form, rowid = event id; it replaces version 1's `prompts_fts`, which held only prompts),
+/// the mark of events recorded without their index row yet (`conversation_indexed = 0`: a
+/// hook that must return at once leaves the indexing to the next reader or extractor), and the
+/// read positions of session transcripts.
 fn create_conversation_layer(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(&format!(
         "
+        ALTER TABLE events ADD COLUMN conversation_indexed INTEGER NOT NULL DEFAULT 1;
         CREATE VIRTUAL TABLE conversation_fts USING fts5(
             text, outcome, terms,
             tokenize = '{TOKENIZER}'
         );
+        CREATE INDEX events_unindexed ON events(id) WHERE conversation_indexed = 0;
         CREATE TABLE transcript_cursors (
             session_id   TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
             path         TEXT NOT NULL,

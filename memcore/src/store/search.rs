@@ -357,6 +357,46 @@ impl Store {
         Ok(best)
     }
 
+    /// Among the newest `window` observations of `project`, those tagged with one of
+    /// `concepts` and not superseded, newest first. Bounded by the window, so it costs the same
+    /// on any store (the `(project, created_at)` index serves it).
+    pub(crate) fn recent_with_concepts(
+        &self,
+        project: &str,
+        concepts: &[&str],
+        window: usize,
+    ) -> Result<Vec<ObservationId>> {
+        let mut values: Vec<Value> = vec![
+            Value::Text(project.to_owned()),
+            Value::Integer(i64::try_from(window).unwrap_or(i64::MAX)),
+        ];
+        // The concepts column is a JSON list written by `json_list`: a concept is in it as
+        // its quoted JSON string, which `instr` finds without parsing every row's list.
+        values.extend(
+            concepts
+                .iter()
+                .map(|c| Value::Text(serde_json::to_string(c).unwrap_or_default())),
+        );
+        let any = (3..3 + concepts.len())
+            .map(|i| format!("instr(r.concepts, ?{i}) > 0"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let sql = format!(
+            "SELECT r.id FROM (SELECT id, concepts, created_at FROM observations
+                               WHERE project = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2) r
+             WHERE ({any})
+               AND NOT EXISTS (SELECT 1 FROM observations n WHERE n.supersedes = r.id)
+             ORDER BY r.created_at DESC, r.id DESC"
+        );
+        self.conn()
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_map(params_from_iter(values), |r| r.get(0))?
+                    .collect()
+            })
+            .ctx(|| format!("list the open items of project {project:?}"))
+    }
+
     /// The newest `limit` observations passing `filter`: the candidates of a query with no
     /// words.
     pub(crate) fn recent_candidates(
