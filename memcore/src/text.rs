@@ -71,9 +71,18 @@ pub(crate) fn sentences(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut chars = line.chars().peekable();
+    // Inside a `code span` a full stop ends nothing (`{{ if .Env.X }}. `, `a.b.`).
+    let mut in_code = false;
     while let Some(c) = chars.next() {
         current.push(c);
-        if matches!(c, '.' | '!' | '?') && chars.peek().is_none_or(|n| n.is_whitespace()) {
+        if c == '`' {
+            in_code = !in_code;
+        }
+        if !in_code
+            && matches!(c, '.' | '!' | '?')
+            && chars.peek().is_none_or(|n| n.is_whitespace())
+            && !ends_with_abbreviation(&current)
+        {
             let s = current.trim().to_owned();
             if !s.is_empty() {
                 out.push(s);
@@ -86,6 +95,18 @@ pub(crate) fn sentences(line: &str) -> Vec<String> {
         out.push(s);
     }
     out
+}
+
+/// Whether `text` ends with an abbreviation whose full stop ends no sentence (`e.g.`, `i.e.`,
+/// `etc.` before more words, `vs.`).
+fn ends_with_abbreviation(text: &str) -> bool {
+    let last = text
+        .rsplit(char::is_whitespace)
+        .next()
+        .unwrap_or("")
+        .trim_start_matches(['(', '['])
+        .to_ascii_lowercase();
+    matches!(last.as_str(), "e.g." | "i.e." | "vs." | "cf." | "etc.")
 }
 
 /// The first sentence of the first non-empty line of `text`, on one line.
@@ -235,6 +256,18 @@ mod tests {
         assert_eq!(shorten("  short  ", 10), "short");
         assert_eq!(shorten("one two three four five", 12), "one two…");
         assert_eq!(shorten("ééééé", 3), "éé…");
+    }
+
+    #[test]
+    fn sentences_do_not_end_inside_code_or_after_abbreviations() {
+        assert_eq!(
+            sentences("Set it to `{{ if .Env.X }}. p:red`. Then test, e.g. with go test. Done."),
+            [
+                "Set it to `{{ if .Env.X }}. p:red`.",
+                "Then test, e.g. with go test.",
+                "Done."
+            ]
+        );
     }
 
     #[test]
