@@ -57,6 +57,8 @@ pub const WAIT_FOR_LOCK: Duration = Duration::from_secs(600);
 /// Most passes of one run: a pass that extracted something is followed by another, for the
 /// events recorded meanwhile.
 const MAX_PASSES: u32 = 3;
+/// Most lost summaries one run writes (see [`memcore::Memory::sessions_missing_summary`]).
+const MISSING_SUMMARIES_PER_RUN: usize = 20;
 /// Set to any value, hooks start no extractor (tests and benchmarks).
 pub const NO_SPAWN_ENV: &str = "MEMCORE_NO_EXTRACT";
 
@@ -293,7 +295,7 @@ fn run_once(
         None => {
             let pass = memory.run_extraction(Extractor::Heuristic, project)?;
             add_run(&mut report.run, pass);
-            for session in summarize {
+            for session in &with_lost_summaries(memory, summarize, project)? {
                 if memory.summarize_heuristic(session)?.is_some() {
                     report.summaries.push(session.clone());
                 }
@@ -305,7 +307,7 @@ fn run_once(
             let batch = u64::from(memory.config().extraction.batch_input_tokens)
                 + u64::from(memory.config().extraction.max_output_tokens);
             llm_loop(memory, &capped, batch, project, report, log)?;
-            for session in summarize {
+            for session in &with_lost_summaries(memory, summarize, project)? {
                 // Falls back to the heuristic summary when the model fails or the cap is
                 // reached.
                 if memory.summarize(session, &capped)?.is_some() {
@@ -316,6 +318,22 @@ fn run_once(
         }
     }
     Ok(())
+}
+
+/// The sessions to summarise: those asked for, then the ended sessions whose summary was lost
+/// (their extractor died at SessionEnd), now that their events are extracted.
+fn with_lost_summaries(
+    memory: &Memory,
+    asked: &[String],
+    project: Option<&str>,
+) -> CliResult<Vec<String>> {
+    let mut sessions = asked.to_vec();
+    for session in memory.sessions_missing_summary(project, MISSING_SUMMARIES_PER_RUN)? {
+        if !sessions.contains(&session) {
+            sessions.push(session);
+        }
+    }
+    Ok(sessions)
 }
 
 /// The LLM extraction loop: claim, call, complete or fail; stops when nothing is pending, at
