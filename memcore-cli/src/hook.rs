@@ -106,10 +106,20 @@ pub fn run(event: &str, global: &Global) -> Option<String> {
     match outcome {
         Ok(Ok(answer)) => answer,
         Ok(Err(skip)) => {
-            if let Some(reason) = skip {
-                log.line(reason);
-            }
-            None
+            let reason = skip?;
+            log.line(&reason);
+            // A store that cannot be written loses this event: leave a trace that survives a
+            // full disk (see `crate::failed`), and tell a starting session at once.
+            let error = reason.strip_prefix(STORE_ERROR)?;
+            crate::failed::record(&paths, event, error);
+            (event == "SessionStart").then(|| {
+                let note = format!(
+                    "**memcore cannot use its memory store** ({}): this session is not being \
+                     recorded. Tell the user to run `memcore doctor`.\n",
+                    render_line(error)
+                );
+                answer_raw(event, &note)
+            })
         }
         Err(_) => None, // the panic hook logged it
     }
@@ -265,7 +275,13 @@ fn handle(
             let context = memory
                 .context(&ContextRequest::session_start(&session.project))
                 .map_err(failed)?;
-            Ok(answer(event, &context.text))
+            // Hook writes that failed earlier (a full disk...): said once, at the top.
+            match crate::failed::take_unreported(paths) {
+                Some(note) if context.text.trim().is_empty() => Some(answer_raw(event, &note)),
+                Some(note) => answer(event, &format!("{note}{}", context.text)),
+                None => answer(event, &context.text),
+            }
+            .map_or(Ok(None), |a| Ok(Some(a)))
         }
         "UserPromptSubmit" => {
             let prompt = input.text("prompt").unwrap_or_default();
@@ -294,9 +310,22 @@ fn handle(
     }
 }
 
+/// How the log line of a store error starts (such errors are also recorded as failed writes).
+const STORE_ERROR: &str = "store error: ";
+
 /// A store error, for the log.
 fn failed(e: memcore::Error) -> Skip {
-    Some(format!("store error: {e}"))
+    Some(format!("{STORE_ERROR}{e}"))
+}
+
+/// `text` on one line, at most 200 characters.
+fn render_line(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(200)
+        .collect()
 }
 
 /// The project of a hook: `--project` or `$MEMCORE_PROJECT` when set, else the resolver on
@@ -418,16 +447,18 @@ fn answer(event: &str, context: &str) -> Option<String> {
     if context.trim().is_empty() {
         return None;
     }
-    let context = format!("{context}{MORE}");
-    Some(
-        serde_json::json!({
-            "hookSpecificOutput": {
-                "hookEventName": event,
-                "additionalContext": context,
-            }
-        })
-        .to_string(),
-    )
+    Some(answer_raw(event, &format!("{context}{MORE}")))
+}
+
+/// The hook answer carrying `context` as it is.
+fn answer_raw(event: &str, context: &str) -> String {
+    serde_json::json!({
+        "hookSpecificOutput": {
+            "hookEventName": event,
+            "additionalContext": context,
+        }
+    })
+    .to_string()
 }
 
 #[cfg(test)]

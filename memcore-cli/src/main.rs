@@ -42,6 +42,7 @@ mod config;
 mod doctor;
 mod error;
 mod extractor;
+mod failed;
 mod hook;
 mod install;
 mod log;

@@ -198,7 +198,7 @@ fn a_missing_settings_file_is_created_and_removed_again() {
     let tree: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(memcore_commands(&tree).len(), 7);
     assert!(!settings(&setup).exists(), "the user file is untouched");
-    let status = setup.json(&["doctor"]);
+    let status = setup.doctor();
     assert_eq!(status["hooks"][1]["scope"], "project");
     assert_eq!(status["hooks"][1]["installed"].as_array().unwrap().len(), 7);
     setup.ok(&["uninstall", "claude-code", "--project"]);
@@ -326,7 +326,7 @@ fn install_registers_the_mcp_server_and_uninstall_removes_it() {
         assert_eq!(mode(&path), 0o600);
         assert_eq!(mode(&backup), 0o600);
     }
-    let doctor = setup.json(&["doctor"]);
+    let doctor = setup.doctor();
     assert_eq!(doctor["hooks"][0]["mcp_registered"], true, "{doctor}");
     assert_eq!(doctor["hooks"][1]["mcp_registered"], false, "{doctor}");
 

@@ -196,6 +196,20 @@ pub fn registered(path: &Path) -> bool {
         .is_some_and(|server| is_ours(&server))
 }
 
+/// The program memcore's MCP server entry in the file at `path` runs (`None` when it is not
+/// registered there).
+pub fn registered_program(path: &Path) -> Option<String> {
+    let (_, tree) = read_settings(path).ok().flatten()?;
+    let server = tree.get("mcpServers")?.get(SERVER_NAME)?.clone();
+    if !is_ours(&server) {
+        return None;
+    }
+    server
+        .get("command")
+        .and_then(Json::as_str)
+        .map(str::to_owned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

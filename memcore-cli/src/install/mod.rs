@@ -154,6 +154,36 @@ pub fn memcore_hook_event(command: &str) -> Option<&str> {
     }
 }
 
+/// The programs memcore's hooks in the settings file at `path` run (each once).
+pub fn hook_programs(path: &Path) -> Vec<String> {
+    let mut programs: Vec<String> = Vec::new();
+    let Some((_, tree)) = read_settings(path).ok().flatten() else {
+        return programs;
+    };
+    for (event, _) in HOOK_EVENTS {
+        let Some(Json::Array(groups)) = tree.get("hooks").and_then(|h| h.get(event)) else {
+            continue;
+        };
+        for group in groups {
+            let Some(Json::Array(entries)) = group.get("hooks") else {
+                continue;
+            };
+            for entry in entries {
+                let Some(command) = entry.get("command").and_then(Json::as_str) else {
+                    continue;
+                };
+                if memcore_hook_event(command).is_some()
+                    && let Some((program, _)) = first_shell_word(command.trim())
+                    && !programs.contains(&program)
+                {
+                    programs.push(program);
+                }
+            }
+        }
+    }
+    programs
+}
+
 /// The first word of a shell command (single and double quotes and backslashes undone) and
 /// the text after it; `None` when a quote is not closed or nothing follows the word.
 fn first_shell_word(command: &str) -> Option<(String, &str)> {

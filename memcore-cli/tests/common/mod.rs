@@ -153,6 +153,31 @@ impl Setup {
             .to_owned()
     }
 
+    /// `memcore --json doctor`: its report, whatever its exit status (non-zero when it found
+    /// a problem).
+    pub fn doctor(&self) -> Value {
+        self.doctor_status().0
+    }
+
+    /// `memcore --json doctor`: its report and whether it exited 0.
+    pub fn doctor_status(&self) -> (Value, bool) {
+        let out = self.run_with_input(&["--json", "doctor"], b"");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let report = serde_json::from_str(&text).unwrap_or_else(|e| {
+            panic!(
+                "doctor: {e}: {text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (report, out.status.success())
+    }
+
+    /// `memcore doctor` as text (stdout), whatever its exit status.
+    pub fn doctor_text(&self) -> String {
+        let out = self.run_with_input(&["doctor"], b"");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Whole-store stats.
     pub fn stats(&self) -> Value {
         self.json(&["--all-projects", "stats"])
@@ -164,7 +189,7 @@ impl Setup {
         let start = Instant::now();
         loop {
             let stats = self.stats();
-            let doctor = self.json(&["doctor"]);
+            let doctor = self.doctor();
             let idle = doctor["extraction"]["running_pid"].is_null();
             if idle
                 && stats["pending_events"] == 0
