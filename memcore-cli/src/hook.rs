@@ -438,16 +438,31 @@ pub fn read_transcript(
     Some(read)
 }
 
-/// How the agent reaches the rest of memory, after a context (a few tokens).
+/// How the agent reaches the rest of memory, after a context (a few tokens), when memcore's
+/// MCP server is not registered.
 const MORE: &str = "`memcore show <id>` prints an observation's full record; \
                     `memcore search <words>` searches this project's memory.\n";
+/// The same, when memcore's MCP server is registered: its tools, not a shell command.
+const MORE_MCP: &str = "The memcore MCP tools give more: `get_observations` with ids from \
+                        above (`c` ids too) for full records, `search` for anything else.\n";
 
 /// The hook answer carrying `context` (and how to get more), or nothing when it is empty.
 fn answer(event: &str, context: &str) -> Option<String> {
     if context.trim().is_empty() {
         return None;
     }
-    Some(answer_raw(event, &format!("{context}{MORE}")))
+    let more = if mcp_registered() { MORE_MCP } else { MORE };
+    Some(answer_raw(event, &format!("{context}{more}")))
+}
+
+/// Whether memcore's MCP server is registered for this session: in the user's
+/// `~/.claude.json` or in the project's `.mcp.json` (hooks run in the project's folder).
+fn mcp_registered() -> bool {
+    use crate::install::{SettingsScope, mcp};
+    [SettingsScope::User, SettingsScope::Project]
+        .into_iter()
+        .filter_map(|scope| mcp::config_path(scope).ok())
+        .any(|path| mcp::registered(&path))
 }
 
 /// The hook answer carrying `context` as it is.
@@ -534,7 +549,10 @@ mod tests {
             .as_str()
             .unwrap();
         assert!(context.starts_with("# Memory\n- x"), "{context}");
-        assert!(context.contains("memcore show"), "{context}");
+        assert!(
+            context.contains("memcore show") || context.contains("get_observations"),
+            "{context}"
+        );
     }
 
     #[test]

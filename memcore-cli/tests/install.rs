@@ -436,3 +436,64 @@ fn uninstall_keeps_the_users_own_permission_rules() {
     );
     assert!(after.get("hooks").is_none(), "{after}");
 }
+
+#[test]
+fn the_context_points_at_the_mcp_tools_once_the_server_is_registered() {
+    let setup = Setup::new().with_env("MEMCORE_NO_EXTRACT", "1");
+    setup.ok(&["dev", "seed", "10"]);
+    let start = serde_json::json!({"session_id": "s1", "cwd": setup.cwd, "source": "startup"});
+    let context = setup.hook("SessionStart", &start);
+    assert!(context.contains("`memcore show <id>`"), "{context}");
+    setup.ok(&["install", "claude-code"]);
+    let context = setup.hook("SessionStart", &start);
+    assert!(context.contains("`get_observations`"), "{context}");
+    assert!(!context.contains("memcore show"), "{context}");
+    // Hooks alone: the shell commands again.
+    setup.ok(&["uninstall", "claude-code"]);
+    setup.ok(&["install", "claude-code", "--no-mcp"]);
+    let context = setup.hook("SessionStart", &start);
+    assert!(context.contains("`memcore show <id>`"), "{context}");
+}
+
+/// Every `*.memcore-backup` file under `dir`.
+fn backups(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(backups(&path));
+        } else if path.to_string_lossy().ends_with(".memcore-backup") {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn only_files_with_content_are_backed_up_and_never_inside_a_repository() {
+    // No files before: nothing to back up, no empty backups.
+    let setup = Setup::new();
+    setup.ok(&["install", "claude-code"]);
+    assert_eq!(backups(&setup.home), Vec::<PathBuf>::new());
+    setup.ok(&["uninstall", "claude-code"]);
+    assert!(!settings(&setup).exists());
+    assert!(!setup.home.join(".claude.json").exists());
+    assert_eq!(backups(&setup.home), Vec::<PathBuf>::new());
+
+    // A repository with its own settings: install --project leaves no backup in it.
+    let setup = Setup::new();
+    std::fs::create_dir_all(setup.cwd.join(".git")).unwrap();
+    let path = setup.cwd.join(".claude").join("settings.json");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, EXISTING).unwrap();
+    setup.ok(&["install", "claude-code", "--project"]);
+    assert!(setup.cwd.join(".mcp.json").exists());
+    assert_eq!(backups(&setup.cwd), Vec::<PathBuf>::new());
+    setup.ok(&["uninstall", "claude-code", "--project"]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), EXISTING);
+    assert!(!setup.cwd.join(".mcp.json").exists());
+    assert_eq!(backups(&setup.cwd), Vec::<PathBuf>::new());
+}

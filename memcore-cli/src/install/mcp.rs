@@ -105,7 +105,7 @@ pub fn register(path: &Path, program: &str) -> CliResult<McpChange> {
     Ok(McpChange {
         path: path.to_owned(),
         action,
-        backup,
+        backup: backup.flatten(),
     })
 }
 
@@ -168,7 +168,7 @@ pub fn unregister(path: &Path) -> CliResult<McpChange> {
         } else {
             McpAction::Absent
         },
-        backup,
+        backup: backup.flatten(),
     })
 }
 
