@@ -497,3 +497,43 @@ fn only_files_with_content_are_backed_up_and_never_inside_a_repository() {
     assert!(!setup.cwd.join(".mcp.json").exists());
     assert_eq!(backups(&setup.cwd), Vec::<PathBuf>::new());
 }
+
+#[test]
+fn the_project_files_name_memcore_from_path_not_this_machines_path() {
+    // memcore on PATH (a link to the binary under test): the files say `memcore`.
+    let setup = Setup::new();
+    let bin = setup.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(common::BIN, bin.join("memcore")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let setup = setup.with_env("PATH", path);
+    setup.ok(&["install", "claude-code", "--project"]);
+    let settings = std::fs::read_to_string(setup.cwd.join(".claude/settings.json")).unwrap();
+    let mcp = std::fs::read_to_string(setup.cwd.join(".mcp.json")).unwrap();
+    for text in [&settings, &mcp] {
+        assert!(!text.contains(common::BIN), "{text}");
+        assert!(
+            !text.contains(&setup.dir.path().display().to_string()),
+            "{text}"
+        );
+    }
+    assert!(
+        settings.contains("\"memcore hook SessionStart\""),
+        "{settings}"
+    );
+    let tree: Value = serde_json::from_str(&mcp).unwrap();
+    assert_eq!(tree["mcpServers"]["memcore"]["command"], "memcore");
+    let (report, healthy) = setup.doctor_status();
+    assert!(healthy, "{report}");
+
+    // Not on PATH: the absolute path, and the output says so.
+    let setup = Setup::new().with_env("PATH", "/usr/bin:/bin");
+    let out = setup.ok(&["install", "claude-code", "--project"]);
+    assert!(out.contains("memcore is not on PATH"), "{out}");
+    let settings = std::fs::read_to_string(setup.cwd.join(".claude/settings.json")).unwrap();
+    assert!(settings.contains(common::BIN), "{settings}");
+}
