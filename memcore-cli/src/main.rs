@@ -241,12 +241,12 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
         }
         let change = install::install(&path, &program, &allow)?;
         let mcp = (!no_mcp)
-            .then(|| install::mcp::register(&mcp_path, &program))
+            .then(|| install::mcp::register_in(scope, &mcp_path, &program))
             .transpose()?;
         install::Change { mcp, ..change }
     } else {
         let mcp = (!no_mcp)
-            .then(|| install::mcp::unregister(&mcp_path))
+            .then(|| install::mcp::unregister_in(scope, &mcp_path))
             .transpose()?;
         install::Change {
             mcp,
@@ -289,6 +289,12 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
             McpAction::Unchanged => outln!("the MCP server is already registered in {file}"),
             McpAction::Removed => outln!("removed the MCP server from {file}"),
             McpAction::Absent => outln!("no memcore MCP server in {file}"),
+        }
+        if let Some(claude) = &mcp.via_claude {
+            outln!("(through Claude Code's own `{} mcp`)", claude.display());
+        }
+        if let Some(reason) = &mcp.claude_failed {
+            outln!("{reason}; edited {file} instead");
         }
         if let Some(backup) = &mcp.backup {
             outln!("the previous file is saved as {}", backup.display());

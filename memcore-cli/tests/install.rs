@@ -537,3 +537,62 @@ fn the_project_files_name_memcore_from_path_not_this_machines_path() {
     let settings = std::fs::read_to_string(setup.cwd.join(".claude/settings.json")).unwrap();
     assert!(settings.contains(common::BIN), "{settings}");
 }
+
+#[test]
+fn claude_mcp_add_registers_the_server_when_claude_is_on_path() {
+    let setup = Setup::new();
+    let bin = setup.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let calls = setup.dir.path().join("claude-calls");
+    let claude = bin.join("claude");
+    std::fs::write(
+        &claude,
+        format!("#!/bin/sh\necho \"$*\" >> '{}'\n", calls.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&claude, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let setup = setup.with_env("PATH", path);
+    let out = setup.ok(&["install", "claude-code"]);
+    assert!(out.contains("claude mcp"), "{out}");
+    let logged = std::fs::read_to_string(&calls).unwrap();
+    assert_eq!(
+        logged,
+        format!("mcp add --scope user memcore -- {} mcp\n", common::BIN)
+    );
+    // memcore did not edit ~/.claude.json itself (the fake claude writes nothing).
+    assert!(!setup.home.join(".claude.json").exists());
+
+    // Registered (as claude would have written it): uninstall asks claude to remove it.
+    let entry = serde_json::json!({"mcpServers": {"memcore": {"type": "stdio",
+        "command": common::BIN, "args": ["mcp"], "env": {}}}});
+    let claude_json = setup.home.join(".claude.json");
+    std::fs::write(&claude_json, entry.to_string()).unwrap();
+    setup.ok(&["uninstall", "claude-code"]);
+    let logged = std::fs::read_to_string(&calls).unwrap();
+    assert!(
+        logged.ends_with("mcp remove --scope user memcore\n"),
+        "{logged}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&claude_json).unwrap(),
+        entry.to_string()
+    );
+
+    // A claude that fails: the file is edited instead, and install says so.
+    std::fs::remove_file(&claude_json).unwrap();
+    std::fs::write(&claude, "#!/bin/sh\necho 'no such command' >&2\nexit 3\n").unwrap();
+    let out = setup.ok(&["install", "claude-code"]);
+    assert!(out.contains("edited"), "{out}");
+    let tree: Value =
+        serde_json::from_str(&std::fs::read_to_string(&claude_json).unwrap()).unwrap();
+    assert_eq!(
+        tree["mcpServers"]["memcore"]["args"],
+        serde_json::json!(["mcp"])
+    );
+}
