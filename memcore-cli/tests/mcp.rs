@@ -663,3 +663,42 @@ fn search_finds_what_was_said_and_get_observations_shows_the_record() {
     assert!(elsewhere.contains("is in project"), "{elsewhere}");
     client.finish();
 }
+
+#[test]
+fn search_leaves_out_unrelated_hits_and_shows_each_score() {
+    let setup = Setup::new();
+    setup.ok(&["dev", "seed", "20"]);
+    let (mut client, _) = Client::start(&setup);
+    // One seeded word among many unrelated ones: BM25 finds it, the relevance rule of the
+    // prompt context does not let it through.
+    let unrelated = client.ok(
+        "search",
+        json!({"query": "coupon quantum entanglement photon laser spectroscopy"}),
+    );
+    assert!(
+        unrelated.starts_with("Nothing in memory matches"),
+        "{unrelated}"
+    );
+    // A related query: rows with their score.
+    let answer = client.ok("search", json!({"query": "coupon", "limit": 5}));
+    assert!(
+        answer.contains("| id | date | kind | title | tokens | score |"),
+        "{answer}"
+    );
+    let rows: Vec<&str> = answer
+        .lines()
+        .filter(|l| l.starts_with("| "))
+        .skip(1)
+        .collect();
+    assert!(!rows.is_empty(), "{answer}");
+    for row in rows {
+        let score: f64 = row
+            .trim_end_matches(" |")
+            .rsplit("| ")
+            .next()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no score in {row:?}"));
+        assert!((0.0..=1.0).contains(&score), "{row}");
+    }
+    client.finish();
+}
