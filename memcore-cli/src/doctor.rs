@@ -247,7 +247,11 @@ pub fn examine(env: &Env) -> Report {
                     .ok()
                     .and_then(|l| l.into_iter().next());
                 tokens_today = provider::spent_today(&memory).ok();
-                if let Ok(lost) = memory.sessions_missing_summary(None, 1000) {
+                if let Ok(lost) = memory.sessions_missing_summary(
+                    None,
+                    crate::extractor::lost_summary_cutoff(),
+                    1000,
+                ) {
                     if let Some(first) = lost.first() {
                         problems.push(format!(
                             "{} ended sessions have no summary (their extractor stopped before \

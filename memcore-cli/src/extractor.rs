@@ -36,6 +36,13 @@
 //! stops the run, so an outage or a bad key costs each event one attempt per run, not all of
 //! them at once. A run that reaches the daily token cap
 //! stops before claiming anything more: the rest waits, pending, for the next day.
+//!
+//! A summary is not lost with its extractor either: after its own work, every run also
+//! summarises the ended sessions that have a prompt, no pending event and no summary
+//! ([`memcore::Memory::sessions_missing_summary`], at most [`MISSING_SUMMARIES_PER_RUN`]) and
+//! ended more than [`LOST_SUMMARY_AFTER`] ago (sooner, their own SessionEnd extractor may
+//! still be waiting for the lock), so a SessionEnd extractor killed before writing one leaves
+//! it to a later run.
 
 use crate::config::Settings;
 use crate::error::{CliError, CliResult};
@@ -59,6 +66,19 @@ pub const WAIT_FOR_LOCK: Duration = Duration::from_secs(600);
 const MAX_PASSES: u32 = 3;
 /// Most lost summaries one run writes (see [`memcore::Memory::sessions_missing_summary`]).
 const MISSING_SUMMARIES_PER_RUN: usize = 20;
+/// A session's summary counts as lost this long after the session ended (its own SessionEnd
+/// extractor may wait [`WAIT_FOR_LOCK`] for the lock first); `MEMCORE_LOST_SUMMARY_SECS`
+/// changes it.
+const LOST_SUMMARY_AFTER: Duration = Duration::from_secs(900);
+
+/// Sessions ended before this time and still without a summary have lost it.
+pub fn lost_summary_cutoff() -> time::OffsetDateTime {
+    let after = std::env::var("MEMCORE_LOST_SUMMARY_SECS")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .map_or(LOST_SUMMARY_AFTER, Duration::from_secs);
+    time::OffsetDateTime::now_utc() - after
+}
 /// Set to any value, hooks start no extractor (tests and benchmarks).
 pub const NO_SPAWN_ENV: &str = "MEMCORE_NO_EXTRACT";
 
@@ -328,7 +348,11 @@ fn with_lost_summaries(
     project: Option<&str>,
 ) -> CliResult<Vec<String>> {
     let mut sessions = asked.to_vec();
-    for session in memory.sessions_missing_summary(project, MISSING_SUMMARIES_PER_RUN)? {
+    for session in memory.sessions_missing_summary(
+        project,
+        lost_summary_cutoff(),
+        MISSING_SUMMARIES_PER_RUN,
+    )? {
         if !sessions.contains(&session) {
             sessions.push(session);
         }
