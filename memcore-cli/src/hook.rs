@@ -44,7 +44,10 @@
 //! JSON, larger than [`MAX_INPUT_BYTES`], of another event, or missing what the event needs
 //! is logged (`memcore.log` in the data directory) and nothing is stored; so is any error of
 //! the store, and even a panic. Fields it does not know are ignored. Stdout carries the JSON
-//! answer or nothing.
+//! answer or nothing. A store error also leaves a trace that survives a full disk
+//! ([`crate::failed`]): the next SessionStart whose store works mentions it at the top of its
+//! context, and a SessionStart whose store cannot be used answers that the session is not
+//! being recorded.
 
 use crate::cli::Global;
 use crate::config::Settings;

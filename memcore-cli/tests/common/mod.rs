@@ -79,6 +79,14 @@ impl Setup {
         for name in CLEARED {
             cmd.env_remove(name);
         }
+        // Install asks Claude Code's CLI when `claude` is on PATH: a developer's real one
+        // must not be used (tests that want one put a fake first on PATH).
+        if let Some(path) = std::env::var_os("PATH") {
+            let dirs = std::env::split_paths(&path).filter(|d| !d.join("claude").is_file());
+            if let Ok(path) = std::env::join_paths(dirs) {
+                cmd.env("PATH", path);
+            }
+        }
         cmd.env("MEMCORE_DB", &self.db)
             .env("HOME", &self.home)
             .current_dir(&self.cwd)
