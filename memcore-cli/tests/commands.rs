@@ -345,6 +345,8 @@ fn doctor_reports_store_extraction_hooks_and_problems() {
         "not installed",
         "integrity     ok",
         "daily_token_cap",
+        // memory.db alone misses the WAL: doctor sends people to `memcore backup`.
+        "`memcore backup FILE`",
     ] {
         assert!(text.contains(expected), "{expected:?} in:\n{text}");
     }
