@@ -6,16 +6,18 @@ mod common;
 
 use common::{BIN, Setup};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 /// A tmpfs mounted on a folder for the test's life.
+#[cfg(unix)]
 struct Mount(PathBuf);
 
+#[cfg(unix)]
 impl Mount {
     /// Mounts a tmpfs with `options` on `dir`; `None` (and a message) where mounting is not
     /// permitted (not root, no CAP_SYS_ADMIN, a container).
-    fn tmpfs(dir: &Path, options: &str) -> Option<Mount> {
+    fn tmpfs(dir: &std::path::Path, options: &str) -> Option<Mount> {
         std::fs::create_dir_all(dir).expect("mount point");
         let out = Command::new("mount")
             .args(["-t", "tmpfs", "-o", options, "tmpfs"])
@@ -47,12 +49,14 @@ impl Mount {
     }
 }
 
+#[cfg(unix)]
 impl Drop for Mount {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg(&self.0).status();
     }
 }
 
+#[cfg(unix)]
 fn tool(setup: &Setup, sid: &str, i: usize) {
     setup.hook(
         "PostToolUse",
@@ -67,6 +71,7 @@ fn problems(report: &Value) -> String {
     report["problems"].to_string()
 }
 
+#[cfg(unix)]
 #[test]
 fn a_full_disk_leaves_a_trace_that_doctor_and_the_next_session_show() {
     let setup = Setup::new().with_env("MEMCORE_NO_EXTRACT", "1");
@@ -137,6 +142,7 @@ fn a_full_disk_leaves_a_trace_that_doctor_and_the_next_session_show() {
     drop(mount);
 }
 
+#[cfg(unix)]
 #[test]
 fn an_unwritable_folder_leaves_a_trace_that_doctor_and_the_session_show() {
     let setup = Setup::new().with_env("MEMCORE_NO_EXTRACT", "1");

@@ -498,6 +498,7 @@ fn only_files_with_content_are_backed_up_and_never_inside_a_repository() {
     assert_eq!(backups(&setup.cwd), Vec::<PathBuf>::new());
 }
 
+#[cfg(unix)]
 #[test]
 fn the_project_files_name_memcore_from_path_not_this_machines_path() {
     // memcore on PATH (a link to the binary under test): the files say `memcore`.
@@ -538,6 +539,7 @@ fn the_project_files_name_memcore_from_path_not_this_machines_path() {
     assert!(settings.contains(common::BIN), "{settings}");
 }
 
+#[cfg(unix)]
 #[test]
 fn claude_mcp_add_registers_the_server_when_claude_is_on_path() {
     let setup = Setup::new();
