@@ -2,14 +2,14 @@
 
 use crate::cli::Args;
 use crate::commands::Env;
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
 use crate::extractor::ExtractLock;
 use crate::install::{self, SettingsScope};
 use crate::provider::{self, ProviderSpec};
 use crate::render;
 use memcore::{Memory, Scope};
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Everything doctor looked at.
 #[derive(Debug, Serialize)]
@@ -49,6 +49,10 @@ pub struct StoreReport {
     pub integrity: Option<Vec<String>>,
     /// Why it could not be opened.
     pub error: Option<String>,
+    /// Ended sessions with no summary (at most 1,000 counted).
+    pub missing_summaries: Option<usize>,
+    /// Hook writes that failed (see `crate::failed`).
+    pub failed_writes: Vec<crate::failed::Trace>,
 }
 
 /// The extraction side.
@@ -112,10 +116,76 @@ pub fn doctor(env: &Env, args: Args) -> CliResult<()> {
     args.none()?;
     let report = examine(env);
     if env.global.json {
-        return env.print_json(&report);
+        env.print_json(&report)?;
+    } else {
+        out!("{}", text(&report));
     }
-    out!("{}", text(&report));
-    Ok(())
+    // Scripts and people alike can tell a healthy setup by the exit status.
+    match report.problems.len() {
+        0 => Ok(()),
+        1 => Err(CliError::Problems("doctor found a problem".to_owned())),
+        n => Err(CliError::Problems(format!("doctor found {n} problems"))),
+    }
+}
+
+/// A problem with the data directory: it cannot be created or written, or its disk is full
+/// (a probe file is written and removed).
+fn data_dir_problem(dir: &Path) -> Option<String> {
+    use std::io::Write;
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return Some(format!(
+            "the store's folder {} cannot be created ({e}): hooks cannot record anything",
+            dir.display()
+        ));
+    }
+    let probe = dir.join(format!(".memcore-doctor-{}", std::process::id()));
+    let written = std::fs::File::create(&probe)
+        .and_then(|mut f| f.write_all(&[0u8; 64 * 1024]).and_then(|()| f.sync_all()));
+    let _ = std::fs::remove_file(&probe);
+    written.err().map(|e| {
+        format!(
+            "cannot write in the store's folder {} ({e}): hooks cannot record anything; free \
+             disk space or fix the folder's permissions",
+            dir.display()
+        )
+    })
+}
+
+/// A problem with a program that Claude Code runs for memcore (`what`: the hooks, the MCP
+/// server): it does not exist, or does not run.
+fn program_problem(program: &str, what: &str) -> Option<String> {
+    let path = if program.contains('/') || program.contains('\\') {
+        Some(PathBuf::from(program))
+    } else {
+        std::env::var_os("PATH").and_then(|dirs| {
+            std::env::split_paths(&dirs)
+                .map(|d| d.join(program))
+                .find(|p| p.is_file())
+        })
+    };
+    let Some(path) = path.filter(|p| p.is_file()) else {
+        return Some(format!(
+            "{what} run {program}, which does not exist: run `memcore install claude-code` \
+             again"
+        ));
+    };
+    match std::process::Command::new(&path)
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .output()
+    {
+        Ok(out) if out.status.success() => None,
+        Ok(out) => Some(format!(
+            "{what} run {}, which fails ({}): run `memcore install claude-code` again",
+            path.display(),
+            out.status
+        )),
+        Err(e) => Some(format!(
+            "{what} run {}, which cannot be started ({e}): run `memcore install claude-code` \
+             again",
+            path.display()
+        )),
+    }
 }
 
 /// Looks at everything; never fails.
@@ -133,9 +203,21 @@ pub fn examine(env: &Env) -> Report {
         stats: None,
         integrity: None,
         error: None,
+        missing_summaries: None,
+        failed_writes: Vec::new(),
     };
     let mut last = None;
     let mut tokens_today = None;
+    let failed_writes = crate::failed::traces(paths);
+    for trace in &failed_writes {
+        problems.push(format!(
+            "{}; see {} (delete it once the cause is fixed)",
+            trace.describe(),
+            trace.path.display()
+        ));
+    }
+    problems.extend(data_dir_problem(&paths.data_dir));
+    store.failed_writes = failed_writes;
     if exists {
         match Memory::open_with(&paths.db, settings.memory.clone()) {
             Ok(memory) => {
@@ -165,6 +247,20 @@ pub fn examine(env: &Env) -> Report {
                     .ok()
                     .and_then(|l| l.into_iter().next());
                 tokens_today = provider::spent_today(&memory).ok();
+                if let Ok(lost) = memory.sessions_missing_summary(
+                    None,
+                    crate::extractor::lost_summary_cutoff(),
+                    1000,
+                ) {
+                    if let Some(first) = lost.first() {
+                        problems.push(format!(
+                            "{} ended sessions have no summary (their extractor stopped before \
+                             writing it; the first: {first}): `memcore extract` writes them",
+                            lost.len(),
+                        ));
+                    }
+                    store.missing_summaries = Some(lost.len());
+                }
             }
             Err(e) => {
                 problems.push(format!("the store cannot be opened: {e}"));
@@ -235,6 +331,30 @@ pub fn examine(env: &Env) -> Report {
                 .to_owned(),
         );
     }
+    // What the hooks and the MCP registration run must exist and run.
+    let mut checked: Vec<(String, &str)> = Vec::new();
+    for h in &hooks {
+        let programs = h
+            .path
+            .as_deref()
+            .map(install::hook_programs)
+            .unwrap_or_default();
+        let mcp = h
+            .mcp_path
+            .as_deref()
+            .and_then(install::mcp::registered_program);
+        let named = programs
+            .into_iter()
+            .map(|p| (p, "memcore's hooks"))
+            .chain(mcp.map(|p| (p, "memcore's MCP server")));
+        for (program, what) in named {
+            if checked.iter().any(|(p, w)| *p == program && *w == what) {
+                continue;
+            }
+            problems.extend(program_problem(&program, what));
+            checked.push((program, what));
+        }
+    }
     let log_path = paths.log_file();
     let last_lines = std::fs::read_to_string(&log_path)
         .map(|text| {
@@ -295,6 +415,17 @@ pub fn text(r: &Report) -> String {
     }
     if let Some(size) = s.size_bytes {
         let _ = writeln!(out, "size          {}", render::bytes(size));
+        let _ = writeln!(
+            out,
+            "backup        `memcore backup FILE` (copying memory.db alone misses what is still \
+             in memory.db-wal)"
+        );
+    }
+    if let Some(n) = s.missing_summaries.filter(|n| *n > 0) {
+        let _ = writeln!(out, "summaries     {n} ended sessions have none yet");
+    }
+    for trace in &s.failed_writes {
+        let _ = writeln!(out, "failed writes {}", trace.path.display());
     }
     if let Some(integrity) = &s.integrity {
         let _ = writeln!(out, "integrity     {}", integrity.join("; "));

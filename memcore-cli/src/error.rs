@@ -37,6 +37,9 @@ pub enum CliError {
     /// The LLM provider is misconfigured.
     #[error("provider: {0}")]
     Provider(String),
+    /// A check found problems (`doctor`); they were printed, this is the exit status.
+    #[error("{0}")]
+    Problems(String),
     /// The MCP server could not start or its session broke.
     #[error("mcp: {0}")]
     Mcp(String),

@@ -36,6 +36,13 @@
 //! stops the run, so an outage or a bad key costs each event one attempt per run, not all of
 //! them at once. A run that reaches the daily token cap
 //! stops before claiming anything more: the rest waits, pending, for the next day.
+//!
+//! A summary is not lost with its extractor either: after its own work, every run also
+//! summarises the ended sessions that have a prompt, no pending event and no summary
+//! ([`memcore::Memory::sessions_missing_summary`], at most [`MISSING_SUMMARIES_PER_RUN`]) and
+//! ended more than [`LOST_SUMMARY_AFTER`] ago (sooner, their own SessionEnd extractor may
+//! still be waiting for the lock), so a SessionEnd extractor killed before writing one leaves
+//! it to a later run.
 
 use crate::config::Settings;
 use crate::error::{CliError, CliResult};
@@ -57,6 +64,21 @@ pub const WAIT_FOR_LOCK: Duration = Duration::from_secs(600);
 /// Most passes of one run: a pass that extracted something is followed by another, for the
 /// events recorded meanwhile.
 const MAX_PASSES: u32 = 3;
+/// Most lost summaries one run writes (see [`memcore::Memory::sessions_missing_summary`]).
+const MISSING_SUMMARIES_PER_RUN: usize = 20;
+/// A session's summary counts as lost this long after the session ended (its own SessionEnd
+/// extractor may wait [`WAIT_FOR_LOCK`] for the lock first); `MEMCORE_LOST_SUMMARY_SECS`
+/// changes it.
+const LOST_SUMMARY_AFTER: Duration = Duration::from_secs(900);
+
+/// Sessions ended before this time and still without a summary have lost it.
+pub fn lost_summary_cutoff() -> time::OffsetDateTime {
+    let after = std::env::var("MEMCORE_LOST_SUMMARY_SECS")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .map_or(LOST_SUMMARY_AFTER, Duration::from_secs);
+    time::OffsetDateTime::now_utc() - after
+}
 /// Set to any value, hooks start no extractor (tests and benchmarks).
 pub const NO_SPAWN_ENV: &str = "MEMCORE_NO_EXTRACT";
 
@@ -293,7 +315,7 @@ fn run_once(
         None => {
             let pass = memory.run_extraction(Extractor::Heuristic, project)?;
             add_run(&mut report.run, pass);
-            for session in summarize {
+            for session in &with_lost_summaries(memory, summarize, project)? {
                 if memory.summarize_heuristic(session)?.is_some() {
                     report.summaries.push(session.clone());
                 }
@@ -305,7 +327,7 @@ fn run_once(
             let batch = u64::from(memory.config().extraction.batch_input_tokens)
                 + u64::from(memory.config().extraction.max_output_tokens);
             llm_loop(memory, &capped, batch, project, report, log)?;
-            for session in summarize {
+            for session in &with_lost_summaries(memory, summarize, project)? {
                 // Falls back to the heuristic summary when the model fails or the cap is
                 // reached.
                 if memory.summarize(session, &capped)?.is_some() {
@@ -316,6 +338,26 @@ fn run_once(
         }
     }
     Ok(())
+}
+
+/// The sessions to summarise: those asked for, then the ended sessions whose summary was lost
+/// (their extractor died at SessionEnd), now that their events are extracted.
+fn with_lost_summaries(
+    memory: &Memory,
+    asked: &[String],
+    project: Option<&str>,
+) -> CliResult<Vec<String>> {
+    let mut sessions = asked.to_vec();
+    for session in memory.sessions_missing_summary(
+        project,
+        lost_summary_cutoff(),
+        MISSING_SUMMARIES_PER_RUN,
+    )? {
+        if !sessions.contains(&session) {
+            sessions.push(session);
+        }
+    }
+    Ok(sessions)
 }
 
 /// The LLM extraction loop: claim, call, complete or fail; stops when nothing is pending, at

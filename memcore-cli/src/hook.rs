@@ -44,7 +44,10 @@
 //! JSON, larger than [`MAX_INPUT_BYTES`], of another event, or missing what the event needs
 //! is logged (`memcore.log` in the data directory) and nothing is stored; so is any error of
 //! the store, and even a panic. Fields it does not know are ignored. Stdout carries the JSON
-//! answer or nothing.
+//! answer or nothing. A store error also leaves a trace that survives a full disk
+//! ([`crate::failed`]): the next SessionStart whose store works mentions it at the top of its
+//! context, and a SessionStart whose store cannot be used answers that the session is not
+//! being recorded.
 
 use crate::cli::Global;
 use crate::config::Settings;
@@ -106,10 +109,20 @@ pub fn run(event: &str, global: &Global) -> Option<String> {
     match outcome {
         Ok(Ok(answer)) => answer,
         Ok(Err(skip)) => {
-            if let Some(reason) = skip {
-                log.line(reason);
-            }
-            None
+            let reason = skip?;
+            log.line(&reason);
+            // A store that cannot be written loses this event: leave a trace that survives a
+            // full disk (see `crate::failed`), and tell a starting session at once.
+            let error = reason.strip_prefix(STORE_ERROR)?;
+            crate::failed::record(&paths, event, error);
+            (event == "SessionStart").then(|| {
+                let note = format!(
+                    "**memcore cannot use its memory store** ({}): this session is not being \
+                     recorded. Tell the user to run `memcore doctor`.\n",
+                    render_line(error)
+                );
+                answer_raw(event, &note)
+            })
         }
         Err(_) => None, // the panic hook logged it
     }
@@ -269,7 +282,13 @@ fn handle(
             let context = memory
                 .context(&ContextRequest::session_start(&session.project))
                 .map_err(failed)?;
-            Ok(answer(event, &context.text))
+            // Hook writes that failed earlier (a full disk...): said once, at the top.
+            match crate::failed::take_unreported(paths) {
+                Some(note) if context.text.trim().is_empty() => Some(answer_raw(event, &note)),
+                Some(note) => answer(event, &format!("{note}{}", context.text)),
+                None => answer(event, &context.text),
+            }
+            .map_or(Ok(None), |a| Ok(Some(a)))
         }
         "UserPromptSubmit" => {
             let prompt = input.text("prompt").unwrap_or_default();
@@ -298,9 +317,22 @@ fn handle(
     }
 }
 
+/// How the log line of a store error starts (such errors are also recorded as failed writes).
+const STORE_ERROR: &str = "store error: ";
+
 /// A store error, for the log.
 fn failed(e: memcore::Error) -> Skip {
-    Some(format!("store error: {e}"))
+    Some(format!("{STORE_ERROR}{e}"))
+}
+
+/// `text` on one line, at most 200 characters.
+fn render_line(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(200)
+        .collect()
 }
 
 /// The project of a hook: `--project` or `$MEMCORE_PROJECT` when set, else the resolver on
@@ -413,25 +445,42 @@ pub fn read_transcript(
     Some(read)
 }
 
-/// How the agent reaches the rest of memory, after a context (a few tokens).
+/// How the agent reaches the rest of memory, after a context (a few tokens), when memcore's
+/// MCP server is not registered.
 const MORE: &str = "`memcore show <id>` prints an observation's full record; \
                     `memcore search <words>` searches this project's memory.\n";
+/// The same, when memcore's MCP server is registered: its tools, not a shell command.
+const MORE_MCP: &str = "The memcore MCP tools give more: `get_observations` with ids from \
+                        above (`c` ids too) for full records, `search` for anything else.\n";
 
 /// The hook answer carrying `context` (and how to get more), or nothing when it is empty.
 fn answer(event: &str, context: &str) -> Option<String> {
     if context.trim().is_empty() {
         return None;
     }
-    let context = format!("{context}{MORE}");
-    Some(
-        serde_json::json!({
-            "hookSpecificOutput": {
-                "hookEventName": event,
-                "additionalContext": context,
-            }
-        })
-        .to_string(),
-    )
+    let more = if mcp_registered() { MORE_MCP } else { MORE };
+    Some(answer_raw(event, &format!("{context}{more}")))
+}
+
+/// Whether memcore's MCP server is registered for this session: in the user's
+/// `~/.claude.json` or in the project's `.mcp.json` (hooks run in the project's folder).
+fn mcp_registered() -> bool {
+    use crate::install::{SettingsScope, mcp};
+    [SettingsScope::User, SettingsScope::Project]
+        .into_iter()
+        .filter_map(|scope| mcp::config_path(scope).ok())
+        .any(|path| mcp::registered(&path))
+}
+
+/// The hook answer carrying `context` as it is.
+fn answer_raw(event: &str, context: &str) -> String {
+    serde_json::json!({
+        "hookSpecificOutput": {
+            "hookEventName": event,
+            "additionalContext": context,
+        }
+    })
+    .to_string()
 }
 
 #[cfg(test)]
@@ -507,7 +556,10 @@ mod tests {
             .as_str()
             .unwrap();
         assert!(context.starts_with("# Memory\n- x"), "{context}");
-        assert!(context.contains("memcore show"), "{context}");
+        assert!(
+            context.contains("memcore show") || context.contains("get_observations"),
+            "{context}"
+        );
     }
 
     #[test]

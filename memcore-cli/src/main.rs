@@ -42,6 +42,7 @@ mod config;
 mod doctor;
 mod error;
 mod extractor;
+mod failed;
 mod hook;
 mod install;
 mod log;
@@ -165,6 +166,21 @@ fn run(invocation: Invocation) -> CliResult<()> {
     }
 }
 
+/// Whether `name` on PATH is the binary `exe` (the same file, links followed).
+fn on_path(name: &str, exe: &std::path::Path) -> bool {
+    let Some(dirs) = std::env::var_os("PATH") else {
+        return false;
+    };
+    let Ok(exe) = exe.canonicalize() else {
+        return false;
+    };
+    std::env::split_paths(&dirs)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .and_then(|p| p.canonicalize().ok())
+        .is_some_and(|p| p == exe)
+}
+
 /// `memcore install claude-code` / `memcore uninstall claude-code`: the hooks, and the MCP
 /// server unless `--no-mcp`.
 fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
@@ -198,13 +214,24 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
     } else {
         install::mcp::allow_rules()
     };
+    let mut absolute_in_project = None;
     let mut change = if add {
         let program = match program {
             Some(p) => p,
-            None => std::env::current_exe()
-                .map_err(|e| CliError::io("find the memcore executable", "memcore", e))?
-                .to_string_lossy()
-                .into_owned(),
+            None => {
+                let exe = std::env::current_exe()
+                    .map_err(|e| CliError::io("find the memcore executable", "memcore", e))?;
+                // The project's files are meant to be committed: they name `memcore` (found on
+                // PATH) rather than this machine's path, when PATH finds this very binary.
+                match scope {
+                    SettingsScope::Project if on_path("memcore", &exe) => "memcore".to_owned(),
+                    SettingsScope::Project => {
+                        absolute_in_project = Some(exe.display().to_string());
+                        exe.to_string_lossy().into_owned()
+                    }
+                    SettingsScope::User => exe.to_string_lossy().into_owned(),
+                }
+            }
         };
         // The MCP file is checked first and written last: when either file cannot be
         // edited, neither is, and the permission rules never name tools of a server that
@@ -214,12 +241,12 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
         }
         let change = install::install(&path, &program, &allow)?;
         let mcp = (!no_mcp)
-            .then(|| install::mcp::register(&mcp_path, &program))
+            .then(|| install::mcp::register_in(scope, &mcp_path, &program))
             .transpose()?;
         install::Change { mcp, ..change }
     } else {
         let mcp = (!no_mcp)
-            .then(|| install::mcp::unregister(&mcp_path))
+            .then(|| install::mcp::unregister_in(scope, &mcp_path))
             .transpose()?;
         install::Change {
             mcp,
@@ -263,6 +290,12 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
             McpAction::Removed => outln!("removed the MCP server from {file}"),
             McpAction::Absent => outln!("no memcore MCP server in {file}"),
         }
+        if let Some(claude) = &mcp.via_claude {
+            outln!("(through Claude Code's own `{} mcp`)", claude.display());
+        }
+        if let Some(reason) = &mcp.claude_failed {
+            outln!("{reason}; edited {file} instead");
+        }
         if let Some(backup) = &mcp.backup {
             outln!("the previous file is saved as {}", backup.display());
         }
@@ -274,6 +307,13 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
         outln!(
             "memory: {}  (MEMCORE_DB changes it; `memcore doctor` checks everything)",
             env.paths.db.display()
+        );
+    }
+    if let Some(exe) = absolute_in_project {
+        outln!(
+            "note: memcore is not on PATH, so these files name it by this machine's path \
+             ({exe}); before committing them, put memcore on PATH and install again (they \
+             will say `memcore`), or pass --command"
         );
     }
     Ok(())

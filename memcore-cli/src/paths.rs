@@ -8,6 +8,7 @@
 //! | `memory.db.extract.lock` | held by the one running extractor (see [`crate::extractor`]) |
 //! | `memcore.log` (+ `memcore.log.1`) | what hooks and extractors could not do |
 //! | `config.json` | provider and memory settings (see [`crate::config`]) |
+//! | `memcore.failed-writes` (+ `.reported`) | hook writes that failed (see [`crate::failed`]) |
 
 use crate::error::{CliError, CliResult};
 use std::ffi::OsString;

@@ -292,7 +292,7 @@ fn strip_ids(v: &Value) -> Value {
 fn doctor_reports_store_extraction_hooks_and_problems() {
     let setup = Setup::new();
     // Before anything: no store, no hooks.
-    let text = setup.ok(&["doctor"]);
+    let text = setup.doctor_text();
     assert!(text.contains("does not exist yet"), "{text}");
     assert!(text.contains("memcore install claude-code"), "{text}");
     assert!(!setup.db.exists(), "doctor creates no store");
@@ -315,7 +315,7 @@ fn doctor_reports_store_extraction_hooks_and_problems() {
                 "tool_use_id": "t1"}),
     );
     setup.hook_raw("PostToolUse", b"garbage");
-    let report = setup.json(&["doctor"]);
+    let report = setup.doctor();
     assert_eq!(report["store"]["exists"], true);
     assert_eq!(report["store"]["schema_version"], memcore::SCHEMA_VERSION);
     assert_eq!(report["store"]["integrity"], json!(["ok"]));
@@ -334,7 +334,7 @@ fn doctor_reports_store_extraction_hooks_and_problems() {
     assert!(report["log"]["last_lines"].to_string().contains("not JSON"));
 
     setup.ok(&["extract"]);
-    let text = setup.ok(&["doctor"]);
+    let text = setup.doctor_text();
     for expected in [
         "schema        version 2",
         "events        1 (0 pending, 0 failed)",
@@ -345,6 +345,8 @@ fn doctor_reports_store_extraction_hooks_and_problems() {
         "not installed",
         "integrity     ok",
         "daily_token_cap",
+        // memory.db alone misses the WAL: doctor sends people to `memcore backup`.
+        "`memcore backup FILE`",
     ] {
         assert!(text.contains(expected), "{expected:?} in:\n{text}");
     }

@@ -47,7 +47,7 @@ fn a_second_extractor_leaves_while_one_runs() {
     let report = setup.json(&["extract"]);
     assert_eq!(report["ran"], false, "{report}");
     assert_eq!(report["busy_pid"], std::process::id());
-    let doctor = setup.json(&["doctor"]);
+    let doctor = setup.doctor();
     assert_eq!(doctor["extraction"]["running_pid"], std::process::id());
     assert_eq!(setup.stats()["pending_events"], 2);
     // Released: the next run does the work. A child that another test thread is spawning
@@ -64,7 +64,7 @@ fn a_second_extractor_leaves_while_one_runs() {
     };
     assert_eq!(report["ran"], true, "{report}");
     assert_eq!(report["run"]["events_extracted"], 2, "{report}");
-    assert!(setup.json(&["doctor"])["extraction"]["running_pid"].is_null());
+    assert!(setup.doctor()["extraction"]["running_pid"].is_null());
 }
 
 #[test]
@@ -104,7 +104,7 @@ fn a_killed_extractor_leaves_its_events_pending_for_the_next_run() {
         .unwrap();
     // Wait until it holds the lock (it is then waiting on the model), then kill it.
     let start = Instant::now();
-    while setup.json(&["doctor"])["extraction"]["running_pid"].is_null() {
+    while setup.doctor()["extraction"]["running_pid"].is_null() {
         assert!(
             start.elapsed() < Duration::from_secs(30),
             "extractor never started"
@@ -116,7 +116,7 @@ fn a_killed_extractor_leaves_its_events_pending_for_the_next_run() {
     extractor.wait().unwrap();
 
     // The lock died with it; the events are still there, pending.
-    assert!(setup.json(&["doctor"])["extraction"]["running_pid"].is_null());
+    assert!(setup.doctor()["extraction"]["running_pid"].is_null());
     let stats = setup.stats();
     assert_eq!(stats["pending_events"], 2, "{stats}");
     assert_eq!(stats["observations"], 0);

@@ -148,7 +148,15 @@ fn a_store_that_cannot_be_opened_is_logged_not_fatal() {
             .as_bytes(),
     );
     assert_eq!(out.status.code(), Some(0));
-    assert!(out.stdout.is_empty());
+    // The session is told that it is not being recorded.
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let context = answer["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap();
+    assert!(
+        context.contains("memcore cannot use its memory store") && context.contains("doctor"),
+        "{context}"
+    );
     assert!(
         setup.log().contains("not a memcore store"),
         "{}",

@@ -198,7 +198,7 @@ fn a_missing_settings_file_is_created_and_removed_again() {
     let tree: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(memcore_commands(&tree).len(), 7);
     assert!(!settings(&setup).exists(), "the user file is untouched");
-    let status = setup.json(&["doctor"]);
+    let status = setup.doctor();
     assert_eq!(status["hooks"][1]["scope"], "project");
     assert_eq!(status["hooks"][1]["installed"].as_array().unwrap().len(), 7);
     setup.ok(&["uninstall", "claude-code", "--project"]);
@@ -326,7 +326,7 @@ fn install_registers_the_mcp_server_and_uninstall_removes_it() {
         assert_eq!(mode(&path), 0o600);
         assert_eq!(mode(&backup), 0o600);
     }
-    let doctor = setup.json(&["doctor"]);
+    let doctor = setup.doctor();
     assert_eq!(doctor["hooks"][0]["mcp_registered"], true, "{doctor}");
     assert_eq!(doctor["hooks"][1]["mcp_registered"], false, "{doctor}");
 
@@ -435,4 +435,166 @@ fn uninstall_keeps_the_users_own_permission_rules() {
         serde_json::json!(["Bash(cargo test)"])
     );
     assert!(after.get("hooks").is_none(), "{after}");
+}
+
+#[test]
+fn the_context_points_at_the_mcp_tools_once_the_server_is_registered() {
+    let setup = Setup::new().with_env("MEMCORE_NO_EXTRACT", "1");
+    setup.ok(&["dev", "seed", "10"]);
+    let start = serde_json::json!({"session_id": "s1", "cwd": setup.cwd, "source": "startup"});
+    let context = setup.hook("SessionStart", &start);
+    assert!(context.contains("`memcore show <id>`"), "{context}");
+    setup.ok(&["install", "claude-code"]);
+    let context = setup.hook("SessionStart", &start);
+    assert!(context.contains("`get_observations`"), "{context}");
+    assert!(!context.contains("memcore show"), "{context}");
+    // Hooks alone: the shell commands again.
+    setup.ok(&["uninstall", "claude-code"]);
+    setup.ok(&["install", "claude-code", "--no-mcp"]);
+    let context = setup.hook("SessionStart", &start);
+    assert!(context.contains("`memcore show <id>`"), "{context}");
+}
+
+/// Every `*.memcore-backup` file under `dir`.
+fn backups(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(backups(&path));
+        } else if path.to_string_lossy().ends_with(".memcore-backup") {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn only_files_with_content_are_backed_up_and_never_inside_a_repository() {
+    // No files before: nothing to back up, no empty backups.
+    let setup = Setup::new();
+    setup.ok(&["install", "claude-code"]);
+    assert_eq!(backups(&setup.home), Vec::<PathBuf>::new());
+    setup.ok(&["uninstall", "claude-code"]);
+    assert!(!settings(&setup).exists());
+    assert!(!setup.home.join(".claude.json").exists());
+    assert_eq!(backups(&setup.home), Vec::<PathBuf>::new());
+
+    // A repository with its own settings: install --project leaves no backup in it.
+    let setup = Setup::new();
+    std::fs::create_dir_all(setup.cwd.join(".git")).unwrap();
+    let path = setup.cwd.join(".claude").join("settings.json");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, EXISTING).unwrap();
+    setup.ok(&["install", "claude-code", "--project"]);
+    assert!(setup.cwd.join(".mcp.json").exists());
+    assert_eq!(backups(&setup.cwd), Vec::<PathBuf>::new());
+    setup.ok(&["uninstall", "claude-code", "--project"]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), EXISTING);
+    assert!(!setup.cwd.join(".mcp.json").exists());
+    assert_eq!(backups(&setup.cwd), Vec::<PathBuf>::new());
+}
+
+#[cfg(unix)]
+#[test]
+fn the_project_files_name_memcore_from_path_not_this_machines_path() {
+    // memcore on PATH (a link to the binary under test): the files say `memcore`.
+    let setup = Setup::new();
+    let bin = setup.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(common::BIN, bin.join("memcore")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let setup = setup.with_env("PATH", path);
+    setup.ok(&["install", "claude-code", "--project"]);
+    let settings = std::fs::read_to_string(setup.cwd.join(".claude/settings.json")).unwrap();
+    let mcp = std::fs::read_to_string(setup.cwd.join(".mcp.json")).unwrap();
+    for text in [&settings, &mcp] {
+        assert!(!text.contains(common::BIN), "{text}");
+        assert!(
+            !text.contains(&setup.dir.path().display().to_string()),
+            "{text}"
+        );
+    }
+    assert!(
+        settings.contains("\"memcore hook SessionStart\""),
+        "{settings}"
+    );
+    let tree: Value = serde_json::from_str(&mcp).unwrap();
+    assert_eq!(tree["mcpServers"]["memcore"]["command"], "memcore");
+    let (report, healthy) = setup.doctor_status();
+    assert!(healthy, "{report}");
+
+    // Not on PATH: the absolute path, and the output says so.
+    let setup = Setup::new().with_env("PATH", "/usr/bin:/bin");
+    let out = setup.ok(&["install", "claude-code", "--project"]);
+    assert!(out.contains("memcore is not on PATH"), "{out}");
+    let settings = std::fs::read_to_string(setup.cwd.join(".claude/settings.json")).unwrap();
+    assert!(settings.contains(common::BIN), "{settings}");
+}
+
+#[cfg(unix)]
+#[test]
+fn claude_mcp_add_registers_the_server_when_claude_is_on_path() {
+    let setup = Setup::new();
+    let bin = setup.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let calls = setup.dir.path().join("claude-calls");
+    let claude = bin.join("claude");
+    std::fs::write(
+        &claude,
+        format!("#!/bin/sh\necho \"$*\" >> '{}'\n", calls.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&claude, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let setup = setup.with_env("PATH", path);
+    let out = setup.ok(&["install", "claude-code"]);
+    assert!(out.contains("claude mcp"), "{out}");
+    let logged = std::fs::read_to_string(&calls).unwrap();
+    assert_eq!(
+        logged,
+        format!("mcp add --scope user memcore -- {} mcp\n", common::BIN)
+    );
+    // memcore did not edit ~/.claude.json itself (the fake claude writes nothing).
+    assert!(!setup.home.join(".claude.json").exists());
+
+    // Registered (as claude would have written it): uninstall asks claude to remove it.
+    let entry = serde_json::json!({"mcpServers": {"memcore": {"type": "stdio",
+        "command": common::BIN, "args": ["mcp"], "env": {}}}});
+    let claude_json = setup.home.join(".claude.json");
+    std::fs::write(&claude_json, entry.to_string()).unwrap();
+    setup.ok(&["uninstall", "claude-code"]);
+    let logged = std::fs::read_to_string(&calls).unwrap();
+    assert!(
+        logged.ends_with("mcp remove --scope user memcore\n"),
+        "{logged}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&claude_json).unwrap(),
+        entry.to_string()
+    );
+
+    // A claude that fails: the file is edited instead, and install says so.
+    std::fs::remove_file(&claude_json).unwrap();
+    std::fs::write(&claude, "#!/bin/sh\necho 'no such command' >&2\nexit 3\n").unwrap();
+    let out = setup.ok(&["install", "claude-code"]);
+    assert!(out.contains("edited"), "{out}");
+    let tree: Value =
+        serde_json::from_str(&std::fs::read_to_string(&claude_json).unwrap()).unwrap();
+    assert_eq!(
+        tree["mcpServers"]["memcore"]["args"],
+        serde_json::json!(["mcp"])
+    );
 }

@@ -328,17 +328,43 @@ fn bad_messages_and_bad_arguments_get_clear_answers() {
     setup.ok(&["dev", "seed", "10"]);
     let (mut client, _) = Client::start(&setup);
 
-    // A line that is not JSON gets no answer (JSON-RPC cannot address one) and breaks
-    // nothing: the next request is answered.
+    // A line that is not JSON: a Parse error with a null id (JSON-RPC 2.0), and nothing
+    // breaks: the next request is answered.
     client.send_line("{this is not json");
+    let parse = client.next_answer();
+    assert_eq!(parse["error"]["code"], -32700, "{parse}");
+    assert!(
+        parse["id"].is_null() && parse.get("id").is_some(),
+        "{parse}"
+    );
     let listed = client.request("tools/list", json!({}));
     assert_eq!(listed["tools"].as_array().map(Vec::len), Some(5));
 
-    // Valid JSON that is not a valid request: an Invalid Request error.
-    client
-        .send_line(r#"{"jsonrpc": "2.0", "id": 900, "method": "tools/call", "params": "search"}"#);
+    // Valid JSON that is not a valid request: an Invalid Request error, to its id.
+    client.send_line(r#"{"jsonrpc": "1.0", "id": 899, "method": "tools/list"}"#);
     let invalid = client.next_answer();
     assert_eq!(invalid["error"]["code"], -32600, "{invalid}");
+    assert_eq!(invalid["id"], 899, "{invalid}");
+    client.send_line(r#"[{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}]"#);
+    let invalid = client.next_answer();
+    assert_eq!(invalid["error"]["code"], -32600, "{invalid}");
+    assert!(
+        invalid["id"].is_null() && invalid.get("id").is_some(),
+        "{invalid}"
+    );
+
+    // Malformed tools/call params: Invalid params, to the request's id.
+    for params in [
+        json!("search"),
+        json!({"name": 5}),
+        json!({"name": "search", "arguments": [1]}),
+    ] {
+        let line = json!({"jsonrpc": "2.0", "id": 900, "method": "tools/call", "params": params});
+        client.send_line(&line.to_string());
+        let invalid = client.next_answer();
+        assert_eq!(invalid["error"]["code"], -32602, "{params}: {invalid}");
+        assert_eq!(invalid["id"], 900, "{params}: {invalid}");
+    }
 
     // An unknown method.
     let unknown_method = client.exchange("memory/everything", json!({}));
@@ -384,6 +410,17 @@ fn bad_messages_and_bad_arguments_get_clear_answers() {
         ),
         ("get_observations", json!({}), "\"ids\" is missing"),
         ("get_observations", json!({"ids": []}), "is empty"),
+        (
+            "get_observations",
+            json!({"ids": "1"}),
+            "\"ids\" must be a list, not a string",
+        ),
+        ("forget", json!({"ids": 1}), "\"ids\" must be a list"),
+        (
+            "search",
+            json!({"query": "x", "files": "src/a.rs"}),
+            "\"files\" must be a list of strings",
+        ),
         (
             "get_observations",
             json!({"ids": [1, "x"]}),
@@ -624,5 +661,44 @@ fn search_finds_what_was_said_and_get_observations_shows_the_record() {
         json!({"ids": [reference], "project": "billing"}),
     );
     assert!(elsewhere.contains("is in project"), "{elsewhere}");
+    client.finish();
+}
+
+#[test]
+fn search_leaves_out_unrelated_hits_and_shows_each_score() {
+    let setup = Setup::new();
+    setup.ok(&["dev", "seed", "20"]);
+    let (mut client, _) = Client::start(&setup);
+    // One seeded word among many unrelated ones: BM25 finds it, the relevance rule of the
+    // prompt context does not let it through.
+    let unrelated = client.ok(
+        "search",
+        json!({"query": "coupon quantum entanglement photon laser spectroscopy"}),
+    );
+    assert!(
+        unrelated.starts_with("Nothing in memory matches"),
+        "{unrelated}"
+    );
+    // A related query: rows with their score.
+    let answer = client.ok("search", json!({"query": "coupon", "limit": 5}));
+    assert!(
+        answer.contains("| id | date | kind | title | tokens | score |"),
+        "{answer}"
+    );
+    let rows: Vec<&str> = answer
+        .lines()
+        .filter(|l| l.starts_with("| "))
+        .skip(1)
+        .collect();
+    assert!(!rows.is_empty(), "{answer}");
+    for row in rows {
+        let score: f64 = row
+            .trim_end_matches(" |")
+            .rsplit("| ")
+            .next()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no score in {row:?}"));
+        assert!((0.0..=1.0).contains(&score), "{row}");
+    }
     client.finish();
 }

@@ -126,7 +126,7 @@ fn anthropic_messages_api_extracts_and_records_cost() {
             == "Coupon was subtracted twice from the cart total"),
         "{hits}"
     );
-    let doctor = setup.json(&["doctor"]);
+    let doctor = setup.doctor();
     assert_eq!(
         doctor["extraction"]["last"]["model"],
         "claude-test-20251001"
@@ -333,7 +333,7 @@ fn the_daily_token_cap_stops_spending() {
         3,
         "the rest waits, pending"
     );
-    let doctor = setup.json(&["doctor"]);
+    let doctor = setup.doctor();
     assert_eq!(doctor["extraction"]["tokens_today"], 1280);
     assert_eq!(doctor["extraction"]["daily_token_cap"], 8000);
 }
@@ -384,7 +384,7 @@ fn a_missing_key_falls_back_to_the_heuristic_extractor() {
     assert_eq!(report["provider"], "heuristic", "{report}");
     assert!(report["problems"].to_string().contains("ANTHROPIC_API_KEY"));
     assert_eq!(report["run"]["events_extracted"], 3);
-    let doctor = setup.json(&["doctor"]);
+    let doctor = setup.doctor();
     assert_eq!(doctor["extraction"]["key_present"], false);
     assert!(doctor["problems"].to_string().contains("ANTHROPIC_API_KEY"));
     let _: Value = doctor;

@@ -15,6 +15,15 @@
 //! held nothing else. The file is edited like settings.json (order, layout, backup, byte-exact
 //! undo; see [`super`]), and a replaced file keeps its permissions: `~/.claude.json` also
 //! holds the user's account data.
+//!
+//! # Claude Code's own CLI first
+//!
+//! Claude Code rewrites `~/.claude.json` itself and asks that it not be edited by hand. So
+//! when `claude` is on PATH, install and uninstall ask it ([`register_in`],
+//! [`unregister_in`]): `claude mcp add --scope user|project memcore -- <program> mcp` and
+//! `claude mcp remove --scope user|project memcore`, after the same checks (a foreign
+//! `memcore` server is refused; an entry already right is left alone). Without `claude` on
+//! PATH, or when it fails, the file is edited as above, and install says which way it went.
 
 use super::json::Json;
 use super::{
@@ -53,6 +62,116 @@ pub struct McpChange {
     pub action: McpAction,
     /// Where the file's previous bytes were saved, when it changed.
     pub backup: Option<PathBuf>,
+    /// The `claude` command that made the change, when Claude Code's CLI made it.
+    pub via_claude: Option<PathBuf>,
+    /// Why `claude` could not make it, when it was tried and the file was edited instead.
+    pub claude_failed: Option<String>,
+}
+
+/// `claude` on PATH, when there is one.
+pub fn claude_cli() -> Option<PathBuf> {
+    let dirs = std::env::var_os("PATH")?;
+    std::env::split_paths(&dirs)
+        .map(|d| d.join("claude"))
+        .find(|p| p.is_file())
+}
+
+/// Runs `claude mcp <args>`; the reason when it fails.
+fn run_claude(claude: &Path, args: &[&str]) -> Result<(), String> {
+    let out = std::process::Command::new(claude)
+        .arg("mcp")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", claude.display()))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    Err(format!(
+        "`claude mcp {}` failed ({}): {}",
+        args.join(" "),
+        out.status,
+        stderr.trim()
+    ))
+}
+
+/// Registers memcore's MCP server in `scope` (whose file is `path`), through `claude mcp add`
+/// when `claude` is on PATH, else (or when it fails) by editing the file. Call [`check`] first.
+pub fn register_in(scope: SettingsScope, path: &Path, program: &str) -> CliResult<McpChange> {
+    let Some(claude) = claude_cli() else {
+        return register(path, program);
+    };
+    let current = registered_program(path);
+    if current.as_deref() == Some(program) {
+        return Ok(McpChange {
+            path: path.to_owned(),
+            action: McpAction::Unchanged,
+            backup: None,
+            via_claude: None,
+            claude_failed: None,
+        });
+    }
+    let scope_name = scope.name();
+    let mut done = Ok(());
+    if current.is_some() {
+        done = run_claude(&claude, &["remove", "--scope", scope_name, SERVER_NAME]);
+    }
+    if done.is_ok() {
+        done = run_claude(
+            &claude,
+            &[
+                "add",
+                "--scope",
+                scope_name,
+                SERVER_NAME,
+                "--",
+                program,
+                "mcp",
+            ],
+        );
+    }
+    match done {
+        Ok(()) => Ok(McpChange {
+            path: path.to_owned(),
+            action: if current.is_some() {
+                McpAction::Updated
+            } else {
+                McpAction::Added
+            },
+            backup: None,
+            via_claude: Some(claude),
+            claude_failed: None,
+        }),
+        Err(reason) => Ok(McpChange {
+            claude_failed: Some(reason),
+            ..register(path, program)?
+        }),
+    }
+}
+
+/// Removes memcore's MCP server from `scope` (whose file is `path`), through
+/// `claude mcp remove` when `claude` is on PATH, else (or when it fails) by editing the file.
+pub fn unregister_in(scope: SettingsScope, path: &Path) -> CliResult<McpChange> {
+    let Some(claude) = claude_cli() else {
+        return unregister(path);
+    };
+    if registered_program(path).is_none() {
+        return unregister(path);
+    }
+    match run_claude(&claude, &["remove", "--scope", scope.name(), SERVER_NAME]) {
+        Ok(()) => Ok(McpChange {
+            path: path.to_owned(),
+            action: McpAction::Removed,
+            backup: None,
+            via_claude: Some(claude),
+            claude_failed: None,
+        }),
+        Err(reason) => Ok(McpChange {
+            claude_failed: Some(reason),
+            ..unregister(path)?
+        }),
+    }
 }
 
 /// The file that registers MCP servers in `scope`.
@@ -105,7 +224,9 @@ pub fn register(path: &Path, program: &str) -> CliResult<McpChange> {
     Ok(McpChange {
         path: path.to_owned(),
         action,
-        backup,
+        backup: backup.flatten(),
+        via_claude: None,
+        claude_failed: None,
     })
 }
 
@@ -168,7 +289,9 @@ pub fn unregister(path: &Path) -> CliResult<McpChange> {
         } else {
             McpAction::Absent
         },
-        backup,
+        backup: backup.flatten(),
+        via_claude: None,
+        claude_failed: None,
     })
 }
 
@@ -194,6 +317,20 @@ pub fn registered(path: &Path) -> bool {
                 .cloned()
         })
         .is_some_and(|server| is_ours(&server))
+}
+
+/// The program memcore's MCP server entry in the file at `path` runs (`None` when it is not
+/// registered there).
+pub fn registered_program(path: &Path) -> Option<String> {
+    let (_, tree) = read_settings(path).ok().flatten()?;
+    let server = tree.get("mcpServers")?.get(SERVER_NAME)?.clone();
+    if !is_ours(&server) {
+        return None;
+    }
+    server
+        .get("command")
+        .and_then(Json::as_str)
+        .map(str::to_owned)
 }
 
 #[cfg(test)]

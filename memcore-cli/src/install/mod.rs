@@ -28,12 +28,13 @@
 //! # Formatting and backups
 //!
 //! The file is read into an ordered tree and written back with its own indentation and
-//! final newline, so key order and layout survive. Before each change the file's bytes are
-//! copied to `settings.json.memcore-backup` (an empty backup means "there was no file").
-//! When uninstall leaves a tree equal to the backup's, it writes the backup's bytes, so
-//! install followed by uninstall gives back the file byte for byte even when its formatting
-//! was one `JSON.stringify` would not produce; when that was an empty backup and nothing is
-//! left, the file is removed again.
+//! final newline, so key order and layout survive. Before each change a file that existed
+//! with content is copied to `settings.json.memcore-backup`, except inside a git work tree
+//! (`--project`: the repository keeps the history, and a backup would litter it). When
+//! uninstall leaves a tree equal to the backup's, it writes the backup's bytes, so install
+//! followed by uninstall gives back the file byte for byte even when its formatting was one
+//! `JSON.stringify` would not produce; when there is no backup (or an empty one, from older
+//! versions) and nothing is left, the file is removed again.
 
 pub mod json;
 pub mod mcp;
@@ -154,6 +155,36 @@ pub fn memcore_hook_event(command: &str) -> Option<&str> {
     }
 }
 
+/// The programs memcore's hooks in the settings file at `path` run (each once).
+pub fn hook_programs(path: &Path) -> Vec<String> {
+    let mut programs: Vec<String> = Vec::new();
+    let Some((_, tree)) = read_settings(path).ok().flatten() else {
+        return programs;
+    };
+    for (event, _) in HOOK_EVENTS {
+        let Some(Json::Array(groups)) = tree.get("hooks").and_then(|h| h.get(event)) else {
+            continue;
+        };
+        for group in groups {
+            let Some(Json::Array(entries)) = group.get("hooks") else {
+                continue;
+            };
+            for entry in entries {
+                let Some(command) = entry.get("command").and_then(Json::as_str) else {
+                    continue;
+                };
+                if memcore_hook_event(command).is_some()
+                    && let Some((program, _)) = first_shell_word(command.trim())
+                    && !programs.contains(&program)
+                {
+                    programs.push(program);
+                }
+            }
+        }
+    }
+    programs
+}
+
 /// The first word of a shell command (single and double quotes and backslashes undone) and
 /// the text after it; `None` when a quote is not closed or nothing follows the word.
 fn first_shell_word(command: &str) -> Option<(String, &str)> {
@@ -209,14 +240,30 @@ fn read_settings(path: &Path) -> CliResult<Option<(String, Json)>> {
 /// `previous` (the file's bytes, or `None` when it did not exist) as the backup. The backup
 /// and the new file get the permissions of the file they copy or replace (`~/.claude.json`
 /// is private to its user).
-fn write_settings(path: &Path, previous: Option<&str>, text: Option<&str>) -> CliResult<PathBuf> {
-    let backup = backup_path(path);
+///
+/// Only a file that existed with content and is replaced is backed up (an empty backup says
+/// nothing worth keeping), and never inside a git work tree: there the file's history is the repository's,
+/// and a backup would only be one more untracked file. Returns the backup's path when one was
+/// written.
+fn write_settings(
+    path: &Path,
+    previous: Option<&str>,
+    text: Option<&str>,
+) -> CliResult<Option<PathBuf>> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| CliError::io("create", dir, e))?;
     }
     let permissions = std::fs::metadata(path).ok().map(|m| m.permissions());
-    write_file(&backup, previous.unwrap_or_default(), permissions.as_ref())
-        .map_err(|e| CliError::io("write", &backup, e))?;
+    let backup = match previous {
+        // A removal (uninstall left nothing) drops only what memcore wrote: nothing to keep.
+        Some(previous) if text.is_some() && !previous.trim().is_empty() && !in_repository(path) => {
+            let backup = backup_path(path);
+            write_file(&backup, previous, permissions.as_ref())
+                .map_err(|e| CliError::io("write", &backup, e))?;
+            Some(backup)
+        }
+        _ => None,
+    };
     match text {
         Some(text) => {
             let mut tmp = path.as_os_str().to_owned();
@@ -229,6 +276,18 @@ fn write_settings(path: &Path, previous: Option<&str>, text: Option<&str>) -> Cl
         None => std::fs::remove_file(path).map_err(|e| CliError::io("remove", path, e))?,
     }
     Ok(backup)
+}
+
+/// Whether `path` lies in a git work tree (a `.git` folder or file in one of its folders).
+fn in_repository(path: &Path) -> bool {
+    let dir = match path.parent() {
+        Some(dir) if dir.is_absolute() => dir.to_owned(),
+        Some(dir) => std::env::current_dir()
+            .map(|cwd| cwd.join(dir))
+            .unwrap_or_else(|_| dir.to_owned()),
+        None => return false,
+    };
+    dir.ancestors().any(|d| d.join(".git").exists())
 }
 
 /// Writes `text` to `file`, which has `permissions` (when given) before any byte is written.
@@ -277,12 +336,13 @@ fn not_shaped(path: &Path, what: &str) -> CliError {
 
 /// Install's common path: reads the JSON file at `path` (an empty object when there is none),
 /// lets `edit` change its top-level members (it returns whether it changed anything), and
-/// writes the file back in its own layout when it changed. Returns the backup's path in that
-/// case. A file that is not a JSON object is refused unchanged.
+/// writes the file back in its own layout when it changed. Returns `Some(backup)` in that
+/// case (the backup's path, when one was written). A file that is not a JSON object is
+/// refused unchanged.
 fn edit_file(
     path: &Path,
     edit: impl FnOnce(&mut Vec<(String, Json)>) -> CliResult<bool>,
-) -> CliResult<Option<PathBuf>> {
+) -> CliResult<Option<Option<PathBuf>>> {
     let (previous, mut tree, layout) = match read_settings(path)? {
         Some((text, tree)) => {
             let layout = Layout::of(&text);
@@ -316,12 +376,12 @@ fn object_member<'a>(
 
 /// Uninstall's common path: reads the JSON file at `path`, lets `remove` take memcore's parts
 /// out of its top-level members (returning whether it removed any), and writes the result
-/// (see [`restore_or_write`]). Returns the backup's path when the file changed; a missing
-/// file, or one that is not an object, is left alone.
+/// (see [`restore_or_write`]). Returns `Some(backup)` when the file changed (the backup's
+/// path, when one was written); a missing file, or one that is not an object, is left alone.
 fn prune_file(
     path: &Path,
     remove: impl FnOnce(&mut Vec<(String, Json)>) -> bool,
-) -> CliResult<Option<PathBuf>> {
+) -> CliResult<Option<Option<PathBuf>>> {
     let Some((previous, mut tree)) = read_settings(path)? else {
         return Ok(None);
     };
@@ -390,7 +450,7 @@ pub fn install(path: &Path, program: &str, allow: &[String]) -> CliResult<Change
         }
         Ok(!change.events.is_empty() || !change.updated.is_empty() || !change.allowed.is_empty())
     })?;
-    change.backup = backup;
+    change.backup = backup.flatten();
     Ok(change)
 }
 
@@ -487,7 +547,7 @@ pub fn uninstall(path: &Path, allow: &[String]) -> CliResult<Change> {
         });
         hooks || rules
     })?;
-    change.backup = backup;
+    change.backup = backup.flatten();
     Ok(change)
 }
 
@@ -533,17 +593,20 @@ fn remove_hooks(hooks: &mut Vec<(String, Json)>, change: &mut Change) -> bool {
 
 /// Writes what uninstall leaves (`tree`) to `path`, whose bytes were `previous`: the backup's
 /// bytes when the backup holds the same tree (byte-exact restoration when nothing else
-/// changed since install), no file when the backup says there was none and nothing is left,
-/// else the tree in the file's layout. Returns the new backup's path.
+/// changed since install), no file when there is no backup (or an empty one: there was no
+/// file) and nothing is left, else the tree in the file's layout. Returns the new backup's
+/// path, when one was written.
 fn restore_or_write(
     path: &Path,
     previous: &str,
     tree: &Json,
     layout: &Layout,
-) -> CliResult<PathBuf> {
+) -> CliResult<Option<PathBuf>> {
     let saved = std::fs::read_to_string(backup_path(path)).ok();
+    let emptied = *tree == Json::Object(Vec::new());
     let text = match saved.as_deref() {
-        Some("") if *tree == Json::Object(Vec::new()) => None,
+        None if emptied => None,
+        Some(saved) if saved.trim().is_empty() && emptied => None,
         Some(saved) if json::parse(saved).ok().as_ref() == Some(tree) => Some(saved.to_owned()),
         _ => Some(json::write(tree, layout)),
     };

@@ -25,6 +25,14 @@ impl Args {
         invalid(self.tool, name, problem)
     }
 
+    /// The error for one value where the schema says a list.
+    fn not_a_list(&self, name: &str, one: &Value) -> ToolError {
+        self.invalid(
+            name,
+            &format!("must be a list, not {}: write [{one}]", kind_of(one)),
+        )
+    }
+
     /// The value of `name`; null counts as absent.
     fn take(&mut self, name: &str) -> Option<Value> {
         self.map.remove(name).filter(|v| !v.is_null())
@@ -40,11 +48,17 @@ impl Args {
         }
     }
 
-    /// A list of strings; one string alone counts as a list of one.
+    /// A list of strings, as the tool's schema says: one string alone is refused.
     pub fn strings(&mut self, name: &str) -> Result<Vec<String>, ToolError> {
         match self.take(name) {
             None => Ok(Vec::new()),
-            Some(Value::String(s)) => Ok(vec![s]),
+            Some(Value::String(s)) => Err(self.invalid(
+                name,
+                &format!(
+                    "must be a list of strings, not a string: write [{}]",
+                    Value::String(s)
+                ),
+            )),
             Some(Value::Array(items)) => {
                 items
                     .into_iter()
@@ -110,7 +124,8 @@ impl Args {
         }
     }
 
-    /// A non-empty list of at most [`MAX_IDS`] observation ids; one id alone counts as a list.
+    /// A non-empty list of at most [`MAX_IDS`] observation ids; one id alone is refused (the
+    /// schema says a list).
     pub fn ids(&mut self, name: &str) -> Result<Vec<ObservationId>, ToolError> {
         let items = match self.take(name) {
             None => {
@@ -119,7 +134,7 @@ impl Args {
                 );
             }
             Some(Value::Array(items)) => items,
-            Some(one) => vec![one],
+            Some(one) => return Err(self.not_a_list(name, &one)),
         };
         if items.is_empty() {
             return Err(self.invalid(name, "is empty: give at least one observation id"));
@@ -159,7 +174,7 @@ impl Args {
                 ));
             }
             Some(Value::Array(items)) => items,
-            Some(one) => vec![one],
+            Some(one) => return Err(self.not_a_list(name, &one)),
         };
         if items.is_empty() {
             return Err(self.invalid(name, "is empty: give at least one id"));
@@ -363,7 +378,16 @@ mod tests {
             args(json!({"ids": [1, 1, "#2", "3"]})).ids("ids").unwrap(),
             [1, 2, 3]
         );
-        assert_eq!(args(json!({"ids": 4})).ids("ids").unwrap(), [4]);
+        // The schema says a list: one value alone is refused, naming the fix.
+        for one in [json!(4), json!("1")] {
+            let err = args(json!({ "ids": one })).ids("ids").unwrap_err();
+            let ToolError::Failed(message) = err else {
+                panic!("a tool error")
+            };
+            assert!(message.contains("must be a list"), "{message}");
+        }
+        assert!(args(json!({"ids": "1"})).references("ids").is_err());
+        assert!(args(json!({"files": "a.rs"})).strings("files").is_err());
         let many: Vec<i64> = (1..=51).collect();
         assert!(args(json!({"ids": many})).ids("ids").is_err());
         assert!(args(json!({"ids": [0]})).ids("ids").is_err());

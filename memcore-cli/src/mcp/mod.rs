@@ -15,6 +15,7 @@
 //! `memcore.log` beside the store and to stderr.
 
 mod args;
+mod frame;
 mod server;
 pub mod tools;
 
@@ -22,6 +23,10 @@ use crate::cli::Args;
 use crate::commands::Env;
 use crate::error::{CliError, CliResult};
 use rmcp::ServiceExt;
+use std::io::Write;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 
 /// `memcore mcp`
 pub fn mcp(env: &Env, args: Args) -> CliResult<()> {
@@ -36,8 +41,13 @@ pub fn mcp(env: &Env, args: Args) -> CliResult<()> {
         .build()
         .map_err(|e| CliError::io("start the MCP runtime", "memcore mcp", e))?;
     let served: Result<(), String> = runtime.block_on(async {
+        // Each line from the client is checked first (see `frame`): rmcp reads what passes
+        // from a pipe, and writes, like the checks' own answers, to one shared stdout.
+        let (to_rmcp, from_filter) = tokio::io::duplex(64 * 1024);
+        let out = Out::default();
+        tokio::spawn(filter_input(to_rmcp, out.clone()));
         let service = server::MemoryServer::new(tools)
-            .serve(rmcp::transport::stdio())
+            .serve((from_filter, out))
             .await
             .map_err(|e| format!("the MCP client did not initialize: {e}"))?;
         service
@@ -46,6 +56,8 @@ pub fn mcp(env: &Env, args: Args) -> CliResult<()> {
             .map(|_| ())
             .map_err(|e| format!("the MCP session ended abnormally: {e}"))
     });
+    // The input reader may still wait on stdin when the session broke: do not wait for it.
+    runtime.shutdown_background();
     if let Err(problem) = served {
         log.line(&problem);
         return Err(CliError::Mcp(problem));
@@ -63,4 +75,72 @@ fn project(env: &Env) -> String {
         }
         _ => env.project(),
     }
+}
+
+/// stdout, shared by rmcp and the line checks; each write is whole (a write holds the lock
+/// until all its bytes are written), so their messages never interleave.
+#[derive(Clone, Default)]
+struct Out(Arc<Mutex<()>>);
+
+impl Out {
+    /// Writes one message and a newline.
+    fn line(&self, message: &str) {
+        let _guard = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout
+            .write_all(message.as_bytes())
+            .and_then(|()| stdout.write_all(b"\n"))
+            .and_then(|()| stdout.flush());
+    }
+}
+
+impl tokio::io::AsyncWrite for Out {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let _guard = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        Poll::Ready(std::io::stdout().lock().write_all(buf).map(|()| buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let _guard = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        Poll::Ready(std::io::stdout().lock().flush())
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
+/// Reads the client's lines from stdin, answers those [`frame::check`] refuses, and hands the
+/// rest to rmcp; at the end of stdin, ends rmcp's input too.
+async fn filter_input(mut to_rmcp: tokio::io::DuplexStream, out: Out) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let mut reader = BufReader::new(tokio::io::stdin());
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let mut body = line.as_slice();
+        while let [rest @ .., b'\n' | b'\r'] = body {
+            body = rest;
+        }
+        match frame::check(body) {
+            frame::Verdict::Pass => {
+                let passed =
+                    to_rmcp.write_all(body).await.is_ok() && to_rmcp.write_all(b"\n").await.is_ok();
+                if !passed {
+                    break;
+                }
+            }
+            frame::Verdict::Answer(error) => out.line(&error.to_string()),
+            frame::Verdict::Ignore => {}
+        }
+    }
+    let _ = to_rmcp.shutdown().await;
 }

@@ -363,7 +363,19 @@ impl Tools {
             offset,
             ..SearchRequest::default()
         };
-        let hits = crate::commands::relevant_hits(&self.memory, &request)?;
+        // The prompt context's relevance rule: a hit that shares too little with the query is
+        // not shown, and each row shows its score.
+        let hits: Vec<(RecallHit, Option<f64>)> =
+            crate::commands::relevant_hits(&self.memory, &request)?
+                .into_iter()
+                .filter_map(|hit| {
+                    if query.trim().is_empty() {
+                        return Some((hit, None));
+                    }
+                    let (score, passes) = self.memory.prompt_relevance(&query, &hit);
+                    passes.then_some((hit, Some(score)))
+                })
+                .collect();
         let what = if query.trim().is_empty() {
             "the filter".to_owned()
         } else {
@@ -674,30 +686,42 @@ fn describe(scope: &Scope) -> String {
 }
 
 /// The index of `hits`: one table, or with every project one table per project.
-fn index_table(hits: &[RecallHit], scope: &Scope) -> String {
+fn index_table(hits: &[(RecallHit, Option<f64>)], scope: &Scope) -> String {
     let project_of = |hit: &RecallHit| match hit {
         RecallHit::Observation(h) => h.observation.project.clone(),
         RecallHit::Conversation(h) => h.record.project.clone(),
     };
+    // The context's index, with a score column: how well the row matches the query (the
+    // share of its words, or the vector similarity), `-` for a search by filter alone.
+    let header = format!(
+        "{} score |\n{}---|\n",
+        INDEX_HEADER.lines().next().unwrap_or_default(),
+        INDEX_HEADER.lines().nth(1).unwrap_or_default()
+    );
+    let row = |(hit, score): &(RecallHit, Option<f64>)| {
+        let row = recall_index_row(hit);
+        let score = score.map_or_else(|| "-".to_owned(), |s| format!("{s:.2}"));
+        format!("{} {score} |\n", row.trim_end())
+    };
     let mut text = String::new();
     if matches!(scope, Scope::Project(_)) {
-        text.push_str(INDEX_HEADER);
+        text.push_str(&header);
         for hit in hits {
-            text.push_str(&recall_index_row(hit));
+            text.push_str(&row(hit));
         }
         return text;
     }
     let mut projects: Vec<String> = Vec::new();
-    for hit in hits {
+    for (hit, _) in hits {
         let project = project_of(hit);
         if !projects.contains(&project) {
             projects.push(project);
         }
     }
     for project in projects {
-        text.push_str(&format!("project {project}:\n{INDEX_HEADER}"));
-        for hit in hits.iter().filter(|h| project_of(h) == project) {
-            text.push_str(&recall_index_row(hit));
+        text.push_str(&format!("project {project}:\n{header}"));
+        for hit in hits.iter().filter(|(h, _)| project_of(h) == project) {
+            text.push_str(&row(hit));
         }
     }
     text

@@ -79,6 +79,14 @@ impl Setup {
         for name in CLEARED {
             cmd.env_remove(name);
         }
+        // Install asks Claude Code's CLI when `claude` is on PATH: a developer's real one
+        // must not be used (tests that want one put a fake first on PATH).
+        if let Some(path) = std::env::var_os("PATH") {
+            let dirs = std::env::split_paths(&path).filter(|d| !d.join("claude").is_file());
+            if let Ok(path) = std::env::join_paths(dirs) {
+                cmd.env("PATH", path);
+            }
+        }
         cmd.env("MEMCORE_DB", &self.db)
             .env("HOME", &self.home)
             .current_dir(&self.cwd)
@@ -153,6 +161,31 @@ impl Setup {
             .to_owned()
     }
 
+    /// `memcore --json doctor`: its report, whatever its exit status (non-zero when it found
+    /// a problem).
+    pub fn doctor(&self) -> Value {
+        self.doctor_status().0
+    }
+
+    /// `memcore --json doctor`: its report and whether it exited 0.
+    pub fn doctor_status(&self) -> (Value, bool) {
+        let out = self.run_with_input(&["--json", "doctor"], b"");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let report = serde_json::from_str(&text).unwrap_or_else(|e| {
+            panic!(
+                "doctor: {e}: {text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (report, out.status.success())
+    }
+
+    /// `memcore doctor` as text (stdout), whatever its exit status.
+    pub fn doctor_text(&self) -> String {
+        let out = self.run_with_input(&["doctor"], b"");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Whole-store stats.
     pub fn stats(&self) -> Value {
         self.json(&["--all-projects", "stats"])
@@ -164,7 +197,7 @@ impl Setup {
         let start = Instant::now();
         loop {
             let stats = self.stats();
-            let doctor = self.json(&["doctor"]);
+            let doctor = self.doctor();
             let idle = doctor["extraction"]["running_pid"].is_null();
             if idle
                 && stats["pending_events"] == 0

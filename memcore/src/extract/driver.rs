@@ -494,6 +494,23 @@ impl Memory {
         outcome.map(|_| summary)
     }
 
+    /// Sessions (of `project`, or all) ended before `ended_before` that should have a summary
+    /// and have none, oldest first, at most `limit`: each has a prompt and no pending event, so
+    /// its summary can be written now (with [`Memory::summarize`] or
+    /// [`Memory::summarize_heuristic`]). A summary is missing when the extractor started at the
+    /// session's end died before writing it; an extraction run writes these after its own
+    /// work, so none is lost for good. `ended_before` leaves the sessions that just ended to
+    /// their own extractor (which may still be waiting for its turn).
+    pub fn sessions_missing_summary(
+        &self,
+        project: Option<&str>,
+        ended_before: time::OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        self.store
+            .ended_sessions_without_summary(project, ended_before, limit)
+    }
+
     /// Writes a summary of a session by rules, with no LLM. `None` when the session has no
     /// event to summarise.
     pub fn summarize_heuristic(&self, session_id: &str) -> Result<Option<Summary>> {

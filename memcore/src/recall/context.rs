@@ -181,6 +181,39 @@ impl Budget {
 }
 
 impl Memory {
+    /// The prompt context's relevance rule for one hit of `query`, for any caller that shows
+    /// hits of a free-text query (the MCP search tool): the hit's score and whether it passes.
+    /// An observation scores its vector similarity when there is one (no vector while an
+    /// embedder is configured scores 0), else the share of the query's words it holds, and
+    /// passes at [`crate::recall::RecallConfig::prompt_min_similarity`]; a conversation record
+    /// scores the share of the query's words it holds and passes at
+    /// [`crate::recall::RecallConfig::prompt_min_coverage`].
+    pub fn prompt_relevance(&self, query: &str, hit: &RecallHit) -> (f64, bool) {
+        self.prompt_match(&rank::text_word_set(query), hit)
+    }
+
+    fn prompt_match(
+        &self,
+        query_words: &std::collections::BTreeSet<String>,
+        hit: &RecallHit,
+    ) -> (f64, bool) {
+        let config = &self.config.recall;
+        match hit {
+            RecallHit::Observation(hit) => {
+                let score = match hit.parts.vector_similarity {
+                    Some(sim) => sim,
+                    None if self.embedder.is_some() => 0.0,
+                    None => rank::coverage(query_words, &rank::word_set(&hit.observation)),
+                };
+                (score, score >= config.prompt_min_similarity)
+            }
+            RecallHit::Conversation(hit) => {
+                let score = rank::coverage(query_words, &rank::text_word_set(&hit.record.text));
+                (score, score >= config.prompt_min_coverage)
+            }
+        }
+    }
+
     /// Renders what memory holds for a session start or a prompt as markdown within a token
     /// budget: the latest session summary (session start only), an index of the relevant
     /// observations (id, date, kind, title, cost in tokens) and the full text of the best few,
@@ -219,24 +252,9 @@ impl Memory {
                     return Ok(out);
                 }
                 let query_words = rank::text_word_set(&request.query);
-                let min = config.prompt_min_similarity;
-                let min_coverage = config.prompt_min_coverage;
                 self.recall_excluding(&search, request.session_id.as_deref())?
                     .into_iter()
-                    .filter(|hit| match hit {
-                        RecallHit::Observation(hit) => match hit.parts.vector_similarity {
-                            Some(sim) => sim >= min,
-                            None if self.embedder.is_some() => false,
-                            None => {
-                                let words = rank::word_set(&hit.observation);
-                                rank::coverage(&query_words, &words) >= min
-                            }
-                        },
-                        RecallHit::Conversation(hit) => {
-                            let words = rank::text_word_set(&hit.record.text);
-                            rank::coverage(&query_words, &words) >= min_coverage
-                        }
-                    })
+                    .filter(|hit| self.prompt_match(&query_words, hit).1)
                     .collect()
             }
             ContextPurpose::SessionStart => {

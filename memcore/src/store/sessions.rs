@@ -109,6 +109,36 @@ impl Store {
             .ctx(|| "list recent sessions".into())
     }
 
+    /// Sessions (of `project`, or all) ended before `ended_before` that have a prompt, no
+    /// pending event and no summary, oldest first: their summary was lost (an extractor that
+    /// died at SessionEnd).
+    pub(crate) fn ended_sessions_without_summary(
+        &self,
+        project: Option<&str>,
+        ended_before: time::OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let ended_before = to_millis(ended_before);
+        self.conn()
+            .prepare_cached(
+                "SELECT s.id FROM sessions s
+                 WHERE s.status = 'ended' AND (?1 IS NULL OR s.project = ?1)
+                   AND s.ended_at <= ?3
+                   AND NOT EXISTS (SELECT 1 FROM summaries m WHERE m.session_id = s.id)
+                   AND EXISTS (SELECT 1 FROM events e
+                               WHERE e.session_id = s.id AND e.type = 'user_prompt')
+                   AND NOT EXISTS (SELECT 1 FROM events e
+                                   WHERE e.session_id = s.id AND e.status = 'pending')
+                 ORDER BY s.ended_at, s.id LIMIT ?2",
+            )
+            .and_then(|mut s| {
+                s.query_map(params![project, limit, ended_before], |r| r.get(0))?
+                    .collect()
+            })
+            .ctx(|| "list ended sessions without a summary".into())
+    }
+
     /// Every project name in the store, sorted.
     pub(crate) fn projects(&self) -> Result<Vec<String>> {
         self.conn()
