@@ -318,14 +318,16 @@ proptest! {
         let report = import(&second, &exported).unwrap();
         prop_assert_eq!(report.skipped, RecordCounts::default());
         prop_assert_eq!(report.unresolved_references, 0);
-        prop_assert_eq!(report.added.total() as usize, exported.len() - 1);
+        // Header and end record aside, every line is a record added.
+        prop_assert_eq!(report.added.total() as usize, exported.len() - 2);
+        prop_assert!(report.warnings.is_empty(), "{:?}", report.warnings);
         let again = export(&second, &everything());
         prop_assert_eq!(records(&exported), records(&again));
 
         for store in [&first, &second] {
             let report = import(store, &exported).unwrap();
             prop_assert_eq!(report.added, RecordCounts::default());
-            prop_assert_eq!(report.skipped.total() as usize, exported.len() - 1);
+            prop_assert_eq!(report.skipped.total() as usize, exported.len() - 2);
         }
         let after = export(&first, &everything());
         prop_assert_eq!(records(&after), records(&exported));
@@ -593,11 +595,11 @@ fn provenance_and_supersedes_survive_the_trip() {
 fn a_newer_format_is_refused_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let mem = Memory::open(dir.path().join("m.db")).unwrap();
-    let input = r#"{"format":"memcore-export","format_version":2,"schema_version":7,"exported_at":"2027-01-01T00:00:00Z","shape":"new"}
+    let input = r#"{"format":"memcore-export","format_version":3,"schema_version":7,"exported_at":"2027-01-01T00:00:00Z","shape":"new"}
 {"type":"hologram","name":"x"}"#;
     let err = mem.import_jsonl(input.as_bytes()).unwrap_err();
     let message = err.to_string();
-    assert!(message.contains("format version 2"), "{message}");
+    assert!(message.contains("format version 3"), "{message}");
     assert!(message.contains("upgrade memcore"), "{message}");
 
     for (input, expected) in [
@@ -671,6 +673,59 @@ fn a_bad_record_names_its_line_and_nothing_is_imported() {
         );
         assert!(target.projects().unwrap().is_empty());
     }
+}
+
+/// An export ends with a record of its counts: a file cut at a line boundary, or one whose
+/// counts disagree, imports with a warning (it used to import as if complete, silently); a
+/// whole file imports with none; a format-1 file (no end record) still imports, with a warning.
+#[test]
+fn an_export_cut_short_imports_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = Memory::open(dir.path().join("a.db")).unwrap();
+    sample(&source);
+    let whole = export(&source, &everything());
+    let last: serde_json::Value = serde_json::from_str(whole.last().unwrap()).unwrap();
+    assert_eq!(last["type"], "end");
+    assert_eq!(last["records"]["observations"], 3);
+
+    let target = Memory::open(dir.path().join("b.db")).unwrap();
+    let report = import(&target, &whole).unwrap();
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+
+    // Cut before the summaries and the end record: what was read is imported, with a warning.
+    let cut: Vec<String> = whole
+        .iter()
+        .take_while(|l| !l.contains("\"type\":\"summary\""))
+        .cloned()
+        .collect();
+    let fresh = Memory::open(dir.path().join("c.db")).unwrap();
+    let report = import(&fresh, &cut).unwrap();
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(report.warnings[0].contains("no end record"), "{:?}", report.warnings);
+    assert!(report.warnings[0].contains("cut short"), "{:?}", report.warnings);
+
+    // The end record kept but lines lost before it: the counts disagree, by type.
+    let mut holed = whole.clone();
+    let at = holed
+        .iter()
+        .position(|l| l.contains("\"type\":\"observation\""))
+        .unwrap();
+    holed.remove(at);
+    let report = import(&Memory::open(dir.path().join("d.db")).unwrap(), &holed).unwrap();
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(
+        report.warnings[0].contains("counts 3 observation record(s), the file has 2"),
+        "{:?}",
+        report.warnings
+    );
+
+    // A format-1 file has no end record: read as before, with a warning only.
+    let mut old = vec![whole[0].replace("\"format_version\":2", "\"format_version\":1")];
+    old.extend(whole[1..whole.len() - 1].iter().cloned());
+    let report = import(&Memory::open(dir.path().join("e.db")).unwrap(), &old).unwrap();
+    assert_eq!(report.added.observations, 3);
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(report.warnings[0].contains("format version 1"), "{:?}", report.warnings);
 }
 
 fn splice(lines: &[String], at: usize, line: &str) -> Vec<String> {

@@ -14,12 +14,12 @@
 //! - [`prune`](crate::Memory::prune) and [`pin`](crate::Memory::pin): retention by a policy
 //!   the user set, never touching pinned observations.
 //!
-//! # The JSONL format (format version 1)
+//! # The JSONL format (format version 2)
 //!
-//! UTF-8, one JSON object per line. Line 1 is the header:
+//! UTF-8, one JSON object per line. Line 1 is the header, the last line the `end` record:
 //!
 //! ```json
-//! {"format":"memcore-export","format_version":1,"schema_version":1,
+//! {"format":"memcore-export","format_version":2,"schema_version":2,
 //!  "exported_at":"2026-11-20T10:00:00Z","project":null,"since":null,"until":null,
 //!  "include_events":false}
 //! ```
@@ -55,10 +55,16 @@
 //! - `ledger`: one extraction call: `session_id`, `project`, `purpose`, `model`,
 //!   `prompt_tokens`, `completion_tokens`, `events` (references as in `sources`), `outcome`,
 //!   `detail`, `observations`, `created_at`.
+//! - `end`: the last line, `records`: how many records of each type the export wrote before
+//!   it (`{"projects", "sessions", "prompts", "events", "observations", "summaries",
+//!   "ledger"}`), so that a file cut short at a line boundary is told from a whole one.
 //!
 //! Records come in that order (projects, sessions, prompts, events, observations, summaries,
-//! ledger), each kind in the order it was stored, so a store rebuilt from an export exports the
-//! same records again. Unknown fields are ignored; an unknown `type` is an error.
+//! ledger, end), each kind in the order it was stored, so a store rebuilt from an export
+//! exports the same records again. Unknown fields are ignored; an unknown `type` is an error.
+//!
+//! Format 2 added the `end` record. Format 1 files (no `end` record, otherwise the same) are
+//! still imported, with a warning that their completeness cannot be checked.
 //!
 //! # Import
 //!
@@ -74,6 +80,11 @@
 //!   [`Memory::add_observation`](crate::Memory::add_observation) does); an imported pinned
 //!   observation pins the existing one;
 //! - summaries by session, time and content; ledger rows by every field.
+//!
+//! The `end` record is checked against the records read: when it is missing (a file cut
+//! short, or format 1) or its counts disagree, the file is still imported and the finding is
+//! in [`ImportReport::warnings`] (`memcore import` prints it). A second `end` record is an
+//! error.
 //!
 //! Text goes through the store's redaction on the way in, exactly as if the host had recorded
 //! it; observations get their vectors from the configured embedder. Sources and `supersedes`
