@@ -591,6 +591,87 @@ fn provenance_and_supersedes_survive_the_trip() {
     assert_eq!(report.unresolved_references, 2);
 }
 
+/// The `sources` of the observation records of an export, by title.
+fn sources_by_title(lines: &[String]) -> Vec<(String, Vec<serde_json::Value>)> {
+    records(lines)
+        .iter()
+        .filter_map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (v["type"] == "observation").then(|| {
+                (
+                    v["title"].as_str().unwrap().to_owned(),
+                    v["sources"].as_array().unwrap().clone(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Exported without its events, an observation's provenance used to shrink on import to the
+/// one source in the file (its prompt). The references to the others are kept: the store that
+/// imported them exports them again, and an import that brings the events links them.
+#[test]
+fn provenance_survives_an_export_without_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Memory::open(dir.path().join("a.db")).unwrap();
+    a.start_session(NewSession::new("s", "p", "agent")).unwrap();
+    let prompt = a
+        .record_event(NewEvent::new(
+            "s",
+            EventPayload::UserPrompt {
+                text: "make the build faster".into(),
+            },
+        ))
+        .unwrap();
+    let mut ids = vec![prompt.id];
+    for (n, key) in [(1, Some("toolu_1")), (2, None)] {
+        let e = a
+            .record_event(NewEvent {
+                external_id: key.map(str::to_owned),
+                ..NewEvent::new(
+                    "s",
+                    EventPayload::ToolUse {
+                        tool_name: "Bash".into(),
+                        input: serde_json::json!({"command": format!("cargo build -j{n}")}),
+                        output: Some("ok".into()),
+                        error: None,
+                        tool_use_id: None,
+                    },
+                )
+            })
+            .unwrap();
+        ids.push(e.id);
+    }
+    a.add_observation(NewObservation {
+        session_id: Some("s".into()),
+        title: "Parallel builds halve the build time".into(),
+        source_event_ids: ids.clone(),
+        ..NewObservation::default()
+    })
+    .unwrap();
+    let without = export(&a, &ExportOptions::default());
+    let expected = sources_by_title(&without);
+    assert_eq!(expected[0].1.len(), 3);
+
+    let b = Memory::open(dir.path().join("b.db")).unwrap();
+    let report = import(&b, &without).unwrap();
+    assert_eq!(report.unresolved_references, 2);
+    // Only the prompt is in b; the other two are kept as references...
+    assert_eq!(b.recent(&Scope::All, 10).unwrap()[0].source_event_ids.len(), 1);
+    // ...so b exports the same provenance a did.
+    let again = export(&b, &ExportOptions::default());
+    assert_eq!(sources_by_title(&again), expected);
+    assert_eq!(records(&again), records(&without));
+
+    // The events arrive later (an export with them): the links are made.
+    let report = import(&b, &export(&a, &everything())).unwrap();
+    assert_eq!(report.added.observations, 0);
+    assert_eq!(report.added.events, 2);
+    let obs = &b.recent(&Scope::All, 10).unwrap()[0];
+    assert_eq!(obs.source_event_ids.len(), 3);
+    assert_eq!(sources_by_title(&export(&b, &ExportOptions::default())), expected);
+}
+
 #[test]
 fn a_newer_format_is_refused_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();

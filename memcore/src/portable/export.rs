@@ -249,7 +249,15 @@ impl Memory {
             .iter()
             .map(event_ref)
             .collect();
+        // Sources an import could not link (their events were not in the file) are kept as
+        // references and named again, so provenance survives export -> import -> export.
+        for text in crate::store::portable::source_refs(self.store.conn(), o.id)? {
+            if let Ok(r) = serde_json::from_str::<EventRef>(&text) {
+                sources.push(r);
+            }
+        }
         sources.sort();
+        sources.dedup();
         let supersedes = match o.supersedes {
             Some(older) => self
                 .store

@@ -35,7 +35,8 @@ pub struct ImportReport {
     /// Records already in the store (or twice in the file), by type: nothing was stored.
     pub skipped: RecordCounts,
     /// Provenance links, ledger event links and `supersedes` links whose target is neither
-    /// in the file nor in the store; they were left out.
+    /// in the file nor in the store. Observations keep such sources as references (exported
+    /// again as they came); ledger and `supersedes` links are left out.
     pub unresolved_references: u64,
     /// What the import noticed about the file without refusing it: no `end` record (a file cut
     /// short at a line boundary, or a format-1 file, which has none), or an `end` record whose
@@ -434,6 +435,56 @@ impl<'a> Importer<'a> {
         Ok(self.event_keys.get(&slot).copied())
     }
 
+    /// The ids of the events `refs` name that are in this import or in the store, and the
+    /// references to the others (each also counted as unresolved).
+    fn resolve_split(&mut self, refs: &[EventRef]) -> Result<(Vec<EventId>, Vec<EventRef>)> {
+        let mut ids = Vec::with_capacity(refs.len());
+        let mut missing = Vec::new();
+        for r in refs {
+            match self.resolve(r)? {
+                Some(id) => ids.push(id),
+                None => {
+                    self.unresolved += 1;
+                    missing.push(r.clone());
+                }
+            }
+        }
+        Ok((ids, missing))
+    }
+
+    /// An observation's provenance: links to the events that resolve, references kept for
+    /// those that do not (so that an export of this store names them again, and a later
+    /// import that brings the events links them). For an observation already stored, its
+    /// kept references that now resolve are linked too.
+    fn provenance(
+        &mut self,
+        id: ObservationId,
+        duplicate: bool,
+        linked: &[EventId],
+        missing: &[EventRef],
+    ) -> Result<()> {
+        if duplicate {
+            sql::link_sources(self.tx, id, linked)?;
+            for text in sql::source_refs(self.tx, id)? {
+                let Ok(r) = serde_json::from_str::<EventRef>(&text) else {
+                    continue;
+                };
+                if let Some(event) = self.resolve(&r)? {
+                    sql::link_sources(self.tx, id, &[event])?;
+                    sql::drop_source_ref(self.tx, id, &text)?;
+                }
+            }
+        }
+        let mut kept = Vec::with_capacity(missing.len());
+        for r in missing {
+            kept.push(serde_json::to_string(r).map_err(|source| Error::Json {
+                context: "encode a source reference".into(),
+                source,
+            })?);
+        }
+        sql::keep_source_refs(self.tx, id, &kept)
+    }
+
     fn resolve_all(&mut self, refs: &[EventRef]) -> Result<Vec<EventId>> {
         let mut ids = Vec::with_capacity(refs.len());
         for r in refs {
@@ -463,7 +514,7 @@ impl<'a> Importer<'a> {
                 id: session.clone(),
             });
         }
-        let sources = self.resolve_all(&o.sources)?;
+        let (sources, missing) = self.resolve_split(&o.sources)?;
         let new = NewObservation {
             project: Some(o.project),
             session_id: o.session_id,
@@ -476,7 +527,7 @@ impl<'a> Importer<'a> {
             concepts: o.concepts,
             files_read: o.files_read,
             files_modified: o.files_modified,
-            source_event_ids: sources,
+            source_event_ids: sources.clone(),
             importance: Some(o.importance),
             supersedes: None,
             created_at: Some(o.created_at),
@@ -490,6 +541,7 @@ impl<'a> Importer<'a> {
         obs.supersedes = older;
         let vector = self.mem.embed_observation(&obs)?;
         let added = crate::store::portable::insert_observation(self.tx, &obs, vector.as_ref())?;
+        self.provenance(added.id, added.duplicate, &sources, &missing)?;
         if added.duplicate {
             if o.pinned {
                 self.mem.store.set_pinned(added.id, true)?;

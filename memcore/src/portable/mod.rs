@@ -87,10 +87,14 @@
 //! error.
 //!
 //! Text goes through the store's redaction on the way in, exactly as if the host had recorded
-//! it; observations get their vectors from the configured embedder. Sources and `supersedes`
-//! that point at events or observations neither in the file nor in the store are dropped and
-//! counted in [`ImportReport::unresolved_references`]; a record whose session is neither in
-//! the file nor in the store is an error.
+//! it; observations get their vectors from the configured embedder. References to events or
+//! observations neither in the file nor in the store are counted in
+//! [`ImportReport::unresolved_references`]. An observation keeps such sources as references
+//! (an export without `include_events` names events it does not carry): the store exports
+//! them again as they came, and a later import that brings the events links them, so
+//! provenance survives export, import and export. Ledger event links and `supersedes` that do
+//! not resolve are dropped. A record whose session is neither in the file nor in the store is
+//! an error.
 //!
 //! # Backup and restore
 //!

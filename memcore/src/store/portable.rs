@@ -5,7 +5,9 @@
 //! Nothing here commits: reads run on whatever snapshot the caller holds, writes run inside
 //! the caller's transaction, so an import is all or nothing.
 
-pub(crate) use super::observations::insert_observation;
+pub(crate) use super::observations::{
+    drop_source_ref, insert_observation, keep_source_refs, link_sources, source_refs,
+};
 use super::sessions::ensure_project;
 use super::{Store, from_millis, now_millis, placeholders};
 use crate::error::{Error, Result, SqlContext};
