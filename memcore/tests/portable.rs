@@ -657,7 +657,10 @@ fn provenance_survives_an_export_without_events() {
     let report = import(&b, &without).unwrap();
     assert_eq!(report.unresolved_references, 2);
     // Only the prompt is in b; the other two are kept as references...
-    assert_eq!(b.recent(&Scope::All, 10).unwrap()[0].source_event_ids.len(), 1);
+    assert_eq!(
+        b.recent(&Scope::All, 10).unwrap()[0].source_event_ids.len(),
+        1
+    );
     // ...so b exports the same provenance a did.
     let again = export(&b, &ExportOptions::default());
     assert_eq!(sources_by_title(&again), expected);
@@ -669,7 +672,10 @@ fn provenance_survives_an_export_without_events() {
     assert_eq!(report.added.events, 2);
     let obs = &b.recent(&Scope::All, 10).unwrap()[0];
     assert_eq!(obs.source_event_ids.len(), 3);
-    assert_eq!(sources_by_title(&export(&b, &ExportOptions::default())), expected);
+    assert_eq!(
+        sources_by_title(&export(&b, &ExportOptions::default())),
+        expected
+    );
 }
 
 #[test]
@@ -782,8 +788,16 @@ fn an_export_cut_short_imports_with_a_warning() {
     let fresh = Memory::open(dir.path().join("c.db")).unwrap();
     let report = import(&fresh, &cut).unwrap();
     assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
-    assert!(report.warnings[0].contains("no end record"), "{:?}", report.warnings);
-    assert!(report.warnings[0].contains("cut short"), "{:?}", report.warnings);
+    assert!(
+        report.warnings[0].contains("no end record"),
+        "{:?}",
+        report.warnings
+    );
+    assert!(
+        report.warnings[0].contains("cut short"),
+        "{:?}",
+        report.warnings
+    );
 
     // The end record kept but lines lost before it: the counts disagree, by type.
     let mut holed = whole.clone();
@@ -806,7 +820,11 @@ fn an_export_cut_short_imports_with_a_warning() {
     let report = import(&Memory::open(dir.path().join("e.db")).unwrap(), &old).unwrap();
     assert_eq!(report.added.observations, 3);
     assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
-    assert!(report.warnings[0].contains("format version 1"), "{:?}", report.warnings);
+    assert!(
+        report.warnings[0].contains("format version 1"),
+        "{:?}",
+        report.warnings
+    );
 }
 
 fn splice(lines: &[String], at: usize, line: &str) -> Vec<String> {

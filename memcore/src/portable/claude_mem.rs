@@ -324,11 +324,23 @@ const SESSION_NEEDS: &[&[&str]] = &[
 ];
 const OBSERVATION_NEEDS: &[&[&str]] = &[
     &["title", "subtitle", "narrative", "text"],
-    &["project", "merged_into_project", "memory_session_id", "sdk_session_id"],
+    &[
+        "project",
+        "merged_into_project",
+        "memory_session_id",
+        "sdk_session_id",
+    ],
 ];
 const SUMMARY_NEEDS: &[&[&str]] = &[
     &["memory_session_id", "sdk_session_id"],
-    &["request", "investigated", "learned", "completed", "next_steps", "notes"],
+    &[
+        "request",
+        "investigated",
+        "learned",
+        "completed",
+        "next_steps",
+        "notes",
+    ],
 ];
 const PROMPT_NEEDS: &[&[&str]] = &[
     &["prompt_text"],
@@ -573,10 +585,22 @@ impl Memory {
             });
         }
         let mut missing = Vec::new();
-        let session_sql = source.select("sdk_sessions", SESSION_COLUMNS, SESSION_NEEDS, &mut missing)?;
-        let prompt_sql = source.select("user_prompts", PROMPT_COLUMNS, PROMPT_NEEDS, &mut missing)?;
-        let obs_sql = source.select("observations", OBSERVATION_COLUMNS, OBSERVATION_NEEDS, &mut missing)?;
-        let summary_sql = source.select("session_summaries", SUMMARY_COLUMNS, SUMMARY_NEEDS, &mut missing)?;
+        let session_sql =
+            source.select("sdk_sessions", SESSION_COLUMNS, SESSION_NEEDS, &mut missing)?;
+        let prompt_sql =
+            source.select("user_prompts", PROMPT_COLUMNS, PROMPT_NEEDS, &mut missing)?;
+        let obs_sql = source.select(
+            "observations",
+            OBSERVATION_COLUMNS,
+            OBSERVATION_NEEDS,
+            &mut missing,
+        )?;
+        let summary_sql = source.select(
+            "session_summaries",
+            SUMMARY_COLUMNS,
+            SUMMARY_NEEDS,
+            &mut missing,
+        )?;
         report.missing = missing;
 
         let mut sdk = Vec::new();

@@ -347,10 +347,7 @@ pub(crate) fn drop_source_ref(tx: &Transaction<'_>, id: ObservationId, r: &str) 
 }
 
 /// The kept source references of an observation, in order.
-pub(crate) fn source_refs(
-    conn: &rusqlite::Connection,
-    id: ObservationId,
-) -> Result<Vec<String>> {
+pub(crate) fn source_refs(conn: &rusqlite::Connection, id: ObservationId) -> Result<Vec<String>> {
     conn.prepare_cached(
         "SELECT event_ref FROM observation_source_refs WHERE observation_id = ?1
          ORDER BY event_ref",
