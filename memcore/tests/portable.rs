@@ -1075,3 +1075,52 @@ fn the_fuzz_seeds_are_valid_exports() {
     }
     assert!(seen >= 2);
 }
+
+/// One writer per table family: the SQL that inserts a table's rows is in that table's store
+/// module alone, used by recording and by import alike (import used to carry its own INSERTs
+/// for projects, sessions, events, summaries and ledger rows, beside the live ones).
+#[test]
+fn each_table_has_one_writer_in_its_own_module() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    let mut dirs = vec![src.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    for (table, owner) in [
+        ("projects", "store/sessions.rs"),
+        ("sessions", "store/sessions.rs"),
+        ("events", "store/events.rs"),
+        ("summaries", "store/summaries.rs"),
+        ("summaries_fts", "store/summaries.rs"),
+        ("observations", "store/observations.rs"),
+        ("observation_sources", "store/observations.rs"),
+        ("extraction_ledger", "store/extraction.rs"),
+    ] {
+        let needle = format!("INSERT INTO {table} ");
+        let needle_or_ignore = format!("INSERT OR IGNORE INTO {table} ");
+        let mut writers = Vec::new();
+        for file in &files {
+            let text = std::fs::read_to_string(file)
+                .unwrap()
+                .replace(['\n', '('], " ");
+            let n = text.matches(&needle).count() + text.matches(&needle_or_ignore).count();
+            if n > 0 && !file.ends_with("store/schema.rs") {
+                let name = file
+                    .strip_prefix(&src)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                writers.push((name, n));
+            }
+        }
+        assert_eq!(writers, vec![(owner.to_owned(), 1)], "writers of {table}");
+    }
+}

@@ -373,6 +373,13 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
+    /// The one place imported free text (outside event payloads and observations, which go
+    /// through `Memory::prepare_payload` and `Memory::prepare_observation`) passes the
+    /// store's redactor: summary fields, and any other text field an import stores.
+    fn redact(&self, text: &str) -> String {
+        self.mem.redactor.redact(text.trim())
+    }
+
     /// Stores an event (redacted) unless it is there; returns whether it was stored.
     pub(crate) fn event(&mut self, e: IncomingEvent) -> Result<bool> {
         let occurred = to_millis(e.occurred_at);
@@ -577,7 +584,7 @@ impl<'a> Importer<'a> {
             what: "session",
             id: s.session_id.clone(),
         })?;
-        let r = |t: &str| self.mem.redactor.redact(t.trim());
+        let r = |t: &str| self.redact(t);
         let content = NewSummary {
             request: r(&s.request),
             investigated: r(&s.investigated),
