@@ -1124,3 +1124,27 @@ fn each_table_has_one_writer_in_its_own_module() {
         assert_eq!(writers, vec![(owner.to_owned(), 1)], "writers of {table}");
     }
 }
+
+/// The one session writer: recording reopens a session the host resumes; import keeps a
+/// stored session as it is.
+#[test]
+fn recording_reopens_a_session_and_import_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Memory::open(dir.path().join("a.db")).unwrap();
+    a.start_session(NewSession::new("s", "p", "agent")).unwrap();
+    let active = export(&a, &ExportOptions::default());
+
+    let b = Memory::open(dir.path().join("b.db")).unwrap();
+    b.start_session(NewSession::new("s", "p", "agent")).unwrap();
+    b.end_session("s").unwrap();
+    let report = import(&b, &active).unwrap();
+    assert_eq!(report.skipped.sessions, 1);
+    let s = b.session("s").unwrap().unwrap();
+    assert_eq!(s.status, memcore::SessionStatus::Ended);
+    assert!(s.ended_at.is_some());
+
+    let reopened = b.start_session(NewSession::new("s", "p", "agent")).unwrap();
+    assert_eq!(reopened.status, memcore::SessionStatus::Active);
+    assert_eq!(reopened.ended_at, None);
+    assert_eq!(reopened.started_at, s.started_at);
+}

@@ -196,7 +196,7 @@ impl RecordCounts {
 /// What [`Memory::export_jsonl`](crate::Memory::export_jsonl) wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportReport {
-    /// Records written, by type (the header line is not counted).
+    /// Records written, by type (the header line and the `end` record are not counted).
     pub records: RecordCounts,
     /// Bytes written, header included.
     pub bytes: u64,
