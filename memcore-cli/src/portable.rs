@@ -111,6 +111,11 @@ pub fn import(env: &Env, args: Args) -> CliResult<()> {
         let file = std::fs::File::open(&source).map_err(|e| CliError::io("open", &source, e))?;
         memory.import_jsonl(BufReader::new(file))?
     };
+    // On stderr even with --json (where they are in the report too): a file that may be
+    // incomplete must not pass unnoticed.
+    for warning in &report.warnings {
+        eprintln!("memcore: warning: {source}: {warning}");
+    }
     if env.global.json {
         return env.print_json(&report);
     }

@@ -351,3 +351,32 @@ fn doctor_reports_store_extraction_hooks_and_problems() {
         assert!(text.contains(expected), "{expected:?} in:\n{text}");
     }
 }
+
+/// `memcore import` of an export cut short (no end record) imports what it read and says so
+/// on stderr, and in `--json` as `warnings`.
+#[test]
+fn import_warns_about_an_export_without_its_end_record() {
+    let setup = Setup::new();
+    let cut = concat!(
+        r#"{"format":"memcore-export","format_version":2,"schema_version":2,"exported_at":"2026-01-01T00:00:00Z"}"#,
+        "\n",
+        r#"{"type":"session","id":"s","project":"p","agent":"a","started_at":"2026-01-01T00:00:00Z","status":"ended"}"#,
+        "\n"
+    );
+    let out = setup.run_with_input(&["import", "-"], cut.as_bytes());
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning") && err.contains("no end record"),
+        "{err}"
+    );
+
+    let out = setup.run_with_input(&["--json", "import", "-"], cut.as_bytes());
+    assert!(out.status.success(), "{out:?}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["warnings"].as_array().map(Vec::len),
+        Some(1),
+        "{report}"
+    );
+}

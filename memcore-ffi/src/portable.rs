@@ -84,7 +84,8 @@ pub unsafe extern "C" fn memcore_export_jsonl(
 ///
 /// When `out_report_json` is not NULL it receives (to free with `memcore_string_free()`) `{"v":1,
 /// "format_version", "schema_version", "lines", "added": {counts}, "skipped": {counts},
-/// "unresolved_references"}` (counts as in the export report).
+/// "unresolved_references", "warnings": [text]}` (counts as in the export report; warnings
+/// when the file has no end record or its counts disagree: it may be incomplete).
 ///
 /// Fails with `MEMCORE_ERR_IO` when the file cannot be read, `MEMCORE_ERR_INVALID_ARGUMENT`
 /// for a file of a newer format or a bad line (the message names the line),

@@ -904,3 +904,46 @@ fn sessions_made_for_orphaned_summaries_exist_before_prompts_are_read() {
         assert_eq!(table.added, 0, "{again:#?}");
     }
 }
+
+/// A database with claude-mem's tables but none of the columns memcore reads used to import
+/// nothing and succeed; it is refused, naming the table and the columns, and nothing is stored.
+#[test]
+fn right_tables_with_wrong_columns_are_refused_naming_table_and_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("claude-mem.db");
+    Connection::open(&source)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE sdk_sessions (id INTEGER PRIMARY KEY, sid TEXT, proj TEXT);
+             CREATE TABLE observations (id INTEGER PRIMARY KEY, type TEXT, body TEXT, proj TEXT);
+             INSERT INTO sdk_sessions VALUES (1, 's1', 'p');
+             INSERT INTO observations VALUES (1, 'bugfix', 'Fixed it', 'p');",
+        )
+        .unwrap();
+    let mem = Memory::open(dir.path().join("m.db")).unwrap();
+    let err = mem.import_claude_mem(&source).unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("sdk_sessions"), "{text}");
+    assert!(text.contains("content_session_id"), "{text}");
+    assert!(text.contains("project"), "{text}");
+    assert_eq!(mem.stats(&Scope::All).unwrap().sessions, 0);
+
+    // Sessions right, observations wrong: the observations table is named.
+    let source = dir.path().join("claude-mem-2.db");
+    Connection::open(&source)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE sdk_sessions (id INTEGER PRIMARY KEY, content_session_id TEXT,
+                 memory_session_id TEXT, project TEXT);
+             CREATE TABLE observations (id INTEGER PRIMARY KEY, type TEXT, body TEXT);
+             INSERT INTO sdk_sessions VALUES (1, 's1', 'm1', 'p');
+             INSERT INTO observations VALUES (1, 'bugfix', 'Fixed it');",
+        )
+        .unwrap();
+    let err = mem.import_claude_mem(&source).unwrap_err().to_string();
+    assert!(err.contains("table observations"), "{err}");
+    assert!(err.contains("title"), "{err}");
+    assert!(err.contains("body"), "{err}");
+    assert_eq!(mem.stats(&Scope::All).unwrap().sessions, 0);
+}

@@ -318,14 +318,16 @@ proptest! {
         let report = import(&second, &exported).unwrap();
         prop_assert_eq!(report.skipped, RecordCounts::default());
         prop_assert_eq!(report.unresolved_references, 0);
-        prop_assert_eq!(report.added.total() as usize, exported.len() - 1);
+        // Header and end record aside, every line is a record added.
+        prop_assert_eq!(report.added.total() as usize, exported.len() - 2);
+        prop_assert!(report.warnings.is_empty(), "{:?}", report.warnings);
         let again = export(&second, &everything());
         prop_assert_eq!(records(&exported), records(&again));
 
         for store in [&first, &second] {
             let report = import(store, &exported).unwrap();
             prop_assert_eq!(report.added, RecordCounts::default());
-            prop_assert_eq!(report.skipped.total() as usize, exported.len() - 1);
+            prop_assert_eq!(report.skipped.total() as usize, exported.len() - 2);
         }
         let after = export(&first, &everything());
         prop_assert_eq!(records(&after), records(&exported));
@@ -589,15 +591,102 @@ fn provenance_and_supersedes_survive_the_trip() {
     assert_eq!(report.unresolved_references, 2);
 }
 
+/// The `sources` of the observation records of an export, by title.
+fn sources_by_title(lines: &[String]) -> Vec<(String, Vec<serde_json::Value>)> {
+    records(lines)
+        .iter()
+        .filter_map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (v["type"] == "observation").then(|| {
+                (
+                    v["title"].as_str().unwrap().to_owned(),
+                    v["sources"].as_array().unwrap().clone(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Exported without its events, an observation's provenance used to shrink on import to the
+/// one source in the file (its prompt). The references to the others are kept: the store that
+/// imported them exports them again, and an import that brings the events links them.
+#[test]
+fn provenance_survives_an_export_without_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Memory::open(dir.path().join("a.db")).unwrap();
+    a.start_session(NewSession::new("s", "p", "agent")).unwrap();
+    let prompt = a
+        .record_event(NewEvent::new(
+            "s",
+            EventPayload::UserPrompt {
+                text: "make the build faster".into(),
+            },
+        ))
+        .unwrap();
+    let mut ids = vec![prompt.id];
+    for (n, key) in [(1, Some("toolu_1")), (2, None)] {
+        let e = a
+            .record_event(NewEvent {
+                external_id: key.map(str::to_owned),
+                ..NewEvent::new(
+                    "s",
+                    EventPayload::ToolUse {
+                        tool_name: "Bash".into(),
+                        input: serde_json::json!({"command": format!("cargo build -j{n}")}),
+                        output: Some("ok".into()),
+                        error: None,
+                        tool_use_id: None,
+                    },
+                )
+            })
+            .unwrap();
+        ids.push(e.id);
+    }
+    a.add_observation(NewObservation {
+        session_id: Some("s".into()),
+        title: "Parallel builds halve the build time".into(),
+        source_event_ids: ids.clone(),
+        ..NewObservation::default()
+    })
+    .unwrap();
+    let without = export(&a, &ExportOptions::default());
+    let expected = sources_by_title(&without);
+    assert_eq!(expected[0].1.len(), 3);
+
+    let b = Memory::open(dir.path().join("b.db")).unwrap();
+    let report = import(&b, &without).unwrap();
+    assert_eq!(report.unresolved_references, 2);
+    // Only the prompt is in b; the other two are kept as references...
+    assert_eq!(
+        b.recent(&Scope::All, 10).unwrap()[0].source_event_ids.len(),
+        1
+    );
+    // ...so b exports the same provenance a did.
+    let again = export(&b, &ExportOptions::default());
+    assert_eq!(sources_by_title(&again), expected);
+    assert_eq!(records(&again), records(&without));
+
+    // The events arrive later (an export with them): the links are made.
+    let report = import(&b, &export(&a, &everything())).unwrap();
+    assert_eq!(report.added.observations, 0);
+    assert_eq!(report.added.events, 2);
+    let obs = &b.recent(&Scope::All, 10).unwrap()[0];
+    assert_eq!(obs.source_event_ids.len(), 3);
+    assert_eq!(
+        sources_by_title(&export(&b, &ExportOptions::default())),
+        expected
+    );
+}
+
 #[test]
 fn a_newer_format_is_refused_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let mem = Memory::open(dir.path().join("m.db")).unwrap();
-    let input = r#"{"format":"memcore-export","format_version":2,"schema_version":7,"exported_at":"2027-01-01T00:00:00Z","shape":"new"}
+    let input = r#"{"format":"memcore-export","format_version":3,"schema_version":7,"exported_at":"2027-01-01T00:00:00Z","shape":"new"}
 {"type":"hologram","name":"x"}"#;
     let err = mem.import_jsonl(input.as_bytes()).unwrap_err();
     let message = err.to_string();
-    assert!(message.contains("format version 2"), "{message}");
+    assert!(message.contains("format version 3"), "{message}");
     assert!(message.contains("upgrade memcore"), "{message}");
 
     for (input, expected) in [
@@ -671,6 +760,71 @@ fn a_bad_record_names_its_line_and_nothing_is_imported() {
         );
         assert!(target.projects().unwrap().is_empty());
     }
+}
+
+/// An export ends with a record of its counts: a file cut at a line boundary, or one whose
+/// counts disagree, imports with a warning (it used to import as if complete, silently); a
+/// whole file imports with none; a format-1 file (no end record) still imports, with a warning.
+#[test]
+fn an_export_cut_short_imports_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = Memory::open(dir.path().join("a.db")).unwrap();
+    sample(&source);
+    let whole = export(&source, &everything());
+    let last: serde_json::Value = serde_json::from_str(whole.last().unwrap()).unwrap();
+    assert_eq!(last["type"], "end");
+    assert_eq!(last["records"]["observations"], 3);
+
+    let target = Memory::open(dir.path().join("b.db")).unwrap();
+    let report = import(&target, &whole).unwrap();
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+
+    // Cut before the summaries and the end record: what was read is imported, with a warning.
+    let cut: Vec<String> = whole
+        .iter()
+        .take_while(|l| !l.contains("\"type\":\"summary\""))
+        .cloned()
+        .collect();
+    let fresh = Memory::open(dir.path().join("c.db")).unwrap();
+    let report = import(&fresh, &cut).unwrap();
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(
+        report.warnings[0].contains("no end record"),
+        "{:?}",
+        report.warnings
+    );
+    assert!(
+        report.warnings[0].contains("cut short"),
+        "{:?}",
+        report.warnings
+    );
+
+    // The end record kept but lines lost before it: the counts disagree, by type.
+    let mut holed = whole.clone();
+    let at = holed
+        .iter()
+        .position(|l| l.contains("\"type\":\"observation\""))
+        .unwrap();
+    holed.remove(at);
+    let report = import(&Memory::open(dir.path().join("d.db")).unwrap(), &holed).unwrap();
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(
+        report.warnings[0].contains("counts 3 observation record(s), the file has 2"),
+        "{:?}",
+        report.warnings
+    );
+
+    // A format-1 file has no end record: read as before, with a warning only.
+    let mut old = vec![whole[0].replace("\"format_version\":2", "\"format_version\":1")];
+    old.extend(whole[1..whole.len() - 1].iter().cloned());
+    let report = import(&Memory::open(dir.path().join("e.db")).unwrap(), &old).unwrap();
+    assert_eq!(report.added.observations, 3);
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(
+        report.warnings[0].contains("format version 1"),
+        "{:?}",
+        report.warnings
+    );
 }
 
 fn splice(lines: &[String], at: usize, line: &str) -> Vec<String> {
@@ -920,4 +1074,77 @@ fn the_fuzz_seeds_are_valid_exports() {
         seen += 1;
     }
     assert!(seen >= 2);
+}
+
+/// One writer per table family: the SQL that inserts a table's rows is in that table's store
+/// module alone, used by recording and by import alike (import used to carry its own INSERTs
+/// for projects, sessions, events, summaries and ledger rows, beside the live ones).
+#[test]
+fn each_table_has_one_writer_in_its_own_module() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    let mut dirs = vec![src.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    for (table, owner) in [
+        ("projects", "store/sessions.rs"),
+        ("sessions", "store/sessions.rs"),
+        ("events", "store/events.rs"),
+        ("summaries", "store/summaries.rs"),
+        ("summaries_fts", "store/summaries.rs"),
+        ("observations", "store/observations.rs"),
+        ("observation_sources", "store/observations.rs"),
+        ("extraction_ledger", "store/extraction.rs"),
+    ] {
+        let needle = format!("INSERT INTO {table} ");
+        let needle_or_ignore = format!("INSERT OR IGNORE INTO {table} ");
+        let mut writers = Vec::new();
+        for file in &files {
+            let text = std::fs::read_to_string(file)
+                .unwrap()
+                .replace(['\n', '('], " ");
+            let n = text.matches(&needle).count() + text.matches(&needle_or_ignore).count();
+            if n > 0 && !file.ends_with("store/schema.rs") {
+                let name = file
+                    .strip_prefix(&src)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                writers.push((name, n));
+            }
+        }
+        assert_eq!(writers, vec![(owner.to_owned(), 1)], "writers of {table}");
+    }
+}
+
+/// The one session writer: recording reopens a session the host resumes; import keeps a
+/// stored session as it is.
+#[test]
+fn recording_reopens_a_session_and_import_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Memory::open(dir.path().join("a.db")).unwrap();
+    a.start_session(NewSession::new("s", "p", "agent")).unwrap();
+    let active = export(&a, &ExportOptions::default());
+
+    let b = Memory::open(dir.path().join("b.db")).unwrap();
+    b.start_session(NewSession::new("s", "p", "agent")).unwrap();
+    b.end_session("s").unwrap();
+    let report = import(&b, &active).unwrap();
+    assert_eq!(report.skipped.sessions, 1);
+    let s = b.session("s").unwrap().unwrap();
+    assert_eq!(s.status, memcore::SessionStatus::Ended);
+    assert!(s.ended_at.is_some());
+
+    let reopened = b.start_session(NewSession::new("s", "p", "agent")).unwrap();
+    assert_eq!(reopened.status, memcore::SessionStatus::Active);
+    assert_eq!(reopened.ended_at, None);
+    assert_eq!(reopened.started_at, s.started_at);
 }

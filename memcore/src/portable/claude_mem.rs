@@ -33,7 +33,10 @@
 //! - Tables and columns of older versions are accepted (`claude_session_id` and
 //!   `sdk_session_id` before the v17 rename, the legacy `text` column as a narrative or
 //!   title); a missing table or column is listed in [`ClaudeMemImport::missing`] and what it
-//!   would have held is left out.
+//!   would have held is left out. A table that is there but lacks what every row of it needs
+//!   (sessions: an id and a project; observations: a title, subtitle, narrative or text, and
+//!   a project or session; summaries: a session and a field; prompts: the text and a session)
+//!   is an error naming the table and the columns, and nothing is imported.
 //! - An observation with no title, subtitle, narrative or text, a summary with every field
 //!   empty, a prompt that is empty once redacted, and a prompt whose session is unknown are
 //!   skipped and counted in [`ClaudeMemImport::skipped`] by reason. A summary whose session
@@ -307,6 +310,43 @@ const PROMPT_COLUMNS: &[Want] = &[
     want(&["created_at"]),
 ];
 
+/// What a table must have for any of its rows to be imported: each entry is one need, met by
+/// any of its columns. A table that exists without meeting them is refused, naming it and
+/// what it lacks, rather than read as rows of nothing.
+const SESSION_NEEDS: &[&[&str]] = &[
+    &[
+        "content_session_id",
+        "claude_session_id",
+        "memory_session_id",
+        "sdk_session_id",
+    ],
+    &["project"],
+];
+const OBSERVATION_NEEDS: &[&[&str]] = &[
+    &["title", "subtitle", "narrative", "text"],
+    &[
+        "project",
+        "merged_into_project",
+        "memory_session_id",
+        "sdk_session_id",
+    ],
+];
+const SUMMARY_NEEDS: &[&[&str]] = &[
+    &["memory_session_id", "sdk_session_id"],
+    &[
+        "request",
+        "investigated",
+        "learned",
+        "completed",
+        "next_steps",
+        "notes",
+    ],
+];
+const PROMPT_NEEDS: &[&[&str]] = &[
+    &["prompt_text"],
+    &["content_session_id", "claude_session_id", "session_db_id"],
+];
+
 /// The claude-mem database, open read-only.
 struct Source {
     conn: Connection,
@@ -366,16 +406,41 @@ impl Source {
 
     /// A `SELECT` of the wanted columns of `table` (NULL for those it lacks) in row order,
     /// noting the missing ones in `missing`. `None` when the table does not exist.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming the table, the columns it lacks and those it has when
+    /// it exists without what `needs` asks for.
     fn select(
         &self,
         table: &str,
         wants: &[Want],
+        needs: &[&[&str]],
         missing: &mut Vec<String>,
     ) -> Result<Option<String>> {
         let Some(columns) = self.columns(table)? else {
             missing.push(table.to_owned());
             return Ok(None);
         };
+        let lacking: Vec<String> = needs
+            .iter()
+            .filter(|need| !need.iter().any(|n| columns.contains(*n)))
+            .map(|need| need.join(" or "))
+            .collect();
+        if !lacking.is_empty() {
+            let mut has: Vec<&str> = columns.iter().map(String::as_str).collect();
+            has.sort_unstable();
+            return Err(Error::InvalidInput {
+                what: "claude-mem database",
+                reason: format!(
+                    "table {table} of {} lacks the columns memcore needs: {} (it has: {}); \
+                     nothing was imported",
+                    self.path.display(),
+                    lacking.join("; "),
+                    has.join(", ")
+                ),
+            });
+        }
         let mut list = Vec::with_capacity(wants.len());
         for w in wants {
             match w.names.iter().find(|n| columns.contains(**n)) {
@@ -495,8 +560,9 @@ impl Memory {
     /// # Errors
     ///
     /// [`Error::NotFound`] when `path` is not a file; [`Error::InvalidInput`] when it is not a
-    /// SQLite database or has neither an `sdk_sessions` nor a claude-mem `observations`
-    /// table; [`Error::Sqlite`] naming the file when reading fails.
+    /// SQLite database, has neither an `sdk_sessions` nor a claude-mem `observations`
+    /// table, or has one of claude-mem's tables without the columns its rows need (the
+    /// error names the table and the columns); [`Error::Sqlite`] naming the file when reading fails.
     pub fn import_claude_mem(&self, path: impl AsRef<Path>) -> Result<ClaudeMemImport> {
         let source = Source::open(path.as_ref())?;
         let snapshot = source
@@ -519,10 +585,22 @@ impl Memory {
             });
         }
         let mut missing = Vec::new();
-        let session_sql = source.select("sdk_sessions", SESSION_COLUMNS, &mut missing)?;
-        let prompt_sql = source.select("user_prompts", PROMPT_COLUMNS, &mut missing)?;
-        let obs_sql = source.select("observations", OBSERVATION_COLUMNS, &mut missing)?;
-        let summary_sql = source.select("session_summaries", SUMMARY_COLUMNS, &mut missing)?;
+        let session_sql =
+            source.select("sdk_sessions", SESSION_COLUMNS, SESSION_NEEDS, &mut missing)?;
+        let prompt_sql =
+            source.select("user_prompts", PROMPT_COLUMNS, PROMPT_NEEDS, &mut missing)?;
+        let obs_sql = source.select(
+            "observations",
+            OBSERVATION_COLUMNS,
+            OBSERVATION_NEEDS,
+            &mut missing,
+        )?;
+        let summary_sql = source.select(
+            "session_summaries",
+            SUMMARY_COLUMNS,
+            SUMMARY_NEEDS,
+            &mut missing,
+        )?;
         report.missing = missing;
 
         let mut sdk = Vec::new();

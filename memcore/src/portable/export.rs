@@ -1,7 +1,7 @@
 //! Writing the JSONL export.
 
 use super::format::{
-    EXPORT_FORMAT_VERSION, EventRecord, EventRef, FORMAT_NAME, Header, LedgerRecord,
+    EXPORT_FORMAT_VERSION, EndRecord, EventRecord, EventRef, FORMAT_NAME, Header, LedgerRecord,
     ObservationRecord, ObservationRef, ProjectRecord, PromptRecord, Record, SessionRecord,
     SummaryRecord, event_content_key,
 };
@@ -90,7 +90,7 @@ fn payload(e: &EventRow) -> Result<EventPayload> {
 impl Memory {
     /// Writes the store (or the part `options` selects) as versioned JSON Lines: a header,
     /// then one record per line (see the
-    /// [format](crate::portable#the-jsonl-format-format-version-1)).
+    /// [format](crate::portable#the-jsonl-format-format-version-2)).
     ///
     /// The export reads one consistent snapshot: writers in other processes go on, and what
     /// they commit during the export is not in it. Output is not flushed; wrap a file in a
@@ -231,6 +231,8 @@ impl Memory {
             counts.ledger += 1;
             Ok(())
         })?;
+        // The last line says the file is whole: an export cut short has none, or other counts.
+        lines.line(&Record::End(EndRecord { records: counts }))?;
         drop(snapshot);
         Ok(ExportReport {
             records: counts,
@@ -247,7 +249,15 @@ impl Memory {
             .iter()
             .map(event_ref)
             .collect();
+        // Sources an import could not link (their events were not in the file) are kept as
+        // references and named again, so provenance survives export -> import -> export.
+        for text in crate::store::portable::source_refs(self.store.conn(), o.id)? {
+            if let Ok(r) = serde_json::from_str::<EventRef>(&text) {
+                sources.push(r);
+            }
+        }
         sources.sort();
+        sources.dedup();
         let supersedes = match o.supersedes {
             Some(older) => self
                 .store

@@ -1,12 +1,17 @@
 //! The JSONL export format's records (see the [module docs](super) for the format itself).
 
+use super::RecordCounts;
 use crate::model::{EventPayload, EventStatus, ObservationKind, SessionStatus};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 /// The version of the JSONL export format this build writes and the newest it reads.
-pub const EXPORT_FORMAT_VERSION: u32 = 1;
+///
+/// Version 2 ends a file with an `end` record (the counts of what was written, so a file cut
+/// short is told from a whole one) and keeps an observation's sources that name events not
+/// in the file. Version 1 files are still read (they have no `end` record: import warns).
+pub const EXPORT_FORMAT_VERSION: u32 = 2;
 
 /// The `format` value of the header line.
 pub(crate) const FORMAT_NAME: &str = "memcore-export";
@@ -40,6 +45,8 @@ pub(crate) enum Record {
     Observation(ObservationRecord),
     Summary(SummaryRecord),
     Ledger(LedgerRecord),
+    /// The last line: what the export wrote. Not applied; checked against the file.
+    End(EndRecord),
 }
 
 impl Record {
@@ -53,6 +60,7 @@ impl Record {
             Record::Observation(_) => "observation",
             Record::Summary(_) => "summary",
             Record::Ledger(_) => "ledger",
+            Record::End(_) => "end",
         }
     }
 
@@ -65,8 +73,31 @@ impl Record {
             Record::Observation(_) => 3,
             Record::Summary(_) => 4,
             Record::Ledger(_) => 5,
+            Record::End(_) => 6,
         }
     }
+
+    /// Counts this record in `counts` under its type (`end` counts nothing).
+    pub(crate) fn count_in(&self, counts: &mut RecordCounts) {
+        let n = match self {
+            Record::Project(_) => &mut counts.projects,
+            Record::Session(_) => &mut counts.sessions,
+            Record::Prompt(_) => &mut counts.prompts,
+            Record::Event(_) => &mut counts.events,
+            Record::Observation(_) => &mut counts.observations,
+            Record::Summary(_) => &mut counts.summaries,
+            Record::Ledger(_) => &mut counts.ledger,
+            Record::End(_) => return,
+        };
+        *n += 1;
+    }
+}
+
+/// The `end` record, the last line of a format-2 export: how many records of each type the
+/// export wrote before it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct EndRecord {
+    pub records: RecordCounts,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

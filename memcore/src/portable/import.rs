@@ -35,8 +35,14 @@ pub struct ImportReport {
     /// Records already in the store (or twice in the file), by type: nothing was stored.
     pub skipped: RecordCounts,
     /// Provenance links, ledger event links and `supersedes` links whose target is neither
-    /// in the file nor in the store; they were left out.
+    /// in the file nor in the store. Observations keep such sources as references (exported
+    /// again as they came); ledger and `supersedes` links are left out.
     pub unresolved_references: u64,
+    /// What the import noticed about the file without refusing it: no `end` record (a file cut
+    /// short at a line boundary, or a format-1 file, which has none), or an `end` record whose
+    /// counts disagree with the records read. Empty for a whole format-2 export.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// The error for a bad line.
@@ -72,13 +78,24 @@ fn at_line(line: usize, record: &str, e: Error) -> Error {
     }
 }
 
-/// A parsed export: the header, each record with its line number, and the lines read.
-type ParsedExport = (Header, Vec<(usize, Record)>, u64);
+/// A parsed export: the header, each record with its line number, the lines read, and what
+/// the check of the `end` record found.
+struct ParsedExport {
+    header: Header,
+    records: Vec<(usize, Record)>,
+    lines: u64,
+    warnings: Vec<String>,
+}
 
-/// Reads the header and every record, refusing the input at its first bad line.
+/// Reads the header and every record, refusing the input at its first bad line, and checks
+/// the `end` record against what was read.
 fn read_records(mut input: impl BufRead) -> Result<ParsedExport> {
     let mut header = None;
     let mut records = Vec::new();
+    // The `end` record: its line and counts; then the records read after it.
+    let mut end: Option<(usize, RecordCounts)> = None;
+    let mut after_end = 0u64;
+    let mut read = RecordCounts::default();
     let mut buf = Vec::new();
     let mut line = 0usize;
     loop {
@@ -108,13 +125,86 @@ fn read_records(mut input: impl BufRead) -> Result<ParsedExport> {
         if text.is_empty() {
             continue;
         }
-        records.push((line, parse_record(line, text)?));
+        match parse_record(line, text)? {
+            Record::End(e) => {
+                if let Some((first, _)) = end {
+                    return Err(bad_line(
+                        line,
+                        format!("a second end record (the first is on line {first})"),
+                    ));
+                }
+                end = Some((line, e.records));
+            }
+            record => {
+                if end.is_some() {
+                    after_end += 1;
+                }
+                record.count_in(&mut read);
+                records.push((line, record));
+            }
+        }
     }
     let header = header.ok_or_else(|| Error::InvalidInput {
         what: "export file",
         reason: "the input is empty: a memcore export starts with a header line".into(),
     })?;
-    Ok((header, records, line as u64))
+    let warnings = check_end(&header, end, after_end, &read);
+    Ok(ParsedExport {
+        header,
+        records,
+        lines: line as u64,
+        warnings,
+    })
+}
+
+/// What is wrong with the file's end: no `end` record, records after it, or counts that
+/// disagree with the records read.
+fn check_end(
+    header: &Header,
+    end: Option<(usize, RecordCounts)>,
+    after_end: u64,
+    read: &RecordCounts,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let Some((line, written)) = end else {
+        warnings.push(if header.format_version < 2 {
+            format!(
+                "format version {} has no end record: whether the file is complete cannot \
+                 be checked",
+                header.format_version
+            )
+        } else {
+            "the file has no end record: it may have been cut short (every record read \
+             was imported)"
+                .to_owned()
+        });
+        return warnings;
+    };
+    if after_end > 0 {
+        warnings.push(format!(
+            "{after_end} record(s) come after the end record on line {line}"
+        ));
+    }
+    let by_type = |c: &RecordCounts| {
+        [
+            ("project", c.projects),
+            ("session", c.sessions),
+            ("prompt", c.prompts),
+            ("event", c.events),
+            ("observation", c.observations),
+            ("summary", c.summaries),
+            ("ledger", c.ledger),
+        ]
+    };
+    for ((kind, said), (_, found)) in by_type(&written).into_iter().zip(by_type(read)) {
+        if said != found {
+            warnings.push(format!(
+                "the end record on line {line} counts {said} {kind} record(s), the file has \
+                 {found}: it may be incomplete or edited"
+            ));
+        }
+    }
+    warnings
 }
 
 fn parse_header(text: &str) -> Result<Header> {
@@ -277,8 +367,17 @@ impl<'a> Importer<'a> {
                 self.count(inserted, |c| &mut c.summaries);
             }
             Record::Ledger(l) => self.ledger(l)?,
+            // Checked when the file was read; nothing to store.
+            Record::End(_) => {}
         }
         Ok(())
+    }
+
+    /// The one place imported free text (outside event payloads and observations, which go
+    /// through `Memory::prepare_payload` and `Memory::prepare_observation`) passes the
+    /// store's redactor: summary fields, and any other text field an import stores.
+    fn redact(&self, text: &str) -> String {
+        self.mem.redactor.redact(text.trim())
     }
 
     /// Stores an event (redacted) unless it is there; returns whether it was stored.
@@ -309,6 +408,7 @@ impl<'a> Importer<'a> {
                 status: e.status.as_str(),
                 attempts: e.attempts,
                 last_error: e.last_error.as_deref(),
+                defer_index: false,
             },
         )?;
         if e.external_id.is_none() {
@@ -343,6 +443,56 @@ impl<'a> Importer<'a> {
         Ok(self.event_keys.get(&slot).copied())
     }
 
+    /// The ids of the events `refs` name that are in this import or in the store, and the
+    /// references to the others (each also counted as unresolved).
+    fn resolve_split(&mut self, refs: &[EventRef]) -> Result<(Vec<EventId>, Vec<EventRef>)> {
+        let mut ids = Vec::with_capacity(refs.len());
+        let mut missing = Vec::new();
+        for r in refs {
+            match self.resolve(r)? {
+                Some(id) => ids.push(id),
+                None => {
+                    self.unresolved += 1;
+                    missing.push(r.clone());
+                }
+            }
+        }
+        Ok((ids, missing))
+    }
+
+    /// An observation's provenance: links to the events that resolve, references kept for
+    /// those that do not (so that an export of this store names them again, and a later
+    /// import that brings the events links them). For an observation already stored, its
+    /// kept references that now resolve are linked too.
+    fn provenance(
+        &mut self,
+        id: ObservationId,
+        duplicate: bool,
+        linked: &[EventId],
+        missing: &[EventRef],
+    ) -> Result<()> {
+        if duplicate {
+            sql::link_sources(self.tx, id, linked)?;
+            for text in sql::source_refs(self.tx, id)? {
+                let Ok(r) = serde_json::from_str::<EventRef>(&text) else {
+                    continue;
+                };
+                if let Some(event) = self.resolve(&r)? {
+                    sql::link_sources(self.tx, id, &[event])?;
+                    sql::drop_source_ref(self.tx, id, &text)?;
+                }
+            }
+        }
+        let mut kept = Vec::with_capacity(missing.len());
+        for r in missing {
+            kept.push(serde_json::to_string(r).map_err(|source| Error::Json {
+                context: "encode a source reference".into(),
+                source,
+            })?);
+        }
+        sql::keep_source_refs(self.tx, id, &kept)
+    }
+
     fn resolve_all(&mut self, refs: &[EventRef]) -> Result<Vec<EventId>> {
         let mut ids = Vec::with_capacity(refs.len());
         for r in refs {
@@ -372,7 +522,7 @@ impl<'a> Importer<'a> {
                 id: session.clone(),
             });
         }
-        let sources = self.resolve_all(&o.sources)?;
+        let (sources, missing) = self.resolve_split(&o.sources)?;
         let new = NewObservation {
             project: Some(o.project),
             session_id: o.session_id,
@@ -385,7 +535,7 @@ impl<'a> Importer<'a> {
             concepts: o.concepts,
             files_read: o.files_read,
             files_modified: o.files_modified,
-            source_event_ids: sources,
+            source_event_ids: sources.clone(),
             importance: Some(o.importance),
             supersedes: None,
             created_at: Some(o.created_at),
@@ -399,6 +549,7 @@ impl<'a> Importer<'a> {
         obs.supersedes = older;
         let vector = self.mem.embed_observation(&obs)?;
         let added = crate::store::portable::insert_observation(self.tx, &obs, vector.as_ref())?;
+        self.provenance(added.id, added.duplicate, &sources, &missing)?;
         if added.duplicate {
             if o.pinned {
                 self.mem.store.set_pinned(added.id, true)?;
@@ -434,7 +585,7 @@ impl<'a> Importer<'a> {
             what: "session",
             id: s.session_id.clone(),
         })?;
-        let r = |t: &str| self.mem.redactor.redact(t.trim());
+        let r = |t: &str| self.redact(t);
         let content = NewSummary {
             request: r(&s.request),
             investigated: r(&s.investigated),
@@ -490,7 +641,7 @@ fn empty(what: &'static str) -> Error {
 }
 
 impl Memory {
-    /// Imports a JSONL export (see the [format](crate::portable#the-jsonl-format-format-version-1)
+    /// Imports a JSONL export (see the [format](crate::portable#the-jsonl-format-format-version-2)
     /// and the [rules](crate::portable#import)): merges it into this store, skipping what is
     /// already there, and reports what was added and skipped.
     ///
@@ -499,6 +650,11 @@ impl Memory {
     /// The input is held in memory while it is applied, and the store's write lock is held
     /// for as long: writers in other processes wait (up to their busy timeout), so import a
     /// very large file when no agent is running.
+    ///
+    /// A format-2 export ends with an `end` record holding its counts. A file without one
+    /// (cut short at a line boundary, or written in format 1), or whose counts disagree with
+    /// the records read, is imported as it is, with the finding in
+    /// [`ImportReport::warnings`].
     ///
     /// # Errors
     ///
@@ -509,7 +665,12 @@ impl Memory {
     ///   (an empty title, a session that is neither in the file nor in the store...);
     /// - [`Error::Io`] when reading fails, [`Error::Sqlite`] when writing fails.
     pub fn import_jsonl(&self, input: impl BufRead) -> Result<ImportReport> {
-        let (header, mut records, lines) = read_records(input)?;
+        let ParsedExport {
+            header,
+            mut records,
+            lines,
+            warnings,
+        } = read_records(input)?;
         // What others refer to first; file order within a type.
         records.sort_by_key(|(line, r)| (r.phase(), *line));
         let tx = self.store.write()?;
@@ -528,6 +689,7 @@ impl Memory {
             added: importer.added,
             skipped: importer.skipped,
             unresolved_references: importer.unresolved,
+            warnings,
         };
         drop(importer);
         tx.commit().map_err(|source| Error::Sqlite {

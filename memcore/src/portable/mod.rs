@@ -14,12 +14,12 @@
 //! - [`prune`](crate::Memory::prune) and [`pin`](crate::Memory::pin): retention by a policy
 //!   the user set, never touching pinned observations.
 //!
-//! # The JSONL format (format version 1)
+//! # The JSONL format (format version 2)
 //!
-//! UTF-8, one JSON object per line. Line 1 is the header:
+//! UTF-8, one JSON object per line. Line 1 is the header, the last line the `end` record:
 //!
 //! ```json
-//! {"format":"memcore-export","format_version":1,"schema_version":1,
+//! {"format":"memcore-export","format_version":2,"schema_version":2,
 //!  "exported_at":"2026-11-20T10:00:00Z","project":null,"since":null,"until":null,
 //!  "include_events":false}
 //! ```
@@ -55,10 +55,16 @@
 //! - `ledger`: one extraction call: `session_id`, `project`, `purpose`, `model`,
 //!   `prompt_tokens`, `completion_tokens`, `events` (references as in `sources`), `outcome`,
 //!   `detail`, `observations`, `created_at`.
+//! - `end`: the last line, `records`: how many records of each type the export wrote before
+//!   it (`{"projects", "sessions", "prompts", "events", "observations", "summaries",
+//!   "ledger"}`), so that a file cut short at a line boundary is told from a whole one.
 //!
 //! Records come in that order (projects, sessions, prompts, events, observations, summaries,
-//! ledger), each kind in the order it was stored, so a store rebuilt from an export exports the
-//! same records again. Unknown fields are ignored; an unknown `type` is an error.
+//! ledger, end), each kind in the order it was stored, so a store rebuilt from an export
+//! exports the same records again. Unknown fields are ignored; an unknown `type` is an error.
+//!
+//! Format 2 added the `end` record. Format 1 files (no `end` record, otherwise the same) are
+//! still imported, with a warning that their completeness cannot be checked.
 //!
 //! # Import
 //!
@@ -75,11 +81,20 @@
 //!   observation pins the existing one;
 //! - summaries by session, time and content; ledger rows by every field.
 //!
+//! The `end` record is checked against the records read: when it is missing (a file cut
+//! short, or format 1) or its counts disagree, the file is still imported and the finding is
+//! in [`ImportReport::warnings`] (`memcore import` prints it). A second `end` record is an
+//! error.
+//!
 //! Text goes through the store's redaction on the way in, exactly as if the host had recorded
-//! it; observations get their vectors from the configured embedder. Sources and `supersedes`
-//! that point at events or observations neither in the file nor in the store are dropped and
-//! counted in [`ImportReport::unresolved_references`]; a record whose session is neither in
-//! the file nor in the store is an error.
+//! it; observations get their vectors from the configured embedder. References to events or
+//! observations neither in the file nor in the store are counted in
+//! [`ImportReport::unresolved_references`]. An observation keeps such sources as references
+//! (an export without `include_events` names events it does not carry): the store exports
+//! them again as they came, and a later import that brings the events links them, so
+//! provenance survives export, import and export. Ledger event links and `supersedes` that do
+//! not resolve are dropped. A record whose session is neither in the file nor in the store is
+//! an error.
 //!
 //! # Backup and restore
 //!
@@ -181,7 +196,7 @@ impl RecordCounts {
 /// What [`Memory::export_jsonl`](crate::Memory::export_jsonl) wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportReport {
-    /// Records written, by type (the header line is not counted).
+    /// Records written, by type (the header line and the `end` record are not counted).
     pub records: RecordCounts,
     /// Bytes written, header included.
     pub bytes: u64,

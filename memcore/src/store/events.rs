@@ -5,7 +5,7 @@
 use super::{Store, from_millis, now_millis, placeholders, to_millis};
 use crate::error::{Error, Result, SqlContext};
 use crate::model::{Event, EventId, EventPayload, EventStatus, NewEvent, Recorded, Scope};
-use rusqlite::{OptionalExtension, Row, params, params_from_iter};
+use rusqlite::{Row, params, params_from_iter};
 
 pub(crate) const EVENT_COLUMNS: &str =
     "id, session_id, project, payload, external_id, occurred_at, status, attempts";
@@ -58,6 +58,83 @@ pub(crate) fn index_row(
     Ok(())
 }
 
+/// An event row to write: payload already redacted and encoded.
+#[derive(Debug, Clone)]
+pub(crate) struct NewEventRow<'a> {
+    /// Its session (must exist).
+    pub session_id: &'a str,
+    /// Payload type name.
+    pub kind: &'a str,
+    /// Payload JSON.
+    pub payload: &'a str,
+    /// The payload itself, for the conversation index.
+    pub decoded: &'a EventPayload,
+    /// Idempotency key.
+    pub external_id: Option<&'a str>,
+    /// When it happened (ms).
+    pub occurred_at: i64,
+    /// When it was recorded (ms); now when absent.
+    pub recorded_at: Option<i64>,
+    /// Extraction status (`pending`, `extracted`, `skipped`, `failed`).
+    pub status: &'a str,
+    /// Failed attempts.
+    pub attempts: u32,
+    /// Last extraction error.
+    pub last_error: Option<&'a str>,
+    /// Leave the conversation row to [`Store::index_deferred_events`] (the row is marked
+    /// `conversation_indexed = 0`).
+    pub defer_index: bool,
+}
+
+/// Writes an event row and its conversation-layer row ([`index_event`], unless deferred) in
+/// the caller's transaction: the one writer of `events` rows (recording and import). `None` when the
+/// session already has an event with the same key (nothing written).
+///
+/// # Errors
+///
+/// [`Error::NotFound`] when the session does not exist.
+pub(crate) fn insert_event_row(
+    tx: &rusqlite::Transaction<'_>,
+    e: &NewEventRow<'_>,
+) -> Result<Option<EventId>> {
+    let project =
+        super::sessions::session_project(tx, e.session_id)?.ok_or_else(|| Error::NotFound {
+            what: "session",
+            id: e.session_id.to_owned(),
+        })?;
+    let n = tx
+        .prepare_cached(
+            "INSERT INTO events (session_id, project, type, payload, external_id, occurred_at,
+                                 recorded_at, status, attempts, last_error, conversation_indexed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (session_id, external_id) DO NOTHING",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                e.session_id,
+                project,
+                e.kind,
+                e.payload,
+                e.external_id,
+                e.occurred_at,
+                e.recorded_at.unwrap_or_else(now_millis),
+                e.status,
+                e.attempts,
+                e.last_error,
+                !e.defer_index
+            ])
+        })
+        .ctx(|| format!("record an event in session {:?}", e.session_id))?;
+    if n == 0 {
+        return Ok(None);
+    }
+    let id = tx.last_insert_rowid();
+    if !e.defer_index {
+        index_event(tx, id, e.decoded)?;
+    }
+    Ok(Some(id))
+}
+
 impl Store {
     /// Stores an event (already redacted) of a session that exists. Idempotent on the
     /// event's key: a second call with the same key returns the first event's id. With
@@ -71,40 +148,24 @@ impl Store {
         })?;
         let occurred = event.occurred_at.map(to_millis).unwrap_or_else(now_millis);
         let tx = self.write()?;
-        let project: String = tx
-            .prepare_cached("SELECT project FROM sessions WHERE id = ?1")
-            .and_then(|mut s| s.query_row([&event.session_id], |r| r.get(0)).optional())
-            .ctx(|| format!("look up session {:?}", event.session_id))?
-            .ok_or_else(|| Error::NotFound {
-                what: "session",
-                id: event.session_id.clone(),
-            })?;
-        let inserted = tx
-            .prepare_cached(
-                "INSERT INTO events (session_id, project, type, payload, external_id,
-                                     occurred_at, recorded_at, conversation_indexed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (session_id, external_id) DO NOTHING",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    event.session_id,
-                    project,
-                    event.payload.type_name(),
-                    payload,
-                    key,
-                    occurred,
-                    now_millis(),
-                    !defer_index
-                ])
-            })
-            .ctx(|| format!("record an event in session {:?}", event.session_id))?
-            == 1;
-        let id = if inserted {
-            let id = tx.last_insert_rowid();
-            if !defer_index {
-                index_event(&tx, id, &event.payload)?;
-            }
+        let written = insert_event_row(
+            &tx,
+            &NewEventRow {
+                session_id: &event.session_id,
+                kind: event.payload.type_name(),
+                payload: &payload,
+                decoded: &event.payload,
+                external_id: key,
+                occurred_at: occurred,
+                recorded_at: None,
+                status: EventStatus::Pending.as_str(),
+                attempts: 0,
+                last_error: None,
+                defer_index,
+            },
+        )?;
+        let inserted = written.is_some();
+        let id = if let Some(id) = written {
             id
         } else {
             tx.prepare_cached("SELECT id FROM events WHERE session_id = ?1 AND external_id = ?2")

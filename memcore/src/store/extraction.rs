@@ -59,6 +59,16 @@ pub(crate) struct NewLedgerEntry<'a> {
 }
 
 fn insert_ledger(tx: &Transaction<'_>, e: &NewLedgerEntry<'_>) -> Result<()> {
+    insert_ledger_at(tx, e, now_millis())
+}
+
+/// Writes a ledger row dated `created_at` (ms) in the caller's transaction: the one writer of
+/// `extraction_ledger` rows (extraction and import).
+pub(crate) fn insert_ledger_at(
+    tx: &Transaction<'_>,
+    e: &NewLedgerEntry<'_>,
+    created_at: i64,
+) -> Result<()> {
     let ids = serde_json::to_string(e.event_ids).unwrap_or_else(|_| "[]".into());
     tx.prepare_cached(
         "INSERT INTO extraction_ledger (session_id, project, purpose, model, prompt_tokens,
@@ -77,7 +87,7 @@ fn insert_ledger(tx: &Transaction<'_>, e: &NewLedgerEntry<'_>) -> Result<()> {
             e.outcome,
             e.detail,
             e.observations as i64,
-            now_millis()
+            created_at
         ])
     })
     .ctx(|| "write an extraction ledger row".into())?;

@@ -236,18 +236,8 @@ pub(crate) fn insert_observation(
     })
     .ctx(|| format!("store observation {:?}", obs.title))?;
     let id = tx.last_insert_rowid();
+    link_sources(tx, id, &obs.source_event_ids)?;
     {
-        let mut source = tx
-            .prepare_cached(
-                "INSERT OR IGNORE INTO observation_sources (observation_id, event_id)
-                 VALUES (?1, ?2)",
-            )
-            .ctx(|| "prepare provenance insert".into())?;
-        for event in &obs.source_event_ids {
-            source
-                .execute(params![id, event])
-                .ctx(|| format!("record the provenance of observation {id}"))?;
-        }
         let mut file = tx
             .prepare_cached(
                 "INSERT OR IGNORE INTO observation_files (observation_id, path, role)
@@ -303,6 +293,67 @@ pub(crate) fn insert_observation(
         id,
         duplicate: false,
     })
+}
+
+/// Links an observation to the events it came from (links it has already are kept).
+pub(crate) fn link_sources(
+    tx: &Transaction<'_>,
+    id: ObservationId,
+    events: &[crate::model::EventId],
+) -> Result<()> {
+    let mut source = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO observation_sources (observation_id, event_id)
+             VALUES (?1, ?2)",
+        )
+        .ctx(|| "prepare provenance insert".into())?;
+    for event in events {
+        source
+            .execute(params![id, event])
+            .ctx(|| format!("record the provenance of observation {id}"))?;
+    }
+    Ok(())
+}
+
+/// Keeps references (opaque text: the export format's event reference as JSON) to sources
+/// of an imported observation that are not in the store; references it has are kept once.
+pub(crate) fn keep_source_refs(
+    tx: &Transaction<'_>,
+    id: ObservationId,
+    refs: &[String],
+) -> Result<()> {
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO observation_source_refs (observation_id, event_ref)
+             VALUES (?1, ?2)",
+        )
+        .ctx(|| "prepare source reference insert".into())?;
+    for r in refs {
+        insert
+            .execute(params![id, r])
+            .ctx(|| format!("keep a source reference of observation {id}"))?;
+    }
+    Ok(())
+}
+
+/// Forgets a kept source reference (once it is linked to an event in the store).
+pub(crate) fn drop_source_ref(tx: &Transaction<'_>, id: ObservationId, r: &str) -> Result<()> {
+    tx.prepare_cached(
+        "DELETE FROM observation_source_refs WHERE observation_id = ?1 AND event_ref = ?2",
+    )
+    .and_then(|mut s| s.execute(params![id, r]))
+    .ctx(|| format!("drop a source reference of observation {id}"))?;
+    Ok(())
+}
+
+/// The kept source references of an observation, in order.
+pub(crate) fn source_refs(conn: &rusqlite::Connection, id: ObservationId) -> Result<Vec<String>> {
+    conn.prepare_cached(
+        "SELECT event_ref FROM observation_source_refs WHERE observation_id = ?1
+         ORDER BY event_ref",
+    )
+    .and_then(|mut s| s.query_map([id], |r| r.get(0))?.collect())
+    .ctx(|| format!("read the source references of observation {id}"))
 }
 
 fn insert_vector(

@@ -2,12 +2,23 @@
 //! rebuilt from an export exports the same records in the same order), and rows inserted
 //! with the times, statuses and keys they had in the store they came from.
 //!
+//! Rows are written by each table family's one writer (`sessions::insert_session`,
+//! `events::insert_event_row`, `summaries::insert_summary_row`, `observations::
+//! insert_observation`, `extraction::insert_ledger_at`), the same the live path uses; what is
+//! here is what only import needs: finding what is already stored.
+//!
 //! Nothing here commits: reads run on whatever snapshot the caller holds, writes run inside
 //! the caller's transaction, so an import is all or nothing.
 
-pub(crate) use super::observations::insert_observation;
-use super::sessions::ensure_project;
-use super::{Store, from_millis, now_millis, placeholders};
+use super::events::insert_event_row;
+use super::extraction::{NewLedgerEntry, insert_ledger_at};
+pub(crate) use super::observations::{
+    drop_source_ref, insert_observation, keep_source_refs, link_sources, source_refs,
+};
+pub(crate) use super::sessions::session_project;
+use super::sessions::{IfStored, insert_project, insert_session};
+use super::summaries::insert_summary_row;
+use super::{Store, from_millis, placeholders};
 use crate::error::{Error, Result, SqlContext};
 use crate::model::{EventId, NewSummary, ObservationId, Session, SessionStatus};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
@@ -366,88 +377,23 @@ impl Store {
 
 /// Records a project with its original creation time; false when it already existed.
 pub(crate) fn import_project(tx: &Transaction<'_>, name: &str, created_at: i64) -> Result<bool> {
-    let n = tx
-        .prepare_cached(
-            "INSERT INTO projects (name, created_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-        )
-        .and_then(|mut s| s.execute(params![name, created_at]))
-        .ctx(|| format!("import project {name:?}"))?;
-    Ok(n > 0)
+    insert_project(tx, name, Some(created_at))
 }
 
 /// Records a session as it was (times and status kept); false when a session with its id
 /// already existed (the existing one is kept as it is).
 pub(crate) fn import_session(tx: &Transaction<'_>, s: &Session) -> Result<bool> {
-    ensure_project(tx, &s.project)?;
-    let status = match s.status {
-        SessionStatus::Active => "active",
-        SessionStatus::Ended => "ended",
-    };
-    let n = tx
-        .prepare_cached(
-            "INSERT INTO sessions (id, project, agent, started_at, ended_at, status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
-        )
-        .and_then(|mut st| {
-            st.execute(params![
-                s.id,
-                s.project,
-                s.agent,
-                super::to_millis(s.started_at),
-                s.ended_at.map(super::to_millis),
-                status
-            ])
-        })
-        .ctx(|| format!("import session {:?}", s.id))?;
-    Ok(n > 0)
-}
-
-/// The project of a session, read inside a transaction.
-pub(crate) fn session_project(tx: &Transaction<'_>, id: &str) -> Result<Option<String>> {
-    tx.prepare_cached("SELECT project FROM sessions WHERE id = ?1")
-        .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
-        .ctx(|| format!("look up session {id:?}"))
+    insert_session(tx, s, IfStored::Keep)
 }
 
 /// An event to import: payload already redacted and encoded.
-#[derive(Debug, Clone)]
-pub(crate) struct ImportedEvent<'a> {
-    /// Its session (must exist).
-    pub session_id: &'a str,
-    /// Payload type name.
-    pub kind: &'a str,
-    /// Payload JSON.
-    pub payload: &'a str,
-    /// The payload itself, for the conversation index.
-    pub decoded: &'a crate::model::EventPayload,
-    /// Idempotency key.
-    pub external_id: Option<&'a str>,
-    /// When it happened (ms).
-    pub occurred_at: i64,
-    /// When it was recorded (ms); now when absent.
-    pub recorded_at: Option<i64>,
-    /// Extraction status (`pending`, `extracted`, `skipped`, `failed`).
-    pub status: &'a str,
-    /// Failed attempts.
-    pub attempts: u32,
-    /// Last extraction error.
-    pub last_error: Option<&'a str>,
-}
+pub(crate) use super::events::NewEventRow as ImportedEvent;
 
 /// Stores an event unless it is already there: same session and key, or, for an event without
 /// a key, same session, type, payload and time. Returns its id and whether it was inserted.
 pub(crate) fn import_event(tx: &Transaction<'_>, e: &ImportedEvent<'_>) -> Result<(EventId, bool)> {
-    let project = session_project(tx, e.session_id)?.ok_or_else(|| Error::NotFound {
-        what: "session",
-        id: e.session_id.to_owned(),
-    })?;
     let existing: Option<EventId> = match e.external_id {
-        Some(key) => tx
-            .prepare_cached("SELECT id FROM events WHERE session_id = ?1 AND external_id = ?2")
-            .and_then(|mut s| {
-                s.query_row(params![e.session_id, key], |r| r.get(0))
-                    .optional()
-            }),
+        Some(key) => event_by_key(tx, e.session_id, key)?,
         None => tx
             .prepare_cached(
                 "SELECT id FROM events WHERE session_id = ?1 AND external_id IS NULL
@@ -459,35 +405,20 @@ pub(crate) fn import_event(tx: &Transaction<'_>, e: &ImportedEvent<'_>) -> Resul
                     |r| r.get(0),
                 )
                 .optional()
-            }),
-    }
-    .ctx(|| format!("look up an event of session {:?}", e.session_id))?;
+            })
+            .ctx(|| format!("look up an event of session {:?}", e.session_id))?,
+    };
     if let Some(id) = existing {
         return Ok((id, false));
     }
-    tx.prepare_cached(
-        "INSERT INTO events (session_id, project, type, payload, external_id, occurred_at,
-                             recorded_at, status, attempts, last_error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )
-    .and_then(|mut s| {
-        s.execute(params![
-            e.session_id,
-            project,
-            e.kind,
-            e.payload,
-            e.external_id,
-            e.occurred_at,
-            e.recorded_at.unwrap_or_else(now_millis),
-            e.status,
-            e.attempts,
-            e.last_error
-        ])
-    })
-    .ctx(|| format!("import an event of session {:?}", e.session_id))?;
-    let id = tx.last_insert_rowid();
-    super::events::index_event(tx, id, e.decoded)?;
-    Ok((id, true))
+    match insert_event_row(tx, e)? {
+        Some(id) => Ok((id, true)),
+        // Not reached (the key was looked up above, in the same transaction).
+        None => Err(Error::NotFound {
+            what: "event",
+            id: format!("{:?} of session {:?}", e.external_id, e.session_id),
+        }),
+    }
 }
 
 /// The events of a session that have no key: id, type, payload and time. Import resolves
@@ -577,43 +508,7 @@ pub(crate) fn import_summary(tx: &Transaction<'_>, s: &SummaryRow) -> Result<boo
     if exists {
         return Ok(false);
     }
-    tx.prepare_cached(
-        "INSERT INTO summaries (session_id, project, request, investigated, learned, completed,
-                                next_steps, notes, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )
-    .and_then(|mut st| {
-        st.execute(params![
-            s.session_id,
-            s.project,
-            c.request,
-            c.investigated,
-            c.learned,
-            c.completed,
-            c.next_steps,
-            c.notes,
-            s.created_at
-        ])
-    })
-    .ctx(|| format!("import a summary of session {:?}", s.session_id))?;
-    let id = tx.last_insert_rowid();
-    tx.prepare_cached(
-        "INSERT INTO summaries_fts (rowid, request, investigated, learned, completed,
-                                    next_steps, notes)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )
-    .and_then(|mut st| {
-        st.execute(params![
-            id,
-            c.request,
-            c.investigated,
-            c.learned,
-            c.completed,
-            c.next_steps,
-            c.notes
-        ])
-    })
-    .ctx(|| format!("index summary {id}"))?;
+    insert_summary_row(tx, &s.session_id, &s.project, c, s.created_at)?;
     Ok(true)
 }
 
@@ -647,26 +542,22 @@ pub(crate) fn import_ledger(tx: &Transaction<'_>, l: &LedgerRow) -> Result<bool>
     if exists {
         return Ok(false);
     }
-    tx.prepare_cached(
-        "INSERT INTO extraction_ledger (session_id, project, purpose, model, prompt_tokens,
-             completion_tokens, event_ids, outcome, detail, observations, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )
-    .and_then(|mut st| {
-        st.execute(params![
-            l.session_id,
-            l.project,
-            l.purpose,
-            l.model,
-            l.prompt_tokens,
-            l.completion_tokens,
-            ids,
-            l.outcome,
-            l.detail,
-            l.observations,
-            l.created_at
-        ])
-    })
-    .ctx(|| "import a ledger row".into())?;
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    insert_ledger_at(
+        tx,
+        &NewLedgerEntry {
+            session_id: l.session_id.as_deref(),
+            project: &l.project,
+            purpose: &l.purpose,
+            model: &l.model,
+            prompt_tokens: count(l.prompt_tokens),
+            completion_tokens: count(l.completion_tokens),
+            event_ids: &l.event_ids,
+            outcome: &l.outcome,
+            detail: l.detail.as_deref(),
+            observations: count(l.observations),
+        },
+        l.created_at,
+    )?;
     Ok(true)
 }

@@ -146,8 +146,10 @@ pub(crate) fn create(tx: &Transaction<'_>) -> rusqlite::Result<()> {
 /// What version 2 added: the conversation layer's full-text index (every event in short
 /// form, rowid = event id; it replaces version 1's `prompts_fts`, which held only prompts),
 /// the mark of events recorded without their index row yet (`conversation_indexed = 0`: a
-/// hook that must return at once leaves the indexing to the next reader or extractor), and the
-/// read positions of session transcripts.
+/// hook that must return at once leaves the indexing to the next reader or extractor), the
+/// read positions of session transcripts, and the sources of imported observations that name
+/// events not in the store (`observation_source_refs`: the export format's reference, as
+/// JSON, kept so that a later export carries it and a later import can link it).
 fn create_conversation_layer(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(&format!(
         "
@@ -164,6 +166,11 @@ fn create_conversation_layer(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             prefix_hash  TEXT NOT NULL,
             updated_at   INTEGER NOT NULL
         );
+        CREATE TABLE observation_source_refs (
+            observation_id  INTEGER NOT NULL REFERENCES observations(id) ON DELETE CASCADE,
+            event_ref       TEXT NOT NULL,
+            PRIMARY KEY (observation_id, event_ref)
+        ) WITHOUT ROWID;
         "
     ))
 }

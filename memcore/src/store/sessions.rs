@@ -25,27 +25,88 @@ fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
 
 /// Records a project name the first time it is seen.
 pub(crate) fn ensure_project(tx: &Transaction<'_>, name: &str) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO projects (name, created_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-    )
-    .and_then(|mut s| s.execute(params![name, now_millis()]))
-    .ctx(|| format!("record project {name:?}"))?;
-    Ok(())
+    insert_project(tx, name, None).map(|_| ())
+}
+
+/// Records a project created at `created_at` (ms; now when `None`) unless it exists; true
+/// when it was new. The one writer of `projects` rows (recording and import).
+pub(crate) fn insert_project(
+    tx: &Transaction<'_>,
+    name: &str,
+    created_at: Option<i64>,
+) -> Result<bool> {
+    let n = tx
+        .prepare_cached(
+            "INSERT INTO projects (name, created_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )
+        .and_then(|mut s| s.execute(params![name, created_at.unwrap_or_else(now_millis)]))
+        .ctx(|| format!("record project {name:?}"))?;
+    Ok(n > 0)
+}
+
+/// What [`insert_session`] does with a session whose id is already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IfStored {
+    /// Reopen it (active, no end): the host resumed the id.
+    Reopen,
+    /// Keep it as it is: an import never changes a stored session.
+    Keep,
+}
+
+/// Writes a session (and its project) in the caller's transaction: the one writer of
+/// `sessions` rows (recording and import). A new session is stored as given; a stored one is
+/// reopened or kept, as `if_stored` says. True when a row was inserted or reopened.
+pub(crate) fn insert_session(
+    tx: &Transaction<'_>,
+    s: &Session,
+    if_stored: IfStored,
+) -> Result<bool> {
+    ensure_project(tx, &s.project)?;
+    let status = match s.status {
+        SessionStatus::Active => "active",
+        SessionStatus::Ended => "ended",
+    };
+    let n = tx
+        .prepare_cached(
+            "INSERT INTO sessions (id, project, agent, started_at, ended_at, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET status = 'active', ended_at = NULL WHERE ?7",
+        )
+        .and_then(|mut st| {
+            st.execute(params![
+                s.id,
+                s.project,
+                s.agent,
+                to_millis(s.started_at),
+                s.ended_at.map(to_millis),
+                status,
+                if_stored == IfStored::Reopen
+            ])
+        })
+        .ctx(|| format!("store session {:?}", s.id))?;
+    Ok(n > 0)
+}
+
+/// The project of a session, read inside a transaction; `None` when there is no such session.
+pub(crate) fn session_project(tx: &Transaction<'_>, id: &str) -> Result<Option<String>> {
+    tx.prepare_cached("SELECT project FROM sessions WHERE id = ?1")
+        .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+        .ctx(|| format!("look up session {id:?}"))
 }
 
 impl Store {
     /// Starts a session, or reopens it when the host resumes an id it used before.
     pub(crate) fn start_session(&self, new: &NewSession) -> Result<Session> {
         let tx = self.write()?;
-        ensure_project(&tx, &new.project)?;
-        let started = new.started_at.map(to_millis).unwrap_or_else(now_millis);
-        tx.prepare_cached(
-            "INSERT INTO sessions (id, project, agent, started_at, status)
-             VALUES (?1, ?2, ?3, ?4, 'active')
-             ON CONFLICT (id) DO UPDATE SET status = 'active', ended_at = NULL",
-        )
-        .and_then(|mut s| s.execute(params![new.id, new.project, new.agent, started]))
-        .ctx(|| format!("start session {:?}", new.id))?;
+        let session = Session {
+            id: new.id.clone(),
+            project: new.project.clone(),
+            agent: new.agent.clone(),
+            started_at: new.started_at.unwrap_or_else(|| from_millis(now_millis())),
+            ended_at: None,
+            status: SessionStatus::Active,
+        };
+        insert_session(&tx, &session, IfStored::Reopen)?;
         tx.commit().ctx(|| format!("commit session {:?}", new.id))?;
         self.session(&new.id)?.ok_or_else(|| Error::NotFound {
             what: "session",

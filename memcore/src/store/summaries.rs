@@ -3,7 +3,7 @@
 use super::{Store, from_millis, now_millis, to_millis};
 use crate::error::{Error, Result, SqlContext};
 use crate::model::{NewSummary, Scope, Summary};
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Row, Transaction, params};
 use time::OffsetDateTime;
 
 const SUMMARY_COLUMNS: &str = "id, session_id, project, request, investigated, learned, completed, next_steps, notes, created_at";
@@ -25,6 +25,55 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
     })
 }
 
+/// Writes a summary row and its full-text row in the caller's transaction: the one writer of
+/// `summaries` rows (recording and import). Returns its id.
+pub(crate) fn insert_summary_row(
+    tx: &Transaction<'_>,
+    session_id: &str,
+    project: &str,
+    s: &NewSummary,
+    created_at: i64,
+) -> Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO summaries (session_id, project, request, investigated, learned,
+                                completed, next_steps, notes, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            session_id,
+            project,
+            s.request,
+            s.investigated,
+            s.learned,
+            s.completed,
+            s.next_steps,
+            s.notes,
+            created_at
+        ])
+    })
+    .ctx(|| format!("store the summary of session {session_id:?}"))?;
+    let id = tx.last_insert_rowid();
+    tx.prepare_cached(
+        "INSERT INTO summaries_fts (rowid, request, investigated, learned, completed,
+                                    next_steps, notes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            id,
+            s.request,
+            s.investigated,
+            s.learned,
+            s.completed,
+            s.next_steps,
+            s.notes
+        ])
+    })
+    .ctx(|| format!("index summary {id}"))?;
+    Ok(id)
+}
+
 impl Store {
     /// Stores a summary (already redacted) of an existing session, with its index row, dated
     /// `created_at` (the session's own time; now when `None`).
@@ -35,51 +84,18 @@ impl Store {
         created_at: Option<OffsetDateTime>,
     ) -> Result<Summary> {
         let tx = self.write()?;
-        let project: String = tx
-            .prepare_cached("SELECT project FROM sessions WHERE id = ?1")
-            .and_then(|mut st| st.query_row([session_id], |r| r.get(0)).optional())
-            .ctx(|| format!("look up session {session_id:?}"))?
-            .ok_or_else(|| Error::NotFound {
+        let project =
+            super::sessions::session_project(&tx, session_id)?.ok_or_else(|| Error::NotFound {
                 what: "session",
                 id: session_id.to_owned(),
             })?;
-        tx.prepare_cached(
-            "INSERT INTO summaries (session_id, project, request, investigated, learned,
-                                    completed, next_steps, notes, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )
-        .and_then(|mut st| {
-            st.execute(params![
-                session_id,
-                project,
-                s.request,
-                s.investigated,
-                s.learned,
-                s.completed,
-                s.next_steps,
-                s.notes,
-                created_at.map_or_else(now_millis, to_millis)
-            ])
-        })
-        .ctx(|| format!("store the summary of session {session_id:?}"))?;
-        let id = tx.last_insert_rowid();
-        tx.prepare_cached(
-            "INSERT INTO summaries_fts (rowid, request, investigated, learned, completed,
-                                        next_steps, notes)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .and_then(|mut st| {
-            st.execute(params![
-                id,
-                s.request,
-                s.investigated,
-                s.learned,
-                s.completed,
-                s.next_steps,
-                s.notes
-            ])
-        })
-        .ctx(|| format!("index summary {id}"))?;
+        let id = insert_summary_row(
+            &tx,
+            session_id,
+            &project,
+            s,
+            created_at.map_or_else(now_millis, to_millis),
+        )?;
         tx.commit()
             .ctx(|| format!("commit the summary of session {session_id:?}"))?;
         self.conn()
