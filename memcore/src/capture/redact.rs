@@ -193,6 +193,10 @@ enum Action {
     Custom { kind: String },
     /// A `key = value` assignment; `flag` for the `--key value` form.
     Assignment { flag: bool },
+    /// The vendor tokens: capture group `i + 1` is the token of `rules[i]`.
+    Vendors {
+        rules: Vec<(&'static str, fn(&str) -> bool)>,
+    },
 }
 
 /// A stretch of text to replace, and the rule that found it.
@@ -212,11 +216,11 @@ const MAX_PASSES: usize = 8;
 const MARKER_PREFIX: &str = "[REDACTED:";
 
 /// The words an assignment's key ends with, as a regex fragment (matched ignoring case).
-const KEY_WORDS: &str = r"pass(?:word|wd|phrase)?|secret(?:[_-]?key)?|token|api[_-]?key|access[_-]?key|(?:private|signing|encryption|master|auth)[_-]?key";
+const KEY_WORDS: &str = r"pass(?:word|wd|phrase)?|pwd|secret(?:[_-]?key(?:[_-]?base)?)?|token|key|auth|credentials?|creds";
 
 /// A quoted or bare value, as a regex fragment with the groups `eq` (inside `\"…\"`), `dq`,
 /// `sq` and `bare`.
-const VALUE: &str = r#"(?:\\"(?P<eq>(?:[^"\\\r\n]|\\[^"\r\n])*)\\"|"(?P<dq>(?:[^"\\\r\n]|\\[^\r\n])*)"|'(?P<sq>[^'\r\n]*)'|(?P<bare>[^\s"'`,;=:\\][^\s"'`,;\\]*))"#;
+const VALUE: &str = r#"(?:\\"(?P<eq>(?:[^"\\\r\n]|\\[^"\r\n])*)(?:\\"|\\?\z)|"(?P<dq>(?:[^"\\\r\n]|\\[^\r\n])*)(?:"|\\?\z)|'(?P<sq>[^'\r\n]*)(?:'|\z)|(?P<bare>[^\s"'`,;=:\\][^\s"'`,;\\]*))"#;
 
 /// A built-in rule: kind, pattern, secret group (0: the whole match), acceptance test.
 type FixedRule = (&'static str, &'static str, usize, fn(&str) -> bool);
@@ -250,19 +254,19 @@ fn fixed_rules() -> Vec<FixedRule> {
         ),
         (
             "gitlab-token",
-            r"(?-u:\b)glpat-[A-Za-z0-9_-]{20,}",
+            r"(?-u:\b)(?:gl(?:pat|ptt|dt|rt|oas|cbt|imt|ft|soat|agent)-[A-Za-z0-9_-]{20,}|GR1348941[A-Za-z0-9_-]{20,})",
             0,
             accept_any,
         ),
         (
             "stripe-key",
-            r"(?-u:\b)[rs]k_(?:live|test)_[A-Za-z0-9]{16,}(?-u:\b)",
+            r"(?-u:\b)(?:[rs]k_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{32,})(?-u:\b)",
             0,
             accept_any,
         ),
         (
             "slack-token",
-            r"(?-u:\b)xox[abeoprs]-[A-Za-z0-9-]{10,}",
+            r"(?-u:\b)(?:xox[abeoprs]|xapp)-[A-Za-z0-9-]{10,}",
             0,
             has_digit,
         ),
@@ -309,6 +313,90 @@ fn fixed_rules() -> Vec<FixedRule> {
             accept_any,
         ),
         (
+            "private-key",
+            r"(?-u:\b)LS0tLS1CRUdJTi[A-Za-z0-9+/]{40,}={0,2}",
+            0,
+            is_base64_private_key,
+        ),
+        (
+            "private-key",
+            r#"(?i:client-key-data|tls\.key)\\?["']?[ \t]*:[ \t]*\\?["']?([A-Za-z0-9+/]{16,}={0,2})"#,
+            1,
+            accept_any,
+        ),
+        (
+            "private-key",
+            r"Private-Lines:[ \t]*[0-9]+[ \t]*\r?\n((?:[A-Za-z0-9+/=]{4,}[ \t]*(?:\r?\n|$))+)",
+            1,
+            accept_any,
+        ),
+        (
+            "azure-storage-key",
+            r"(?i:AccountKey|SharedAccessKey|SharedSecretValue)[ \t]*=[ \t]*([A-Za-z0-9+/]{20,}={0,2})",
+            1,
+            accept_any,
+        ),
+        (
+            "url-signature",
+            r"(?:[?&;\s]|^)(?i:sig|signature|x-amz-signature|x-goog-signature)=([A-Za-z0-9%+/_=-]{16,})",
+            1,
+            signature_ok,
+        ),
+        (
+            "basic-auth",
+            r#"(?:(?-u:\b)|_)auth\\?["']?[ \t]*[:=][ \t]*\\?["']?([A-Za-z0-9+/]{8,}={0,2})(?:[^A-Za-z0-9+/=]|$)"#,
+            1,
+            auth_value_ok,
+        ),
+        (
+            "telegram-bot-token",
+            r"(?:(?-u:\b)|bot)([0-9]{8,10}:AA[A-Za-z0-9_-]{33})(?:[^A-Za-z0-9_-]|$)",
+            1,
+            accept_any,
+        ),
+        (
+            "discord-token",
+            r"(?-u:\b)([MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38})(?:[^A-Za-z0-9_.-]|$)",
+            1,
+            has_digit_and_letter,
+        ),
+        (
+            "discord-token",
+            r"discord(?:app)?\.com/api/webhooks/[0-9]{17,20}/([A-Za-z0-9_-]{60,})",
+            1,
+            accept_any,
+        ),
+        (
+            "sendgrid-key",
+            r"(?-u:\b)(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)",
+            1,
+            accept_any,
+        ),
+        (
+            "django-secret-key",
+            r"django-insecure-[a-z0-9!@#$%^&*(=+)_-]{20,}",
+            0,
+            accept_any,
+        ),
+        (
+            "password",
+            r"(?-u:\b)machine[ \t]+\S+[ \t]+login[ \t]+\S+[ \t]+password[ \t]+(\S+)",
+            1,
+            curl_password_ok,
+        ),
+        (
+            "password",
+            r"(?m:^)[ \t]*password[ \t]+(\S+)[ \t]*\r?(?m:$)",
+            1,
+            netrc_password_ok,
+        ),
+        (
+            "authorization",
+            r#"(?i:authorization)\\?["']?[ \t]*[:=][ \t]*\\?["']?(?:(?i:token|ssws|apikey|api-key|key|hmac|sharedaccesssignature|splunk|otp)[ \t]+)?([A-Za-z0-9._~+/=-]{16,})"#,
+            1,
+            looks_random,
+        ),
+        (
             "jwt",
             r"(?-u:\b)eyJ[A-Za-z0-9_-]{7,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
             0,
@@ -337,6 +425,124 @@ fn fixed_rules() -> Vec<FixedRule> {
             r#"(?-u:\b)curl(?-u:\b)[^\r\n]*?[ \t](?:-u|--user)[ \t]+["']?[^\s:"']+:([^\s"']+)"#,
             1,
             curl_password_ok,
+        ),
+    ]
+}
+
+/// Vendor tokens recognised by a prefix of their own, all searched by one regex (one scan
+/// of the text for the lot): kind, pattern (no capture group; it starts at a word boundary),
+/// acceptance test.
+type VendorRule = (&'static str, &'static str, fn(&str) -> bool);
+
+/// The vendor tokens, in priority order (the first alternative matching at a place wins).
+fn vendor_rules() -> Vec<VendorRule> {
+    vec![
+        ("digitalocean-token", r"do[opr]_v1_[a-f0-9]{64}", accept_any),
+        ("twilio-key", r"SK[0-9a-fA-F]{32}", accept_any),
+        (
+            "shopify-token",
+            r"shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}",
+            accept_any,
+        ),
+        ("mailchimp-key", r"[0-9a-f]{32}-us[0-9]{1,2}", accept_any),
+        ("atlassian-token", r"ATATT3[A-Za-z0-9_=-]{100,}", accept_any),
+        (
+            "bitbucket-token",
+            r"ATBB[A-Za-z0-9_=.-]{32,}",
+            has_digit_and_letter,
+        ),
+        (
+            "linear-key",
+            r"lin_(?:api|oauth)_[A-Za-z0-9]{40}",
+            accept_any,
+        ),
+        (
+            "notion-token",
+            r"(?:ntn_[A-Za-z0-9]{40,}|secret_[A-Za-z0-9]{43})",
+            is_random_word,
+        ),
+        (
+            "databricks-token",
+            r"dapi[a-f0-9]{32}(?:-[0-9])?",
+            accept_any,
+        ),
+        (
+            "doppler-token",
+            r"dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}",
+            accept_any,
+        ),
+        (
+            "vault-token",
+            r"hv[sbr]\.[A-Za-z0-9_-]{24,}",
+            has_digit_and_letter,
+        ),
+        (
+            "terraform-token",
+            r"[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,}",
+            accept_any,
+        ),
+        ("postman-key", r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}", accept_any),
+        (
+            "grafana-token",
+            r"(?:glc_[A-Za-z0-9+/]{32,}={0,2}|glsa_[A-Za-z0-9]{32}_[a-f0-9]{8})",
+            accept_any,
+        ),
+        ("newrelic-key", r"NRAK-[A-Z0-9]{27}", accept_any),
+        (
+            "sentry-token",
+            r"sntry[su]_[A-Za-z0-9+/=_]{40,}",
+            accept_any,
+        ),
+        (
+            "age-secret-key",
+            r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}",
+            accept_any,
+        ),
+        ("groq-key", r"gsk_[A-Za-z0-9]{52}", accept_any),
+        ("replicate-token", r"r8_[A-Za-z0-9]{37}", is_random_word),
+        ("perplexity-key", r"pplx-[A-Za-z0-9]{48}", accept_any),
+        ("xai-key", r"xai-[A-Za-z0-9]{80}", accept_any),
+        ("rubygems-key", r"rubygems_[a-f0-9]{48}", accept_any),
+        ("crates-io-token", r"cio[A-Za-z0-9]{32}", is_random_word),
+        (
+            "docker-hub-token",
+            r"dckr_pat_[A-Za-z0-9_-]{27,}",
+            accept_any,
+        ),
+        ("heroku-key", r"HRKU-[A-Za-z0-9_-]{40,}", accept_any),
+        (
+            "mapbox-token",
+            r"sk\.eyJ[A-Za-z0-9_-]{50,}\.[A-Za-z0-9_-]{20,}",
+            accept_any,
+        ),
+        (
+            "planetscale-token",
+            r"pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_.-]{32,64}",
+            accept_any,
+        ),
+        ("supabase-token", r"sbp_[a-f0-9]{40}", accept_any),
+        ("pulumi-token", r"pul-[a-f0-9]{40}", accept_any),
+        ("netlify-token", r"nfp_[A-Za-z0-9]{36}", accept_any),
+        (
+            "google-oauth-secret",
+            r"GOCSPX-[A-Za-z0-9_-]{28}",
+            accept_any,
+        ),
+        (
+            "google-oauth-token",
+            r"ya29\.[A-Za-z0-9_-]{30,}",
+            accept_any,
+        ),
+        (
+            "firebase-key",
+            r"AAAA[A-Za-z0-9_-]{7}:APA91b[A-Za-z0-9_-]{100,}",
+            accept_any,
+        ),
+        ("facebook-token", r"EAA[A-Za-z0-9]{80,}", is_random_word),
+        (
+            "azure-client-secret",
+            r"[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}",
+            accept_any,
         ),
     ]
 }
@@ -380,6 +586,23 @@ impl Redactor {
                 },
             });
         }
+        let vendors = vendor_rules();
+        let alternatives: Vec<String> = vendors
+            .iter()
+            .map(|(_, pattern, _)| format!("({pattern})"))
+            .collect();
+        detectors.push(Detector {
+            regex: builtin(&format!(
+                r"(?-u:\b)(?:{})(?:[^A-Za-z0-9_]|$)",
+                alternatives.join("|")
+            ))?,
+            action: Action::Vendors {
+                rules: vendors
+                    .into_iter()
+                    .map(|(kind, _, accept)| (kind, accept))
+                    .collect(),
+            },
+        });
         for (kind, pattern, group, accept) in fixed_rules() {
             detectors.push(Detector {
                 regex: builtin(pattern)?,
@@ -472,7 +695,7 @@ impl Redactor {
                     for (key, item) in map.iter_mut() {
                         let secret_kind = match &*item {
                             Value::String(s) if !s.is_empty() && !is_marker(s) => {
-                                json_secret_key_kind(key)
+                                json_secret_key_kind(key).or_else(|| json_weak_key_kind(key, s))
                             }
                             _ => None,
                         };
@@ -657,6 +880,18 @@ impl Redactor {
                     push(m.start(), m.end(), kind.as_str());
                 }
             }
+            Action::Vendors { rules } => {
+                for caps in detector.regex.captures_iter(text) {
+                    let found = rules.iter().enumerate().find_map(|(i, (kind, accept))| {
+                        caps.get(i + 1)
+                            .filter(|m| accept(m.as_str()))
+                            .map(|m| (m, *kind))
+                    });
+                    if let Some((m, kind)) = found {
+                        push(m.start(), m.end(), kind);
+                    }
+                }
+            }
             Action::Assignment { flag } => {
                 for caps in detector.regex.captures_iter(text) {
                     if let Some((start, end, kind)) = self.assignment(&caps, *flag) {
@@ -673,7 +908,7 @@ impl Redactor {
             // The user of a URL (`https://token:…@host`): the URL rule's business.
             return None;
         }
-        let kind = assignment_key_kind(caps.name("key")?.as_str())?;
+        let (kind, weak) = key_kind(caps.name("key")?.as_str())?;
         let (value, quoted) = match ["eq", "dq", "sq"].iter().find_map(|g| caps.name(g)) {
             Some(m) => (m, true),
             None => (caps.name("bare")?, false),
@@ -689,7 +924,7 @@ impl Redactor {
         } else {
             until_next_parameter(value.as_str())
         };
-        self.value_is_secret(text, kind, quoted, code_context)
+        (self.value_is_secret(text, kind, quoted, code_context) && (!weak || looks_random(text)))
             .then(|| (value.start(), value.start() + text.len(), kind))
     }
 
@@ -746,6 +981,63 @@ impl Redactor {
     }
 }
 
+/// Redacts `text` with the default rules, for a caller with no [`Redactor`] at hand (a log
+/// line). It compiles the rules on each call (a few milliseconds): build a [`Redactor`] to
+/// redact many texts.
+///
+/// ```
+/// let line = memcore::capture::redact::redact("retrying with password=hunter22");
+/// assert_eq!(line, "retrying with password=[REDACTED:password]");
+/// ```
+pub fn redact(text: &str) -> String {
+    match Redactor::new(&RedactionConfig::default()) {
+        Ok(redactor) => redactor.redact(text),
+        // The built-in rules compile (the tests say so); should they not, nothing is shown.
+        Err(_) => marker("text"),
+    }
+}
+
+/// A short, redacted excerpt of `text` (which may itself be the cut start of something
+/// longer) for a log line: the text redacted, then cut to `max_chars` characters; a word
+/// the cut (or an earlier one) may have left unfinished is dropped when it is 8 characters
+/// or more, and any word that still looks like random key material is replaced, so that no
+/// half of a secret is quoted.
+///
+/// ```
+/// let token = format!("ghp_{}", "a1B2".repeat(9));
+/// let excerpt = memcore::capture::redact::redact_excerpt(&format!("{{\"t\": {token}"), 80);
+/// assert!(!excerpt.contains(&token[..12]));
+/// ```
+pub fn redact_excerpt(text: &str, max_chars: usize) -> String {
+    let redacted = redact(text);
+    let mut cut: String = redacted.chars().take(max_chars).collect();
+    let word_char = |c: char| c.is_ascii_alphanumeric() || "+/=_.~-".contains(c);
+    let tail = cut.len() - cut.trim_end_matches(word_char).len();
+    if tail >= 8 {
+        cut.truncate(cut.len() - tail);
+    }
+    let mut out = String::with_capacity(cut.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if looks_random(word) {
+            out.push_str(&marker("secret"));
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in cut.chars() {
+        if word_char(c) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 /// Compiles a built-in pattern. A failure is a bug in memcore, reported rather than panicking.
 fn builtin(pattern: &str) -> Result<Regex> {
     Regex::new(pattern).map_err(|err| Error::InvalidInput {
@@ -784,6 +1076,9 @@ fn assignment_key_kind(key: &str) -> Option<&'static str> {
             _ => None,
         };
     }
+    if ends_with_word(key, "pwd") {
+        return Some("password");
+    }
     if lower.ends_with("token") {
         return Some("token");
     }
@@ -806,11 +1101,184 @@ fn assignment_key_kind(key: &str) -> Option<&'static str> {
         "encryptionkey",
         "masterkey",
         "authkey",
+        "secretkeybase",
     ];
     secret_keys
         .iter()
         .any(|w| squeezed.ends_with(w))
         .then_some("secret")
+}
+
+/// The kind of an assignment's key and whether it is weak: a weak key (`*_KEY`, `auth`,
+/// `credentials`) names a secret only when its value looks random.
+fn key_kind(key: &str) -> Option<(&'static str, bool)> {
+    match assignment_key_kind(key) {
+        Some(kind) => Some((kind, false)),
+        None => weak_key_kind(key).map(|kind| (kind, true)),
+    }
+}
+
+/// The kind of a weak secret key: one that ends with the word `key` (`AZURE_STORAGE_KEY`,
+/// `appKey`, `tls.key`; not `monkey`, nor a key that is public by name: `public_key`,
+/// `cache_key`, `sort_key`...), `auth` (`_auth`, `basic_auth`) or `credentials`/`creds`.
+fn weak_key_kind(key: &str) -> Option<&'static str> {
+    const PUBLIC: [&str; 27] = [
+        "public",
+        "pub",
+        "cache",
+        "sort",
+        "primary",
+        "foreign",
+        "partition",
+        "idempotency",
+        "object",
+        "s3",
+        "map",
+        "hash",
+        "lookup",
+        "group",
+        "ssh",
+        "gpg",
+        "pgp",
+        "routing",
+        "shard",
+        "row",
+        "dedup",
+        "unique",
+        "i18n",
+        "translation",
+        "host",
+        "index",
+        "react",
+    ];
+    if ends_with_word(key, "key") {
+        let stem: String = key[..key.len() - 3]
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        return (!PUBLIC.iter().any(|p| stem.ends_with(p))).then_some("secret");
+    }
+    ["auth", "credentials", "credential", "creds"]
+        .iter()
+        .any(|w| ends_with_word(key, w))
+        .then_some("secret")
+}
+
+/// Whether `key` ends with `word` (ignoring case) as a word of its own: the whole key, or
+/// after `_`, `-`, `.`, or a camel-case boundary (`dbPwd`, `appKey`).
+fn ends_with_word(key: &str, word: &str) -> bool {
+    let n = word.len();
+    if key.len() < n || !key.is_char_boundary(key.len() - n) {
+        return false;
+    }
+    let (prefix, tail) = key.split_at(key.len() - n);
+    if !tail.eq_ignore_ascii_case(word) {
+        return false;
+    }
+    match prefix.as_bytes().last() {
+        None | Some(b'_' | b'-' | b'.') => true,
+        Some(b) => {
+            (b.is_ascii_lowercase() || b.is_ascii_digit())
+                && tail.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+        }
+    }
+}
+
+/// Whether a value looks like random key material rather than a word, a name or a number:
+/// 16 or more visible characters holding letters and digits that change class (upper,
+/// lower, digit, other) often, or 32 or more hex digits.
+fn looks_random(value: &str) -> bool {
+    let v = value.trim_end_matches('=');
+    let n = v.len();
+    if n < 16 || !v.bytes().all(|b| b.is_ascii_graphic()) {
+        return false;
+    }
+    if !has_digit_and_letter(v) {
+        return false;
+    }
+    if v.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return n >= 32;
+    }
+    let class = |b: u8| match b {
+        b'A'..=b'Z' => 0,
+        b'a'..=b'z' => 1,
+        b'0'..=b'9' => 2,
+        _ => 3,
+    };
+    let bytes = v.as_bytes();
+    let changes = bytes
+        .windows(2)
+        .filter(|w| class(w[0]) != class(w[1]))
+        .count();
+    changes * 100 >= (n - 1) * 40
+}
+
+/// A vendor token's random part: digits and both cases.
+fn is_random_word(s: &str) -> bool {
+    has_digit(s) && has_both_cases(s)
+}
+
+/// Decodes standard base64 (padding optional); `None` when it is not base64.
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=');
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for b in text.bytes() {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// Base64 of a PEM private key (`LS0tLS1CRUdJTi` is base64 of `-----BEGIN`), as in a
+/// kubeconfig's `client-key-data` or a Kubernetes secret; certificates stay.
+fn is_base64_private_key(blob: &str) -> bool {
+    let head = &blob[..blob.len().min(80) / 4 * 4];
+    decode_base64(head).is_some_and(|bytes| {
+        bytes.windows(11).any(|w| w == b"PRIVATE KEY") || bytes.windows(7).any(|w| w == b"PRIVATE")
+    })
+}
+
+/// A URL signature (`sig=`, `X-Amz-Signature=`): not a placeholder, holding a digit or an
+/// escape.
+fn signature_ok(value: &str) -> bool {
+    !is_placeholder(value) && (has_digit(value) || value.contains('%'))
+}
+
+/// An `auth` value (Docker's `config.json`, npm's `_auth`): base64 of `user:password`, or
+/// random.
+fn auth_value_ok(value: &str) -> bool {
+    let basic = decode_base64(value)
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .is_some_and(|s| {
+            s.split_once(':')
+                .is_some_and(|(user, pw)| !user.is_empty() && !pw.is_empty())
+                && s.chars().all(|c| !c.is_control())
+        });
+    basic || looks_random(value)
+}
+
+/// The password of a `.netrc` line (`password hunter22`): not a placeholder, not a word.
+fn netrc_password_ok(value: &str) -> bool {
+    !is_placeholder(value)
+        && value.len() >= 4
+        && value.bytes().any(|b| !b.is_ascii_lowercase())
+        && !value.ends_with([':', '.'])
 }
 
 /// The kind of a JSON object key whose string value is redacted whole.
@@ -838,6 +1306,42 @@ fn json_secret_key_kind(key: &str) -> Option<&'static str> {
         .iter()
         .find(|(suffix, _)| normalized.ends_with(suffix))
         .map(|&(_, kind)| kind)
+}
+
+/// The kind of a JSON string under a weak key (see [`weak_key_kind`]): `basic-auth` for
+/// base64 of `user:password` under `auth` (Docker's `config.json`), `secret` for a random
+/// value.
+fn json_weak_key_kind(key: &str, value: &str) -> Option<&'static str> {
+    let kind = weak_key_kind(key)?;
+    if ends_with_word(key, "auth") && auth_value_ok(value) && !value.contains(char::is_whitespace) {
+        return Some("basic-auth");
+    }
+    looks_random(value).then_some(kind)
+}
+
+/// Whether a value is a template or a variable (`${TOKEN}`, `$TOKEN`, `$(pass show x)`,
+/// `%(pw)s`, `%TOKEN%`, `{{ vault }}`, `{token}`, `<your-key>`), not a secret that happens
+/// to start with `$`, `%`, `{` or `<`.
+fn is_template(value: &str) -> bool {
+    let ident =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if value.starts_with("${")
+        || value.starts_with("$(")
+        || value.starts_with("{{")
+        || value.starts_with("%(")
+    {
+        return true;
+    }
+    if let Some(rest) = value.strip_prefix('$') {
+        return ident(rest.trim_end_matches(['}', ')', '"', '\'']));
+    }
+    if let Some(rest) = value.strip_prefix('%') {
+        return rest.len() <= 2 || rest.strip_suffix('%').is_some_and(ident);
+    }
+    if value.starts_with('{') {
+        return value.contains('}');
+    }
+    value.starts_with('<') && value.contains('>')
 }
 
 /// Whether a value is a stand-in for a secret rather than one (see the module docs).
@@ -868,7 +1372,7 @@ fn is_placeholder(value: &str) -> bool {
         "default",
     ];
     if value.is_empty()
-        || value.starts_with(['$', '%', '{', '<'])
+        || is_template(value)
         || value
             .chars()
             .all(|c| matches!(c, '*' | 'x' | 'X' | '.' | '-' | '_' | '#' | '•'))
