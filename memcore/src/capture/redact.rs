@@ -220,7 +220,7 @@ const KEY_WORDS: &str = r"pass(?:word|wd|phrase)?|pwd|secret(?:[_-]?key(?:[_-]?b
 
 /// A quoted or bare value, as a regex fragment with the groups `eq` (inside `\"…\"`), `dq`,
 /// `sq` and `bare`.
-const VALUE: &str = r#"(?:\\"(?P<eq>(?:[^"\\\r\n]|\\[^"\r\n])*)(?:\\"|\\?\z)|"(?P<dq>(?:[^"\\\r\n]|\\[^\r\n])*)(?:"|\\?\z)|'(?P<sq>[^'\r\n]*)(?:'|\z)|(?P<bare>[^\s"'`,;=:\\][^\s"'`,;\\]*))"#;
+const VALUE: &str = r#"(?:\\"(?P<eq>(?:[^"\\\r\n]|\\[^"\r\n])*)(?:\\"|\\?\r?(?m:$))|"(?P<dq>(?:[^"\\\r\n]|\\[^\r\n])*)(?:"|\\?\r?(?m:$))|'(?P<sq>[^'\r\n]*)(?:'|\r?(?m:$))|(?P<bare>[^\s"'`,;=:\\][^\s"'`,;\\]*))"#;
 
 /// A built-in rule: kind, pattern, secret group (0: the whole match), acceptance test.
 type FixedRule = (&'static str, &'static str, usize, fn(&str) -> bool);
@@ -382,7 +382,7 @@ fn fixed_rules() -> Vec<FixedRule> {
             "password",
             r"(?-u:\b)machine[ \t]+\S+[ \t]+login[ \t]+\S+[ \t]+password[ \t]+(\S+)",
             1,
-            curl_password_ok,
+            netrc_password_ok,
         ),
         (
             "password",
@@ -1186,8 +1186,9 @@ fn ends_with_word(key: &str, word: &str) -> bool {
 }
 
 /// Whether a value looks like random key material rather than a word, a name or a number:
-/// 16 or more visible characters holding letters and digits that change class (upper,
-/// lower, digit, other) often, or 32 or more hex digits.
+/// 32 or more hex digits, or 16 or more visible characters that mix both cases and digits
+/// (or, 20 or more, lower case and digits alone) and change class (upper, lower, digit,
+/// other) at 40% of their places or more.
 fn looks_random(value: &str) -> bool {
     let v = value.trim_end_matches('=');
     let n = v.len();
@@ -1199,6 +1200,19 @@ fn looks_random(value: &str) -> bool {
     }
     if v.bytes().all(|b| b.is_ascii_hexdigit()) {
         return n >= 32;
+    }
+    let count = |f: fn(&u8) -> bool| v.as_bytes().iter().filter(|b| f(b)).count();
+    let (upper, lower, digits) = (
+        count(u8::is_ascii_uppercase),
+        count(u8::is_ascii_lowercase),
+        count(u8::is_ascii_digit),
+    );
+    let mixed = upper >= 2 && lower >= 2 && digits >= 2;
+    // Lower case and digits only (a random slug) counts without separators: with them it
+    // reads as a name with a hash in it (`linux-cargo-3f9a…`).
+    let slug = upper == 0 && n >= 20 && v.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !mixed && !slug {
+        return false;
     }
     let class = |b: u8| match b {
         b'A'..=b'Z' => 0,
