@@ -86,13 +86,13 @@ fn pem(label: &str, seed: u64, nl: &str) -> String {
 }
 
 /// One secret in its context.
-struct Case {
+pub struct Case {
     /// What the marker must name.
-    kind: &'static str,
+    pub kind: &'static str,
     /// The secret value, which must be gone.
-    secret: String,
+    pub secret: String,
     /// The text holding it.
-    text: String,
+    pub text: String,
     /// Pieces of context that must survive.
     keep: Vec<&'static str>,
 }
@@ -113,7 +113,7 @@ impl Case {
     }
 }
 
-fn secrets() -> Vec<Case> {
+pub fn secrets() -> Vec<Case> {
     let aws_id = format!("AKIA{}", fake(UPPER_DIGITS, 16, 1));
     let aws_session_id = format!("ASIA{}", fake(UPPER_DIGITS, 16, 2));
     let aws_secret = |seed| fake(BASE64, 40, seed);
@@ -653,7 +653,7 @@ fn more_secrets() -> Vec<Case> {
     ]
 }
 
-fn look_alikes() -> Vec<String> {
+pub fn look_alikes() -> Vec<String> {
     let sha1 = |seed| fake(HEX, 40, seed);
     let sha256 = |seed| fake(HEX, 64, seed);
     let uuid = |seed| {
