@@ -330,12 +330,11 @@ fn dump(path: &Path) -> String {
         };
         while let Ok(Some(row)) = rows.next() {
             for i in 0..columns {
-                match row.get_ref(i) {
-                    Ok(rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t)) => {
-                        out.push_str(&String::from_utf8_lossy(t));
-                        out.push('\n');
-                    }
-                    _ => {}
+                if let Ok(rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t)) =
+                    row.get_ref(i)
+                {
+                    out.push_str(&String::from_utf8_lossy(t));
+                    out.push('\n');
                 }
             }
         }

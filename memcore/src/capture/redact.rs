@@ -194,10 +194,11 @@ enum Action {
     /// A `key = value` assignment; `flag` for the `--key value` form.
     Assignment { flag: bool },
     /// The vendor tokens: capture group `i + 1` is the token of `rules[i]`.
-    Vendors {
-        rules: Vec<(&'static str, fn(&str) -> bool)>,
-    },
+    Vendors { rules: Vec<(&'static str, Accept)> },
 }
+
+/// A test a candidate secret must pass.
+type Accept = fn(&str) -> bool;
 
 /// A stretch of text to replace, and the rule that found it.
 #[derive(Debug, Clone, Copy)]
@@ -380,13 +381,13 @@ fn fixed_rules() -> Vec<FixedRule> {
         ),
         (
             "password",
-            r"(?-u:\b)machine[ \t]+\S+[ \t]+login[ \t]+\S+[ \t]+password[ \t]+(\S+)",
+            r"(?-u:\b)machine[ \t]+[^\s]+[ \t]+login[ \t]+[^\s]+[ \t]+password[ \t]+([^\s]+)",
             1,
             netrc_password_ok,
         ),
         (
             "password",
-            r"(?m:^)[ \t]*password[ \t]+(\S+)[ \t]*\r?(?m:$)",
+            r"(?m:^)[ \t]*password[ \t]+([^\s]+)[ \t]*\r?(?m:$)",
             1,
             netrc_password_ok,
         ),
@@ -395,6 +396,26 @@ fn fixed_rules() -> Vec<FixedRule> {
             r#"(?i:authorization)\\?["']?[ \t]*[:=][ \t]*\\?["']?(?:(?i:token|ssws|apikey|api-key|key|hmac|sharedaccesssignature|splunk|otp)[ \t]+)?([A-Za-z0-9._~+/=-]{16,})"#,
             1,
             looks_random,
+        ),
+        // Tokens without a prefix of their own, searched each on its own so that the regex
+        // engine finds them by their inner literal (`-us`, `.atlasv1.`, `Q~`).
+        (
+            "mailchimp-key",
+            r"(?-u:\b)([0-9a-f]{32}-us[0-9]{1,2})(?:[^A-Za-z0-9_]|$)",
+            1,
+            accept_any,
+        ),
+        (
+            "terraform-token",
+            r"(?-u:\b)[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,}",
+            0,
+            accept_any,
+        ),
+        (
+            "azure-client-secret",
+            r"(?-u:\b)([A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34})(?:[^A-Za-z0-9_~.-]|$)",
+            1,
+            accept_any,
         ),
         (
             "jwt",
@@ -444,7 +465,6 @@ fn vendor_rules() -> Vec<VendorRule> {
             r"shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}",
             accept_any,
         ),
-        ("mailchimp-key", r"[0-9a-f]{32}-us[0-9]{1,2}", accept_any),
         ("atlassian-token", r"ATATT3[A-Za-z0-9_=-]{100,}", accept_any),
         (
             "bitbucket-token",
@@ -475,11 +495,6 @@ fn vendor_rules() -> Vec<VendorRule> {
             "vault-token",
             r"hv[sbr]\.[A-Za-z0-9_-]{24,}",
             has_digit_and_letter,
-        ),
-        (
-            "terraform-token",
-            r"[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,}",
-            accept_any,
         ),
         ("postman-key", r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}", accept_any),
         (
@@ -539,11 +554,6 @@ fn vendor_rules() -> Vec<VendorRule> {
             accept_any,
         ),
         ("facebook-token", r"EAA[A-Za-z0-9]{80,}", is_random_word),
-        (
-            "azure-client-secret",
-            r"[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}",
-            accept_any,
-        ),
     ]
 }
 
