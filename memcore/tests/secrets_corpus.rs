@@ -840,6 +840,12 @@ fn corpus_is_large_and_covers_every_kind() {
     assert!(cases.len() >= 120, "{} secrets", cases.len());
     let kinds: std::collections::BTreeSet<&str> = cases.iter().map(|c| c.kind).collect();
     assert!(kinds.len() >= 50, "{} kinds: {kinds:?}", kinds.len());
+    println!(
+        "{} secrets of {} kinds, {} look-alikes",
+        cases.len(),
+        kinds.len(),
+        look_alikes().len()
+    );
     assert!(
         look_alikes().len() >= 110,
         "{} look-alikes",
