@@ -171,9 +171,10 @@ fn json_type(v: &Value) -> &'static str {
     }
 }
 
-/// A short quote of `text` for the log.
+/// A short quote of `text` for the log, redacted (the input is outside text: it may hold a
+/// secret, or the cut start of one).
 fn quote(text: &str) -> String {
-    let cut: String = text.chars().take(80).collect();
+    let cut = memcore::capture::redact::redact_excerpt(text, 80);
     format!("{cut:?}")
 }
 

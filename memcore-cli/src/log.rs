@@ -52,7 +52,9 @@ impl Log {
         let now = OffsetDateTime::now_utc()
             .format(&Rfc3339)
             .unwrap_or_default();
-        let message = message.as_ref().replace('\n', "\\n");
+        // A message may quote outside text (an error a provider sent back, a hook's input):
+        // the log is as private as the store.
+        let message = memcore::capture::redact::redact(message.as_ref()).replace('\n', "\\n");
         let text = format!("{now} [{}] {}: {message}\n", std::process::id(), self.tag);
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);

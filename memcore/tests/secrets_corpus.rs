@@ -18,6 +18,11 @@ const BASE64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 const BASE64URL: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const HEX: &str = "0123456789abcdef";
 const DIGITS: &str = "0123456789";
+/// Django's `get_random_secret_key` alphabet.
+const DJANGO: &str = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)";
+/// Bech32 (age keys).
+const BECH32: &str = "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L";
+const LOWER_DIGITS: &str = "abcdefghijklmnopqrstuvwxyz0123456789";
 
 /// `len` deterministic pseudo-random characters of `alphabet` (an LCG; no dependency).
 fn fake(alphabet: &str, len: usize, seed: u64) -> String {
@@ -81,13 +86,13 @@ fn pem(label: &str, seed: u64, nl: &str) -> String {
 }
 
 /// One secret in its context.
-struct Case {
+pub struct Case {
     /// What the marker must name.
-    kind: &'static str,
+    pub kind: &'static str,
     /// The secret value, which must be gone.
-    secret: String,
+    pub secret: String,
     /// The text holding it.
-    text: String,
+    pub text: String,
     /// Pieces of context that must survive.
     keep: Vec<&'static str>,
 }
@@ -108,7 +113,7 @@ impl Case {
     }
 }
 
-fn secrets() -> Vec<Case> {
+pub fn secrets() -> Vec<Case> {
     let aws_id = format!("AKIA{}", fake(UPPER_DIGITS, 16, 1));
     let aws_session_id = format!("ASIA{}", fake(UPPER_DIGITS, 16, 2));
     let aws_secret = |seed| fake(BASE64, 40, seed);
@@ -366,8 +371,8 @@ fn secrets() -> Vec<Case> {
             format!(r#"{{"client_id": "web", "client_secret": "{s}"}}"#)
         }),
         case(
-            "secret",
-            format!("django-insecure-{}", fake(ALNUM, 40, 68)),
+            "django-secret-key",
+            format!("django-insecure-{}", fake(DJANGO, 50, 68)),
             |s| format!("SECRET_KEY = '{s}'\nDEBUG = False\n"),
         )
         .keeping(&["SECRET_KEY = '", "DEBUG = False"]),
@@ -394,9 +399,261 @@ fn secrets() -> Vec<Case> {
         )
         .keeping(&["username = __token__"]),
     ]
+    .into_iter()
+    .chain(more_secrets())
+    .collect()
 }
 
-fn look_alikes() -> Vec<String> {
+/// Base64 of a PEM private key, as a kubeconfig or a Kubernetes secret holds it.
+fn pem_base64(seed: u64) -> String {
+    base64(pem("RSA ", seed, "\n").as_bytes())
+}
+
+/// Base64 of a PEM certificate: public, never redacted.
+fn cert_base64(seed: u64) -> String {
+    let lines: Vec<String> = (0..4).map(|i| fake(BASE64, 64, seed + i)).collect();
+    base64(
+        format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            lines.join("\n")
+        )
+        .as_bytes(),
+    )
+}
+
+/// The kinds issue 14 found leaking, and more vendor and context formats.
+fn more_secrets() -> Vec<Case> {
+    vec![
+        // ---- Azure ----
+        case("azure-storage-key", format!("{}==", fake(BASE64, 86, 501)), |s| {
+            format!("AZURE_STORAGE_CONNECTION_STRING=DefaultEndpointsProtocol=https;AccountName=acmeprod;AccountKey={s};EndpointSuffix=core.windows.net")
+        })
+        .keeping(&["AccountName=acmeprod;AccountKey=", ";EndpointSuffix=core.windows.net"]),
+        case("azure-storage-key", format!("{}=", fake(BASE64, 43, 502)), |s| {
+            format!("\"ServiceBus\": \"Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={s}\"")
+        })
+        .keeping(&["SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey="]),
+        case("secret", format!("{}==", fake(BASE64, 86, 503)), |s| format!("export AZURE_STORAGE_KEY={s}"))
+            .keeping(&["export AZURE_STORAGE_KEY="]),
+        case("url-signature", format!("{}%2B{}%3D", fake(ALNUM, 30, 504), fake(ALNUM, 10, 505)), |s| {
+            format!("az storage blob download --blob-url 'https://acme.blob.core.windows.net/backups/db.bak?sv=2022-11-02&ss=b&srt=o&sp=r&se=2026-12-01T00:00:00Z&spr=https&sig={s}'")
+        })
+        .keeping(&["&spr=https&sig=", "https://acme.blob.core.windows.net/backups/db.bak?sv=2022-11-02"]),
+        case("url-signature", fake(HEX, 64, 506), |s| {
+            format!("GET https://acme-artifacts.s3.amazonaws.com/build.zip?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261102T101503Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature={s} 200")
+        })
+        .keeping(&["&X-Amz-Signature=", " 200"]),
+        case(
+            "azure-client-secret",
+            format!("{}{}Q~{}", fake(ALNUM, 3, 507), fake(DIGITS, 1, 508), fake(ALNUM, 34, 509)),
+            |s| format!("az login --service-principal -u 0f4c-app -p {s} --tenant acme.onmicrosoft.com"),
+        )
+        .keeping(&["--tenant acme.onmicrosoft.com"]),
+        // ---- DigitalOcean ----
+        case("digitalocean-token", format!("dop_v1_{}", fake(HEX, 64, 510)), |s| {
+            format!("$ doctl auth init --access-token {s}\nValidating token... OK")
+        })
+        .keeping(&["doctl auth init --access-token ", "Validating token... OK"]),
+        case("digitalocean-token", format!("doo_v1_{}", fake(HEX, 64, 511)), |s| {
+            format!("DEBUG oauth: got {s} for team acme")
+        })
+        .keeping(&["DEBUG oauth: got ", " for team acme"]),
+        // ---- Docker, npm, Kubernetes ----
+        case("basic-auth", base64(format!("acmeci:{}", fake(ALNUM, 20, 512)).as_bytes()), |s| {
+            format!("$ cat ~/.docker/config.json\n{{\n  \"auths\": {{\n    \"https://index.docker.io/v1/\": {{\n      \"auth\": \"{s}\"\n    }}\n  }}\n}}")
+        })
+        .keeping(&["\"auths\": {", "\"https://index.docker.io/v1/\""]),
+        case("basic-auth", base64(format!("deploy:{}", fake(ALNUM, 16, 513)).as_bytes()), |s| {
+            format!("registry=https://npm.acme.dev/\n_auth={s}\nalways-auth=true\n")
+        })
+        .keeping(&["always-auth=true", "registry=https://npm.acme.dev/"]),
+        case("private-key", pem_base64(514), |s| {
+            format!("users:\n- name: admin\n  user:\n    client-certificate-data: {}\n    client-key-data: {s}\n", cert_base64(515))
+        })
+        .keeping(&["    client-key-data: ", "client-certificate-data: LS0t"]),
+        case("private-key", pem_base64(516), |s| {
+            format!("apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\ndata:\n  tls.crt: {}\n  tls.key: {s}\n", cert_base64(517))
+        })
+        .keeping(&["  tls.key: "]),
+        case("private-key", format!("{}\n{}\n{}", fake(BASE64, 64, 518), fake(BASE64, 64, 519), fake(BASE64, 20, 520)), |s| {
+            format!("PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: jo@laptop\nPublic-Lines: 2\nAAAAC3NzaC1lZDI1NTE5\nPrivate-Lines: 3\n{s}\nPrivate-MAC: 0f3a")
+        })
+        .keeping(&["Private-Lines: 3\n", "Comment: jo@laptop"]),
+        case("private-key", pem("PGP ", 521, "\n").replace("PRIVATE KEY-----", "PRIVATE KEY BLOCK-----"), |s| {
+            format!("$ gpg --export-secret-keys --armor jo@acme.dev\n{s}\n")
+        }),
+        // ---- chat bots ----
+        case("telegram-bot-token", format!("{}:AA{}", fake(DIGITS, 10, 522), fake(BASE64URL, 33, 523)), |s| {
+            format!("curl -s https://api.telegram.org/bot{s}/sendMessage -d chat_id=-1001234567890 -d text=deployed")
+        })
+        .keeping(&["https://api.telegram.org/bot", "/sendMessage -d chat_id=-1001234567890"]),
+        case("telegram-bot-token", format!("{}:AA{}", fake(DIGITS, 9, 524), fake(BASE64URL, 33, 525)), |s| {
+            format!("bot = telebot.TeleBot(\"{s}\")")
+        })
+        .keeping(&["bot = telebot.TeleBot(\""]),
+        case(
+            "discord-token",
+            format!("M{}.{}.{}", fake(ALNUM, 23, 526), fake(BASE64URL, 6, 527), fake(BASE64URL, 38, 528)),
+            |s| format!("client.run(\"{s}\")"),
+        )
+        .keeping(&["client.run(\""]),
+        case("discord-token", fake(BASE64URL, 68, 529), |s| {
+            format!("POST https://discord.com/api/webhooks/1234567890123456789/{s} 204")
+        })
+        .keeping(&["https://discord.com/api/webhooks/1234567890123456789/", " 204"]),
+        // ---- Twilio, SendGrid, Mailchimp ----
+        case("twilio-key", format!("SK{}", fake(HEX, 32, 530)), |s| {
+            format!("INFO twilio: authenticated with key {s} (account AC{})", fake(HEX, 32, 531))
+        })
+        .keeping(&["INFO twilio: authenticated with key ", "(account AC"]),
+        case("token", fake(HEX, 32, 532), |s| format!("TWILIO_AUTH_TOKEN={s}")),
+        case(
+            "sendgrid-key",
+            format!("SG.{}.{}", fake(ALNUM, 22, 533), fake(ALNUM, 43, 534)),
+            |s| format!("mail:\n  sendgrid_key: {s}\n  from: noreply@acme.dev"),
+        )
+        .keeping(&["sendgrid_key: ", "from: noreply@acme.dev"]),
+        case(
+            "sendgrid-key",
+            format!("SG.{}.{}", fake(BASE64URL, 22, 535), fake(BASE64URL, 43, 536)),
+            |s| format!("sg = SendGridAPIClient('{s}')"),
+        ),
+        case("mailchimp-key", format!("{}-us21", fake(HEX, 32, 537)), |s| {
+            format!("mailchimp.setConfig({{ apiKey: \"{s}\", server: \"us21\" }});")
+        })
+        .keeping(&["server: \"us21\""]),
+        // ---- Django, Rails, Laravel, generic keys ----
+        case("secret", format!("${}", fake(DJANGO, 49, 538)), |s| format!("SECRET_KEY = '{s}'\nDEBUG = True"))
+            .keeping(&["SECRET_KEY = '", "DEBUG = True"]),
+        case("secret", format!("%{}", fake(ALNUM, 49, 539)), |s| format!("DJANGO_SECRET_KEY=\"{s}\"")),
+        case("secret", fake(HEX, 128, 540), |s| format!("production:\n  secret_key_base: {s}\n"))
+            .keeping(&["secret_key_base: "]),
+        case("secret", format!("base64:{}=", fake(BASE64, 43, 541)), |s| format!("APP_NAME=Shop\nAPP_KEY={s}\nAPP_DEBUG=false"))
+            .keeping(&["APP_KEY=", "APP_DEBUG=false"]),
+        case("secret", fake(HEX, 40, 542), |s| format!("DD_API_KEY=x\nDD_APP_KEY={s}"))
+            .keeping(&["DD_APP_KEY="]),
+        case("secret", fake(HEX, 32, 543), |s| {
+            format!("curl https://api.acme.azure-api.net/orders -H 'Ocp-Apim-Subscription-Key: {s}'")
+        })
+        .keeping(&["Ocp-Apim-Subscription-Key: "]),
+        case("secret", format!("{}=", fake(BASE64, 43, 544)), |s| {
+            format!("[Interface]\nPrivateKey = {s}\nAddress = 10.0.0.2/32\n")
+        })
+        .keeping(&["Address = 10.0.0.2/32"]),
+        case("secret", fake(ALNUM, 32, 545), |s| format!("{{\"license_key\": \"{s}\", \"seats\": 5}}"))
+            .keeping(&["\"seats\": 5"]),
+        // ---- passwords in other shapes ----
+        case("password", format!("{}{}", fake(ALNUM, 10, 546), "9"), |s| {
+            format!("machine api.heroku.com\n  login jo@acme.dev\n  password {s}\n")
+        })
+        .keeping(&["login jo@acme.dev"]),
+        case("password", format!("{}{}", fake(ALNUM, 12, 547), "4"), |s| {
+            format!("machine github.com login jo password {s}")
+        })
+        .keeping(&["machine github.com login jo password "]),
+        case("password", format!("{}!{}", fake(ALNUM, 10, 548), fake(DIGITS, 2, 549)), |s| {
+            format!("Server=tcp:acme.database.windows.net,1433;Database=shop;User ID=app;Password={s};Encrypt=true")
+        })
+        .keeping(&["User ID=app;Password=", ";Encrypt=true"]),
+        case("password", fake(ALNUM, 14, 550), |s| format!("Driver={{ODBC Driver 18}};Server=db;Uid=app;Pwd={s};"))
+            .keeping(&["Uid=app;Pwd="]),
+        case("password", format!("{}{}", fake(ALNUM, 9, 551), "3"), |s| {
+            format!("{{\"username\": \"admin\", \"password\": \"{s}")
+        }),
+        // ---- authorization schemes, session tokens ----
+        case("authorization", format!("00{}", fake(BASE64URL, 40, 552)), |s| {
+            format!("curl https://acme.okta.com/api/v1/users -H \"Authorization: SSWS {s}\"")
+        })
+        .keeping(&["Authorization: SSWS "]),
+        case("authorization", fake(ALNUM, 40, 553), |s| format!("Authorization: token {s}"))
+            .keeping(&["Authorization: token "]),
+        case("token", format!("FwoGZXIvYXdzE{}", fake(BASE64, 300, 554)), |s| {
+            format!("[default]\naws_session_token = {s}\n")
+        })
+        .keeping(&["aws_session_token = "]),
+        // ---- more vendors ----
+        case("shopify-token", format!("shpat_{}", fake(HEX, 32, 555)), |s| {
+            format!("-H 'X-Shopify-Access-Token: {s}'")
+        }),
+        case("atlassian-token", format!("ATATT3xFfGF0{}", fake(BASE64URL, 180, 556)), |s| {
+            format!("export JIRA_API_TOKEN={s}")
+        }),
+        case("bitbucket-token", format!("ATBB{}", fake(ALNUM, 32, 557)), |s| {
+            format!("git clone https://jo:{s}@bitbucket.org/acme/api.git")
+        })
+        .keeping(&["@bitbucket.org/acme/api.git"]),
+        case("linear-key", format!("lin_api_{}", fake(ALNUM, 40, 558)), |s| format!("LINEAR_API_KEY={s}")),
+        case("notion-token", format!("ntn_{}{}", fake(DIGITS, 11, 559), fake(ALNUM, 35, 560)), |s| {
+            format!("const notion = new Client({{ auth: \"{s}\" }});")
+        }),
+        case("databricks-token", format!("dapi{}", fake(HEX, 32, 561)), |s| {
+            format!("[DEFAULT]\nhost = https://adb-123.azuredatabricks.net\ntoken = {s}\n")
+        })
+        .keeping(&["host = https://adb-123.azuredatabricks.net"]),
+        case("doppler-token", format!("dp.pt.{}", fake(ALNUM, 43, 562)), |s| format!("doppler configure set token {s}"))
+            .keeping(&["doppler configure set token "]),
+        case("vault-token", format!("hvs.{}", fake(BASE64URL, 90, 563)), |s| format!("export VAULT_TOKEN={s}")),
+        case("terraform-token", format!("{}.atlasv1.{}", fake(ALNUM, 14, 564), fake(ALNUM, 67, 565)), |s| {
+            format!("credentials \"app.terraform.io\" {{\n  token = \"{s}\"\n}}")
+        })
+        .keeping(&["credentials \"app.terraform.io\""]),
+        case("postman-key", format!("PMAK-{}-{}", fake(HEX, 24, 566), fake(HEX, 34, 567)), |s| {
+            format!("newman run api.json --postman-api-key {s}")
+        }),
+        case("grafana-token", format!("glsa_{}_{}", fake(ALNUM, 32, 568), fake(HEX, 8, 569)), |s| {
+            format!("curl -H \"Authorization: Bearer {s}\" https://grafana.acme.dev/api/dashboards")
+        })
+        .keeping(&["https://grafana.acme.dev/api/dashboards"]),
+        case("newrelic-key", format!("NRAK-{}", fake(UPPER_DIGITS, 27, 570)), |s| format!("newrelic profile add --apiKey {s} --region us")),
+        case("sentry-token", format!("sntrys_{}", fake(ALNUM, 60, 571)), |s| format!("SENTRY_AUTH_TOKEN={s}")),
+        case("age-secret-key", format!("AGE-SECRET-KEY-1{}", fake(BECH32, 58, 572)), |s| {
+            format!("# created: 2026-11-02T10:15:03Z\n# public key: age1{}\n{s}\n", fake(LOWER_DIGITS, 58, 573))
+        })
+        .keeping(&["# public key: age1"]),
+        case("groq-key", format!("gsk_{}", fake(ALNUM, 52, 574)), |s| format!("client = Groq(api_key=\"{s}\")")),
+        case("replicate-token", format!("r8_{}", fake(ALNUM, 37, 575)), |s| format!("REPLICATE_API_TOKEN={s}")),
+        case("perplexity-key", format!("pplx-{}", fake(ALNUM, 48, 576)), |s| format!("INFO llm: using key {s}"))
+            .keeping(&["INFO llm: using key "]),
+        case("xai-key", format!("xai-{}", fake(ALNUM, 80, 577)), |s| format!("XAI_API_KEY={s}")),
+        case("rubygems-key", format!("rubygems_{}", fake(HEX, 48, 578)), |s| format!("---\n:rubygems_api_key: {s}\n")),
+        case("crates-io-token", format!("cio{}", fake(ALNUM, 32, 579)), |s| format!("$ cargo login {s}\n       Login token for `crates-io` saved"))
+            .keeping(&["$ cargo login ", "Login token for `crates-io` saved"]),
+        case("docker-hub-token", format!("dckr_pat_{}", fake(BASE64URL, 27, 580)), |s| {
+            format!("echo {s} | docker login -u acme --password-stdin")
+        })
+        .keeping(&[" | docker login -u acme --password-stdin"]),
+        case("heroku-key", format!("HRKU-{}", fake(BASE64URL, 60, 581)), |s| format!("$ heroku auth:token\n{s}\n")),
+        case("mapbox-token", format!("sk.eyJ{}.{}", fake(BASE64URL, 60, 582), fake(BASE64URL, 22, 583)), |s| {
+            format!("MAPBOX_DOWNLOADS_TOKEN={s}")
+        }),
+        case("planetscale-token", format!("pscale_tkn_{}", fake(ALNUM, 43, 584)), |s| format!("pscale auth login --service-token {s}")),
+        case("supabase-token", format!("sbp_{}", fake(HEX, 40, 585)), |s| format!("supabase login --token {s}")),
+        case("pulumi-token", format!("pul-{}", fake(HEX, 40, 586)), |s| format!("PULUMI_ACCESS_TOKEN={s}")),
+        case("netlify-token", format!("nfp_{}", fake(ALNUM, 36, 587)), |s| format!("netlify deploy --auth {s} --prod")),
+        case("google-oauth-secret", format!("GOCSPX-{}", fake(BASE64URL, 28, 588)), |s| {
+            format!("{{\"installed\":{{\"client_id\":\"123-abc.apps.googleusercontent.com\",\"client_secret\":\"{s}\"}}}}")
+        })
+        .keeping(&["123-abc.apps.googleusercontent.com"]),
+        case("google-oauth-token", format!("ya29.{}", fake(BASE64URL, 120, 589)), |s| {
+            format!("$ gcloud auth print-access-token\n{s}\n")
+        }),
+        case("firebase-key", format!("AAAA{}:APA91b{}", fake(BASE64URL, 7, 590), fake(BASE64URL, 134, 591)), |s| {
+            format!("-H 'Authorization: key={s}'")
+        }),
+        case("facebook-token", format!("EAA{}", fake(ALNUM, 150, 592)), |s| {
+            format!("GET https://graph.facebook.com/v19.0/me?access_token={s}")
+        }),
+        case("gitlab-token", format!("glrt-{}", fake(BASE64URL, 20, 593)), |s| {
+            format!("gitlab-runner register --url https://gitlab.com --token {s}")
+        }),
+        case("slack-token", format!("xapp-1-A0{}-{}-{}", fake(UPPER_DIGITS, 9, 594), fake(DIGITS, 13, 595), fake(HEX, 64, 596)), |s| {
+            format!("SLACK_APP_TOKEN={s}")
+        }),
+        case("stripe-key", format!("whsec_{}", fake(ALNUM, 32, 597)), |s| format!("stripe listen --forward-to localhost:3000 # {s}")),
+    ]
+}
+
+pub fn look_alikes() -> Vec<String> {
     let sha1 = |seed| fake(HEX, 40, seed);
     let sha256 = |seed| fake(HEX, 64, seed);
     let uuid = |seed| {
@@ -480,6 +737,94 @@ fn look_alikes() -> Vec<String> {
         "password = \"\"".to_string(),
         "scikit-learn (sklearn) and sk-learn-contrib estimators".to_string(),
     ]
+    .into_iter()
+    .chain(more_look_alikes())
+    .collect()
+}
+
+/// Look-alikes of the formats and contexts added for issue 14: public keys and certificates,
+/// hashes under key-like names, ids, versions, paths and URLs.
+fn more_look_alikes() -> Vec<String> {
+    let sha1 = |seed| fake(HEX, 40, seed);
+    let sha256 = |seed| fake(HEX, 64, seed);
+    let uuid = |seed| {
+        let h = fake(HEX, 32, seed);
+        format!(
+            "{}-{}-4{}-8{}-{}",
+            &h[..8],
+            &h[8..12],
+            &h[13..16],
+            &h[17..20],
+            &h[20..]
+        )
+    };
+    let integrity = base64(&fake(ALNUM, 64, 620).into_bytes());
+    vec![
+        // ---- git SHAs, UUIDs, digests ----
+        format!("Merge: {} {}", &sha1(601)[..12], &sha1(602)[..12]),
+        format!("HEAD is now at {} fix: retry on 503", &sha1(603)[..7]),
+        format!("revision = \"{}\"", sha1(604)),
+        format!("trace_id={} span_id={}", uuid(605).replace('-', ""), &sha1(606)[..16]),
+        format!("DELETE /v1/sessions/{} 204", uuid(607)),
+        format!("\"sha256\": \"{}\"", sha256(608)),
+        format!("oid sha256:{}\nsize 10485760", sha256(609)),
+        format!("x-amz-content-sha256: {}", sha256(610)),
+        format!("etag: \"{}\"", fake(HEX, 32, 611)),
+        format!("Cache restored from key: Linux-cargo-{}", sha256(612)),
+        // ---- package manager lines ----
+        format!("\"resolved\": \"https://registry.npmjs.org/lodash/-/lodash-4.17.21.tgz\",\n\"integrity\": \"sha512-{integrity}\""),
+        format!("golang.org/x/text v0.14.0 h1:{}=", fake(BASE64, 43, 621)),
+        "\"lodash\": \"^4.17.21\", \"react\": \"~18.3.1\", \"typescript\": \"5.6.0-beta\"".to_string(),
+        "version: 1.0.0-rc.1+sha.5114f85".to_string(),
+        "memcore v0.1.0 (/work/wt-secrets/memcore)".to_string(),
+        // ---- base64 of prose ----
+        format!("echo {} | base64 -d", base64(b"Nothing to see here, move along please.")),
+        format!("content: {}", base64(b"# Release notes\n\nThis release fixes the login page and the search box.\n")),
+        format!("data: {}", base64(b"the quick brown fox jumps over the lazy dog")),
+        // ---- public keys and certificates ----
+        format!("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI{} jo@laptop", fake(BASE64, 43, 622)),
+        format!("[Peer]\nPublicKey = {}=\nAllowedIPs = 10.0.0.0/24", fake(BASE64, 43, 623)),
+        format!("{{\"publicKey\": \"{}=\"}}", fake(BASE64, 43, 624)),
+        format!("clusters:\n- cluster:\n    certificate-authority-data: {}\n    server: https://10.0.0.1:6443", cert_base64(625)),
+        format!("    client-certificate-data: {}", cert_base64(626)),
+        format!("public_key = \"{}\"", fake(BASE64, 44, 627)),
+        format!("primary_key = \"{}\"", fake(ALNUM, 24, 628)),
+        format!("cache_key: v2-{}", sha256(629)),
+        // ---- keys, auth and signatures that are no secret ----
+        "key: ${{ runner.os }}-cargo-${{ hashFiles('**/Cargo.lock') }}".to_string(),
+        "{\"key\": \"ctrl+shift+p\", \"command\": \"workbench.action.showCommands\"}".to_string(),
+        "{\"key\": \"editor.fontSize\", \"value\": 14}".to_string(),
+        "t(\"auth.errors.password_too_short\")".to_string(),
+        "auth: required\nauth_method: oauth2".to_string(),
+        "{\"auth\": \"oauth2\", \"auths\": {}, \"credsStore\": \"desktop\"}".to_string(),
+        "always-auth=true".to_string(),
+        "UseDevelopmentStorage=true;AccountName=devstoreaccount1".to_string(),
+        "signature = \"fn(a: u32) -> u32\"".to_string(),
+        "git log --show-signature -1".to_string(),
+        "kill -s TERM 4242 # sig=TERM".to_string(),
+        format!("Twilio account AC{} sent 3 messages", fake(HEX, 32, 630)),
+        "SKU-2026-0042 SKIP_TESTS=1".to_string(),
+        "chat_id=-1001234567890 at 12:30:45".to_string(),
+        "SG.setApiKey(process.env.SENDGRID_API_KEY);".to_string(),
+        "Authorization header missing; send Authorization: Bearer <token>".to_string(),
+        "password reset".to_string(),
+        "machine learning login page password field".to_string(),
+        "The Discord.Client.login method takes the bot token.".to_string(),
+        // ---- long identifiers and paths ----
+        "AbstractSingletonProxyFactoryBeanWithTokenSupport2".to_string(),
+        "fn test_password_reset_token_is_rejected_after_expiry_v2() {".to_string(),
+        "const MAX_API_KEY_LENGTH_FOR_LEGACY_CLIENTS_2024: usize = 64;".to_string(),
+        "/Users/jo/Library/Developer/Xcode/DerivedData/AcmeApp-bqzxmrfjhdcgtaeyowvplnsdkcut/Build/Products".to_string(),
+        format!("target/debug/deps/libmemcore-{}.rlib", &sha1(631)[..16]),
+        "node_modules/.pnpm/@babel+core@7.24.0_supports-color@9.4.0/node_modules/@babel/core/lib/index.js".to_string(),
+        "C:\\Users\\jo\\AppData\\Local\\Temp\\msbuild_6f2b1c9e4d3a_x64\\obj".to_string(),
+        // ---- URLs without credentials ----
+        "https://example.com/search?q=redis+password+rotation&page=2".to_string(),
+        "git clone https://jo@git.acme.dev/platform/infra.git".to_string(),
+        "https://storage.googleapis.com/acme-public/logo.png?generation=1716239022123456&alt=media".to_string(),
+        "https://acme.blob.core.windows.net/public/logo.png".to_string(),
+        "https://discord.com/channels/1234567890123456789/987654321098765432".to_string(),
+    ]
 }
 
 fn redactor() -> Redactor {
@@ -492,9 +837,17 @@ fn redactor() -> Redactor {
 #[test]
 fn corpus_is_large_and_covers_every_kind() {
     let cases = secrets();
-    assert!(cases.len() >= 45, "{} secrets", cases.len());
+    assert!(cases.len() >= 120, "{} secrets", cases.len());
+    let kinds: std::collections::BTreeSet<&str> = cases.iter().map(|c| c.kind).collect();
+    assert!(kinds.len() >= 50, "{} kinds: {kinds:?}", kinds.len());
+    println!(
+        "{} secrets of {} kinds, {} look-alikes",
+        cases.len(),
+        kinds.len(),
+        look_alikes().len()
+    );
     assert!(
-        look_alikes().len() >= 45,
+        look_alikes().len() >= 110,
         "{} look-alikes",
         look_alikes().len()
     );

@@ -37,6 +37,18 @@
 //! | `bearer-token` | the token after `Bearer ` (the word stays) when it is 12 or more of `[A-Za-z0-9._~+/=-]` holding a digit and a letter, or 20 or more holding both cases |
 //! | `basic-auth` | the credentials after `Authorization: Basic ` |
 //! | `password` | the password of `curl -u user:password` / `--user user:password`, unless a placeholder or a number of fewer than 6 digits |
+//! | *vendors* | one regex for tokens with a prefix of their own: `digitalocean-token` (`dop_v1_`, `doo_v1_`, `dor_v1_` + 64 hex), `twilio-key` (`SK` + 32 hex), `shopify-token`, `atlassian-token`, `bitbucket-token`, `linear-key`, `notion-token`, `databricks-token`, `doppler-token`, `vault-token`, `postman-key`, `grafana-token`, `newrelic-key`, `sentry-token`, `age-secret-key`, `groq-key`, `replicate-token`, `perplexity-key`, `xai-key`, `rubygems-key`, `crates-io-token`, `docker-hub-token`, `heroku-key`, `mapbox-token`, `planetscale-token`, `supabase-token`, `pulumi-token`, `netlify-token`, `google-oauth-secret` (`GOCSPX-`), `google-oauth-token` (`ya29.`), `firebase-key`, `facebook-token` (see `vendor_rules`); these come before every rule below |
+//! | `private-key` (more) | base64 of a PEM private key (`LS0tLS1CRUdJTi…`, checked by decoding its header; certificates stay); the value of `client-key-data:` or `tls.key:`; the private lines of a PuTTY key |
+//! | `azure-storage-key` | the value of `AccountKey=`, `SharedAccessKey=`, `SharedSecretValue=` (connection strings) |
+//! | `url-signature` | the value of a `sig=`, `signature=`, `X-Amz-Signature=`, `X-Goog-Signature=` parameter holding a digit or a `%` escape (Azure SAS, presigned URLs) |
+//! | `basic-auth` (more) | the base64 value of an `auth` or `_auth` key (Docker's `config.json`, `.npmrc`) that decodes to `user:password` or looks random |
+//! | `telegram-bot-token` | 8 to 10 digits, `:AA`, 33 of `[A-Za-z0-9_-]` (also after `/bot` in a URL) |
+//! | `discord-token` | a bot token (`M`/`N`/`O` + 23 to 25, `.`, 6, `.`, 27 to 38 characters); the token of a `discord.com/api/webhooks/<id>/` URL |
+//! | `sendgrid-key` | `SG.` + 22 + `.` + 43 of `[A-Za-z0-9_-]` |
+//! | `django-secret-key` | `django-insecure-` + 20 or more characters of Django's alphabet |
+//! | `mailchimp-key`, `terraform-token`, `azure-client-secret` | 32 hex + `-us` + digits; 14 + `.atlasv1.` + 60 or more; 3 + digit + `Q~` + 31 to 34 |
+//! | `password` (more) | the password of a `.netrc` entry (`machine h login u password p`, or a line `password p`) that is not all lower-case letters |
+//! | `authorization` | the credentials after `Authorization:` and another scheme (`SSWS`, `token`, `key`...) or none, when they look random |
 //! | `password`, `token`, `api-key`, `secret` | the value of an assignment whose key *ends* with a secret word (below) |
 //!
 //! ## Assignments
@@ -52,15 +64,23 @@
 //!   `tokenizer`): kind `token`;
 //! - `api_key`, `api-key`, `apikey`, `access_key`, `access-key`, `accesskey`: kind `api-key`;
 //! - `secret`, or `key` after `secret`, `private`, `signing`, `encryption`, `master` or
-//!   `auth` (`client_secret`, `SECRET_KEY`, `signingKey`): kind `secret`.
+//!   `auth` (`client_secret`, `SECRET_KEY`, `signingKey`), or `secret_key_base`: kind
+//!   `secret`; `pwd` as a word (`Pwd=` in ODBC strings): kind `password`;
+//! - weakly, `key` as a word (`AZURE_STORAGE_KEY`, `appKey`, `tls.key`; not `monkey`, nor
+//!   `public_key`, `cache_key`, `sort_key`, `primary_key` and other names of public keys),
+//!   `auth` or `credentials`: kind `secret`, only when the value looks random (32 or more
+//!   hex digits, or 16 or more characters mixing both cases and digits that change class
+//!   often), so `key: editor.fontSize` or `auth: required` stay.
 //!
-//! The value is quoted (`"…"`, `'…'`, `\"…\"`) or bare (up to whitespace, a quote, `,`, `;`,
+//! The value is quoted (`"…"`, `'…'`, `\"…\"`; a quote still open at the end of a line
+//! counts, as in a cut text) or bare (up to whitespace, a quote, `,`, `;`,
 //! `\`, or a `&name=` that starts the next parameter of a URL query or form body). A key right
 //! after `://` is a URL's user, left to the `url-credentials` rule. The value is redacted
 //! unless one of these holds:
 //!
-//! - it is empty, or a placeholder: it starts with `$`, `%`, `{` or `<` (`${TOKEN}`,
-//!   `%(pw)s`, `{{ vault }}`, `<your-key>`), contains `REDACTED`, `your`, `placeholder` or
+//! - it is empty, or a placeholder: a template or variable (`${TOKEN}`, `$TOKEN`, `$(cmd)`,
+//!   `%(pw)s`, `%TOKEN%`, `{{ vault }}`, `{token}`, `<your-key>`; a random value that merely
+//!   starts with `$` or `%` is a secret), contains `REDACTED`, `your`, `placeholder` or
 //!   `replace` (any case), consists only of mask characters (`*`, `x`, `X`, `.`, `-`, `_`,
 //!   `#`, `•`), or is one of `null`, `none`, `nil`, `true`, `false`, `undefined`, `empty`,
 //!   `string`, `str`, `text`, `required`, `optional`, `hidden`, `masked`, `value`, `unset`,
@@ -111,7 +131,8 @@
 //! Each rule is one linear scan of the text (the `regex` crate searches with a DFA and a
 //! literal prefilter, never by backtracking), and merging sorts the matches, so the cost grows
 //! linearly with the text and nothing is quadratic. Patterns are compiled once, in
-//! [`Redactor::new`] (about twenty of them): build one redactor and reuse it.
+//! [`Redactor::new`] (about fifty of them, some 19 ms in a release build): build one redactor
+//! and reuse it. The vendor tokens share one regex, so they cost one scan.
 
 use std::borrow::Cow;
 
@@ -193,7 +214,12 @@ enum Action {
     Custom { kind: String },
     /// A `key = value` assignment; `flag` for the `--key value` form.
     Assignment { flag: bool },
+    /// The vendor tokens: capture group `i + 1` is the token of `rules[i]`.
+    Vendors { rules: Vec<(&'static str, Accept)> },
 }
+
+/// A test a candidate secret must pass.
+type Accept = fn(&str) -> bool;
 
 /// A stretch of text to replace, and the rule that found it.
 #[derive(Debug, Clone, Copy)]
@@ -212,11 +238,11 @@ const MAX_PASSES: usize = 8;
 const MARKER_PREFIX: &str = "[REDACTED:";
 
 /// The words an assignment's key ends with, as a regex fragment (matched ignoring case).
-const KEY_WORDS: &str = r"pass(?:word|wd|phrase)?|secret(?:[_-]?key)?|token|api[_-]?key|access[_-]?key|(?:private|signing|encryption|master|auth)[_-]?key";
+const KEY_WORDS: &str = r"pass(?:word|wd|phrase)?|pwd|secret(?:[_-]?key(?:[_-]?base)?)?|token|key|auth|credentials?|creds";
 
 /// A quoted or bare value, as a regex fragment with the groups `eq` (inside `\"…\"`), `dq`,
 /// `sq` and `bare`.
-const VALUE: &str = r#"(?:\\"(?P<eq>(?:[^"\\\r\n]|\\[^"\r\n])*)\\"|"(?P<dq>(?:[^"\\\r\n]|\\[^\r\n])*)"|'(?P<sq>[^'\r\n]*)'|(?P<bare>[^\s"'`,;=:\\][^\s"'`,;\\]*))"#;
+const VALUE: &str = r#"(?:\\"(?P<eq>(?:[^"\\\r\n]|\\[^"\r\n])*)(?:\\"|\\?\r?(?m:$))|"(?P<dq>(?:[^"\\\r\n]|\\[^\r\n])*)(?:"|\\?\r?(?m:$))|'(?P<sq>[^'\r\n]*)(?:'|\r?(?m:$))|(?P<bare>[^\s"'`,;=:\\][^\s"'`,;\\]*))"#;
 
 /// A built-in rule: kind, pattern, secret group (0: the whole match), acceptance test.
 type FixedRule = (&'static str, &'static str, usize, fn(&str) -> bool);
@@ -250,19 +276,19 @@ fn fixed_rules() -> Vec<FixedRule> {
         ),
         (
             "gitlab-token",
-            r"(?-u:\b)glpat-[A-Za-z0-9_-]{20,}",
+            r"(?-u:\b)(?:gl(?:pat|ptt|dt|rt|oas|cbt|imt|ft|soat|agent)-[A-Za-z0-9_-]{20,}|GR1348941[A-Za-z0-9_-]{20,})",
             0,
             accept_any,
         ),
         (
             "stripe-key",
-            r"(?-u:\b)[rs]k_(?:live|test)_[A-Za-z0-9]{16,}(?-u:\b)",
+            r"(?-u:\b)(?:[rs]k_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{32,})(?-u:\b)",
             0,
             accept_any,
         ),
         (
             "slack-token",
-            r"(?-u:\b)xox[abeoprs]-[A-Za-z0-9-]{10,}",
+            r"(?-u:\b)(?:xox[abeoprs]|xapp)-[A-Za-z0-9-]{10,}",
             0,
             has_digit,
         ),
@@ -309,6 +335,110 @@ fn fixed_rules() -> Vec<FixedRule> {
             accept_any,
         ),
         (
+            "private-key",
+            r"(?-u:\b)LS0tLS1CRUdJTi[A-Za-z0-9+/]{40,}={0,2}",
+            0,
+            is_base64_private_key,
+        ),
+        (
+            "private-key",
+            r#"(?i:client-key-data|tls\.key)\\?["']?[ \t]*:[ \t]*\\?["']?([A-Za-z0-9+/]{16,}={0,2})"#,
+            1,
+            accept_any,
+        ),
+        (
+            "private-key",
+            r"Private-Lines:[ \t]*[0-9]+[ \t]*\r?\n((?:[A-Za-z0-9+/=]{4,}[ \t]*(?:\r?\n|$))+)",
+            1,
+            accept_any,
+        ),
+        (
+            "azure-storage-key",
+            r"(?i:AccountKey|SharedAccessKey|SharedSecretValue)[ \t]*=[ \t]*([A-Za-z0-9+/]{20,}={0,2})",
+            1,
+            accept_any,
+        ),
+        (
+            "url-signature",
+            r"(?:[?&;\s]|^)(?i:sig|signature|x-amz-signature|x-goog-signature)=([A-Za-z0-9%+/_=-]{16,})",
+            1,
+            signature_ok,
+        ),
+        (
+            "basic-auth",
+            r#"(?:(?-u:\b)|_)auth\\?["']?[ \t]*[:=][ \t]*\\?["']?([A-Za-z0-9+/]{8,}={0,2})(?:[^A-Za-z0-9+/=]|$)"#,
+            1,
+            auth_value_ok,
+        ),
+        (
+            "telegram-bot-token",
+            r"(?:(?-u:\b)|bot)([0-9]{8,10}:AA[A-Za-z0-9_-]{33})(?:[^A-Za-z0-9_-]|$)",
+            1,
+            accept_any,
+        ),
+        (
+            "discord-token",
+            r"(?-u:\b)([MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38})(?:[^A-Za-z0-9_.-]|$)",
+            1,
+            has_digit_and_letter,
+        ),
+        (
+            "discord-token",
+            r"discord(?:app)?\.com/api/webhooks/[0-9]{17,20}/([A-Za-z0-9_-]{60,})",
+            1,
+            accept_any,
+        ),
+        (
+            "sendgrid-key",
+            r"(?-u:\b)(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)",
+            1,
+            accept_any,
+        ),
+        (
+            "django-secret-key",
+            r"django-insecure-[a-z0-9!@#$%^&*(=+)_-]{20,}",
+            0,
+            accept_any,
+        ),
+        (
+            "password",
+            r"(?-u:\b)machine[ \t]+[^\s]+[ \t]+login[ \t]+[^\s]+[ \t]+password[ \t]+([^\s]+)",
+            1,
+            netrc_password_ok,
+        ),
+        (
+            "password",
+            r"(?m:^)[ \t]*password[ \t]+([^\s]+)[ \t]*\r?(?m:$)",
+            1,
+            netrc_password_ok,
+        ),
+        (
+            "authorization",
+            r#"(?i:authorization)\\?["']?[ \t]*[:=][ \t]*\\?["']?(?:(?i:token|ssws|apikey|api-key|key|hmac|sharedaccesssignature|splunk|otp)[ \t]+)?([A-Za-z0-9._~+/=-]{16,})"#,
+            1,
+            looks_random,
+        ),
+        // Tokens without a prefix of their own, searched each on its own so that the regex
+        // engine finds them by their inner literal (`-us`, `.atlasv1.`, `Q~`).
+        (
+            "mailchimp-key",
+            r"(?-u:\b)([0-9a-f]{32}-us[0-9]{1,2})(?:[^A-Za-z0-9_]|$)",
+            1,
+            accept_any,
+        ),
+        (
+            "terraform-token",
+            r"(?-u:\b)[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,}",
+            0,
+            accept_any,
+        ),
+        (
+            "azure-client-secret",
+            r"(?-u:\b)([A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34})(?:[^A-Za-z0-9_~.-]|$)",
+            1,
+            accept_any,
+        ),
+        (
             "jwt",
             r"(?-u:\b)eyJ[A-Za-z0-9_-]{7,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
             0,
@@ -338,6 +468,113 @@ fn fixed_rules() -> Vec<FixedRule> {
             1,
             curl_password_ok,
         ),
+    ]
+}
+
+/// Vendor tokens recognised by a prefix of their own, all searched by one regex (one scan
+/// of the text for the lot): kind, pattern (no capture group; it starts at a word boundary),
+/// acceptance test.
+type VendorRule = (&'static str, &'static str, fn(&str) -> bool);
+
+/// The vendor tokens, in priority order (the first alternative matching at a place wins).
+fn vendor_rules() -> Vec<VendorRule> {
+    vec![
+        ("digitalocean-token", r"do[opr]_v1_[a-f0-9]{64}", accept_any),
+        ("twilio-key", r"SK[0-9a-fA-F]{32}", accept_any),
+        (
+            "shopify-token",
+            r"shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}",
+            accept_any,
+        ),
+        ("atlassian-token", r"ATATT3[A-Za-z0-9_=-]{100,}", accept_any),
+        (
+            "bitbucket-token",
+            r"ATBB[A-Za-z0-9_=.-]{32,}",
+            has_digit_and_letter,
+        ),
+        (
+            "linear-key",
+            r"lin_(?:api|oauth)_[A-Za-z0-9]{40}",
+            accept_any,
+        ),
+        (
+            "notion-token",
+            r"(?:ntn_[A-Za-z0-9]{40,}|secret_[A-Za-z0-9]{43})",
+            is_random_word,
+        ),
+        (
+            "databricks-token",
+            r"dapi[a-f0-9]{32}(?:-[0-9])?",
+            accept_any,
+        ),
+        (
+            "doppler-token",
+            r"dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}",
+            accept_any,
+        ),
+        (
+            "vault-token",
+            r"hv[sbr]\.[A-Za-z0-9_-]{24,}",
+            has_digit_and_letter,
+        ),
+        ("postman-key", r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}", accept_any),
+        (
+            "grafana-token",
+            r"(?:glc_[A-Za-z0-9+/]{32,}={0,2}|glsa_[A-Za-z0-9]{32}_[a-f0-9]{8})",
+            accept_any,
+        ),
+        ("newrelic-key", r"NRAK-[A-Z0-9]{27}", accept_any),
+        (
+            "sentry-token",
+            r"sntry[su]_[A-Za-z0-9+/=_]{40,}",
+            accept_any,
+        ),
+        (
+            "age-secret-key",
+            r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}",
+            accept_any,
+        ),
+        ("groq-key", r"gsk_[A-Za-z0-9]{52}", accept_any),
+        ("replicate-token", r"r8_[A-Za-z0-9]{37}", is_random_word),
+        ("perplexity-key", r"pplx-[A-Za-z0-9]{48}", accept_any),
+        ("xai-key", r"xai-[A-Za-z0-9]{80}", accept_any),
+        ("rubygems-key", r"rubygems_[a-f0-9]{48}", accept_any),
+        ("crates-io-token", r"cio[A-Za-z0-9]{32}", is_random_word),
+        (
+            "docker-hub-token",
+            r"dckr_pat_[A-Za-z0-9_-]{27,}",
+            accept_any,
+        ),
+        ("heroku-key", r"HRKU-[A-Za-z0-9_-]{40,}", accept_any),
+        (
+            "mapbox-token",
+            r"sk\.eyJ[A-Za-z0-9_-]{50,}\.[A-Za-z0-9_-]{20,}",
+            accept_any,
+        ),
+        (
+            "planetscale-token",
+            r"pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_.-]{32,64}",
+            accept_any,
+        ),
+        ("supabase-token", r"sbp_[a-f0-9]{40}", accept_any),
+        ("pulumi-token", r"pul-[a-f0-9]{40}", accept_any),
+        ("netlify-token", r"nfp_[A-Za-z0-9]{36}", accept_any),
+        (
+            "google-oauth-secret",
+            r"GOCSPX-[A-Za-z0-9_-]{28}",
+            accept_any,
+        ),
+        (
+            "google-oauth-token",
+            r"ya29\.[A-Za-z0-9_-]{30,}",
+            accept_any,
+        ),
+        (
+            "firebase-key",
+            r"AAAA[A-Za-z0-9_-]{7}:APA91b[A-Za-z0-9_-]{100,}",
+            accept_any,
+        ),
+        ("facebook-token", r"EAA[A-Za-z0-9]{80,}", is_random_word),
     ]
 }
 
@@ -380,6 +617,23 @@ impl Redactor {
                 },
             });
         }
+        let vendors = vendor_rules();
+        let alternatives: Vec<String> = vendors
+            .iter()
+            .map(|(_, pattern, _)| format!("({pattern})"))
+            .collect();
+        detectors.push(Detector {
+            regex: builtin(&format!(
+                r"(?-u:\b)(?:{})(?:[^A-Za-z0-9_]|$)",
+                alternatives.join("|")
+            ))?,
+            action: Action::Vendors {
+                rules: vendors
+                    .into_iter()
+                    .map(|(kind, _, accept)| (kind, accept))
+                    .collect(),
+            },
+        });
         for (kind, pattern, group, accept) in fixed_rules() {
             detectors.push(Detector {
                 regex: builtin(pattern)?,
@@ -472,7 +726,7 @@ impl Redactor {
                     for (key, item) in map.iter_mut() {
                         let secret_kind = match &*item {
                             Value::String(s) if !s.is_empty() && !is_marker(s) => {
-                                json_secret_key_kind(key)
+                                json_secret_key_kind(key).or_else(|| json_weak_key_kind(key, s))
                             }
                             _ => None,
                         };
@@ -657,6 +911,18 @@ impl Redactor {
                     push(m.start(), m.end(), kind.as_str());
                 }
             }
+            Action::Vendors { rules } => {
+                for caps in detector.regex.captures_iter(text) {
+                    let found = rules.iter().enumerate().find_map(|(i, (kind, accept))| {
+                        caps.get(i + 1)
+                            .filter(|m| accept(m.as_str()))
+                            .map(|m| (m, *kind))
+                    });
+                    if let Some((m, kind)) = found {
+                        push(m.start(), m.end(), kind);
+                    }
+                }
+            }
             Action::Assignment { flag } => {
                 for caps in detector.regex.captures_iter(text) {
                     if let Some((start, end, kind)) = self.assignment(&caps, *flag) {
@@ -673,7 +939,7 @@ impl Redactor {
             // The user of a URL (`https://token:…@host`): the URL rule's business.
             return None;
         }
-        let kind = assignment_key_kind(caps.name("key")?.as_str())?;
+        let (kind, weak) = key_kind(caps.name("key")?.as_str())?;
         let (value, quoted) = match ["eq", "dq", "sq"].iter().find_map(|g| caps.name(g)) {
             Some(m) => (m, true),
             None => (caps.name("bare")?, false),
@@ -689,7 +955,7 @@ impl Redactor {
         } else {
             until_next_parameter(value.as_str())
         };
-        self.value_is_secret(text, kind, quoted, code_context)
+        (self.value_is_secret(text, kind, quoted, code_context) && (!weak || looks_random(text)))
             .then(|| (value.start(), value.start() + text.len(), kind))
     }
 
@@ -746,6 +1012,63 @@ impl Redactor {
     }
 }
 
+/// Redacts `text` with the default rules, for a caller with no [`Redactor`] at hand (a log
+/// line). It compiles the rules on each call (a few milliseconds): build a [`Redactor`] to
+/// redact many texts.
+///
+/// ```
+/// let line = memcore::capture::redact::redact("retrying with password=hunter22");
+/// assert_eq!(line, "retrying with password=[REDACTED:password]");
+/// ```
+pub fn redact(text: &str) -> String {
+    match Redactor::new(&RedactionConfig::default()) {
+        Ok(redactor) => redactor.redact(text),
+        // The built-in rules compile (the tests say so); should they not, nothing is shown.
+        Err(_) => marker("text"),
+    }
+}
+
+/// A short, redacted excerpt of `text` (which may itself be the cut start of something
+/// longer) for a log line: the text redacted, then cut to `max_chars` characters; a word
+/// the cut (or an earlier one) may have left unfinished is dropped when it is 8 characters
+/// or more, and any word that still looks like random key material is replaced, so that no
+/// half of a secret is quoted.
+///
+/// ```
+/// let token = format!("ghp_{}", "a1B2".repeat(9));
+/// let excerpt = memcore::capture::redact::redact_excerpt(&format!("{{\"t\": {token}"), 80);
+/// assert!(!excerpt.contains(&token[..12]));
+/// ```
+pub fn redact_excerpt(text: &str, max_chars: usize) -> String {
+    let redacted = redact(text);
+    let mut cut: String = redacted.chars().take(max_chars).collect();
+    let word_char = |c: char| c.is_ascii_alphanumeric() || "+/=_.~-".contains(c);
+    let tail = cut.len() - cut.trim_end_matches(word_char).len();
+    if tail >= 8 {
+        cut.truncate(cut.len() - tail);
+    }
+    let mut out = String::with_capacity(cut.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if looks_random(word) {
+            out.push_str(&marker("secret"));
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in cut.chars() {
+        if word_char(c) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 /// Compiles a built-in pattern. A failure is a bug in memcore, reported rather than panicking.
 fn builtin(pattern: &str) -> Result<Regex> {
     Regex::new(pattern).map_err(|err| Error::InvalidInput {
@@ -784,6 +1107,9 @@ fn assignment_key_kind(key: &str) -> Option<&'static str> {
             _ => None,
         };
     }
+    if ends_with_word(key, "pwd") {
+        return Some("password");
+    }
     if lower.ends_with("token") {
         return Some("token");
     }
@@ -806,11 +1132,198 @@ fn assignment_key_kind(key: &str) -> Option<&'static str> {
         "encryptionkey",
         "masterkey",
         "authkey",
+        "secretkeybase",
     ];
     secret_keys
         .iter()
         .any(|w| squeezed.ends_with(w))
         .then_some("secret")
+}
+
+/// The kind of an assignment's key and whether it is weak: a weak key (`*_KEY`, `auth`,
+/// `credentials`) names a secret only when its value looks random.
+fn key_kind(key: &str) -> Option<(&'static str, bool)> {
+    match assignment_key_kind(key) {
+        Some(kind) => Some((kind, false)),
+        None => weak_key_kind(key).map(|kind| (kind, true)),
+    }
+}
+
+/// The kind of a weak secret key: one that ends with the word `key` (`AZURE_STORAGE_KEY`,
+/// `appKey`, `tls.key`; not `monkey`, nor a key that is public by name: `public_key`,
+/// `cache_key`, `sort_key`...), `auth` (`_auth`, `basic_auth`) or `credentials`/`creds`.
+fn weak_key_kind(key: &str) -> Option<&'static str> {
+    const PUBLIC: [&str; 27] = [
+        "public",
+        "pub",
+        "cache",
+        "sort",
+        "primary",
+        "foreign",
+        "partition",
+        "idempotency",
+        "object",
+        "s3",
+        "map",
+        "hash",
+        "lookup",
+        "group",
+        "ssh",
+        "gpg",
+        "pgp",
+        "routing",
+        "shard",
+        "row",
+        "dedup",
+        "unique",
+        "i18n",
+        "translation",
+        "host",
+        "index",
+        "react",
+    ];
+    if ends_with_word(key, "key") {
+        let stem: String = key[..key.len() - 3]
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        return (!PUBLIC.iter().any(|p| stem.ends_with(p))).then_some("secret");
+    }
+    ["auth", "credentials", "credential", "creds"]
+        .iter()
+        .any(|w| ends_with_word(key, w))
+        .then_some("secret")
+}
+
+/// Whether `key` ends with `word` (ignoring case) as a word of its own: the whole key, or
+/// after `_`, `-`, `.`, or a camel-case boundary (`dbPwd`, `appKey`).
+fn ends_with_word(key: &str, word: &str) -> bool {
+    let n = word.len();
+    if key.len() < n || !key.is_char_boundary(key.len() - n) {
+        return false;
+    }
+    let (prefix, tail) = key.split_at(key.len() - n);
+    if !tail.eq_ignore_ascii_case(word) {
+        return false;
+    }
+    match prefix.as_bytes().last() {
+        None | Some(b'_' | b'-' | b'.') => true,
+        Some(b) => {
+            (b.is_ascii_lowercase() || b.is_ascii_digit())
+                && tail.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+        }
+    }
+}
+
+/// Whether a value looks like random key material rather than a word, a name or a number:
+/// 32 or more hex digits, or 16 or more visible characters that mix both cases and digits
+/// (or, 20 or more, lower case and digits alone) and change class (upper, lower, digit,
+/// other) at 40% of their places or more.
+fn looks_random(value: &str) -> bool {
+    let v = value.trim_end_matches('=');
+    let n = v.len();
+    if n < 16 || !v.bytes().all(|b| b.is_ascii_graphic()) {
+        return false;
+    }
+    if !has_digit_and_letter(v) {
+        return false;
+    }
+    if v.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return n >= 32;
+    }
+    let count = |f: fn(&u8) -> bool| v.as_bytes().iter().filter(|b| f(b)).count();
+    let (upper, lower, digits) = (
+        count(u8::is_ascii_uppercase),
+        count(u8::is_ascii_lowercase),
+        count(u8::is_ascii_digit),
+    );
+    let mixed = upper >= 2 && lower >= 2 && digits >= 2;
+    // Lower case and digits only (a random slug) counts without separators: with them it
+    // reads as a name with a hash in it (`linux-cargo-3f9a…`).
+    let slug = upper == 0 && n >= 20 && v.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !mixed && !slug {
+        return false;
+    }
+    let class = |b: u8| match b {
+        b'A'..=b'Z' => 0,
+        b'a'..=b'z' => 1,
+        b'0'..=b'9' => 2,
+        _ => 3,
+    };
+    let bytes = v.as_bytes();
+    let changes = bytes
+        .windows(2)
+        .filter(|w| class(w[0]) != class(w[1]))
+        .count();
+    changes * 100 >= (n - 1) * 40
+}
+
+/// A vendor token's random part: digits and both cases.
+fn is_random_word(s: &str) -> bool {
+    has_digit(s) && has_both_cases(s)
+}
+
+/// Decodes standard base64 (padding optional); `None` when it is not base64.
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=');
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for b in text.bytes() {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// Base64 of a PEM private key (`LS0tLS1CRUdJTi` is base64 of `-----BEGIN`), as in a
+/// kubeconfig's `client-key-data` or a Kubernetes secret; certificates stay.
+fn is_base64_private_key(blob: &str) -> bool {
+    let head = &blob[..blob.len().min(80) / 4 * 4];
+    decode_base64(head).is_some_and(|bytes| {
+        bytes.windows(11).any(|w| w == b"PRIVATE KEY") || bytes.windows(7).any(|w| w == b"PRIVATE")
+    })
+}
+
+/// A URL signature (`sig=`, `X-Amz-Signature=`): not a placeholder, holding a digit or an
+/// escape.
+fn signature_ok(value: &str) -> bool {
+    !is_placeholder(value) && (has_digit(value) || value.contains('%'))
+}
+
+/// An `auth` value (Docker's `config.json`, npm's `_auth`): base64 of `user:password`, or
+/// random.
+fn auth_value_ok(value: &str) -> bool {
+    let basic = decode_base64(value)
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .is_some_and(|s| {
+            s.split_once(':')
+                .is_some_and(|(user, pw)| !user.is_empty() && !pw.is_empty())
+                && s.chars().all(|c| !c.is_control())
+        });
+    basic || looks_random(value)
+}
+
+/// The password of a `.netrc` line (`password hunter22`): not a placeholder, not a word.
+fn netrc_password_ok(value: &str) -> bool {
+    !is_placeholder(value)
+        && value.len() >= 4
+        && value.bytes().any(|b| !b.is_ascii_lowercase())
+        && !value.ends_with([':', '.'])
 }
 
 /// The kind of a JSON object key whose string value is redacted whole.
@@ -838,6 +1351,42 @@ fn json_secret_key_kind(key: &str) -> Option<&'static str> {
         .iter()
         .find(|(suffix, _)| normalized.ends_with(suffix))
         .map(|&(_, kind)| kind)
+}
+
+/// The kind of a JSON string under a weak key (see [`weak_key_kind`]): `basic-auth` for
+/// base64 of `user:password` under `auth` (Docker's `config.json`), `secret` for a random
+/// value.
+fn json_weak_key_kind(key: &str, value: &str) -> Option<&'static str> {
+    let kind = weak_key_kind(key)?;
+    if ends_with_word(key, "auth") && auth_value_ok(value) && !value.contains(char::is_whitespace) {
+        return Some("basic-auth");
+    }
+    looks_random(value).then_some(kind)
+}
+
+/// Whether a value is a template or a variable (`${TOKEN}`, `$TOKEN`, `$(pass show x)`,
+/// `%(pw)s`, `%TOKEN%`, `{{ vault }}`, `{token}`, `<your-key>`), not a secret that happens
+/// to start with `$`, `%`, `{` or `<`.
+fn is_template(value: &str) -> bool {
+    let ident =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if value.starts_with("${")
+        || value.starts_with("$(")
+        || value.starts_with("{{")
+        || value.starts_with("%(")
+    {
+        return true;
+    }
+    if let Some(rest) = value.strip_prefix('$') {
+        return ident(rest.trim_end_matches(['}', ')', '"', '\'']));
+    }
+    if let Some(rest) = value.strip_prefix('%') {
+        return rest.len() <= 2 || rest.strip_suffix('%').is_some_and(ident);
+    }
+    if value.starts_with('{') {
+        return value.contains('}');
+    }
+    value.starts_with('<') && value.contains('>')
 }
 
 /// Whether a value is a stand-in for a secret rather than one (see the module docs).
@@ -868,7 +1417,7 @@ fn is_placeholder(value: &str) -> bool {
         "default",
     ];
     if value.is_empty()
-        || value.starts_with(['$', '%', '{', '<'])
+        || is_template(value)
         || value
             .chars()
             .all(|c| matches!(c, '*' | 'x' | 'X' | '.' | '-' | '_' | '#' | '•'))

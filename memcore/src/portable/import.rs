@@ -391,6 +391,8 @@ impl<'a> Importer<'a> {
             Some(_) => None,
         };
         let payload = self.mem.prepare_payload(e.payload)?;
+        // An extraction error may quote the event it failed on.
+        let last_error = e.last_error.map(|t| self.mem.redactor.redact(&t));
         let json = serde_json::to_string(&payload).map_err(|source| Error::Json {
             context: "encode an event payload".into(),
             source,
@@ -407,7 +409,7 @@ impl<'a> Importer<'a> {
                 recorded_at: e.recorded_at.map(to_millis),
                 status: e.status.as_str(),
                 attempts: e.attempts,
-                last_error: e.last_error.as_deref(),
+                last_error: last_error.as_deref(),
                 defer_index: false,
             },
         )?;
@@ -623,7 +625,8 @@ impl<'a> Importer<'a> {
                 completion_tokens: clamp(l.completion_tokens),
                 event_ids,
                 outcome: l.outcome,
-                detail: l.detail,
+                // A ledger detail may quote what the model answered.
+                detail: l.detail.map(|t| self.mem.redactor.redact(&t)),
                 observations: clamp(l.observations),
                 created_at: to_millis(l.created_at),
             },
