@@ -77,7 +77,10 @@ impl Store {
 
         // Look before writing anything: a file that is not SQLite, a foreign database or a
         // newer schema must be left exactly as it was.
-        let version = user_version(&conn).map_err(|e| open_error(path, e))?;
+        // The version and the tables are read in one statement, so from one snapshot: read
+        // apart, another process creating the schema between the two reads made a new store
+        // look like a foreign database (version 0, tables present).
+        let (version, foreign) = first_look(&conn).map_err(|e| open_error(path, e))?;
         if version > schema::VERSION {
             return Err(Error::SchemaTooNew {
                 path: path.to_owned(),
@@ -85,13 +88,13 @@ impl Store {
                 supported: schema::VERSION,
             });
         }
-        if version == 0 && has_foreign_tables(&conn).map_err(|e| open_error(path, e))? {
+        if version == 0 && foreign {
             return Err(Error::ForeignDatabase {
                 path: path.to_owned(),
             });
         }
 
-        configure(&conn).map_err(|e| open_error(path, e))?;
+        configure(&conn, busy_timeout).map_err(|e| open_error(path, e))?;
         let store = Store {
             conn,
             path: path.to_owned(),
@@ -167,26 +170,29 @@ fn user_version(conn: &Connection) -> rusqlite::Result<u32> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
 }
 
-fn has_foreign_tables(conn: &Connection) -> rusqlite::Result<bool> {
+/// The schema version and whether any table exists, read together in one statement (one
+/// read transaction, so one consistent snapshot of the file).
+fn first_look(conn: &Connection) -> rusqlite::Result<(u32, bool)> {
     conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%')",
+        "SELECT (SELECT user_version FROM pragma_user_version()),
+                EXISTS (SELECT 1 FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%')",
         [],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )
 }
 
 /// Per-connection settings. WAL lets readers run beside one writer; `synchronous=NORMAL` in WAL
 /// mode keeps every committed transaction across a process crash (not across power loss).
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
-    // Switching to WAL needs a brief exclusive lock; another process opening at the same time
-    // can make it report busy even with a busy timeout, so retry for a while.
-    let mut tries = 0;
+fn configure(conn: &Connection, busy_timeout: Duration) -> rusqlite::Result<()> {
+    // Switching to WAL needs a brief exclusive lock; another process opening (or creating the
+    // schema) at the same time can make it report busy at once, without the busy handler, so
+    // retry for as long as the busy timeout allows.
+    let started = std::time::Instant::now();
     loop {
         match conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get::<_, String>(0)) {
             Ok(_) => break,
-            Err(e) if is_busy(&e) && tries < 200 => {
-                tries += 1;
-                std::thread::sleep(Duration::from_millis(10));
+            Err(e) if is_busy(&e) && started.elapsed() < busy_timeout => {
+                std::thread::sleep(Duration::from_millis(5));
             }
             Err(e) => return Err(e),
         }
