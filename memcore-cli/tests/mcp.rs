@@ -626,3 +626,23 @@ fn search_finds_what_was_said_and_get_observations_shows_the_record() {
     assert!(elsewhere.contains("is in project"), "{elsewhere}");
     client.finish();
 }
+
+#[test]
+fn a_lone_surrogate_escape_costs_one_character_not_the_request() {
+    let setup = Setup::new();
+    let (mut client, _) = Client::start(&setup);
+    // What JSON.stringify writes for a string cut inside an emoji.
+    client.send_line(
+        r#"{"jsonrpc": "2.0", "id": 900, "method": "tools/call", "params": {"name": "remember",
+            "arguments": {"title": "The deploy script needs the staging flag \ud83d"}}}"#
+            .replace('\n', " ")
+            .as_str(),
+    );
+    let answer = client.next_answer();
+    assert_eq!(answer["id"], 900, "{answer}");
+    assert!(answer.get("error").is_none(), "{answer}");
+    assert_ne!(answer["result"]["isError"], true, "{answer}");
+    let found = client.ok("search", json!({"query": "deploy staging flag"}));
+    assert!(found.contains("staging"), "{found}");
+    client.finish();
+}

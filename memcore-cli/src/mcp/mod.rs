@@ -22,6 +22,7 @@ use crate::cli::Args;
 use crate::commands::Env;
 use crate::error::{CliError, CliResult};
 use rmcp::ServiceExt;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
 /// `memcore mcp`
 pub fn mcp(env: &Env, args: Args) -> CliResult<()> {
@@ -37,7 +38,7 @@ pub fn mcp(env: &Env, args: Args) -> CliResult<()> {
         .map_err(|e| CliError::io("start the MCP runtime", "memcore mcp", e))?;
     let served: Result<(), String> = runtime.block_on(async {
         let service = server::MemoryServer::new(tools)
-            .serve(rmcp::transport::stdio())
+            .serve((repaired_stdin(), tokio::io::stdout()))
             .await
             .map_err(|e| format!("the MCP client did not initialize: {e}"))?;
         service
@@ -63,4 +64,29 @@ fn project(env: &Env) -> String {
         }
         _ => env.project(),
     }
+}
+
+/// stdin as the server reads it: line by line, each with its lone UTF-16 surrogate escapes
+/// replaced by U+FFFD ([`memcore::capture::json::repair_lone_surrogates`]), so that a string a
+/// JavaScript client cut inside an emoji costs one character instead of the whole request.
+fn repaired_stdin() -> tokio::io::DuplexStream {
+    let (reader, mut writer) = tokio::io::duplex(64 * 1024);
+    tokio::spawn(async move {
+        let mut stdin = tokio::io::BufReader::new(tokio::io::stdin());
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match stdin.read_until(b'\n', &mut line).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let repaired = memcore::capture::json::repair_lone_surrogates(&line);
+                    if writer.write_all(&repaired).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        // Dropping the writer ends the server's input, as the end of stdin does.
+    });
+    reader
 }
