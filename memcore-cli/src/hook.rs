@@ -279,7 +279,10 @@ fn handle(
             Ok(answer(event, &context.text))
         }
         "UserPromptSubmit" => {
+            // The prompt as stored: a huge paste is searched by its head and tail only.
             let prompt = input.text("prompt").unwrap_or_default();
+            let prompt =
+                memcore::capture::truncate::elide_middle(prompt, memory.config().max_text_bytes);
             let context = memory
                 .context(&ContextRequest::prompt(&session.project, prompt).session(session_id))
                 .map_err(failed)?;

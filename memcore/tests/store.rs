@@ -442,6 +442,45 @@ fn a_read_only_file_is_refused_with_its_own_error() {
 }
 
 #[test]
+fn a_huge_prompt_is_redacted_and_bounded_like_tool_output() {
+    let (_dir, mem) = open_temp();
+    mem.start_session(NewSession::new("s", "p", "t")).unwrap();
+    let secret = format!("ghp_{}", "a1B2c3D4".repeat(5));
+    // A 30 MB paste: a secret at the start, the question at the end.
+    let huge = format!(
+        "token={secret}\n{}what does this log say?",
+        "a pasted log line of the build\n".repeat(1_000_000)
+    );
+    let started = std::time::Instant::now();
+    for payload in [
+        EventPayload::UserPrompt { text: huge.clone() },
+        EventPayload::AssistantMessage { text: huge.clone() },
+        EventPayload::Note { text: huge.clone() },
+    ] {
+        mem.record_event(NewEvent::new("s", payload)).unwrap();
+    }
+    let took = started.elapsed();
+    let limit = memcore::Config::default().max_text_bytes;
+    for event in mem.events("s", None).unwrap() {
+        let (EventPayload::UserPrompt { text }
+        | EventPayload::AssistantMessage { text }
+        | EventPayload::Note { text }) = &event.payload
+        else {
+            panic!("expected a text event");
+        };
+        assert!(text.len() < limit + 200, "kept {} bytes", text.len());
+        assert!(text.contains("elided"), "the cut is marked");
+        assert!(
+            text.ends_with("what does this log say?"),
+            "the tail is kept"
+        );
+        assert!(!text.contains(&secret) && text.contains("[REDACTED:"));
+    }
+    // Seconds before the bound, in a debug build too; generous for a loaded machine.
+    assert!(took.as_secs() < 10, "three 30 MB texts took {took:?}");
+}
+
+#[test]
 fn tool_output_is_redacted_and_bounded_before_it_is_stored() {
     let (_dir, mem) = open_temp();
     mem.start_session(NewSession::new("s", "p", "t")).unwrap();
