@@ -646,3 +646,33 @@ fn a_lone_surrogate_escape_costs_one_character_not_the_request() {
     assert!(found.contains("staging"), "{found}");
     client.finish();
 }
+
+#[test]
+fn a_read_only_store_is_searched_and_only_writes_are_refused() {
+    let setup = Setup::new();
+    setup.ok(&["dev", "seed", "10"]);
+    let mut client = Client::start(&setup).0;
+    let id = remembered_id(&client.ok(
+        "remember",
+        json!({"title": "Invoices are exported as UTF-8 CSV"}),
+    ));
+    client.finish();
+    let mut perms = std::fs::metadata(&setup.db).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&setup.db, perms).unwrap();
+
+    // The read commands work on a store marked read-only.
+    assert!(
+        setup
+            .ok(&["search", "invoices", "exported"])
+            .contains(&format!("#{id}"))
+    );
+    assert!(setup.stats()["observations"].as_u64().unwrap() >= 1);
+    // So do the MCP server's read tools; a write is refused, saying why.
+    let (mut client, _) = Client::start(&setup);
+    let found = client.ok("search", json!({"query": "invoices exported"}));
+    assert!(found.contains(&format!("{id}")), "{found}");
+    let refused = client.refused("remember", json!({"title": "Prices are in cents"}));
+    assert!(refused.contains("not writable"), "{refused}");
+    client.finish();
+}

@@ -39,6 +39,9 @@ pub(crate) const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Opened read-only (the file or its directory is not writable): reads work, every write
+    /// is refused with [`Error::ReadOnly`].
+    read_only: bool,
 }
 
 impl Store {
@@ -52,6 +55,9 @@ impl Store {
             return Err(Error::PathIsDirectory {
                 path: path.to_owned(),
             });
+        }
+        if path.exists() && !writable(path) {
+            return Store::open_read_only(path, busy_timeout);
         }
         if !path.exists()
             && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
@@ -69,6 +75,10 @@ impl Store {
         conn.busy_timeout(busy_timeout)
             .map_err(|e| open_error(path, e))?;
         if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            if path.exists() {
+                drop(conn);
+                return Store::open_read_only(path, busy_timeout);
+            }
             return Err(Error::ReadOnly {
                 path: path.to_owned(),
                 detail: "the file is not writable".into(),
@@ -98,11 +108,53 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_owned(),
+            read_only: false,
         };
         if version < schema::VERSION {
             store.migrate()?;
         }
         Ok(store)
+    }
+
+    /// Opens an existing store that this process cannot write, for reading: nothing is
+    /// written (no migration, no journal mode switch), and a store that would need either is
+    /// refused with [`Error::ReadOnly`] saying so.
+    fn open_read_only(path: &Path, busy_timeout: Duration) -> Result<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
+        conn.busy_timeout(busy_timeout)
+            .map_err(|e| open_error(path, e))?;
+        let (version, foreign) = first_look(&conn).map_err(|e| open_error(path, e))?;
+        if version > schema::VERSION {
+            return Err(Error::SchemaTooNew {
+                path: path.to_owned(),
+                found: version,
+                supported: schema::VERSION,
+            });
+        }
+        if version == 0 && foreign {
+            return Err(Error::ForeignDatabase {
+                path: path.to_owned(),
+            });
+        }
+        if version < schema::VERSION {
+            return Err(Error::ReadOnly {
+                path: path.to_owned(),
+                detail: format!(
+                    "the store (schema version {version}) must be upgraded to version {}, \
+                     which needs write access",
+                    schema::VERSION
+                ),
+            });
+        }
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
+            .map_err(|e| open_error(path, e))?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+            read_only: true,
+        })
     }
 
     /// The file this store lives in.
@@ -118,6 +170,9 @@ impl Store {
     /// Begins a write transaction. IMMEDIATE takes the write lock at once, so a concurrent
     /// writer waits on the busy timeout here rather than failing later on a stale snapshot.
     pub(crate) fn write(&self) -> Result<Transaction<'_>> {
+        if self.read_only {
+            return Err(read_only_error(&self.path));
+        }
         Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .ctx(|| format!("begin a write transaction on {}", self.path.display()))
     }
@@ -163,6 +218,28 @@ impl Store {
             .filter_map(|p| std::fs::metadata(p).ok())
             .map(|m| m.len())
             .sum()
+    }
+}
+
+/// Whether the file and its directory allow writing (their permission bits: a file marked
+/// read-only is treated as such even by a user, such as root, who could write it anyway).
+fn writable(path: &Path) -> bool {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    [path, dir]
+        .iter()
+        .all(|p| std::fs::metadata(p).is_ok_and(|m| !m.permissions().readonly()))
+}
+
+/// The error of a write to a store opened read-only.
+pub(crate) fn read_only_error(path: &Path) -> Error {
+    Error::ReadOnly {
+        path: path.to_owned(),
+        detail: "the file or its directory is not writable, so the store was opened for \
+                 reading only; make it writable to record or change anything"
+            .into(),
     }
 }
 
