@@ -50,7 +50,11 @@ fuzz_target!(|data: &[u8]| {
     let strict = serde_json::from_slice::<Value>(data);
     let lenient = parse_lenient(data);
     if let Ok(value) = &strict {
-        assert_eq!(lenient.as_ref().ok(), Some(value), "the repair changed valid JSON");
+        assert_eq!(
+            lenient.as_ref().ok(),
+            Some(value),
+            "the repair changed valid JSON"
+        );
     }
     let Ok(Value::Object(map)) = lenient else {
         return;
