@@ -147,7 +147,9 @@ fn read_input(reader: impl Read) -> Result<Map<String, Value>, Skip> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Some("empty hook input; ignored".to_owned()));
     }
-    match serde_json::from_slice::<Value>(&bytes) {
+    // A lone surrogate escape (a string cut inside an emoji by JavaScript) is read as U+FFFD
+    // rather than losing the whole event.
+    match memcore::capture::json::parse_lenient(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => Err(Some(format!(
             "hook input is JSON but not an object ({}); ignored",
@@ -188,6 +190,15 @@ impl<'a> Input<'a> {
             .get(key)
             .and_then(Value::as_str)
             .filter(|s| !s.trim().is_empty())
+    }
+
+    /// An id field: a non-empty string, or a number as its decimal text (so that a host
+    /// sending numeric ids keeps idempotency).
+    fn id(&self, key: &str) -> Option<String> {
+        match self.0.get(key)? {
+            Value::Number(n) => Some(n.to_string()),
+            _ => self.text(key).map(str::to_owned),
+        }
     }
 
     /// A field of any type.
@@ -292,7 +303,10 @@ fn handle(
             .map_or(Ok(None), |a| Ok(Some(a)))
         }
         "UserPromptSubmit" => {
+            // The prompt as stored: a huge paste is searched by its head and tail only.
             let prompt = input.text("prompt").unwrap_or_default();
+            let prompt =
+                memcore::capture::truncate::elide_middle(prompt, memory.config().max_text_bytes);
             let context = memory
                 .context(&ContextRequest::prompt(&session.project, prompt).session(session_id))
                 .map_err(failed)?;
@@ -374,7 +388,7 @@ fn tool_payload(event: &str, input: &Input<'_>) -> Result<EventPayload, Skip> {
         input: tool_input,
         output,
         error,
-        tool_use_id: input.text("tool_use_id").map(str::to_owned),
+        tool_use_id: input.id("tool_use_id"),
     })
 }
 
@@ -391,7 +405,7 @@ fn stringify(value: &Value) -> String {
 /// [`memcore::capture::transcript::last_message_key`].)
 fn external_id(event: &str, input: &Input<'_>) -> Option<String> {
     match event {
-        "UserPromptSubmit" => input.text("prompt_id").map(|id| format!("prompt:{id}")),
+        "UserPromptSubmit" => input.id("prompt_id").map(|id| format!("prompt:{id}")),
         _ => None,
     }
 }

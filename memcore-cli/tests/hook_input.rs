@@ -232,3 +232,41 @@ fn tool_failures_and_prompts_are_recorded_and_answered() {
     );
     assert_eq!(unrelated, "", "below the relevance threshold: {unrelated}");
 }
+
+#[test]
+fn a_lone_surrogate_escape_costs_one_character_not_the_event() {
+    let setup = Setup::new().with_env("MEMCORE_NO_EXTRACT", "1");
+    let cwd = serde_json::to_string(&setup.cwd).unwrap();
+    // What JSON.stringify writes for a string cut inside an emoji; a valid pair beside it.
+    let tool = format!(
+        r#"{{"session_id": "s1", "cwd": {cwd}, "hook_event_name": "PostToolUse",
+            "tool_name": "Bash", "tool_input": {{"command": "echo cut \ud83d"}},
+            "tool_response": {{"stdout": "cut \ud83d and whole \ud83d\ude00", "stderr": ""}},
+            "tool_use_id": "toolu_1"}}"#
+    );
+    setup.hook_raw("PostToolUse", tool.as_bytes());
+    let prompt = format!(
+        r#"{{"session_id": "s1", "cwd": {cwd}, "hook_event_name": "UserPromptSubmit",
+            "prompt": "fix the parser \udc00 please", "prompt_id": "p1"}}"#
+    );
+    setup.hook_raw("UserPromptSubmit", prompt.as_bytes());
+    let stats = setup.stats();
+    assert_eq!(stats["events"], 2, "{stats}; log: {}", setup.log());
+    assert!(!setup.log().contains("not JSON"), "{}", setup.log());
+}
+
+#[test]
+fn a_numeric_tool_use_id_keeps_the_event_idempotent() {
+    let setup = Setup::new().with_env("MEMCORE_NO_EXTRACT", "1");
+    let input = json!({"session_id": "s1", "cwd": setup.cwd, "hook_event_name": "PostToolUse",
+                       "tool_name": "Bash", "tool_input": {"command": "ls"},
+                       "tool_response": {"stdout": "a", "stderr": ""}, "tool_use_id": 42});
+    setup.hook("PostToolUse", &input);
+    setup.hook("PostToolUse", &input);
+    let prompt = json!({"session_id": "s1", "cwd": setup.cwd, "prompt_id": 7,
+                        "hook_event_name": "UserPromptSubmit", "prompt": "what is in here"});
+    setup.hook("UserPromptSubmit", &prompt);
+    setup.hook("UserPromptSubmit", &prompt);
+    let stats = setup.stats();
+    assert_eq!(stats["events"], 2, "the same events twice: {stats}");
+}

@@ -702,3 +702,53 @@ fn search_leaves_out_unrelated_hits_and_shows_each_score() {
     }
     client.finish();
 }
+
+#[test]
+fn a_lone_surrogate_escape_costs_one_character_not_the_request() {
+    let setup = Setup::new();
+    let (mut client, _) = Client::start(&setup);
+    // What JSON.stringify writes for a string cut inside an emoji.
+    client.send_line(
+        r#"{"jsonrpc": "2.0", "id": 900, "method": "tools/call", "params": {"name": "remember",
+            "arguments": {"title": "The deploy script needs the staging flag \ud83d"}}}"#
+            .replace('\n', " ")
+            .as_str(),
+    );
+    let answer = client.next_answer();
+    assert_eq!(answer["id"], 900, "{answer}");
+    assert!(answer.get("error").is_none(), "{answer}");
+    assert_ne!(answer["result"]["isError"], true, "{answer}");
+    let found = client.ok("search", json!({"query": "deploy staging flag"}));
+    assert!(found.contains("staging"), "{found}");
+    client.finish();
+}
+
+#[test]
+fn a_read_only_store_is_searched_and_only_writes_are_refused() {
+    let setup = Setup::new();
+    setup.ok(&["dev", "seed", "10"]);
+    let mut client = Client::start(&setup).0;
+    let id = remembered_id(&client.ok(
+        "remember",
+        json!({"title": "Invoices are exported as UTF-8 CSV"}),
+    ));
+    client.finish();
+    let mut perms = std::fs::metadata(&setup.db).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&setup.db, perms).unwrap();
+
+    // The read commands work on a store marked read-only.
+    assert!(
+        setup
+            .ok(&["search", "invoices", "exported"])
+            .contains(&format!("#{id}"))
+    );
+    assert!(setup.stats()["observations"].as_u64().unwrap() >= 1);
+    // So do the MCP server's read tools; a write is refused, saying why.
+    let (mut client, _) = Client::start(&setup);
+    let found = client.ok("search", json!({"query": "invoices exported"}));
+    assert!(found.contains(&format!("{id}")), "{found}");
+    let refused = client.refused("remember", json!({"title": "Prices are in cents"}));
+    assert!(refused.contains("not writable"), "{refused}");
+    client.finish();
+}

@@ -162,7 +162,8 @@ unsafe impl Send for HostLlm {}
 /// What a `MemcoreLlm.complete` callback returns.
 #[derive(Deserialize)]
 struct LlmAnswer {
-    text: String,
+    /// Checked to be a string after parsing, so that another type is reported as such.
+    text: serde_json::Value,
     #[serde(default)]
     usage: Usage,
 }
@@ -197,14 +198,33 @@ impl LlmClient for HostLlm {
         };
         let answer: LlmAnswer =
             parse_document(&text, "the host LLM's answer").map_err(|e| e.message)?;
-        Ok(LlmResponse {
-            text: answer.text,
-            usage: answer.usage,
-        })
+        match answer.text {
+            serde_json::Value::String(text) => Ok(LlmResponse {
+                text,
+                usage: answer.usage,
+            }),
+            other => Err(format!(
+                "the host LLM returned the wrong type: its answer's \"text\" is {}, \
+                 not a string (the model's text)",
+                json_type(&other)
+            )),
+        }
     }
 }
 
 /// A C string of `text`, with any NUL byte (which a C string cannot carry) made a space.
+/// The JSON type of `value`, with its article, for messages.
+fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null (or missing)",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
 fn c_string_lossless(text: &str) -> CString {
     CString::new(text.replace('\0', " ")).unwrap_or_default()
 }
@@ -362,4 +382,44 @@ pub unsafe extern "C" fn memcore_clear_llm(store: *const MemcoreStore) -> Memcor
         drop(old);
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A host LLM callback that answers with `{"v":1,"text":42}`.
+    unsafe extern "C" fn answers_a_number(
+        _user_data: *mut c_void,
+        _request: *const c_char,
+        out_answer: *mut *mut c_char,
+    ) -> i32 {
+        let answer = CString::new(r#"{"v":1,"text":42}"#).unwrap_or_default();
+        // SAFETY: the library passes a valid out-pointer.
+        unsafe { *out_answer = answer.into_raw() };
+        0
+    }
+
+    #[test]
+    fn an_answer_of_the_wrong_type_is_reported_as_that() {
+        let llm = HostLlm {
+            user_data: UserData {
+                ptr: std::ptr::null_mut(),
+                free: None,
+            },
+            complete: answers_a_number,
+        };
+        let request: ExtractionRequest = serde_json::from_value(serde_json::json!({
+            "claim": "c", "session_id": "s", "project": "p", "purpose": "observations",
+            "system_prompt": "", "user_prompt": "", "format": "observations_json",
+            "max_output_tokens": 10, "event_ids": [], "input_tokens": 0,
+            "truncated_event_ids": []
+        }))
+        .expect("a request");
+        let err = llm
+            .complete(&request)
+            .expect_err("a number is not the model's text");
+        assert!(err.contains("returned the wrong type"), "{err}");
+        assert!(err.contains("a number"), "{err}");
+    }
 }

@@ -29,6 +29,9 @@ pub struct Config {
     /// Tool output (and error text) longer than this many bytes is kept as head and tail with
     /// a marker saying how much was cut.
     pub max_tool_output_bytes: usize,
+    /// A prompt, assistant message or note longer than this many bytes is kept as head and
+    /// tail with a marker saying how much was cut.
+    pub max_text_bytes: usize,
     /// Extra secret patterns and an allowlist.
     pub redaction: RedactionConfig,
     /// Batching and retry settings of extraction.
@@ -47,6 +50,7 @@ impl Default for Config {
         Config {
             busy_timeout_ms: crate::store::DEFAULT_BUSY_TIMEOUT.as_millis() as u64,
             max_tool_output_bytes: 16 * 1024,
+            max_text_bytes: 64 * 1024,
             redaction: RedactionConfig::default(),
             extraction: ExtractionConfig::default(),
             recall: RecallConfig::default(),
@@ -255,15 +259,22 @@ impl Memory {
     /// takes in, whether recorded live or imported.
     pub(crate) fn prepare_payload(&self, payload: EventPayload) -> Result<EventPayload> {
         let limit = self.config.max_tool_output_bytes;
+        // Redacted before the cut, so that a cut never leaves half a secret behind; of a huge
+        // text only what may be kept is redacted (a 30 MB paste would take seconds).
+        let bound_text = |text: String| {
+            crate::capture::truncate::elide_middle_with(&text, self.config.max_text_bytes, |t| {
+                self.redactor.redact(t)
+            })
+        };
         Ok(match payload {
             EventPayload::UserPrompt { text } => EventPayload::UserPrompt {
-                text: self.redactor.redact(&text),
+                text: bound_text(text),
             },
             EventPayload::AssistantMessage { text } => EventPayload::AssistantMessage {
-                text: self.redactor.redact(&text),
+                text: bound_text(text),
             },
             EventPayload::Note { text } => EventPayload::Note {
-                text: self.redactor.redact(&text),
+                text: bound_text(text),
             },
             EventPayload::ToolUse {
                 tool_name,
@@ -275,9 +286,9 @@ impl Memory {
                 non_empty("tool name", &tool_name)?;
                 self.redactor.redact_json(&mut input);
                 let bound = |text: String| {
-                    // Redact first, so that a cut never leaves half a secret behind.
-                    let text = self.redactor.redact(&text);
-                    crate::capture::truncate::elide_middle(&text, limit).into_owned()
+                    crate::capture::truncate::elide_middle_with(&text, limit, |t| {
+                        self.redactor.redact(t)
+                    })
                 };
                 EventPayload::ToolUse {
                     tool_name,

@@ -220,19 +220,57 @@ impl LlmClient for FlakyClient {
 }
 
 #[test]
-fn extract_pending_drives_the_loop_and_retries_a_failed_call() {
+fn extract_pending_drives_the_loop_and_retries_a_failed_call_in_the_next_run() {
     let dir = tempfile::tempdir().unwrap();
     let mem = Memory::open(dir.path().join("m.db")).unwrap();
     session_with_work(&mem, "s1", 2);
     let client = FlakyClient {
         calls: Cell::new(0),
     };
+    // One attempt per batch per run: the failed batch waits for the next run.
     let run = mem.extract_pending(&client, None).unwrap();
     assert_eq!(run.failures, 1);
+    assert_eq!(run.requests, 1);
+    assert_eq!(mem.stats(&Scope::All).unwrap().pending_events, 3);
+    let run = mem.extract_pending(&client, None).unwrap();
+    assert_eq!(run.failures, 0);
     assert_eq!(run.observations_stored, 1);
     assert_eq!(run.events_extracted, 3);
     assert_eq!(run.prompt_tokens, 1200);
     assert_eq!(mem.stats(&Scope::All).unwrap().pending_events, 0);
+}
+
+/// A model that always fails.
+struct DownClient;
+
+impl LlmClient for DownClient {
+    fn complete(&self, _request: &ExtractionRequest) -> std::result::Result<LlmResponse, String> {
+        Err("connection refused".into())
+    }
+}
+
+#[test]
+fn a_failing_model_spends_one_attempt_per_batch_per_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mem = Memory::open(dir.path().join("m.db")).unwrap();
+    session_with_work(&mem, "s1", 2);
+    session_with_work(&mem, "s2", 2);
+    let run = mem.extract_pending(&DownClient, None).unwrap();
+    assert_eq!(run.requests, 2, "one request per session's batch");
+    assert_eq!(run.failures, 2);
+    assert_eq!(
+        run.events_failed, 0,
+        "no event used up its attempts in one run"
+    );
+    for session in ["s1", "s2"] {
+        let events = mem.events(session, None).unwrap();
+        assert!(
+            events
+                .iter()
+                .all(|e| e.status == EventStatus::Pending && e.attempts == 1),
+            "{events:?}"
+        );
+    }
 }
 
 #[test]

@@ -427,18 +427,73 @@ fn a_read_only_location_is_refused() {
 }
 
 #[test]
-fn a_read_only_file_is_refused_with_its_own_error() {
+fn a_read_only_file_is_read_and_only_writes_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.db");
-    drop(Memory::open(&path).unwrap());
+    {
+        let mem = Memory::open(&path).unwrap();
+        mem.start_session(NewSession::new("s", "p", "t")).unwrap();
+        mem.add_observation(observation("s", "The cache keys include the locale"))
+            .unwrap();
+    }
     let mut perms = std::fs::metadata(&path).unwrap().permissions();
     perms.set_readonly(true);
     std::fs::set_permissions(&path, perms).unwrap();
-    match Memory::open(&path) {
-        Err(Error::ReadOnly { .. }) => {}
-        Ok(_) => eprintln!("skipped: this user can write read-only files (root)"),
-        Err(other) => panic!("expected ReadOnly, got {other}"),
+    let before = file_bytes(&path);
+    // Marked read-only: read, never written (even by a user such as root who could).
+    let mem = Memory::open(&path).unwrap();
+    assert_eq!(mem.recent(&Scope::All, 10).unwrap().len(), 1);
+    assert_eq!(mem.stats(&Scope::All).unwrap().observations, 1);
+    let context = mem
+        .context(&memcore::ContextRequest::prompt("p", "cache keys locale"))
+        .unwrap();
+    assert!(context.text.contains("locale"), "{}", context.text);
+    let err = mem
+        .record_event(NewEvent::new("s", EventPayload::Note { text: "x".into() }))
+        .unwrap_err();
+    assert!(matches!(err, Error::ReadOnly { .. }), "{err}");
+    assert!(err.to_string().contains("not writable"), "{err}");
+    drop(mem);
+    assert_eq!(file_bytes(&path), before);
+}
+
+#[test]
+fn a_huge_prompt_is_redacted_and_bounded_like_tool_output() {
+    let (_dir, mem) = open_temp();
+    mem.start_session(NewSession::new("s", "p", "t")).unwrap();
+    let secret = format!("ghp_{}", "a1B2c3D4".repeat(5));
+    // A 30 MB paste: a secret at the start, the question at the end.
+    let huge = format!(
+        "token={secret}\n{}what does this log say?",
+        "a pasted log line of the build\n".repeat(1_000_000)
+    );
+    let started = std::time::Instant::now();
+    for payload in [
+        EventPayload::UserPrompt { text: huge.clone() },
+        EventPayload::AssistantMessage { text: huge.clone() },
+        EventPayload::Note { text: huge.clone() },
+    ] {
+        mem.record_event(NewEvent::new("s", payload)).unwrap();
     }
+    let took = started.elapsed();
+    let limit = memcore::Config::default().max_text_bytes;
+    for event in mem.events("s", None).unwrap() {
+        let (EventPayload::UserPrompt { text }
+        | EventPayload::AssistantMessage { text }
+        | EventPayload::Note { text }) = &event.payload
+        else {
+            panic!("expected a text event");
+        };
+        assert!(text.len() < limit + 200, "kept {} bytes", text.len());
+        assert!(text.contains("elided"), "the cut is marked");
+        assert!(
+            text.ends_with("what does this log say?"),
+            "the tail is kept"
+        );
+        assert!(!text.contains(&secret) && text.contains("[REDACTED:"));
+    }
+    // Seconds before the bound, in a debug build too; generous for a loaded machine.
+    assert!(took.as_secs() < 10, "three 30 MB texts took {took:?}");
 }
 
 #[test]

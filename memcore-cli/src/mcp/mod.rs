@@ -114,8 +114,9 @@ impl tokio::io::AsyncWrite for Out {
     }
 }
 
-/// Reads the client's lines from stdin, answers those [`frame::check`] refuses, and hands the
-/// rest to rmcp; at the end of stdin, ends rmcp's input too.
+/// Reads the client's lines from stdin, repairs lone surrogate escapes, answers the lines
+/// [`frame::check`] refuses, and hands the rest to rmcp; at the end of stdin, ends rmcp's input
+/// too.
 async fn filter_input(mut to_rmcp: tokio::io::DuplexStream, out: Out) {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let mut reader = BufReader::new(tokio::io::stdin());
@@ -126,7 +127,10 @@ async fn filter_input(mut to_rmcp: tokio::io::DuplexStream, out: Out) {
             Ok(0) | Err(_) => break,
             Ok(_) => {}
         }
-        let mut body = line.as_slice();
+        // A lone UTF-16 surrogate escape (a string a JavaScript client cut inside an emoji)
+        // costs one character, not the request (`repair_lone_surrogates`).
+        let repaired = memcore::capture::json::repair_lone_surrogates(&line);
+        let mut body: &[u8] = &repaired;
         while let [rest @ .., b'\n' | b'\r'] = body {
             body = rest;
         }

@@ -140,11 +140,22 @@ impl From<memcore::Error> for MemcoreError {
 
 /// An exception a Python (or Swift) callback raised that is not a `MemcoreError`: it becomes
 /// a [`MemcoreError::Callback`] with the exception's text instead of a panic.
+///
+/// A callback that returns a value of the wrong type fails the same way, while its value is
+/// converted (Python: `AttributeError`/`TypeError` from the generated code), so those two are
+/// reported as possibly that.
 impl From<uniffi::UnexpectedUniFFICallbackError> for MemcoreError {
     fn from(err: uniffi::UnexpectedUniFFICallbackError) -> MemcoreError {
-        MemcoreError::Callback {
-            message: err.reason,
-        }
+        let reason = err.reason;
+        let message = if reason.starts_with("AttributeError(") || reason.starts_with("TypeError(") {
+            format!(
+                "the host callback raised {reason}, or returned the wrong type (its method \
+                 must return the declared type, e.g. LlmResponse for LlmClient.complete)"
+            )
+        } else {
+            reason
+        };
+        MemcoreError::Callback { message }
     }
 }
 
@@ -160,6 +171,24 @@ pub(crate) fn callback_error(err: MemcoreError) -> memcore::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_callback_that_returned_the_wrong_type_is_reported_as_possibly_that() {
+        let err = MemcoreError::from(uniffi::UnexpectedUniFFICallbackError::new(
+            "AttributeError(\"'str' object has no attribute 'text'\")",
+        ));
+        let MemcoreError::Callback { message } = err else {
+            panic!("a callback error");
+        };
+        assert!(message.contains("returned the wrong type"), "{message}");
+        assert!(message.contains("'str' object"), "{message}");
+        let err = MemcoreError::from(uniffi::UnexpectedUniFFICallbackError::new(
+            "RuntimeError('down')",
+        ));
+        assert!(
+            matches!(err, MemcoreError::Callback { ref message } if message == "RuntimeError('down')")
+        );
+    }
 
     #[test]
     fn core_errors_keep_their_family_and_message() {

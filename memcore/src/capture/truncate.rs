@@ -56,7 +56,53 @@ pub fn elide_middle(text: &str, max_bytes: usize) -> Cow<'_, str> {
     let middle = &text[head_end..tail_start];
     let tail = &text[tail_start..];
 
-    let lines = middle.lines().count();
+    Cow::Owned(join(head, middle.len(), middle.lines().count(), tail))
+}
+
+/// How much more than the kept head and tail [`elide_middle_with`] transforms around them.
+const TRANSFORM_MARGIN: usize = 64 * 1024;
+
+/// [`elide_middle`] of `transform(text)`, without transforming the whole of a huge text: only
+/// the head and tail that may be kept, each with a wide margin, are transformed, then cut.
+/// A transformation that reads a bounded context (redaction: a secret is far shorter than
+/// the margin) gives the same kept text as transforming everything, and a cut through the
+/// middle of what it would replace (half a secret) falls in the margin, which is elided.
+/// The marker counts the elided bytes and lines of the original around the transformed parts.
+pub fn elide_middle_with(
+    text: &str,
+    max_bytes: usize,
+    transform: impl Fn(&str) -> String,
+) -> String {
+    if text.len() <= max_bytes.saturating_add(2 * TRANSFORM_MARGIN) {
+        return elide_middle(&transform(text), max_bytes).into_owned();
+    }
+    let head_budget = max_bytes * 2 / 3;
+    let tail_budget = max_bytes - head_budget;
+    let mut rough_head = head_budget + TRANSFORM_MARGIN;
+    while !text.is_char_boundary(rough_head) {
+        rough_head -= 1;
+    }
+    let mut rough_tail = text.len() - (tail_budget + TRANSFORM_MARGIN);
+    while !text.is_char_boundary(rough_tail) {
+        rough_tail += 1;
+    }
+    let head = transform(&text[..rough_head]);
+    let tail = transform(&text[rough_tail..]);
+    let head_end = head_cut(&head, head_budget);
+    let tail_start = tail_cut(&tail, tail_budget);
+    let parts = [
+        &head[head_end..],
+        &text[rough_head..rough_tail],
+        &tail[..tail_start],
+    ];
+    let bytes = parts.iter().map(|p| p.len()).sum();
+    let newlines: usize = parts.iter().map(|p| p.matches('\n').count()).sum();
+    let lines = newlines + usize::from(!tail[..tail_start].ends_with('\n'));
+    join(&head[..head_end], bytes, lines, &tail[tail_start..])
+}
+
+/// `head`, the marker line for `bytes` bytes and `lines` lines, `tail`.
+fn join(head: &str, bytes: usize, lines: usize, tail: &str) -> String {
     let line_word = if lines == 1 { "line" } else { "lines" };
     let mut out = String::with_capacity(head.len() + tail.len() + 64);
     out.push_str(head);
@@ -64,14 +110,13 @@ pub fn elide_middle(text: &str, max_bytes: usize) -> Cow<'_, str> {
         out.push('\n');
     }
     out.push_str(&format!(
-        "[... {} bytes ({lines} {line_word}) elided ...]",
-        middle.len()
+        "[... {bytes} bytes ({lines} {line_word}) elided ...]"
     ));
     if !tail.is_empty() {
         out.push('\n');
     }
     out.push_str(tail);
-    Cow::Owned(out)
+    out
 }
 
 /// The end of the head: at most `budget` bytes, on a character boundary, pulled back to just
@@ -115,7 +160,7 @@ fn tail_cut(text: &str, budget: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::elide_middle;
+    use super::{elide_middle, elide_middle_with};
     use std::borrow::Cow;
 
     /// The marker line inside an elided output.
@@ -241,5 +286,28 @@ mod tests {
             let m = marker(&out);
             assert!(out.len() <= max + m.len() + 2, "max {max}");
         }
+    }
+
+    #[test]
+    fn a_huge_text_is_transformed_only_around_what_is_kept() {
+        let text = numbered_lines(400_000); // 4 MB
+        let calls = std::cell::Cell::new(0usize);
+        let out = elide_middle_with(&text, 3000, |part| {
+            calls.set(calls.get() + part.len());
+            part.replace("line", "LINE")
+        });
+        assert!(
+            calls.get() < 200 * 1024,
+            "transformed {} bytes",
+            calls.get()
+        );
+        assert!(out.starts_with("LINE 0001\n"), "{out}");
+        assert!(out.ends_with("LINE 400000\n"), "{out}");
+        assert!(out.len() < 3000 + 64, "{}", out.len());
+        // The same marker as eliding everything transformed (the transformation keeps lengths).
+        let whole = elide_middle(&text, 3000);
+        assert_eq!(marker(&out), marker(&whole));
+        // A small text is transformed whole.
+        assert_eq!(elide_middle_with("abc", 10, |p| p.to_uppercase()), "ABC");
     }
 }

@@ -130,10 +130,20 @@ impl Memory {
     /// pending. The claim lasts `extraction.lease_seconds`; complete or fail the request before
     /// then. Events another extractor holds are never returned.
     pub fn next_extraction(&self, project: Option<&str>) -> Result<Option<ExtractionRequest>> {
+        self.next_extraction_skipping(project, &[])
+    }
+
+    /// [`Memory::next_extraction`], passing over the sessions in `skip`.
+    fn next_extraction_skipping(
+        &self,
+        project: Option<&str>,
+        skip: &[String],
+    ) -> Result<Option<ExtractionRequest>> {
         let lease_ms = i64::try_from(self.config.extraction.lease_seconds)
             .unwrap_or(i64::MAX / 2)
             .saturating_mul(1000);
-        for session in self.store.sessions_with_pending(project)? {
+        let sessions = self.store.sessions_with_pending(project)?;
+        for session in sessions.into_iter().filter(|s| !skip.contains(s)) {
             let probe = format!("{}-{}-probe", std::process::id(), now_millis());
             let events = self
                 .store
@@ -317,8 +327,10 @@ impl Memory {
     }
 
     /// Runs extraction until nothing claimable is pending, with the heuristic extractor or the
-    /// host's model. A failed request does not stop the run: its events are retried (up to the
-    /// attempt limit) and the failure is counted.
+    /// host's model. A failed request does not stop the run, but its session is passed over
+    /// for the rest of it: its events stay pending with one more attempt, and are tried again
+    /// by a later run (one attempt per batch per run, so a failing model spends the attempt
+    /// limit across runs, not within milliseconds of one). The failure is counted.
     pub fn run_extraction(
         &self,
         extractor: Extractor<'_>,
@@ -338,7 +350,10 @@ impl Memory {
                 }
             }
             Extractor::Llm(client) => {
-                while let Some(request) = self.next_extraction(project)? {
+                let mut failed_sessions: Vec<String> = Vec::new();
+                while let Some(request) =
+                    self.next_extraction_skipping(project, &failed_sessions)?
+                {
                     run.requests += 1;
                     match client.complete(&request) {
                         Ok(response) => {
@@ -364,6 +379,7 @@ impl Memory {
                                 Err(Error::InvalidInput { reason, .. }) => {
                                     run.failures += 1;
                                     run.issues.push(ParseIssue { item: None, reason });
+                                    failed_sessions.push(request.session_id.clone());
                                 }
                                 Err(e) => return Err(e),
                             }
@@ -372,6 +388,7 @@ impl Memory {
                             run.failures += 1;
                             run.events_failed +=
                                 self.fail_extraction(&request, &reason)?.events_failed;
+                            failed_sessions.push(request.session_id.clone());
                         }
                     }
                 }

@@ -39,6 +39,9 @@ pub(crate) const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Opened read-only (the file or its directory is not writable): reads work, every write
+    /// is refused with [`Error::ReadOnly`].
+    read_only: bool,
 }
 
 impl Store {
@@ -52,6 +55,9 @@ impl Store {
             return Err(Error::PathIsDirectory {
                 path: path.to_owned(),
             });
+        }
+        if path.exists() && !writable(path) {
+            return Store::open_read_only(path, busy_timeout);
         }
         if !path.exists()
             && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
@@ -69,6 +75,10 @@ impl Store {
         conn.busy_timeout(busy_timeout)
             .map_err(|e| open_error(path, e))?;
         if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            if path.exists() {
+                drop(conn);
+                return Store::open_read_only(path, busy_timeout);
+            }
             return Err(Error::ReadOnly {
                 path: path.to_owned(),
                 detail: "the file is not writable".into(),
@@ -77,7 +87,10 @@ impl Store {
 
         // Look before writing anything: a file that is not SQLite, a foreign database or a
         // newer schema must be left exactly as it was.
-        let version = user_version(&conn).map_err(|e| open_error(path, e))?;
+        // The version and the tables are read in one statement, so from one snapshot: read
+        // apart, another process creating the schema between the two reads made a new store
+        // look like a foreign database (version 0, tables present).
+        let (version, foreign) = first_look(&conn).map_err(|e| open_error(path, e))?;
         if version > schema::VERSION {
             return Err(Error::SchemaTooNew {
                 path: path.to_owned(),
@@ -85,21 +98,63 @@ impl Store {
                 supported: schema::VERSION,
             });
         }
-        if version == 0 && has_foreign_tables(&conn).map_err(|e| open_error(path, e))? {
+        if version == 0 && foreign {
             return Err(Error::ForeignDatabase {
                 path: path.to_owned(),
             });
         }
 
-        configure(&conn).map_err(|e| open_error(path, e))?;
+        configure(&conn, busy_timeout).map_err(|e| open_error(path, e))?;
         let store = Store {
             conn,
             path: path.to_owned(),
+            read_only: false,
         };
         if version < schema::VERSION {
             store.migrate()?;
         }
         Ok(store)
+    }
+
+    /// Opens an existing store that this process cannot write, for reading: nothing is
+    /// written (no migration, no journal mode switch), and a store that would need either is
+    /// refused with [`Error::ReadOnly`] saying so.
+    fn open_read_only(path: &Path, busy_timeout: Duration) -> Result<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
+        conn.busy_timeout(busy_timeout)
+            .map_err(|e| open_error(path, e))?;
+        let (version, foreign) = first_look(&conn).map_err(|e| open_error(path, e))?;
+        if version > schema::VERSION {
+            return Err(Error::SchemaTooNew {
+                path: path.to_owned(),
+                found: version,
+                supported: schema::VERSION,
+            });
+        }
+        if version == 0 && foreign {
+            return Err(Error::ForeignDatabase {
+                path: path.to_owned(),
+            });
+        }
+        if version < schema::VERSION {
+            return Err(Error::ReadOnly {
+                path: path.to_owned(),
+                detail: format!(
+                    "the store (schema version {version}) must be upgraded to version {}, \
+                     which needs write access",
+                    schema::VERSION
+                ),
+            });
+        }
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
+            .map_err(|e| open_error(path, e))?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+            read_only: true,
+        })
     }
 
     /// The file this store lives in.
@@ -115,6 +170,9 @@ impl Store {
     /// Begins a write transaction. IMMEDIATE takes the write lock at once, so a concurrent
     /// writer waits on the busy timeout here rather than failing later on a stale snapshot.
     pub(crate) fn write(&self) -> Result<Transaction<'_>> {
+        if self.read_only {
+            return Err(read_only_error(&self.path));
+        }
         Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .ctx(|| format!("begin a write transaction on {}", self.path.display()))
     }
@@ -163,30 +221,55 @@ impl Store {
     }
 }
 
+/// Whether the file and its directory allow writing (their permission bits: a file marked
+/// read-only is treated as such even by a user, such as root, who could write it anyway).
+fn writable(path: &Path) -> bool {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    [path, dir]
+        .iter()
+        .all(|p| std::fs::metadata(p).is_ok_and(|m| !m.permissions().readonly()))
+}
+
+/// The error of a write to a store opened read-only.
+pub(crate) fn read_only_error(path: &Path) -> Error {
+    Error::ReadOnly {
+        path: path.to_owned(),
+        detail: "the file or its directory is not writable, so the store was opened for \
+                 reading only; make it writable to record or change anything"
+            .into(),
+    }
+}
+
 fn user_version(conn: &Connection) -> rusqlite::Result<u32> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
 }
 
-fn has_foreign_tables(conn: &Connection) -> rusqlite::Result<bool> {
+/// The schema version and whether any table exists, read together in one statement (one
+/// read transaction, so one consistent snapshot of the file).
+fn first_look(conn: &Connection) -> rusqlite::Result<(u32, bool)> {
     conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%')",
+        "SELECT (SELECT user_version FROM pragma_user_version()),
+                EXISTS (SELECT 1 FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%')",
         [],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )
 }
 
 /// Per-connection settings. WAL lets readers run beside one writer; `synchronous=NORMAL` in WAL
 /// mode keeps every committed transaction across a process crash (not across power loss).
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
-    // Switching to WAL needs a brief exclusive lock; another process opening at the same time
-    // can make it report busy even with a busy timeout, so retry for a while.
-    let mut tries = 0;
+fn configure(conn: &Connection, busy_timeout: Duration) -> rusqlite::Result<()> {
+    // Switching to WAL needs a brief exclusive lock; another process opening (or creating the
+    // schema) at the same time can make it report busy at once, without the busy handler, so
+    // retry for as long as the busy timeout allows.
+    let started = std::time::Instant::now();
     loop {
         match conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get::<_, String>(0)) {
             Ok(_) => break,
-            Err(e) if is_busy(&e) && tries < 200 => {
-                tries += 1;
-                std::thread::sleep(Duration::from_millis(10));
+            Err(e) if is_busy(&e) && started.elapsed() < busy_timeout => {
+                std::thread::sleep(Duration::from_millis(5));
             }
             Err(e) => return Err(e),
         }
