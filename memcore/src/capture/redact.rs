@@ -188,6 +188,13 @@ pub struct Redactor {
     private_tag: Regex,
     /// The rules, in priority order (a lower index names overlapping matches).
     detectors: Vec<Detector>,
+    /// Finds, in one pass over a text, the prefix literals of the rules that have them;
+    /// `gate_rule[i]` is the rule of literal `i`. A rule with literals whose none occurs in a
+    /// text cannot match it and is neither compiled nor run.
+    gate: Option<aho_corasick::AhoCorasick>,
+    gate_rule: Vec<usize>,
+    /// Per rule: whether it has prefix literals (and so waits for the gate).
+    gated: Vec<bool>,
     /// A bare value that reads as code rather than a literal.
     code_expr: Regex,
     /// Strings never redacted.
@@ -197,8 +204,77 @@ pub struct Redactor {
 /// One rule: a pattern and what to do with its matches.
 #[derive(Debug, Clone)]
 struct Detector {
-    regex: Regex,
+    regex: RulePattern,
     action: Action,
+}
+
+/// A rule's pattern, compiled the first time a text may match it. Compiling every built-in
+/// rule costs several milliseconds, which every hook process would pay for each first
+/// redaction; a rule whose matches must all start with one of a few literals (most vendor
+/// formats: `ghp_`, `AKIA`, `-----BEGIN`...) is compiled only once a text holds one of them
+/// (see [`Redactor::gate`]). The literals come from `regex-syntax`'s prefix extraction, so
+/// skipping a rule never misses a match.
+#[derive(Debug, Clone)]
+struct RulePattern {
+    source: String,
+    compiled: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl RulePattern {
+    /// A pattern compiled now (a user's, whose error must be reported at once).
+    fn eager(regex: Regex) -> RulePattern {
+        let compiled = std::sync::OnceLock::new();
+        let _ = compiled.set(Some(regex));
+        RulePattern {
+            source: String::new(),
+            compiled,
+        }
+    }
+
+    /// A built-in pattern, checked now and compiled on first use.
+    fn lazy(source: String) -> Result<RulePattern> {
+        regex_syntax::ParserBuilder::new()
+            .build()
+            .parse(&source)
+            .map_err(|err| Error::InvalidInput {
+                what: "built-in redaction pattern",
+                reason: format!("{source:?}: {err} (this is a bug in memcore)"),
+            })?;
+        Ok(RulePattern {
+            source,
+            compiled: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The compiled pattern. A built-in pattern that parsed always compiles (the test
+    /// `every_built_in_rule_compiles` holds every one to it); should one ever not, the rule
+    /// matches nothing rather than panicking in a hook.
+    fn regex(&self) -> Option<&Regex> {
+        self.compiled
+            .get_or_init(|| Regex::new(&self.source).ok())
+            .as_ref()
+    }
+
+    /// The literals every match of the pattern starts with, when there are few enough to
+    /// check; `None` when a match may start anywhere.
+    fn prefixes(&self) -> Option<Vec<Vec<u8>>> {
+        use regex_syntax::hir::literal::{ExtractKind, Extractor};
+        if self.source.is_empty() {
+            return None;
+        }
+        let hir = regex_syntax::ParserBuilder::new()
+            .build()
+            .parse(&self.source)
+            .ok()?;
+        let mut extractor = Extractor::new();
+        extractor.kind(ExtractKind::Prefix);
+        let seq = extractor.extract(&hir);
+        let literals = seq.literals()?;
+        if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
+            return None;
+        }
+        Some(literals.iter().map(|l| l.as_bytes().to_vec()).collect())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -611,7 +687,7 @@ impl Redactor {
                 ),
             })?;
             detectors.push(Detector {
-                regex,
+                regex: RulePattern::eager(regex),
                 action: Action::Custom {
                     kind: extra.kind.clone(),
                 },
@@ -659,11 +735,37 @@ impl Redactor {
         });
         let ident = r"[A-Za-z_][A-Za-z0-9_]*";
         let call = r"(?:\(.*|\[.*|<.*|!\(.*|\?+|[)\]}>]+)";
-        let code_expr = builtin(&format!(
+        let code_expr = builtin_regex(&format!(
             r"^(?:[&*]+{ident}.*|{ident}(?:(?:\.|::|->){ident})+{call}?|{ident}{call})$"
         ))?;
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut gate_rule = Vec::new();
+        let mut gated = Vec::with_capacity(detectors.len());
+        for (i, detector) in detectors.iter().enumerate() {
+            match detector.regex.prefixes() {
+                Some(prefixes) => {
+                    gate_rule.extend(std::iter::repeat_n(i, prefixes.len()));
+                    literals.extend(prefixes);
+                    gated.push(true);
+                }
+                None => gated.push(false),
+            }
+        }
+        let gate = if literals.is_empty() {
+            None
+        } else {
+            Some(
+                aho_corasick::AhoCorasick::new(&literals).map_err(|err| Error::InvalidInput {
+                    what: "built-in redaction pattern",
+                    reason: format!("the rules' prefixes: {err} (this is a bug in memcore)"),
+                })?,
+            )
+        };
         Ok(Redactor {
-            private_tag: builtin(r"(?i)<[ \t]*/?[ \t]*private[ \t]*>")?,
+            private_tag: builtin_regex(r"(?i)<[ \t]*/?[ \t]*private[ \t]*>")?,
+            gate,
+            gate_rule,
+            gated,
             detectors,
             code_expr,
             allowlist: config
@@ -823,7 +925,18 @@ impl Redactor {
     /// none.
     fn replace_secrets<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let mut spans = Vec::new();
+        let mut possible: Vec<bool> = self.gated.iter().map(|g| !g).collect();
+        if let Some(gate) = &self.gate {
+            for m in gate.find_overlapping_iter(text) {
+                if let Some(&rule) = self.gate_rule.get(m.pattern().as_usize()) {
+                    possible[rule] = true;
+                }
+            }
+        }
         for (priority, detector) in self.detectors.iter().enumerate() {
+            if !possible.get(priority).copied().unwrap_or(true) {
+                continue;
+            }
             self.collect(detector, priority, text, &mut spans);
         }
         spans.retain(|s| s.start < s.end && !text[s.start..s.end].contains(MARKER_PREFIX));
@@ -866,6 +979,9 @@ impl Redactor {
         text: &str,
         spans: &mut Vec<Span<'r>>,
     ) {
+        let Some(regex) = detector.regex.regex() else {
+            return;
+        };
         let mut push = |start: usize, end: usize, kind: &'r str| {
             spans.push(Span {
                 start,
@@ -880,7 +996,7 @@ impl Redactor {
                 group: 0,
                 accept,
             } => {
-                for m in detector.regex.find_iter(text) {
+                for m in regex.find_iter(text) {
                     if accept(m.as_str()) {
                         push(m.start(), m.end(), kind);
                     }
@@ -891,7 +1007,7 @@ impl Redactor {
                 group,
                 accept,
             } => {
-                for caps in detector.regex.captures_iter(text) {
+                for caps in regex.captures_iter(text) {
                     if let Some(m) = caps.get(*group)
                         && accept(m.as_str())
                     {
@@ -899,20 +1015,20 @@ impl Redactor {
                     }
                 }
             }
-            Action::Custom { kind } if detector.regex.captures_len() > 1 => {
-                for caps in detector.regex.captures_iter(text) {
+            Action::Custom { kind } if regex.captures_len() > 1 => {
+                for caps in regex.captures_iter(text) {
                     if let Some(m) = caps.get(1).or_else(|| caps.get(0)) {
                         push(m.start(), m.end(), kind.as_str());
                     }
                 }
             }
             Action::Custom { kind } => {
-                for m in detector.regex.find_iter(text) {
+                for m in regex.find_iter(text) {
                     push(m.start(), m.end(), kind.as_str());
                 }
             }
             Action::Vendors { rules } => {
-                for caps in detector.regex.captures_iter(text) {
+                for caps in regex.captures_iter(text) {
                     let found = rules.iter().enumerate().find_map(|(i, (kind, accept))| {
                         caps.get(i + 1)
                             .filter(|m| accept(m.as_str()))
@@ -924,7 +1040,7 @@ impl Redactor {
                 }
             }
             Action::Assignment { flag } => {
-                for caps in detector.regex.captures_iter(text) {
+                for caps in regex.captures_iter(text) {
                     if let Some((start, end, kind)) = self.assignment(&caps, *flag) {
                         push(start, end, kind);
                     }
@@ -1069,8 +1185,14 @@ pub fn redact_excerpt(text: &str, max_chars: usize) -> String {
     out
 }
 
-/// Compiles a built-in pattern. A failure is a bug in memcore, reported rather than panicking.
-fn builtin(pattern: &str) -> Result<Regex> {
+/// A built-in rule's pattern, compiled on first use (see [`RulePattern`]).
+fn builtin(pattern: &str) -> Result<RulePattern> {
+    RulePattern::lazy(pattern.to_owned())
+}
+
+/// Compiles a built-in pattern now. A failure is a bug in memcore, reported rather than
+/// panicking.
+fn builtin_regex(pattern: &str) -> Result<Regex> {
     Regex::new(pattern).map_err(|err| Error::InvalidInput {
         what: "built-in redaction pattern",
         reason: format!("{pattern:?}: {err} (this is a bug in memcore)"),
@@ -1511,6 +1633,34 @@ fn curl_password_ok(password: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{RedactionConfig, Redactor, SecretPattern};
+
+    #[test]
+    fn every_built_in_rule_compiles() {
+        let redactor = Redactor::new(&RedactionConfig::default()).unwrap();
+        for detector in &redactor.detectors {
+            assert!(
+                detector.regex.regex().is_some(),
+                "{:?} does not compile",
+                detector.regex.source
+            );
+        }
+        // Most rules wait for one of their prefixes; some must run on every text.
+        assert!(redactor.gated.iter().filter(|g| **g).count() >= redactor.gated.len() / 2);
+        assert!(redactor.gated.iter().any(|g| !g));
+    }
+
+    #[test]
+    fn building_the_redactor_compiles_no_gated_rule() {
+        let redactor = Redactor::new(&RedactionConfig::default()).unwrap();
+        for (detector, gated) in redactor.detectors.iter().zip(&redactor.gated) {
+            if *gated {
+                assert!(detector.regex.compiled.get().is_none());
+            }
+        }
+        // A text with a token's prefix compiles that rule, and redacts.
+        let text = "token ghp_0123456789abcdefghijABCDEFGHIJ012345 here";
+        assert!(redactor.redact(text).contains("[REDACTED:"));
+    }
     use crate::Error;
     use serde_json::json;
 
