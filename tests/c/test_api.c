@@ -404,7 +404,7 @@ static void test_portable(MemcoreStore *store, const char *dir) {
     MemcoreStore *other = NULL;
     CHECK_OK(memcore_open(copy, NULL, &other));
     CHECK_OK(memcore_import_jsonl(other, jsonl, &report));
-    CHECK_CONTAINS(report, "\"format_version\":1");
+    CHECK_CONTAINS(report, "\"format_version\":2");
     CHECK_CONTAINS(report, "\"added\":{");
     memcore_string_free(report);
     char *stats = NULL;

@@ -53,10 +53,14 @@ def test_a_failing_client_leaves_events_pending(tmp_path, exc):
     with memcore.Memory(tmp_path / "m.db", config={"extraction": {"max_attempts": 2}}) as mem:
         start(mem)
         llm = FailingLlm(exc)
-        # A failed request does not stop the run: its events are retried up to the attempt
-        # limit, then kept as failed (never deleted).
+        # A failed request does not stop the run, and each run makes one attempt per batch:
+        # the events are retried by the next run, up to the attempt limit, then kept as
+        # failed (never deleted).
         run = mem.extract_pending(llm)
-        assert (run.requests, run.failures, run.observations_stored) == (2, 2, 0)
+        assert (run.requests, run.failures, run.observations_stored) == (1, 1, 0)
+        assert run.events_failed == 0 and llm.calls == 1
+        run = mem.extract_pending(llm)
+        assert (run.requests, run.failures) == (1, 1)
         assert run.events_failed == 2 and llm.calls == 2
         assert [e.status for e in mem.events("s1")] == [memcore.EventStatus.FAILED] * 2
         stats = mem.stats()
@@ -131,8 +135,10 @@ def test_a_client_that_calls_back_into_its_store_gets_an_error(mem):
 
     start(mem)
     client = Reentrant(mem)
-    run = mem.extract_pending(client)
-    assert run.failures >= 1 and run.events_failed == 2
+    # One attempt per batch per run: run until the attempts are spent.
+    runs = [mem.extract_pending(client) for _ in range(5)]
+    assert all(r.failures == 1 for r in runs)
+    assert sum(r.events_failed for r in runs) == 2
     assert isinstance(client.error, memcore.MemcoreError.InvalidArgument)
     assert "calling it" in str(client.error)
     client.memory = None  # break the reference cycle (Rust holds no reference to it here)
