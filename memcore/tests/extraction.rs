@@ -409,3 +409,36 @@ fn two_processes_extracting_at_once_never_take_the_same_event() {
     assert!(ledger.len() > 6, "the work was split into many batches");
     assert_eq!(mem.stats(&Scope::All).unwrap().pending_events, 0);
 }
+
+/// A model whose error echoes the key it was sent.
+struct LeakyClient;
+
+impl LlmClient for LeakyClient {
+    fn complete(&self, _request: &ExtractionRequest) -> std::result::Result<LlmResponse, String> {
+        Err(
+            "401: invalid x-api-key sk-ant-api03-Zq8vN3kP1mW7xR4tY6uB2cD9eF0gH5jL8nM3pQ7sT1vX4zA6"
+                .into(),
+        )
+    }
+}
+
+#[test]
+fn a_failure_reason_is_stored_redacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mem = Memory::open(dir.path().join("m.db")).unwrap();
+    session_with_work(&mem, "s1", 1);
+    mem.extract_pending(&LeakyClient, None).unwrap();
+    let ledger = mem.ledger(None, 10).unwrap();
+    let detail = ledger[0].detail.clone().unwrap_or_default();
+    assert!(detail.contains("[REDACTED:"), "{detail}");
+    assert!(!detail.contains("Zq8vN3kP1mW7"), "{detail}");
+    let raw: String = rusqlite::Connection::open(dir.path().join("m.db"))
+        .unwrap()
+        .query_row(
+            "SELECT group_concat(coalesce(last_error, ''), ' ') FROM events",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!raw.contains("Zq8vN3kP1mW7"), "{raw}");
+}

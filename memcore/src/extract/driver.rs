@@ -218,12 +218,14 @@ impl Memory {
             usage.model.trim()
         };
         let detail = (!parsed.issues.is_empty()).then(|| {
-            parsed
-                .issues
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
+            self.redactor.redact(
+                &parsed
+                    .issues
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
         });
         let mut report = self.store_extraction(
             &request.claim,
@@ -288,6 +290,10 @@ impl Memory {
         request: &ExtractionRequest,
         reason: &str,
     ) -> Result<FailureReport> {
+        // A provider's error may echo what it was sent, keys included: it is stored redacted,
+        // like every text.
+        let reason = self.redactor.redact(reason);
+        let reason = reason.as_str();
         let failed = self.store.fail_extraction(
             &request.claim,
             reason,
@@ -484,6 +490,7 @@ impl Memory {
             Ok(SummaryOutcome::Empty) => (None, Some("empty answer".to_owned())),
             Err(e) => (None, Some(e.to_string())),
         };
+        let detail = detail.map(|d| self.redactor.redact(&d));
         self.store.record_ledger(&NewLedgerEntry {
             session_id: Some(&request.session_id),
             project: &request.project,

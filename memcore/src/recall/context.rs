@@ -56,7 +56,7 @@ pub struct ContextRequest {
     pub query: String,
     /// Most tokens the text may cost; `None` is the configured default of the purpose
     /// ([`crate::recall::RecallConfig::session_budget`], 2,000, or
-    /// [`crate::recall::RecallConfig::prompt_budget`], 600).
+    /// [`crate::recall::RecallConfig::prompt_budget`], 800).
     pub budget: Option<u32>,
     /// Files the request is about; observations that touched them are boosted.
     pub files: Vec<String>,

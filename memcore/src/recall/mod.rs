@@ -138,7 +138,8 @@ pub struct RecallConfig {
     pub vector_window: usize,
     /// Token budget of a session-start context.
     pub session_budget: u32,
-    /// Token budget of a per-prompt context.
+    /// Token budget of a per-prompt context. 800 by default: on codeval, 600 left the answer
+    /// out of 40% of the prompt contexts that held one.
     pub prompt_budget: u32,
     /// Most observations a context lists in its index.
     pub context_index_limit: usize,
