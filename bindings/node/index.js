@@ -689,8 +689,9 @@ export class Memory {
   /**
    * Extracts every pending event with an asynchronous LLM, as `extractPending()` does with a
    * synchronous one: `llm(request)` returns (a promise of) the model's text or
-   * `{ text, usage? }`. A throw fails that batch: its events stay pending and are retried in
-   * this run up to `extraction.maxAttempts`, then marked failed (kept). Returns the totals.
+   * `{ text, usage? }`. A throw fails that batch and ends the run, as `extractPending()`
+   * makes one attempt per batch per run: the events stay pending for a later run, and after
+   * `extraction.maxAttempts` failed runs they are marked failed (kept). Returns the totals.
    */
   async extractWith(llm, { project } = {}) {
     const run = {
@@ -714,7 +715,8 @@ export class Memory {
       } catch (error) {
         run.failures += 1;
         run.eventsFailed += this.failExtraction(next, error?.message ?? String(error)).eventsFailed;
-        continue;
+        // A model that fails now would fail the next batch too: the next run tries again.
+        return run;
       }
       run.promptTokens += answer.usage?.promptTokens ?? next.inputTokens;
       run.completionTokens += answer.usage?.completionTokens ?? 0;
