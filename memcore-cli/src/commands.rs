@@ -10,7 +10,7 @@ use crate::paths::Paths;
 use crate::provider::{self, ProviderSpec};
 use crate::render;
 use memcore::{
-    ContextRequest, EventId, Memory, ObservationId, ObservationKind, RecallHit, Scope,
+    ContextRequest, EventId, Memory, MemoryRef, ObservationId, ObservationKind, RecallHit, Scope,
     SearchFilter, SearchMode, SearchRequest, TimelineRequest,
 };
 use serde::Serialize;
@@ -189,15 +189,8 @@ fn describe_scope(scope: &Scope) -> String {
     }
 }
 
-/// A reference to a memory: an observation id (`42`, `#42`) or a conversation record (`c17`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reference {
-    Observation(ObservationId),
-    Conversation(EventId),
-}
-
-/// Parses the references `show` takes.
-fn references(items: Vec<String>) -> CliResult<Vec<Reference>> {
+/// Parses the references `show` takes (see [`MemoryRef::parse`]).
+fn references(items: Vec<String>) -> CliResult<Vec<MemoryRef>> {
     if items.is_empty() {
         return Err(CliError::usage(
             "show needs at least one id (an observation id, or c<id> for a conversation record)",
@@ -206,12 +199,7 @@ fn references(items: Vec<String>) -> CliResult<Vec<Reference>> {
     items
         .iter()
         .map(|s| {
-            let t = s.trim().trim_start_matches('#');
-            let parsed = match t.strip_prefix('c') {
-                Some(n) => n.parse().map(Reference::Conversation),
-                None => t.parse().map(Reference::Observation),
-            };
-            parsed.map_err(|_| {
+            MemoryRef::parse(s).ok_or_else(|| {
                 CliError::usage(format!(
                     "{s:?} is not an observation id (42) or a conversation record (c17)"
                 ))
@@ -226,15 +214,15 @@ pub fn show(env: &Env, args: Args) -> CliResult<()> {
     let obs_ids: Vec<ObservationId> = refs
         .iter()
         .filter_map(|r| match r {
-            Reference::Observation(id) => Some(*id),
-            Reference::Conversation(_) => None,
+            MemoryRef::Observation(id) => Some(*id),
+            MemoryRef::Conversation(_) => None,
         })
         .collect();
     let record_ids: Vec<EventId> = refs
         .iter()
         .filter_map(|r| match r {
-            Reference::Conversation(id) => Some(*id),
-            Reference::Observation(_) => None,
+            MemoryRef::Conversation(id) => Some(*id),
+            MemoryRef::Observation(_) => None,
         })
         .collect();
     let memory = env.open()?;

@@ -370,6 +370,42 @@ impl ConversationRecord {
     }
 }
 
+/// A reference to a memory as a person or a model types it: an observation id (`42`, `#42`)
+/// or a conversation record (`c17`, as [`ConversationRecord::reference`] writes it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MemoryRef {
+    /// An observation.
+    Observation(ObservationId),
+    /// A conversation record, by its event's id.
+    Conversation(EventId),
+}
+
+impl MemoryRef {
+    /// Parses a reference; `None` unless it is a positive id, with an optional `#` and, for a
+    /// conversation record, `c`.
+    ///
+    /// ```
+    /// use memcore::MemoryRef;
+    /// assert_eq!(MemoryRef::parse("#42"), Some(MemoryRef::Observation(42)));
+    /// assert_eq!(MemoryRef::parse(" c17 "), Some(MemoryRef::Conversation(17)));
+    /// assert_eq!(MemoryRef::parse("c0"), None);
+    /// assert_eq!(MemoryRef::parse("x7"), None);
+    /// ```
+    pub fn parse(text: &str) -> Option<MemoryRef> {
+        let t = text.trim().trim_start_matches('#');
+        let (id, conversation) = match t.strip_prefix('c') {
+            Some(n) => (n, true),
+            None => (t, false),
+        };
+        let id: i64 = id.parse().ok().filter(|id| *id > 0)?;
+        Some(if conversation {
+            MemoryRef::Conversation(id)
+        } else {
+            MemoryRef::Observation(id)
+        })
+    }
+}
+
 /// The result of [`crate::Memory::record_event`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recorded {

@@ -2,7 +2,7 @@
 //! [`ToolError::Failed`] that names the argument and says what was wrong with it.
 
 use super::tools::ToolError;
-use memcore::ObservationId;
+use memcore::{MemoryRef, ObservationId};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -165,7 +165,7 @@ impl Args {
 
     /// A non-empty list of at most [`MAX_IDS`] references: observation ids (`12`, `"#12"`) and
     /// conversation records (`"c40"`), deduplicated, in the order given.
-    pub fn references(&mut self, name: &str) -> Result<Vec<Reference>, ToolError> {
+    pub fn references(&mut self, name: &str) -> Result<Vec<MemoryRef>, ToolError> {
         let items = match self.take(name) {
             None => {
                 return Err(self.invalid(
@@ -188,15 +188,8 @@ impl Args {
         let mut refs = Vec::with_capacity(items.len());
         for item in &items {
             let parsed = match item {
-                Value::String(s) => match s.trim().trim_start_matches('#').strip_prefix('c') {
-                    Some(n) => n
-                        .parse()
-                        .ok()
-                        .filter(|id| *id > 0)
-                        .map(Reference::Conversation),
-                    None => observation_id(item).map(Reference::Observation),
-                },
-                other => observation_id(other).map(Reference::Observation),
+                Value::String(s) => MemoryRef::parse(s),
+                other => observation_id(other).map(MemoryRef::Observation),
             };
             match parsed {
                 Some(r) if !refs.contains(&r) => refs.push(r),
@@ -283,15 +276,6 @@ fn whole(value: &Value) -> Option<i64> {
     }
 }
 
-/// A memory a tool call names: an observation, or a record of the conversation layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reference {
-    /// An observation id.
-    Observation(ObservationId),
-    /// A conversation record (its event id).
-    Conversation(memcore::EventId),
-}
-
 fn observation_id(value: &Value) -> Option<ObservationId> {
     let id = match value {
         Value::String(s) => s.trim().trim_start_matches('#').parse().ok(),
@@ -361,9 +345,9 @@ mod tests {
                 .references("ids")
                 .unwrap(),
             [
-                Reference::Observation(3),
-                Reference::Conversation(40),
-                Reference::Observation(7)
+                MemoryRef::Observation(3),
+                MemoryRef::Conversation(40),
+                MemoryRef::Observation(7)
             ]
         );
         assert!(args(json!({"ids": ["c"]})).references("ids").is_err());

@@ -7,12 +7,12 @@
 //! what was wrong, returned to the model as a tool error so that it can correct the call.
 //! Nothing is stored or deleted when a call is refused.
 
-use super::args::{Args, MAX_IDS, Reference, invalid};
+use super::args::{Args, MAX_IDS, invalid};
 use crate::render;
 use memcore::recall::{INDEX_HEADER, recall_index_row};
 use memcore::{
-    EventId, Memory, NewObservation, Observation, ObservationId, ObservationKind, RecallHit, Scope,
-    SearchFilter, SearchRequest, TimelineRequest,
+    EventId, Memory, MemoryRef, NewObservation, Observation, ObservationId, ObservationKind,
+    RecallHit, Scope, SearchFilter, SearchRequest, TimelineRequest,
 };
 use serde_json::{Map, Value, json};
 
@@ -459,15 +459,15 @@ impl Tools {
         let ids: Vec<ObservationId> = refs
             .iter()
             .filter_map(|r| match r {
-                Reference::Observation(id) => Some(*id),
-                Reference::Conversation(_) => None,
+                MemoryRef::Observation(id) => Some(*id),
+                MemoryRef::Conversation(_) => None,
             })
             .collect();
         let record_ids: Vec<EventId> = refs
             .iter()
             .filter_map(|r| match r {
-                Reference::Conversation(id) => Some(*id),
-                Reference::Observation(_) => None,
+                MemoryRef::Conversation(id) => Some(*id),
+                MemoryRef::Observation(_) => None,
             })
             .collect();
         let (found, mut notes) = if ids.is_empty() {

@@ -81,12 +81,11 @@ impl Store {
             Value::Text(expression.clone()),
         ];
         let clauses = filter.clauses(&mut values);
-        let sql = format!(
+        let sql = super::search::number_placeholders(&format!(
             "SELECT f.rowid, bm25(conversation_fts, 1.0, ?1, ?2)
              FROM conversation_fts f JOIN events e ON e.id = f.rowid
-             WHERE conversation_fts MATCH ?3{}",
-            number_from(&clauses, 4)
-        );
+             WHERE conversation_fts MATCH ?3{clauses}"
+        ));
         let mut best: Vec<(EventId, f64)> = self
             .conn()
             .prepare_cached(&sql)
@@ -194,18 +193,4 @@ fn tool_name(payload: &str) -> Option<String> {
         .get("tool_name")?
         .as_str()
         .map(str::to_owned)
-}
-
-/// `clauses` with its plain `?` placeholders numbered from `first`.
-fn number_from(clauses: &str, first: usize) -> String {
-    let mut out = String::with_capacity(clauses.len() + 8);
-    let mut n = first;
-    for c in clauses.chars() {
-        out.push(c);
-        if c == '?' {
-            out.push_str(&n.to_string());
-            n += 1;
-        }
-    }
-    out
 }

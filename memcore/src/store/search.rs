@@ -112,7 +112,7 @@ fn any_of(tokens: &[String]) -> String {
 
 /// Every `?` placeholder in `sql` numbered in order (`?1`, `?2`...), leaving numbered ones
 /// as they are, so plain and numbered placeholders can be built together.
-fn number_placeholders(sql: &str) -> String {
+pub(super) fn number_placeholders(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut n = 0usize;
     let mut chars = sql.chars().peekable();
