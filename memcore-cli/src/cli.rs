@@ -207,6 +207,8 @@ Upkeep
                           distil pending events now (hooks start this by themselves), after
                           reading the assistant's words from a session's transcript
   retry-failed            make events whose extraction failed pending again
+  index                   give every record its vector now (recall and extraction do it as
+                          they go), and drop deleted records from the vector index
   forget ID...            delete observations
   import-transcript PATH... [--no-extract]
                           import Claude Code session transcripts (.jsonl)

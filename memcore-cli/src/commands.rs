@@ -414,6 +414,48 @@ pub fn retry_failed(env: &Env, args: Args) -> CliResult<()> {
     Ok(())
 }
 
+/// `memcore index`: the vector backfill to the end, then compaction of the chunks that
+/// mostly hold deleted records.
+pub fn index(env: &Env, args: Args) -> CliResult<()> {
+    args.none()?;
+    let memory = env.open()?;
+    memory.index_conversation(500)?;
+    let mut embedded = 0;
+    loop {
+        let step = memory.embed_pending(1_000)?;
+        embedded += step.embedded;
+        if step.is_done() || step.embedded == 0 {
+            break;
+        }
+    }
+    let mut compacted = 0;
+    loop {
+        let n = memory.compact_vectors(100)?;
+        compacted += n;
+        if n == 0 {
+            break;
+        }
+    }
+    let status = memory.vector_status()?;
+    if env.global.json {
+        return env.print_json(&serde_json::json!({
+            "embedded": embedded,
+            "chunks_compacted": compacted,
+            "status": status,
+        }));
+    }
+    match &status.embedder {
+        Some(embedder) => outln!(
+            "{embedded} records embedded with {embedder}; {} observations and {} conversation \
+             records still without a vector; {compacted} chunks compacted",
+            status.observations_left,
+            status.conversation_left
+        ),
+        None => outln!("vectors are off: nothing to embed"),
+    }
+    Ok(())
+}
+
 /// `memcore import-transcript PATH...`
 pub fn import_transcript(env: &Env, mut args: Args) -> CliResult<()> {
     let no_extract = args.flag("--no-extract");

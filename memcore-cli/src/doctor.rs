@@ -53,6 +53,8 @@ pub struct StoreReport {
     pub missing_summaries: Option<usize>,
     /// Hook writes that failed (see `crate::failed`).
     pub failed_writes: Vec<crate::failed::Trace>,
+    /// The vector index: embedder, records still without a vector.
+    pub vectors: Option<memcore::VectorStatus>,
 }
 
 /// The extraction side.
@@ -205,6 +207,7 @@ pub fn examine(env: &Env) -> Report {
         error: None,
         missing_summaries: None,
         failed_writes: Vec::new(),
+        vectors: None,
     };
     let mut last = None;
     let mut tokens_today = None;
@@ -234,6 +237,7 @@ pub fn examine(env: &Env) -> Report {
                     store.stats = Some(stats);
                 }
                 store.projects = memory.projects().ok().map(|p| p.len());
+                store.vectors = memory.vector_status().ok();
                 store.integrity = memory.integrity_check().ok();
                 if store
                     .integrity
@@ -444,6 +448,22 @@ pub fn text(r: &Report) -> String {
             "events        {} ({} pending, {} failed)",
             st.events, st.pending_events, st.failed_events
         );
+    }
+    if let Some(v) = &s.vectors {
+        match &v.embedder {
+            Some(embedder) => {
+                let _ = writeln!(
+                    out,
+                    "vectors       {embedder}: {} observations and {} conversation records \
+                     still without one (recall and extraction embed them as they go; \
+                     `memcore index` does it now)",
+                    v.observations_left, v.conversation_left
+                );
+            }
+            None => {
+                let _ = writeln!(out, "vectors       off");
+            }
+        }
     }
     let x = &r.extraction;
     let _ = writeln!(out, "\nprovider      {}", x.provider);

@@ -154,6 +154,7 @@ fn run(invocation: Invocation) -> CliResult<()> {
         "stats" => commands::stats(&env, args),
         "forget" => commands::forget(&env, args),
         "retry-failed" => commands::retry_failed(&env, args),
+        "index" => commands::index(&env, args),
         "import-transcript" => commands::import_transcript(&env, args),
         "extract" => commands::extract(&env, args),
         "export" => portable::export(&env, args),

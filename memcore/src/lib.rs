@@ -89,9 +89,9 @@ pub use portable::{
     PruneReport, RecordCounts, RetentionPolicy,
 };
 pub use recall::{
-    ColumnWeights, Context, ContextPurpose, ContextRequest, ConversationHit, RecallConfig,
-    RecallHit, ScoreParts, SearchFilter, SearchHit, SearchMode, SearchRequest, Timeline,
-    TimelineAnchor, TimelineEntry, TimelineItem, TimelineRequest,
+    ColumnWeights, Context, ContextPurpose, ContextRequest, ConversationHit, EmbedProgress,
+    RecallConfig, RecallHit, ScoreParts, SearchFilter, SearchHit, SearchMode, SearchRequest,
+    Timeline, TimelineAnchor, TimelineEntry, TimelineItem, TimelineRequest, VectorStatus,
 };
 pub use store::{LedgerEntry, SCHEMA_VERSION};
 

@@ -10,7 +10,6 @@ use crate::model::{
 };
 use crate::recall::RecallConfig;
 use crate::recall::embed::{Embedder, HashEmbedder};
-use crate::store::StoredVector;
 use crate::store::{SCHEMA_VERSION, Store};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -71,8 +70,6 @@ pub struct Memory {
     pub(crate) redactor: LazyRedactor,
     pub(crate) mode: Mode,
     pub(crate) embedder: Option<Box<dyn Embedder>>,
-    /// Stored vectors kept in memory for search (see `recall::vectors`).
-    pub(crate) vectors: crate::recall::vectors::VectorCache,
 }
 
 impl std::fmt::Debug for Memory {
@@ -109,7 +106,6 @@ impl Memory {
             redactor,
             mode: Mode::code(),
             embedder: Some(Box::new(HashEmbedder::new())),
-            vectors: Default::default(),
         })
     }
 
@@ -160,42 +156,6 @@ impl Memory {
     /// The embedder in use, if any.
     pub fn embedder(&self) -> Option<&dyn Embedder> {
         self.embedder.as_deref()
-    }
-
-    /// Embeds an observation with the configured embedder, checking what a host's embedder
-    /// returns (one vector, of the declared dimension, finite) and normalising it.
-    pub(crate) fn embed_observation(&self, obs: &Observation) -> Result<Option<StoredVector>> {
-        let Some(embedder) = self.embedder.as_deref() else {
-            return Ok(None);
-        };
-        let text = crate::recall::embed::observation_text(obs);
-        let mut vectors = embedder.embed(&[text.as_str()])?;
-        let mut vector = match (vectors.pop(), vectors.is_empty()) {
-            (Some(v), true) => v,
-            _ => {
-                return Err(Error::InvalidInput {
-                    what: "embedder output",
-                    reason: format!("embedder {} must return one vector per text", embedder.id()),
-                });
-            }
-        };
-        if vector.len() != embedder.dimension() || vector.iter().any(|x| !x.is_finite()) {
-            return Err(Error::InvalidInput {
-                what: "embedder output",
-                reason: format!(
-                    "embedder {} returned a vector of length {} (declared {}) or with non-finite values",
-                    embedder.id(),
-                    vector.len(),
-                    embedder.dimension()
-                ),
-            });
-        }
-        crate::recall::embed::normalize(&mut vector);
-        Ok(Some(StoredVector {
-            model: embedder.id().to_owned(),
-            dim: vector.len(),
-            blob: crate::recall::embed::to_blob(&vector),
-        }))
     }
 
     /// Starts a session (or reopens one the host resumes under the same id).

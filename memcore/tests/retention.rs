@@ -47,7 +47,7 @@ fn traces(mem: &Memory, id: ObservationId) -> i64 {
         "SELECT count(*) FROM observations WHERE id = ?1",
         "SELECT count(*) FROM observations_fts WHERE rowid = ?1",
         "SELECT count(*) FROM observation_files WHERE observation_id = ?1",
-        "SELECT count(*) FROM observation_vectors WHERE observation_id = ?1",
+        "SELECT count(*) FROM vectors WHERE layer = 0 AND record = ?1",
         "SELECT count(*) FROM observation_sources WHERE observation_id = ?1",
     ]
     .iter()

@@ -596,58 +596,103 @@ fn the_vector_index_follows_writes_and_deletions() {
 }
 
 #[test]
-fn vectors_outside_the_window_are_compared_when_text_finds_them() {
+fn vector_search_reaches_every_record_past_the_rescoring_pool_and_chunks() {
     let mut config = Config::default();
-    config.recall.vector_window = 2;
+    config.recall.vector_rescore = 8;
     let (_dir, mem) = open_with(config);
     let old = add(&mem, obs("Payment gateway timeout raised to 30 seconds"));
-    for i in 0..5 {
+    // More records than one chunk holds, none about payments.
+    for i in 0..600 {
         add(&mem, obs(&format!("Service {i} handles order requests")));
     }
-    let hits = mem
-        .search(&SearchRequest::new("payment gateway timeout").project(P))
-        .expect("search");
-    assert_eq!(hits[0].id, old);
-    assert!(hits[0].parts.vector_similarity.unwrap_or(0.0) > 0.3);
-    // Vector-only candidates come from the newest two.
     let vector = mem
         .search(
-            &SearchRequest::new("service requests")
+            &SearchRequest::new("payment gateway timeouts")
                 .project(P)
                 .mode(SearchMode::Vector),
         )
         .expect("search");
-    assert_eq!(vector.len(), 2, "{vector:?}");
-    assert!(vector.iter().all(|h| h.id > old + 3));
+    assert_eq!(vector[0].id, old, "{:?}", &vector[..3]);
+    assert!(vector[0].parts.vector_similarity.unwrap_or(0.0) > 0.3);
+    // A filter that rejects the whole first pool makes the search look further.
+    let filtered = mem
+        .search(
+            &SearchRequest::new("service order requests")
+                .project(P)
+                .mode(SearchMode::Vector)
+                .filter(SearchFilter {
+                    until: Some(OffsetDateTime::now_utc() + Duration::days(1)),
+                    ..Default::default()
+                })
+                .limit(20),
+        )
+        .expect("search");
+    assert_eq!(filtered.len(), 20);
 }
 
 #[test]
-fn the_vector_window_keeps_the_newest_as_observations_arrive() {
-    let mut config = Config::default();
-    config.recall.vector_window = 3;
-    let (_dir, mem) = open_with(config);
+fn forgotten_observations_leave_the_vector_index() {
+    let (_dir, mem) = open_with(Config::default());
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        ids.push(add(&mem, obs(&format!("Shipping label printer {i} jams"))));
+    }
+    for id in &ids[..8] {
+        assert!(mem.forget(*id).expect("forget"));
+    }
     let vector = |q: &str| -> Vec<ObservationId> {
-        let mut ids: Vec<ObservationId> = mem
+        let mut found: Vec<ObservationId> = mem
             .search(&SearchRequest::new(q).project(P).mode(SearchMode::Vector))
             .expect("search")
             .into_iter()
             .map(|h| h.id)
             .collect();
-        ids.sort();
-        ids
+        found.sort();
+        found
     };
-    let mut ids = Vec::new();
-    for i in 0..2 {
-        ids.push(add(&mem, obs(&format!("Shipping label printer {i} jams"))));
-    }
-    assert_eq!(vector("shipping label printer"), ids);
-    for i in 2..6 {
-        ids.push(add(&mem, obs(&format!("Shipping label printer {i} jams"))));
-        assert_eq!(
-            vector("shipping label printer"),
-            ids[ids.len().saturating_sub(3)..].to_vec()
-        );
-    }
+    assert_eq!(vector("shipping label printer"), ids[8..].to_vec());
+    // Most of the chunk is dead: compaction rewrites it, and nothing changes for search.
+    assert_eq!(mem.compact_vectors(100).expect("compact"), 1);
+    assert_eq!(mem.compact_vectors(100).expect("compact"), 0);
+    assert_eq!(vector("shipping label printer"), ids[8..].to_vec());
+    let more = add(&mem, obs("Shipping label printer 99 jams"));
+    let mut expected = ids[8..].to_vec();
+    expected.push(more);
+    assert_eq!(vector("shipping label printer"), expected);
+}
+
+#[test]
+fn records_stored_without_vectors_get_them_lazily() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("memory.db");
+    let mut mem = Memory::open(&path).expect("open");
+    mem.set_embedder(None);
+    let first = add(&mem, obs("Payment gateway timeout raised to 30 seconds"));
+    add(&mem, obs("Shipping label printer jams"));
+    drop(mem);
+    let mem = Memory::open(&path).expect("open");
+    let before = mem
+        .search(
+            &SearchRequest::new("payment gateway timeouts")
+                .project(P)
+                .mode(SearchMode::Vector),
+        )
+        .expect("search");
+    assert!(before.is_empty(), "no vectors yet: {before:?}");
+    let progress = mem.embed_pending(1).expect("embed");
+    assert_eq!(progress.embedded, 1);
+    assert_eq!(progress.observations_left, 1);
+    let progress = mem.embed_pending(100).expect("embed");
+    assert!(progress.is_done(), "{progress:?}");
+    let after = mem
+        .search(
+            &SearchRequest::new("payment gateway timeouts")
+                .project(P)
+                .mode(SearchMode::Vector),
+        )
+        .expect("search");
+    assert_eq!(after[0].id, first);
+    assert_eq!(mem.embed_pending(100).expect("embed").embedded, 0);
 }
 
 #[test]

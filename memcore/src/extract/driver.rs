@@ -29,6 +29,8 @@ use time::OffsetDateTime;
 
 /// Events indexed per transaction when extraction catches up with deferred conversation rows.
 const CONVERSATION_INDEX_BATCH: usize = 500;
+/// Most records an extraction run embeds for the vector index's backfill.
+const EMBED_BATCH: usize = 5_000;
 /// How many events one claim takes at most before batching picks the first request's share.
 const CLAIM_LIMIT: usize = 500;
 /// How many of a project's newest observations are searched for the decision a new one
@@ -342,8 +344,10 @@ impl Memory {
         extractor: Extractor<'_>,
         project: Option<&str>,
     ) -> Result<ExtractionRun> {
-        // The conversation rows a hook left for later are written first.
+        // The conversation rows a hook left for later are written first, and the records
+        // still without a vector get one (a bounded share: the next run does the rest).
         self.index_conversation(CONVERSATION_INDEX_BATCH)?;
+        self.embed_pending(EMBED_BATCH)?;
         let mut run = ExtractionRun::default();
         match extractor {
             Extractor::Heuristic => {

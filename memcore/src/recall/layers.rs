@@ -5,12 +5,13 @@
 //!
 //! Observations are ranked as [`Memory::search`] ranks them. Conversation records (every
 //! event in short form, see [`crate::conversation`]) come from their own full-text index,
-//! scored by the same BM25 over the same words. Both pools are then measured against one
-//! yardstick: a hit's `text_rank` is its BM25 divided by the best BM25 of **both** pools, so a
-//! record that matches the query better than any observation outranks them, and an
-//! observation that matches as well as the best record stays above it (observations add
-//! their vector similarity and priors). A conversation record's score is
-//! `text_rank × recency × role weight × file_match × diversity`, where the role weight
+//! scored by the same BM25 over the same words, and from their own vectors (the same vector
+//! index, its conversation layer). Both pools are then measured against one yardstick: a
+//! hit's `text_rank` is its BM25 divided by the best BM25 of **both** pools, so a record that
+//! matches the query better than any observation outranks them, and an observation that
+//! matches as well as the best record stays above it. Relevance is fused the same way in
+//! both layers (`alpha × text_rank + (1 − alpha) × max(cosine, 0)`). A conversation record's
+//! score is `relevance × recency × role weight × file_match × diversity`, where the role weight
 //! ([`super::RecallConfig::conversation_weights`]) says how much each kind of record is
 //! worth beside an observation. Near-duplicates are demoted across both layers.
 //!
@@ -19,10 +20,12 @@
 
 use super::rank;
 use super::search::{ScoreParts, SearchHit, SearchRequest};
+use super::vectors::{self, VectorQuery};
 use crate::error::Result;
 use crate::memory::Memory;
 use crate::model::{ConversationRecord, EventId};
 use crate::store::conversation::ConversationFilter;
+use crate::store::vectors::Layer;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -56,8 +59,8 @@ pub struct ConversationHit {
     pub id: EventId,
     /// The final score (higher is better); equal to `parts.score()`.
     pub score: f64,
-    /// What the score is made of (`vector_similarity` is `None`, `kind_weight` is the role
-    /// weight, `importance` and `superseded` are 1).
+    /// What the score is made of (`kind_weight` is the role weight, `importance` and
+    /// `superseded` are 1; `vector_similarity` is `None` until the record has a vector).
     pub parts: ScoreParts,
     /// The record.
     pub record: ConversationRecord,
@@ -152,38 +155,77 @@ impl Memory {
         // the lock past the busy timeout, must not fail the search; the events are searched
         // once the next reader or extraction indexes them.
         let _ = self.index_conversation(INDEX_BATCH);
-        let observations = self.ranked(request)?;
+        // The same for records still without a vector, a few at a time.
+        let _ = self.embed_pending(config.embed_batch);
+        let query_vector = self.query_vector(request)?;
+        let observations = self.ranked_with(request, query_vector.as_deref())?;
         let filter = &request.filter;
         let conversation_applies = filter.kinds.is_empty()
             && filter.concepts.is_empty()
             && filter.files.is_empty()
-            && crate::store::match_expression(&request.query).is_some()
-            && request.mode != super::SearchMode::Vector;
-        let mut records: Vec<(ConversationRecord, f64)> = Vec::new();
+            && crate::store::match_expression(&request.query).is_some();
+        // Candidates: (record, raw bm25 when the text search found it, cosine when it has a
+        // vector).
+        let mut records: Vec<(ConversationRecord, Option<f64>, Option<f64>)> = Vec::new();
         if conversation_applies {
             let scope = Memory::resolve_scope(request.scope.as_ref())?;
             let pool = config
                 .text_pool
                 .max(config.pool_per_hit.saturating_mul(wanted));
-            let candidates = self.store.conversation_candidates(
-                &request.query,
-                config.conversation_outcome_weight,
-                config.column_weights.terms,
-                &ConversationFilter {
-                    project: scope.project().map(str::to_owned),
-                    session_id: filter.session_id.clone(),
-                    since_ms: filter.since.map(crate::store::to_millis),
-                    until_ms: filter.until.map(crate::store::to_millis),
-                    exclude_session: exclude_session.map(str::to_owned),
-                },
-                pool,
-            )?;
+            let conversation_filter = ConversationFilter {
+                project: scope.project().map(str::to_owned),
+                session_id: filter.session_id.clone(),
+                since_ms: filter.since.map(crate::store::to_millis),
+                until_ms: filter.until.map(crate::store::to_millis),
+                exclude_session: exclude_session.map(str::to_owned),
+            };
+            let candidates = if request.mode == super::SearchMode::Vector {
+                Vec::new()
+            } else {
+                self.store.conversation_candidates(
+                    &request.query,
+                    config.conversation_outcome_weight,
+                    config.column_weights.terms,
+                    &conversation_filter,
+                    pool,
+                )?
+            };
             let bm25: HashMap<EventId, f64> =
                 candidates.iter().map(|(id, rank)| (*id, -rank)).collect();
-            let ids: Vec<EventId> = candidates.iter().map(|(id, _)| *id).collect();
+            let mut ids: Vec<EventId> = candidates.iter().map(|(id, _)| *id).collect();
+            let mut cosine: HashMap<EventId, f64> = HashMap::new();
+            if let (Some(embedder), Some(vector)) = (self.embedder.as_deref(), &query_vector) {
+                let vq = VectorQuery {
+                    project: conversation_filter.project.as_deref(),
+                    model: embedder.id(),
+                    vector,
+                    layer: Layer::Conversation,
+                };
+                let keep = |ids: &[EventId]| {
+                    self.store
+                        .filter_conversation_ids(ids, &conversation_filter)
+                };
+                let rescore = config.vector_rescore.max(pool);
+                for (id, sim) in vectors::nearest(&self.store, &vq, pool, rescore, &keep)? {
+                    cosine.insert(id, f64::from(sim));
+                    if !bm25.contains_key(&id) {
+                        ids.push(id);
+                    }
+                }
+                let missing: Vec<EventId> = ids
+                    .iter()
+                    .copied()
+                    .filter(|id| !cosine.contains_key(id))
+                    .collect();
+                for (id, sim) in vectors::similarities(&self.store, &vq, &missing)? {
+                    cosine.insert(id, f64::from(sim));
+                }
+            }
+            ids.sort_unstable();
             for record in self.store.conversation_records(&ids)? {
-                let score = bm25.get(&record.event_id).copied().unwrap_or(0.0);
-                records.push((record, score));
+                let b = bm25.get(&record.event_id).copied();
+                let c = cosine.get(&record.event_id).copied();
+                records.push((record, b, c));
             }
         }
 
@@ -194,7 +236,7 @@ impl Memory {
             .fold(0.0f64, f64::max);
         let best = records
             .iter()
-            .map(|(_, b)| *b)
+            .filter_map(|(_, b, _)| *b)
             .fold(best_observation, f64::max);
         let mut hits: Vec<RecallHit> = observations
             .into_iter()
@@ -218,12 +260,15 @@ impl Memory {
             .filter(|f| !f.is_empty())
             .collect();
         named_files.extend(rank::paths_in(&request.query));
-        for (record, b) in records {
-            let text_rank = if best > 0.0 {
-                (b / best).clamp(0.0, 1.0)
-            } else {
-                1.0
+        let text_share = self.text_share(request);
+        for (record, b, cosine) in records {
+            let text_rank = match b {
+                Some(b) if best > 0.0 => (b / best).clamp(0.0, 1.0),
+                Some(_) => 1.0,
+                None => 0.0,
             };
+            let relevance =
+                text_share * text_rank + (1.0 - text_share) * cosine.unwrap_or(0.0).max(0.0);
             let role_weight = config
                 .conversation_weights
                 .get(&record.role)
@@ -236,9 +281,9 @@ impl Memory {
                 .any(|p| named_files.iter().any(|n| rank::same_file(p, n)));
             let parts = ScoreParts {
                 text_rank,
-                bm25: Some(b),
-                vector_similarity: None,
-                relevance: text_rank,
+                bm25: b,
+                vector_similarity: cosine,
+                relevance,
                 recency: rank::recency_factor(config, record.occurred_at, now),
                 kind_weight: role_weight,
                 importance: 1.0,

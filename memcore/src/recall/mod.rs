@@ -66,6 +66,7 @@
 
 mod context;
 pub mod embed;
+mod embedding;
 mod layers;
 mod rank;
 mod search;
@@ -76,6 +77,7 @@ pub use context::{
     Context, ContextPurpose, ContextRequest, INDEX_HEADER, index_row, recall_index_row,
     record_index_row,
 };
+pub use embedding::{EmbedProgress, VectorStatus};
 pub use layers::{ConversationHit, RecallHit};
 pub use search::{ScoreParts, SearchFilter, SearchHit, SearchMode, SearchRequest};
 pub use timeline::{Timeline, TimelineAnchor, TimelineEntry, TimelineItem, TimelineRequest};
@@ -132,10 +134,13 @@ pub struct RecallConfig {
     pub duplicate_similarity: f64,
     /// Factor applied to a near-duplicate of a better-ranked hit.
     pub duplicate_factor: f64,
-    /// How many vectors of a scope (the newest) the in-memory index holds and compares with
-    /// every query; vector candidates come from them. Every full-text candidate is compared
-    /// too, wherever it is. 4,096 vectors of 1,024 dimensions are 16 MB.
-    pub vector_window: usize,
+    /// How many records of the vector index's approximate pass (sign bits scored against
+    /// the query) get an exact score from their int8 codes; the vector candidates are the
+    /// best of those. A scope no larger than this is ranked exactly.
+    pub vector_rescore: usize,
+    /// Most records without a vector that a recall embeds before it searches (the lazy
+    /// backfill's share of a read; extraction and `memcore index` do the rest).
+    pub embed_batch: usize,
     /// Token budget of a session-start context.
     pub session_budget: u32,
     /// Token budget of a per-prompt context. 800 by default: on codeval, 600 left the answer
@@ -191,7 +196,8 @@ impl Default for RecallConfig {
             superseded_factor: 0.5,
             duplicate_similarity: 0.8,
             duplicate_factor: 0.5,
-            vector_window: 4096,
+            vector_rescore: 400,
+            embed_batch: 64,
             session_budget: 2000,
             prompt_budget: 800,
             context_index_limit: 20,

@@ -2,11 +2,12 @@
 //! one explained score.
 
 use super::rank;
-use super::vectors::VectorQuery;
+use super::vectors::{self, VectorQuery};
 use crate::error::{Error, Result};
 use crate::memory::Memory;
 use crate::model::{Observation, ObservationId, ObservationKind, Scope};
 use crate::store::search::CandidateFilter;
+use crate::store::vectors::Layer;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use time::OffsetDateTime;
@@ -253,6 +254,30 @@ impl Memory {
 
     /// Every candidate of the request, ranked (before paging).
     pub(crate) fn ranked(&self, request: &SearchRequest) -> Result<Vec<SearchHit>> {
+        let query_vector = self.query_vector(request)?;
+        self.ranked_with(request, query_vector.as_deref())
+    }
+
+    /// The request's query embedded, when its mode uses vectors, an embedder is set and the
+    /// query has a word.
+    pub(crate) fn query_vector(&self, request: &SearchRequest) -> Result<Option<Vec<f32>>> {
+        match self.embedder.as_deref() {
+            Some(embedder)
+                if request.mode != SearchMode::Lexical
+                    && crate::store::match_expression(&request.query).is_some() =>
+            {
+                Ok(Some(embed_query(embedder, &request.query)?))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// [`Memory::ranked`] with the query's vector already computed.
+    pub(crate) fn ranked_with(
+        &self,
+        request: &SearchRequest,
+        query_vector: Option<&[f32]>,
+    ) -> Result<Vec<SearchHit>> {
         let config = &self.config.recall;
         let scope = Memory::resolve_scope(request.scope.as_ref())?;
         let filter = CandidateFilter {
@@ -307,13 +332,12 @@ impl Memory {
             }
         }
         let mut cosine: HashMap<ObservationId, f64> = HashMap::new();
-        if let (false, Some(embedder)) = (empty_query, embedder) {
-            let query_vector = embed_query(embedder, &request.query)?;
+        if let (false, Some(embedder), Some(query_vector)) = (empty_query, embedder, query_vector) {
             let vq = VectorQuery {
                 project: filter.project.as_deref(),
                 model: embedder.id(),
-                vector: &query_vector,
-                window: config.vector_window,
+                vector: query_vector,
+                layer: Layer::Observation,
             };
             let keep = |ids: &[ObservationId]| -> Result<Vec<ObservationId>> {
                 if !filter.narrows() {
@@ -327,7 +351,8 @@ impl Memory {
                     .filter(|id| passed.contains(id))
                     .collect())
             };
-            for (id, sim) in self.vectors.nearest(&self.store, &vq, vector_pool, &keep)? {
+            let rescore = config.vector_rescore.max(vector_pool);
+            for (id, sim) in vectors::nearest(&self.store, &vq, vector_pool, rescore, &keep)? {
                 cosine.insert(id, f64::from(sim));
                 if !bm25.contains_key(&id) {
                     order.push(id);
@@ -338,7 +363,7 @@ impl Memory {
                 .copied()
                 .filter(|id| !cosine.contains_key(id))
                 .collect();
-            for (id, sim) in self.vectors.similarities(&self.store, &vq, &missing)? {
+            for (id, sim) in vectors::similarities(&self.store, &vq, &missing)? {
                 cosine.insert(id, f64::from(sim));
             }
         }
@@ -455,27 +480,7 @@ fn demote_near_duplicates(config: &super::RecallConfig, hits: &mut [SearchHit], 
 
 /// The query's vector, checked and normalised like stored ones.
 pub(crate) fn embed_query(embedder: &dyn super::embed::Embedder, query: &str) -> Result<Vec<f32>> {
-    let mut vectors = embedder.embed(&[query])?;
-    let mut vector = match (vectors.pop(), vectors.is_empty()) {
-        (Some(v), true) => v,
-        _ => {
-            return Err(Error::InvalidInput {
-                what: "embedder output",
-                reason: format!("embedder {} must return one vector per text", embedder.id()),
-            });
-        }
-    };
-    if vector.len() != embedder.dimension() || vector.iter().any(|x| !x.is_finite()) {
-        return Err(Error::InvalidInput {
-            what: "embedder output",
-            reason: format!(
-                "embedder {} returned a query vector of length {} (declared {}) or with non-finite values",
-                embedder.id(),
-                vector.len(),
-                embedder.dimension()
-            ),
-        });
-    }
-    super::embed::normalize(&mut vector);
-    Ok(vector)
+    Ok(super::embedding::embed_checked(embedder, &[query])?
+        .pop()
+        .unwrap_or_default())
 }

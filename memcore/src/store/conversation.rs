@@ -104,6 +104,36 @@ impl Store {
         Ok(best)
     }
 
+    /// Those of `ids` that pass `filter`, in the order given.
+    pub(crate) fn filter_conversation_ids(
+        &self,
+        ids: &[EventId],
+        filter: &ConversationFilter,
+    ) -> Result<Vec<EventId>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut values: Vec<Value> = ids.iter().map(|id| Value::Integer(*id)).collect();
+        let clauses = filter.clauses(&mut values);
+        let sql = super::search::number_placeholders(&format!(
+            "SELECT e.id FROM events e WHERE e.id IN ({}){clauses}",
+            placeholders(ids.len())
+        ));
+        let passed: std::collections::HashSet<EventId> = self
+            .conn()
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_map(params_from_iter(values), |r| r.get(0))?
+                    .collect()
+            })
+            .ctx(|| "filter conversation candidates".into())?;
+        Ok(ids
+            .iter()
+            .copied()
+            .filter(|id| passed.contains(id))
+            .collect())
+    }
+
     /// The conversation records of `ids` (events that have a short form), in id order.
     pub(crate) fn conversation_records(&self, ids: &[EventId]) -> Result<Vec<ConversationRecord>> {
         if ids.is_empty() {

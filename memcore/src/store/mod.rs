@@ -17,6 +17,7 @@ pub(crate) mod search;
 mod sessions;
 mod summaries;
 mod transcripts;
+pub(crate) mod vectors;
 
 pub use extraction::LedgerEntry;
 pub(crate) use extraction::NewLedgerEntry;

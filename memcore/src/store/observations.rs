@@ -84,10 +84,8 @@ pub(crate) fn content_hash(
 pub(crate) struct StoredVector {
     /// The embedder's id.
     pub model: String,
-    /// The vector's dimension.
-    pub dim: usize,
-    /// Little-endian f32 values.
-    pub blob: Vec<u8>,
+    /// The vector, unit length, of the embedder's dimension.
+    pub vector: Vec<f32>,
 }
 
 impl Store {
@@ -287,7 +285,17 @@ pub(crate) fn insert_observation(
     })
     .ctx(|| format!("index observation {id}"))?;
     if let Some(v) = vector {
-        insert_vector(tx, id, v)?;
+        super::vectors::put_vectors(
+            tx,
+            &v.model,
+            v.vector.len(),
+            &[super::vectors::NewVector {
+                layer: super::vectors::Layer::Observation,
+                record: id,
+                project: &obs.project,
+                vector: &v.vector,
+            }],
+        )?;
     }
     Ok(Added {
         id,
@@ -354,19 +362,4 @@ pub(crate) fn source_refs(conn: &rusqlite::Connection, id: ObservationId) -> Res
     )
     .and_then(|mut s| s.query_map([id], |r| r.get(0))?.collect())
     .ctx(|| format!("read the source references of observation {id}"))
-}
-
-fn insert_vector(
-    tx: &rusqlite::Transaction<'_>,
-    id: ObservationId,
-    v: &StoredVector,
-) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO observation_vectors (observation_id, model, dim, vector)
-         VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (observation_id) DO UPDATE SET model = ?2, dim = ?3, vector = ?4",
-    )
-    .and_then(|mut s| s.execute(params![id, v.model, v.dim as i64, v.blob]))
-    .ctx(|| format!("store the vector of observation {id}"))?;
-    Ok(())
 }

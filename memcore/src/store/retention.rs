@@ -17,14 +17,16 @@ const OBSERVATION_BYTES: &str = "(2 * (length(CAST(title AS BLOB)) + length(CAST
       + length(CAST(narrative AS BLOB)) + length(CAST(facts AS BLOB))
       + length(CAST(context AS BLOB)) + length(CAST(concepts AS BLOB))
       + length(CAST(files_read AS BLOB)) + length(CAST(files_modified AS BLOB)))
-      + coalesce((SELECT length(vector) FROM observation_vectors v
-                  WHERE v.observation_id = observations.id), 0)
+      + coalesce((SELECT sum(length(code) + 48) FROM vectors v
+                  WHERE v.layer = 0 AND v.record = observations.id), 0)
       + 160)";
 
 /// Estimated bytes an event takes: its payload, about as much again for its short form in the
 /// conversation index (bounded, and about as long as the payload for the messages that make
 /// most of it), and a fixed overhead.
-const EVENT_BYTES: &str = "(length(CAST(payload AS BLOB)) * 2 + 96)";
+const EVENT_BYTES: &str = "(length(CAST(payload AS BLOB)) * 2 + 96
+      + coalesce((SELECT sum(length(code) + 48) FROM vectors v
+                  WHERE v.layer = 1 AND v.record = events.id), 0))";
 
 /// Events retention may remove: their extraction is over.
 const PRUNABLE_EVENT: &str = "status IN ('extracted', 'skipped')";

@@ -7,7 +7,7 @@
 use rusqlite::Transaction;
 
 /// The schema version this build writes.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// The FTS5 tokenizer every full-text table uses: Porter stemming over Unicode words, with
 /// diacritics folded. `_`, `/`, `.` and `-` separate tokens, so `src/auth/token.rs` and
@@ -93,13 +93,6 @@ pub(crate) fn create(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         ) WITHOUT ROWID;
         CREATE INDEX observation_files_by_path ON observation_files(path);
 
-        CREATE TABLE observation_vectors (
-            observation_id  INTEGER PRIMARY KEY REFERENCES observations(id) ON DELETE CASCADE,
-            model           TEXT NOT NULL,
-            dim             INTEGER NOT NULL,
-            vector          BLOB NOT NULL
-        );
-
         CREATE TABLE summaries (
             id            INTEGER PRIMARY KEY,
             session_id    TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
@@ -140,7 +133,8 @@ pub(crate) fn create(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         );
         "
     ))?;
-    create_conversation_layer(tx)
+    create_conversation_layer(tx)?;
+    create_vector_index(tx)
 }
 
 /// What version 2 added: the conversation layer's full-text index (every event in short
@@ -180,6 +174,7 @@ fn create_conversation_layer(tx: &Transaction<'_>) -> rusqlite::Result<()> {
 pub(crate) fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
     match from {
         1 => upgrade_from_1(tx),
+        2 => upgrade_from_2(tx),
         _ => Err(rusqlite::Error::InvalidParameterName(format!(
             "no migration from schema version {from}"
         ))),
@@ -204,4 +199,100 @@ fn upgrade_from_1(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         }
     }
     tx.execute_batch("DROP TABLE prompts_fts;")
+}
+
+/// What version 3 added: the vector index of both layers (see `store::vectors`): embedders,
+/// one int8 code per record and embedder, the chunks of sign bits a search scans, the lazy
+/// backfill's watermarks, and the triggers that drop a record's vectors with it.
+fn create_vector_index(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "
+        CREATE TABLE vector_models (
+            id    INTEGER PRIMARY KEY,
+            name  TEXT NOT NULL UNIQUE,
+            dim   INTEGER NOT NULL
+        );
+        CREATE TABLE vectors (
+            layer   INTEGER NOT NULL,
+            record  INTEGER NOT NULL,
+            model   INTEGER NOT NULL REFERENCES vector_models(id),
+            chunk   INTEGER NOT NULL,
+            slot    INTEGER NOT NULL,
+            scale   REAL NOT NULL,
+            code    BLOB NOT NULL,
+            PRIMARY KEY (layer, record, model)
+        ) WITHOUT ROWID;
+        CREATE INDEX vectors_by_chunk ON vectors(chunk, slot);
+        CREATE TABLE vector_chunks (
+            id       INTEGER PRIMARY KEY,
+            model    INTEGER NOT NULL REFERENCES vector_models(id),
+            layer    INTEGER NOT NULL,
+            project  TEXT NOT NULL,
+            records  BLOB NOT NULL,
+            bits     BLOB NOT NULL,
+            dead     INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX vector_chunks_by_scope ON vector_chunks(model, layer, project);
+        CREATE TABLE vector_progress (
+            model  INTEGER NOT NULL REFERENCES vector_models(id),
+            layer  INTEGER NOT NULL,
+            upto   INTEGER NOT NULL,
+            PRIMARY KEY (model, layer)
+        ) WITHOUT ROWID;
+        CREATE TRIGGER observations_drop_vectors AFTER DELETE ON observations BEGIN
+            DELETE FROM vectors WHERE layer = 0 AND record = old.id;
+        END;
+        CREATE TRIGGER events_drop_vectors AFTER DELETE ON events BEGIN
+            DELETE FROM vectors WHERE layer = 1 AND record = old.id;
+        END;
+        CREATE TRIGGER vectors_mark_dead AFTER DELETE ON vectors BEGIN
+            UPDATE vector_chunks SET dead = dead + 1 WHERE id = old.chunk;
+        END;
+        ",
+    )
+}
+
+/// Version 2 to 3: the vector index. The vectors version 2 kept (one float vector per
+/// observation, newest embedder only) move into it, quantized; records without one are
+/// embedded later by the lazy backfill.
+fn upgrade_from_2(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    create_vector_index(tx)?;
+    let old: Vec<(i64, String, String, usize, Vec<u8>)> = tx
+        .prepare(
+            "SELECT v.observation_id, o.project, v.model, v.dim, v.vector
+             FROM observation_vectors v JOIN observations o ON o.id = v.observation_id
+             ORDER BY v.observation_id",
+        )?
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get::<_, i64>(3)?.max(0) as usize,
+                r.get(4)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, project, model, dim, blob) in &old {
+        if blob.len() != dim * 4 || *dim == 0 {
+            continue;
+        }
+        let vector: Vec<f32> = blob
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        super::vectors::put_vectors(
+            tx,
+            model,
+            *dim,
+            &[super::vectors::NewVector {
+                layer: super::vectors::Layer::Observation,
+                record: *id,
+                project,
+                vector: &vector,
+            }],
+        )
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    }
+    tx.execute_batch("DROP TABLE observation_vectors;")
 }

@@ -136,28 +136,7 @@ pub(super) fn number_placeholders(sql: &str) -> String {
     out
 }
 
-/// What the vector index needs to know about its scope to tell whether it is stale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ScopeCensus {
-    /// Observations in scope.
-    pub count: i64,
-    /// The highest observation id in scope (0 when there is none).
-    pub max_id: ObservationId,
-    /// Observations in scope with an id above the one the census was asked about.
-    pub added_after: i64,
-}
-
 impl Store {
-    /// A stamp that changes whenever anything is committed to the file, by this connection
-    /// (`total_changes`) or another one (`PRAGMA data_version`).
-    pub(crate) fn change_stamp(&self) -> Result<(i64, u64)> {
-        let version: i64 = self
-            .conn()
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
-            .ctx(|| "read the data version".into())?;
-        Ok((version, self.conn().total_changes()))
-    }
-
     /// Full-text candidates for a user's query: the best `limit` observations by FTS5's
     /// `bm25()` with the given column weights (`bm25(w1, ..., w8)` in the order of the
     /// `observations_fts` columns), as `(id, rank)` with FTS5's rank (negative, lower is
@@ -442,89 +421,6 @@ impl Store {
                     .collect()
             })
             .ctx(|| "filter recall candidates".into())
-    }
-
-    /// How many observations a project (or the whole store) holds, the highest id, and how
-    /// many have an id above `after`.
-    pub(crate) fn scope_census(
-        &self,
-        project: Option<&str>,
-        after: ObservationId,
-    ) -> Result<ScopeCensus> {
-        self.conn()
-            .prepare_cached(
-                "SELECT count(*), coalesce(max(id), 0), count(CASE WHEN id > ?2 THEN 1 END)
-                 FROM observations WHERE (?1 IS NULL OR project = ?1)",
-            )
-            .and_then(|mut s| {
-                s.query_row(params![project, after], |r| {
-                    Ok(ScopeCensus {
-                        count: r.get(0)?,
-                        max_id: r.get(1)?,
-                        added_after: r.get(2)?,
-                    })
-                })
-            })
-            .ctx(|| "count the observations in scope".into())
-    }
-
-    /// Calls `f` with the newest `limit` stored vectors of embedder `model` in scope whose
-    /// observation id is above `after`, newest first, as raw little-endian bytes.
-    pub(crate) fn for_each_newest_vector(
-        &self,
-        project: Option<&str>,
-        model: &str,
-        after: ObservationId,
-        limit: usize,
-        mut f: impl FnMut(ObservationId, &[u8]),
-    ) -> Result<()> {
-        let mut stmt = self
-            .conn()
-            .prepare_cached(
-                "SELECT v.observation_id, v.vector FROM observation_vectors v
-                 JOIN observations o ON o.id = v.observation_id
-                 WHERE v.observation_id > ?1 AND v.model = ?2 AND (?3 IS NULL OR o.project = ?3)
-                 ORDER BY v.observation_id DESC LIMIT ?4",
-            )
-            .ctx(|| "prepare the vector scan".into())?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut rows = stmt
-            .query(params![after, model, project, limit])
-            .ctx(|| "scan stored vectors".into())?;
-        while let Some(row) = rows.next().ctx(|| "read a stored vector".into())? {
-            let id: ObservationId = row.get(0).ctx(|| "read a vector's id".into())?;
-            let blob = row
-                .get_ref(1)
-                .and_then(|v| v.as_blob().map_err(rusqlite::Error::from))
-                .ctx(|| format!("read the vector of observation {id}"))?;
-            f(id, blob);
-        }
-        Ok(())
-    }
-
-    /// The stored vectors of embedder `model` for `ids` (those that have one), as raw bytes.
-    pub(crate) fn vectors_by_id(
-        &self,
-        ids: &[ObservationId],
-        model: &str,
-    ) -> Result<Vec<(ObservationId, Vec<u8>)>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut values: Vec<Value> = vec![Value::Text(model.to_owned())];
-        values.extend(ids.iter().map(|id| Value::Integer(*id)));
-        let sql = number_placeholders(&format!(
-            "SELECT observation_id, vector FROM observation_vectors
-             WHERE model = ? AND observation_id IN ({})",
-            placeholders(ids.len())
-        ));
-        self.conn()
-            .prepare(&sql)
-            .and_then(|mut s| {
-                s.query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect()
-            })
-            .ctx(|| "read candidate vectors".into())
     }
 
     /// Up to `limit` observations in scope just before (`before = true`, newest first) or

@@ -1,0 +1,191 @@
+//! Embedding records: checked calls to the embedder, the vector of an observation as it is
+//! written, and the lazy backfill that gives every other record its vector.
+//!
+//! An observation written through [`Memory`] is embedded in the transaction that stores it.
+//! Everything else gets its vector later, oldest first, in bounded batches: conversation
+//! records (a hook that records an event must not wait for a model), records of a store
+//! written before it had vectors or by another embedder, and records written while vectors
+//! were off. [`Memory::embed_pending`] does one bounded step; recall calls it with a small
+//! budget, extraction with a large one, and `memcore doctor` reports what is left. Search
+//! works meanwhile: a record without a vector is still found by its words.
+
+use super::embed::Embedder;
+use crate::error::{Error, Result};
+use crate::memory::Memory;
+use crate::model::Observation;
+use crate::store::StoredVector;
+use crate::store::vectors::{Layer, NewVector, advance_progress, put_vectors};
+use serde::{Deserialize, Serialize};
+
+/// What one step of the backfill did, and what is left.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmbedProgress {
+    /// Records embedded by this step.
+    pub embedded: usize,
+    /// Observations still without a vector of the current embedder.
+    pub observations_left: u64,
+    /// Conversation records still without one.
+    pub conversation_left: u64,
+}
+
+/// What the vector index holds; see [`Memory::vector_status`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VectorStatus {
+    /// The embedder in use (`None`: vectors are off).
+    pub embedder: Option<String>,
+    /// Observations without a vector of it.
+    pub observations_left: u64,
+    /// Conversation records without one.
+    pub conversation_left: u64,
+    /// Stored vectors per embedder id (vectors of an embedder no longer in use stay until
+    /// their records go).
+    pub stored: Vec<(String, u64)>,
+}
+
+impl EmbedProgress {
+    /// Whether every record has its vector.
+    pub fn is_done(&self) -> bool {
+        self.observations_left == 0 && self.conversation_left == 0
+    }
+}
+
+/// Calls the embedder and checks what it returns (one vector per text, of the declared
+/// dimension, finite); every vector comes back with unit length (a zero vector stays zero).
+pub(crate) fn embed_checked(embedder: &dyn Embedder, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+    let mut vectors = embedder.embed(texts)?;
+    if vectors.len() != texts.len() {
+        return Err(Error::InvalidInput {
+            what: "embedder output",
+            reason: format!(
+                "embedder {} returned {} vectors for {} texts: it must return one per text",
+                embedder.id(),
+                vectors.len(),
+                texts.len()
+            ),
+        });
+    }
+    for vector in &mut vectors {
+        if vector.len() != embedder.dimension() || vector.iter().any(|x| !x.is_finite()) {
+            return Err(Error::InvalidInput {
+                what: "embedder output",
+                reason: format!(
+                    "embedder {} returned a vector of length {} (declared {}) or with non-finite values",
+                    embedder.id(),
+                    vector.len(),
+                    embedder.dimension()
+                ),
+            });
+        }
+        super::embed::normalize(vector);
+    }
+    Ok(vectors)
+}
+
+impl Memory {
+    /// The vector of an observation about to be stored, with the configured embedder.
+    pub(crate) fn embed_observation(&self, obs: &Observation) -> Result<Option<StoredVector>> {
+        let Some(embedder) = self.embedder.as_deref() else {
+            return Ok(None);
+        };
+        let text = super::embed::observation_text(obs);
+        let vector = embed_checked(embedder, &[text.as_str()])?
+            .pop()
+            .unwrap_or_default();
+        Ok(Some(StoredVector {
+            model: embedder.id().to_owned(),
+            vector,
+        }))
+    }
+
+    /// Embeds up to `limit` records that lack a vector of the current embedder (observations
+    /// first, then conversation records, oldest first), one transaction per layer, and says
+    /// what is left. Without an embedder it does nothing. Safe to call from several
+    /// processes at once: a record embedded twice keeps one vector.
+    pub fn embed_pending(&self, limit: usize) -> Result<EmbedProgress> {
+        let Some(embedder) = self.embedder.as_deref() else {
+            return Ok(EmbedProgress::default());
+        };
+        let (model, dim) = (embedder.id(), embedder.dimension());
+        let mut embedded = 0;
+        for layer in [Layer::Observation, Layer::Conversation] {
+            if embedded >= limit {
+                break;
+            }
+            let (ids, upto) =
+                self.store
+                    .records_without_vector(model, dim, layer, limit - embedded)?;
+            let Some(upto) = upto else {
+                continue;
+            };
+            let texts: Vec<(i64, String, String)> = match layer {
+                Layer::Observation => self
+                    .store
+                    .observations_by_id(&ids)?
+                    .into_iter()
+                    .map(|o| (o.id, o.project.clone(), super::embed::observation_text(&o)))
+                    .collect(),
+                Layer::Conversation => self
+                    .store
+                    .conversation_records(&ids)?
+                    .into_iter()
+                    .map(|r| (r.event_id, r.project, r.text))
+                    .collect(),
+            };
+            let refs: Vec<&str> = texts.iter().map(|(_, _, t)| t.as_str()).collect();
+            let vectors = if refs.is_empty() {
+                Vec::new()
+            } else {
+                embed_checked(embedder, &refs)?
+            };
+            let new: Vec<NewVector<'_>> = texts
+                .iter()
+                .zip(&vectors)
+                .filter(|(_, v)| v.iter().any(|x| *x != 0.0))
+                .map(|((record, project, _), vector)| NewVector {
+                    layer,
+                    record: *record,
+                    project,
+                    vector,
+                })
+                .collect();
+            let tx = self.store.write()?;
+            put_vectors(&tx, model, dim, &new)?;
+            advance_progress(&tx, model, dim, layer, upto)?;
+            tx.commit().map_err(|source| Error::Sqlite {
+                context: "commit a batch of vectors".into(),
+                source,
+            })?;
+            embedded += texts.len();
+        }
+        let left = self.store.vector_backlog(model, dim)?;
+        Ok(EmbedProgress {
+            embedded,
+            observations_left: left.observations,
+            conversation_left: left.conversation,
+        })
+    }
+
+    /// Rewrites the vector chunks that mostly hold deleted records (at most `limit`), so
+    /// searches stop scanning them; returns how many it rewrote. Retention calls it.
+    pub fn compact_vectors(&self, limit: usize) -> Result<usize> {
+        self.store.compact_vector_chunks(limit)
+    }
+
+    /// What the vector index holds: the current embedder, the records still waiting for a
+    /// vector of it, and the stored vectors per embedder id. Reads only.
+    pub fn vector_status(&self) -> Result<VectorStatus> {
+        let (embedder, left) = match self.embedder.as_deref() {
+            Some(e) => (
+                Some(e.id().to_owned()),
+                self.store.vector_backlog(e.id(), e.dimension())?,
+            ),
+            None => (None, Default::default()),
+        };
+        Ok(VectorStatus {
+            embedder,
+            observations_left: left.observations,
+            conversation_left: left.conversation,
+            stored: self.store.vector_counts()?,
+        })
+    }
+}
