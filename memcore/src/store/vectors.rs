@@ -366,7 +366,8 @@ impl Store {
 
     /// Up to `limit` records of `layer`, oldest first, that the backfill of `model` has not
     /// considered yet and that have no vector of it, with the id the watermark may advance to
-    /// once they are embedded.
+    /// once they are embedded. Looks at most `16 × limit` records past the watermark, so a
+    /// stretch of records embedded when written is passed over quickly.
     pub(crate) fn records_without_vector(
         &self,
         model: &str,
@@ -376,26 +377,35 @@ impl Store {
     ) -> Result<(Vec<i64>, Option<i64>)> {
         let model_id = self.existing_model(model, dim)?;
         let after = self.progress(model_id, layer)?;
+        let window = limit.saturating_mul(16).max(1);
         let rows: Vec<(i64, i64)> = self
             .conn
             .prepare_cached(layer_records(layer))
             .and_then(|mut s| {
-                s.query_map(params![after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+                s.query_map(params![after, window as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
                     .collect()
             })
             .ctx(|| "list records waiting for a vector".into())?;
-        let mut upto = None;
+        // Up to the first event still waiting for its index row.
+        let scanned: Vec<i64> = rows
+            .iter()
+            .take_while(|(_, indexed)| *indexed != 0)
+            .map(|(id, _)| *id)
+            .collect();
+        let have = match model_id {
+            Some(model_id) => self.records_with_vector(model_id, layer, &scanned)?,
+            None => HashMap::new(),
+        };
         let mut ids = Vec::new();
-        for (id, indexed) in rows {
-            if indexed == 0 {
-                break;
+        let mut upto = None;
+        for id in scanned {
+            if !have.contains_key(&id) {
+                if ids.len() == limit {
+                    break;
+                }
+                ids.push(id);
             }
             upto = Some(id);
-            ids.push(id);
-        }
-        if let Some(model_id) = model_id {
-            let have = self.records_with_vector(model_id, layer, &ids)?;
-            ids.retain(|id| !have.contains_key(id));
         }
         Ok((ids, upto))
     }
