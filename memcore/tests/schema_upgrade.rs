@@ -406,3 +406,84 @@ fn opening_a_migrated_store_again_changes_nothing() {
     };
     assert_eq!(body(&first), body(&second));
 }
+
+fn fixture_v2() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-v2.db")
+}
+
+/// What the v2 fixture holds: a store with Chinese, Japanese and Korean text, written before
+/// version 3 indexed CJK words (kept here so the generator and the checks agree).
+fn populate_v2(mem: &Memory) {
+    mem.start_session(NewSession {
+        started_at: Some(minutes(0)),
+        ..NewSession::new("sess-zh", "diary", "claude-code")
+    })
+    .unwrap();
+    for (n, text) in [
+        "今天面试很顺利，明天开始准备入职。",
+        "Deploy the API gateway before Friday",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        mem.record_event(NewEvent {
+            external_id: Some(format!("prompt-{n}")),
+            occurred_at: Some(minutes(1 + n as i64)),
+            ..NewEvent::new(
+                "sess-zh",
+                EventPayload::UserPrompt {
+                    text: text.to_owned(),
+                },
+            )
+        })
+        .unwrap();
+    }
+    for (n, (title, narrative)) in [
+        ("数据库迁移失败", "迁移脚本在生产环境超时，已回滚。"),
+        ("データベースの移行", "移行は週末に行う。"),
+        ("데이터베이스를 복구했다", "백업에서 복구했다."),
+        (
+            "Retry the RefreshToken call",
+            "The token endpoint returned 429; retry with backoff.",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        mem.add_observation(NewObservation {
+            session_id: Some("sess-zh".into()),
+            kind: Some(ObservationKind::Discovery),
+            title: title.into(),
+            narrative: narrative.into(),
+            context: if n == 0 {
+                "今天面试很顺利".into()
+            } else {
+                String::new()
+            },
+            created_at: Some(minutes(10 + n as i64)),
+            ..NewObservation::default()
+        })
+        .unwrap();
+    }
+    mem.end_session("sess-zh").unwrap();
+}
+
+/// Writes `tests/fixtures/store-v2.db`. Run by hand, and only on a schema-v2 build.
+#[test]
+#[ignore = "writes the committed v2 fixture; run by hand, only on a schema-v2 build"]
+fn generate_store_v2_fixture() {
+    assert_eq!(
+        SCHEMA_VERSION, 2,
+        "the v2 fixture can only be written by a build whose schema is version 2"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mem = Memory::open(dir.path().join("v2.db")).unwrap();
+    populate_v2(&mem);
+    let path = fixture_v2();
+    let _ = std::fs::remove_file(&path);
+    mem.backup_to(&path).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("VACUUM")
+        .unwrap();
+}
