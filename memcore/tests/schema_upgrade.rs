@@ -487,3 +487,68 @@ fn generate_store_v2_fixture() {
         .execute_batch("VACUUM")
         .unwrap();
 }
+
+#[test]
+fn a_schema_v2_store_opens_and_finds_cjk_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    std::fs::copy(fixture_v2(), &path).expect("tests/fixtures/store-v2.db is missing");
+    let version: u32 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2, "the fixture must stay a version-2 store");
+
+    let mem = Memory::open(&path).unwrap();
+    let stats = mem.stats(&Scope::All).unwrap();
+    assert_eq!(stats.schema_version, SCHEMA_VERSION);
+    assert_eq!(mem.integrity_check().unwrap(), ["ok"]);
+    assert_eq!((stats.observations, stats.events), (4, 2));
+
+    // Version 3 indexed the CJK words of the stored rows.
+    let titles = |query: &str| -> Vec<String> {
+        mem.search(
+            &memcore::SearchRequest::new(query)
+                .project("diary")
+                .mode(memcore::SearchMode::Lexical),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|h| h.observation.title)
+        .collect()
+    };
+    assert_eq!(titles("数据库"), ["数据库迁移失败"]);
+    assert_eq!(titles("面试"), ["数据库迁移失败"], "by its context");
+    assert_eq!(titles("移行"), ["データベースの移行"]);
+    assert_eq!(titles("데이터베이스"), ["데이터베이스를 복구했다"]);
+    assert_eq!(titles("refresh token"), ["Retry the RefreshToken call"]);
+    let hits = mem
+        .recall(&memcore::SearchRequest::new("面试").project("diary"))
+        .unwrap();
+    assert!(
+        hits.iter()
+            .any(|h| matches!(h, memcore::RecallHit::Conversation(c)
+            if c.record.text.contains("今天面试很顺利"))),
+        "the migrated prompt is found by a word inside its run"
+    );
+
+    // Rows without CJK were left as they were.
+    drop(mem);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let terms: String = conn
+        .query_row(
+            "SELECT terms FROM observations_fts WHERE title = 'Retry the RefreshToken call'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(terms, "Refresh Token");
+    let terms: String = conn
+        .query_row(
+            "SELECT terms FROM conversation_fts WHERE text LIKE 'Deploy%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(terms, "");
+}
