@@ -14,6 +14,11 @@
 //! ```
 //!
 //! which refuses to run on a build whose schema is not version 1.
+//!
+//! `tests/fixtures/store-v2.db` (Chinese, Japanese and Korean prompts and observations,
+//! written before version 3 indexed CJK words) was written the same way by
+//! `generate_store_v2_fixture` on a schema-v2 build; its test checks that the upgrade makes
+//! the words inside CJK runs findable and leaves the other rows as they were.
 
 use memcore::extract::Extractor;
 use memcore::{
