@@ -62,6 +62,28 @@ fn chinese_words_are_found_inside_a_run() {
 }
 
 #[test]
+fn a_long_query_run_ranks_the_verbatim_text_first() {
+    let (_dir, mem) = open();
+    let scattered = add(
+        &mem,
+        "失败的迁移，数据库",
+        "迁移失败后数据库回滚。数据库迁移",
+    );
+    let verbatim = add(&mem, "数据库迁移失败", "");
+    assert_eq!(lexical(&mem, "数据库迁移失败"), [verbatim, scattered]);
+}
+
+#[test]
+fn ideographs_beyond_the_basic_plane_are_words_too() {
+    let (_dir, mem) = open();
+    let yoshinoya = add(&mem, "𠮷野家の牛丼", "");
+    add(&mem, "野家の話", "");
+    assert_eq!(lexical(&mem, "𠮷野"), [yoshinoya]);
+    assert!(lexical(&mem, "𠮷家").is_empty());
+    assert_eq!(lexical(&mem, "牛丼"), [yoshinoya]);
+}
+
+#[test]
 fn japanese_and_korean_words_are_found_inside_a_run() {
     let (_dir, mem) = open();
     let ja = add(&mem, "データベースの移行", "移行は週末に行う。");

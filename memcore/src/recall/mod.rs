@@ -14,8 +14,8 @@
 //!    overlapping character bigrams (the index in the `terms` column). A query run of two to
 //!    four characters is one word, matched as the phrase of its bigrams (`数据库` needs
 //!    `数据 据库` adjacent, so a text holding only `数据` does not match); a longer run is
-//!    several unknown words, matched by any of its bigrams, texts holding more of them
-//!    first. Details in `store/fts.rs`.
+//!    several unknown words, matched by any of its bigrams, texts holding the whole run or
+//!    more of its bigrams first. Details in `store/fts.rs`.
 //! 2. **Relevance.** `text_rank` is the candidate's BM25 divided by the best BM25 of the
 //!    pool (so the best text match has 1), `vector_similarity` the cosine of its vector with
 //!    the query's (computed for every candidate, from either side). Fused relevance is

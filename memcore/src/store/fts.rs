@@ -23,8 +23,10 @@
 //!   whose word boundaries are unknown: requiring it all would find only texts that repeat
 //!   the question verbatim, so each of its bigrams is its own alternative in the OR list and
 //!   BM25 ranks texts by how many of them, and how rare, they hold (recall over precision;
-//!   the prompt context's coverage rule then keeps out texts holding few of them). A single
-//!   character matches a single-character run.
+//!   the prompt context's coverage rule then keeps out texts holding few of them). The
+//!   phrase of the whole run is one more alternative, so a text holding it verbatim ranks
+//!   first. A single character matches a single-character run (and is not found inside a
+//!   longer one: a lone character is too ambiguous a word).
 //!
 //! The phrase of a run can also match across the boundary of two runs of one text (`数据。据库`
 //! indexes `数据 据库` too); such texts are rare and still hold both halves.
@@ -34,8 +36,8 @@ use crate::text::{Segment, bigrams, identifier_parts, is_stop_word, segments, wo
 /// Most tokens a query contributes; the rest are ignored.
 const MAX_QUERY_TOKENS: usize = 64;
 
-/// The longest CJK run of a query word that is matched as one phrase (all its bigrams
-/// required); longer runs match by any of their bigrams (see the module docs).
+/// The longest CJK run of a query word that is matched only as one phrase (all its bigrams
+/// required); longer runs also match by any of their bigrams (see the module docs).
 pub(crate) const MAX_CJK_WORD: usize = 4;
 
 /// The extra terms indexed beside `texts`: the camel-case parts of every identifier in them,
@@ -125,8 +127,8 @@ pub(crate) fn observation_terms<'a>(
 
 /// The tokens of a query, lower-cased and deduplicated, identifiers split like the index;
 /// stop words are dropped unless nothing else is left. A CJK run becomes its bigrams: one
-/// token holding them all, separated by spaces (a phrase once quoted), for a run of up to
-/// [`MAX_CJK_WORD`] characters, one token per bigram for a longer run (see the module docs).
+/// token holding them all, separated by spaces (a phrase once quoted), and for a run longer
+/// than [`MAX_CJK_WORD`] characters one more token per bigram (see the module docs).
 /// Tokens hold letters, digits and spaces only, never a quote.
 pub(crate) fn query_tokens(query: &str) -> Vec<String> {
     let mut all: Vec<String> = Vec::new();
@@ -149,9 +151,8 @@ pub(crate) fn query_tokens(query: &str) -> Vec<String> {
             match segment {
                 Segment::Cjk(run) => {
                     let grams = bigrams(run);
-                    if run.chars().count() <= MAX_CJK_WORD {
-                        push(&grams.join(" "));
-                    } else {
+                    push(&grams.join(" "));
+                    if run.chars().count() > MAX_CJK_WORD {
                         grams.into_iter().for_each(&mut push);
                     }
                 }
@@ -264,7 +265,15 @@ mod tests {
         // A run longer than a word: any of its bigrams.
         assert_eq!(
             query_tokens("数据库迁移失败"),
-            ["数据", "据库", "库迁", "迁移", "移失", "失败"]
+            [
+                "数据 据库 库迁 迁移 移失 失败",
+                "数据",
+                "据库",
+                "库迁",
+                "迁移",
+                "移失",
+                "失败"
+            ]
         );
         // Mixed, punctuation, full width, a single character.
         assert_eq!(
