@@ -164,3 +164,28 @@ fn the_conversation_layer_finds_a_cjk_prompt_by_a_word() {
     assert!(mem.prompt_relevance("今天面试怎么样", found).1);
     assert!(!mem.prompt_relevance("部署网关的步骤", found).1);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+    /// Any two adjacent CJK characters of a stored text find it, whatever surrounds them
+    /// (Latin, full-width letters, punctuation, other runs), and any query is answered.
+    #[test]
+    fn every_cjk_bigram_of_a_text_finds_it(
+        chars in proptest::collection::vec(proptest::sample::select(vec![
+            '数', '据', '库', '迁', '移', 'の', 'デ', '데', '이', '。', '，', ' ', 'a', 'Ｂ', '"', '*',
+        ]), 1..16),
+        query in "\\PC{0,12}",
+    ) {
+        let (_dir, mem) = open();
+        let title: String = chars.iter().collect();
+        let id = add(&mem, &title, "");
+        let cjk = |c: &char| !matches!(c, '。' | '，' | ' ' | 'a' | 'Ｂ' | '"' | '*');
+        for pair in chars.windows(2) {
+            if cjk(&pair[0]) && cjk(&pair[1]) {
+                let word: String = pair.iter().collect();
+                proptest::prop_assert!(lexical(&mem, &word).contains(&id), "{word} in {title}");
+            }
+        }
+        mem.search(&SearchRequest::new(query).project(P)).expect("any query is answered");
+    }
+}
