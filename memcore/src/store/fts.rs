@@ -28,8 +28,12 @@
 //!   first. A single character matches a single-character run (and is not found inside a
 //!   longer one: a lone character is too ambiguous a word).
 //!
-//! The phrase of a run can also match across the boundary of two runs of one text (`数据。据库`
-//! indexes `数据 据库` too); such texts are rare and still hold both halves.
+//! Known limits: a phrase can also match across the boundary of two runs of one row
+//! (`数据。据库` indexes `数据 据库` too; such rows are rare and hold both halves), and a
+//! particle written onto a short query run is part of its phrase (`的数据库` needs `的数据库`;
+//! with a space, `的 数据库`, it does not). Korean writes spaces between words, but a word
+//! longer than [`MAX_CJK_WORD`] syllables is treated like a Chinese sentence: any of its
+//! bigrams, the whole word first.
 
 use crate::text::{Segment, bigrams, identifier_parts, is_stop_word, segments, words};
 
