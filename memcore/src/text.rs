@@ -27,6 +27,145 @@ pub(crate) fn words(text: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
+/// Whether `c` is a CJK character: a letter of a script written without spaces between
+/// words, which FTS5's unicode61 tokenizer would keep in one token with its neighbours. The
+/// crate's one definition of CJK: Han ideographs (the unified block, extensions A to H, the
+/// compatibility ideographs, `々 〆 〇`), Hiragana, Katakana (with its phonetic extensions,
+/// the Kana supplements and the halfwidth forms), and Hangul (syllables, jamo, compatibility
+/// and halfwidth jamo). Only letters count: `、 。 ・ 「」` are punctuation and split runs,
+/// as they split words.
+pub(crate) fn is_cjk(c: char) -> bool {
+    c.is_alphanumeric()
+        && matches!(
+            u32::from(c),
+            0x1100..=0x11FF // Hangul Jamo
+                | 0x3005..=0x3007 // 々 〆 〇
+                | 0x3040..=0x309F // Hiragana
+                | 0x30A0..=0x30FF // Katakana
+                | 0x3130..=0x318F // Hangul Compatibility Jamo
+                | 0x31F0..=0x31FF // Katakana Phonetic Extensions
+                | 0x3400..=0x4DBF // CJK Unified Ideographs Extension A
+                | 0x4E00..=0x9FFF // CJK Unified Ideographs
+                | 0xA960..=0xA97F // Hangul Jamo Extended-A
+                | 0xAC00..=0xD7AF // Hangul Syllables
+                | 0xD7B0..=0xD7FF // Hangul Jamo Extended-B
+                | 0xF900..=0xFAFF // CJK Compatibility Ideographs
+                | 0xFF66..=0xFF9F // Halfwidth Katakana
+                | 0xFFA0..=0xFFDC // Halfwidth Hangul
+                | 0x1B000..=0x1B16F // Kana Supplement, Kana Extended-A, Small Kana Extension
+                | 0x20000..=0x323AF // Extensions B to H, Compatibility Ideographs Supplement
+        )
+}
+
+/// Whether `c` is a full-width Latin letter or digit (`Ａ`, `ｚ`, `０`).
+fn is_full_width_alphanumeric(c: char) -> bool {
+    matches!(c, '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}')
+}
+
+/// A full-width Latin letter or digit as its ASCII form (`Ａ` -> `A`); any other character
+/// as it is.
+fn fold_width(c: char) -> char {
+    if is_full_width_alphanumeric(c) {
+        char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c)
+    } else {
+        c
+    }
+}
+
+/// Whether `text` holds a character the index splits apart from its word: CJK
+/// ([`is_cjk`]) or a full-width Latin letter or digit. A text without one (every English
+/// text) is indexed exactly as before CJK support.
+pub(crate) fn has_cjk_or_full_width(text: &str) -> bool {
+    text.chars()
+        .any(|c| is_cjk(c) || is_full_width_alphanumeric(c))
+}
+
+/// One piece of a word that holds CJK or full-width characters (see [`segments`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Segment<'a> {
+    /// A maximal run of CJK characters.
+    Cjk(&'a str),
+    /// The text between CJK runs (Latin letters, digits, other scripts), full-width letters
+    /// and digits folded to ASCII.
+    Other(String),
+}
+
+/// The pieces of one word (as [`words`] yields it) when it holds a CJK or full-width
+/// character: its maximal CJK runs and the text between them. `今天用API部署` ->
+/// `今天`, `API`, `部署`; `ＡＰＩ` -> `API`. `None` for any other word (every English word),
+/// which is indexed and matched as it is.
+pub(crate) fn segments(word: &str) -> Option<Vec<Segment<'_>>> {
+    if !has_cjk_or_full_width(word) {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut in_cjk: Option<bool> = None;
+    for (at, c) in word.char_indices() {
+        let cjk = is_cjk(c);
+        match in_cjk {
+            Some(prev) if prev != cjk => {
+                out.push(segment(&word[start..at], prev));
+                start = at;
+            }
+            _ => {}
+        }
+        in_cjk = Some(cjk);
+    }
+    if let Some(prev) = in_cjk {
+        out.push(segment(&word[start..], prev));
+    }
+    Some(out)
+}
+
+fn segment(piece: &str, cjk: bool) -> Segment<'_> {
+    if cjk {
+        Segment::Cjk(piece)
+    } else {
+        Segment::Other(piece.chars().map(fold_width).collect())
+    }
+}
+
+/// The overlapping character bigrams of a CJK run (`数据库` -> `数据`, `据库`), which stand
+/// for its words since the run has no spaces to split it: a query word is found inside a
+/// run by its bigrams. A single character is its own only gram; an empty run has none.
+pub(crate) fn bigrams(run: &str) -> Vec<&str> {
+    let bounds: Vec<usize> = run
+        .char_indices()
+        .map(|(at, _)| at)
+        .chain([run.len()])
+        .collect();
+    match bounds.len() {
+        0 | 1 => Vec::new(),
+        2 => vec![run],
+        _ => bounds.windows(3).map(|w| &run[w[0]..w[2]]).collect(),
+    }
+}
+
+/// Calls `f` with every word part of `text` as word sets and fingerprints count them: each
+/// [`words`] word split by [`identifier_parts`]; a word holding CJK is first cut into
+/// [`segments`], each CJK run counting as its [`bigrams`] (so a Chinese sentence is several
+/// words, not one) and the text between as words of its own. Parts come as written; callers
+/// lower-case them and drop stop words. For text without CJK or full-width characters the
+/// parts are exactly `words` then `identifier_parts`.
+pub(crate) fn word_parts(text: &str, mut f: impl FnMut(&str)) {
+    for word in words(text) {
+        match segments(word) {
+            None => identifier_parts(word).into_iter().for_each(&mut f),
+            Some(segments) => {
+                for segment in &segments {
+                    match segment {
+                        Segment::Cjk(run) => bigrams(run).into_iter().for_each(&mut f),
+                        Segment::Other(other) => {
+                            identifier_parts(other).into_iter().for_each(&mut f)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Splits a word at its case changes: `RefreshToken` -> `Refresh`, `Token`; `HTTPServer` ->
 /// `HTTP`, `Server`; `parseJSONBody` -> `parse`, `JSON`, `Body`. A word without an inner case
 /// change (`token`, `HTTP`, `E0502`) comes back whole, as the only part.
@@ -194,10 +333,15 @@ pub(crate) fn passage(text: &str, query: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }
-    let wanted: Vec<String> = words(query)
-        .map(str::to_lowercase)
-        .filter(|w| !is_stop_word(w) && w.chars().count() > 1)
-        .collect();
+    let mut wanted: Vec<String> = Vec::new();
+    for word in words(query) {
+        match segments(word) {
+            None => wanted.push(word.to_lowercase()),
+            // A CJK run is looked for by its bigrams, the rest of the word as it is written.
+            Some(_) => word_parts(word, |part| wanted.push(part.to_lowercase())),
+        }
+    }
+    wanted.retain(|w| !is_stop_word(w) && w.chars().count() > 1);
     // Pieces: lines, and sentences inside long lines.
     let mut pieces: Vec<&str> = Vec::new();
     for line in text.lines() {
@@ -324,5 +468,75 @@ mod tests {
             words("src/auth/token.rs: refresh_token (E0502)").collect::<Vec<_>>(),
             ["src", "auth", "token", "rs", "refresh", "token", "E0502"]
         );
+    }
+
+    #[test]
+    fn cjk_characters_are_han_kana_and_hangul_letters() {
+        for c in [
+            '面', '㐀', '𠮷', '々', 'の', 'デ', 'ー', 'ｶ', '데', 'ᄀ', 'ㄱ',
+        ] {
+            assert!(is_cjk(c), "{c}");
+        }
+        for c in ['a', 'é', 'Ａ', '1', '。', '，', '、', '・', '「', ' ', 'Ж'] {
+            assert!(!is_cjk(c), "{c}");
+        }
+    }
+
+    #[test]
+    fn cjk_words_split_into_runs_and_the_rest() {
+        assert_eq!(segments("token"), None);
+        assert_eq!(segments("Ünïcödé"), None);
+        assert_eq!(
+            segments("今天用API部署"),
+            Some(vec![
+                Segment::Cjk("今天用"),
+                Segment::Other("API".into()),
+                Segment::Cjk("部署")
+            ])
+        );
+        assert_eq!(
+            segments("ＡＰＩ２"),
+            Some(vec![Segment::Other("API2".into())])
+        );
+        assert_eq!(segments("面"), Some(vec![Segment::Cjk("面")]));
+    }
+
+    #[test]
+    fn bigrams_overlap_and_a_single_character_is_its_own() {
+        assert_eq!(bigrams("数据库"), ["数据", "据库"]);
+        assert_eq!(bigrams("面试"), ["面试"]);
+        assert_eq!(bigrams("面"), ["面"]);
+        assert!(bigrams("").is_empty());
+        assert_eq!(bigrams("𠮷野家"), ["𠮷野", "野家"]);
+    }
+
+    #[test]
+    fn word_parts_count_cjk_runs_as_bigrams_and_leave_english_alone() {
+        let parts = |text: &str| {
+            let mut out = Vec::new();
+            word_parts(text, |p| out.push(p.to_owned()));
+            out
+        };
+        assert_eq!(
+            parts("fix RefreshToken in src/auth.rs"),
+            ["fix", "Refresh", "Token", "in", "src", "auth", "rs"]
+        );
+        assert_eq!(
+            parts("数据库迁移失败。用getUser"),
+            [
+                "数据", "据库", "库迁", "迁移", "移失", "失败", "用", "get", "User"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_passage_finds_a_cjk_word_inside_a_run() {
+        let text = format!(
+            "{}\n今天面试很顺利。\n{}",
+            "前言".repeat(40),
+            "后记".repeat(40)
+        );
+        let p = passage(&text, "面试怎么样", 30);
+        assert!(p.contains("今天面试很顺利"), "{p}");
     }
 }

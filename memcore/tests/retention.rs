@@ -235,7 +235,7 @@ fn size_policy_prunes_the_oldest_until_the_store_fits_and_gives_the_space_back()
         ..RetentionPolicy::default()
     };
     let dry = mem.prune(&policy, true).unwrap();
-    assert!(dry.size_limit_met);
+    assert!(dry.size_limit_met, "{dry:?}");
     assert!(dry.events > 100, "{}", dry.events);
     // Oldest first: whatever is kept is newer than whatever goes.
     let newest_gone = dry.observations.iter().map(|o| o.created_at).max().unwrap();

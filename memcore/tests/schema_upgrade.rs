@@ -14,6 +14,11 @@
 //! ```
 //!
 //! which refuses to run on a build whose schema is not version 1.
+//!
+//! `tests/fixtures/store-v2.db` (Chinese, Japanese and Korean prompts and observations,
+//! written before version 3 indexed CJK words) was written the same way by
+//! `generate_store_v2_fixture` on a schema-v2 build; its test checks that the upgrade makes
+//! the words inside CJK runs findable and leaves the other rows as they were.
 
 use memcore::extract::Extractor;
 use memcore::{
@@ -405,4 +410,150 @@ fn opening_a_migrated_store_again_changes_nothing() {
             .collect::<Vec<_>>()
     };
     assert_eq!(body(&first), body(&second));
+}
+
+fn fixture_v2() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-v2.db")
+}
+
+/// What the v2 fixture holds: a store with Chinese, Japanese and Korean text, written before
+/// version 3 indexed CJK words (kept here so the generator and the checks agree).
+fn populate_v2(mem: &Memory) {
+    mem.start_session(NewSession {
+        started_at: Some(minutes(0)),
+        ..NewSession::new("sess-zh", "diary", "claude-code")
+    })
+    .unwrap();
+    for (n, text) in [
+        "今天面试很顺利，明天开始准备入职。",
+        "Deploy the API gateway before Friday",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        mem.record_event(NewEvent {
+            external_id: Some(format!("prompt-{n}")),
+            occurred_at: Some(minutes(1 + n as i64)),
+            ..NewEvent::new(
+                "sess-zh",
+                EventPayload::UserPrompt {
+                    text: text.to_owned(),
+                },
+            )
+        })
+        .unwrap();
+    }
+    for (n, (title, narrative)) in [
+        ("数据库迁移失败", "迁移脚本在生产环境超时，已回滚。"),
+        ("データベースの移行", "移行は週末に行う。"),
+        ("데이터베이스를 복구했다", "백업에서 복구했다."),
+        (
+            "Retry the RefreshToken call",
+            "The token endpoint returned 429; retry with backoff.",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        mem.add_observation(NewObservation {
+            session_id: Some("sess-zh".into()),
+            kind: Some(ObservationKind::Discovery),
+            title: title.into(),
+            narrative: narrative.into(),
+            context: if n == 0 {
+                "今天面试很顺利".into()
+            } else {
+                String::new()
+            },
+            created_at: Some(minutes(10 + n as i64)),
+            ..NewObservation::default()
+        })
+        .unwrap();
+    }
+    mem.end_session("sess-zh").unwrap();
+}
+
+/// Writes `tests/fixtures/store-v2.db`. Run by hand, and only on a schema-v2 build.
+#[test]
+#[ignore = "writes the committed v2 fixture; run by hand, only on a schema-v2 build"]
+fn generate_store_v2_fixture() {
+    assert_eq!(
+        SCHEMA_VERSION, 2,
+        "the v2 fixture can only be written by a build whose schema is version 2"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mem = Memory::open(dir.path().join("v2.db")).unwrap();
+    populate_v2(&mem);
+    let path = fixture_v2();
+    let _ = std::fs::remove_file(&path);
+    mem.backup_to(&path).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("VACUUM")
+        .unwrap();
+}
+
+#[test]
+fn a_schema_v2_store_opens_and_finds_cjk_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    std::fs::copy(fixture_v2(), &path).expect("tests/fixtures/store-v2.db is missing");
+    let version: u32 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2, "the fixture must stay a version-2 store");
+
+    let mem = Memory::open(&path).unwrap();
+    let stats = mem.stats(&Scope::All).unwrap();
+    assert_eq!(stats.schema_version, SCHEMA_VERSION);
+    assert_eq!(mem.integrity_check().unwrap(), ["ok"]);
+    assert_eq!((stats.observations, stats.events), (4, 2));
+
+    // Version 3 indexed the CJK words of the stored rows.
+    let titles = |query: &str| -> Vec<String> {
+        mem.search(
+            &memcore::SearchRequest::new(query)
+                .project("diary")
+                .mode(memcore::SearchMode::Lexical),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|h| h.observation.title)
+        .collect()
+    };
+    assert_eq!(titles("数据库"), ["数据库迁移失败"]);
+    assert_eq!(titles("面试"), ["数据库迁移失败"], "by its context");
+    assert_eq!(titles("移行"), ["データベースの移行"]);
+    assert_eq!(titles("데이터베이스"), ["데이터베이스를 복구했다"]);
+    assert_eq!(titles("refresh token"), ["Retry the RefreshToken call"]);
+    let hits = mem
+        .recall(&memcore::SearchRequest::new("面试").project("diary"))
+        .unwrap();
+    assert!(
+        hits.iter()
+            .any(|h| matches!(h, memcore::RecallHit::Conversation(c)
+            if c.record.text.contains("今天面试很顺利"))),
+        "the migrated prompt is found by a word inside its run"
+    );
+
+    // Rows without CJK were left as they were.
+    drop(mem);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let terms: String = conn
+        .query_row(
+            "SELECT terms FROM observations_fts WHERE title = 'Retry the RefreshToken call'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(terms, "Refresh Token");
+    let terms: String = conn
+        .query_row(
+            "SELECT terms FROM conversation_fts WHERE text LIKE 'Deploy%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(terms, "");
 }

@@ -187,8 +187,11 @@ impl Memory {
             return Ok(report);
         }
         self.store.delete_pruned(&obs_ids, &event_ids)?;
-        // The removal is committed: a failure to shrink the file must not hide that.
-        report.space_reclaimed = self.store.reclaim_space().is_ok();
+        // The removal is committed: a failure to shrink the file must not hide that. The
+        // vector chunks that now mostly hold removed records are rewritten first, so the
+        // space of their slots is given back too.
+        let compacted = self.store.compact_vector_chunks(usize::MAX).is_ok();
+        report.space_reclaimed = compacted && self.store.reclaim_space().is_ok();
         report.file_size_after = self.store.file_size();
         Ok(report)
     }

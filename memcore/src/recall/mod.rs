@@ -9,6 +9,13 @@
 //!    best `max(50, 4 × (offset + limit))`. When an [`embed::Embedder`] is set (the built-in
 //!    [`embed::HashEmbedder`] by default), the query is embedded and as many nearest vectors
 //!    join the pool.
+//!    Chinese, Japanese and Korean have no spaces between words, so FTS5 would see a whole
+//!    run (`今天面试很顺利`) as one word: both the index and the query cut CJK runs into
+//!    overlapping character bigrams (the index in the `terms` column). A query run of two to
+//!    four characters is one word, matched as the phrase of its bigrams (`数据库` needs
+//!    `数据 据库` adjacent, so a text holding only `数据` does not match); a longer run is
+//!    several unknown words, matched by any of its bigrams, texts holding the whole run or
+//!    more of its bigrams first. Details in `store/fts.rs`.
 //! 2. **Relevance.** `text_rank` is the candidate's BM25 divided by the best BM25 of the
 //!    pool (so the best text match has 1), `vector_similarity` the cosine of its vector with
 //!    the query's (computed for every candidate, from either side). Fused relevance is
@@ -19,8 +26,8 @@
 //!    old exact answer still beats a new vague one), a kind weight, an importance factor, a
 //!    boost when the request names a file the observation read or modified (`1.5`), a penalty
 //!    when a newer observation supersedes it (`0.5`), and a penalty (`0.5`) when a
-//!    better-ranked hit says nearly the same thing (word overlap at least 0.8), so
-//!    near-duplicates do not fill the top. Every factor is reported in [`ScoreParts`].
+//!    better-ranked hit says nearly the same thing (word overlap at least 0.8, a CJK run
+//!    counting as its bigrams), so near-duplicates do not fill the top. Every factor is reported in [`ScoreParts`].
 //!
 //! # Why this fusion (measured)
 //!

@@ -4,7 +4,7 @@
 
 use super::RecallConfig;
 use crate::model::Observation;
-use crate::text::{identifier_parts, is_stop_word, words};
+use crate::text::{is_stop_word, word_parts, words};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
 
@@ -145,7 +145,8 @@ pub(crate) fn paths_in(query: &str) -> Vec<String> {
 
 /// The content words of an observation's own text (title, subtitle, narrative, facts),
 /// lower-cased and hashed, sorted and deduplicated: a cheap fingerprint for near-duplicate
-/// detection.
+/// detection. Words are [`word_parts`]: identifier parts, and the bigrams of a CJK run, so
+/// two Chinese sentences are compared by their bigrams rather than as one word each.
 pub(crate) fn word_hashes(obs: &Observation) -> Vec<u64> {
     text_word_hashes(
         [&obs.title, &obs.subtitle, &obs.narrative]
@@ -161,15 +162,13 @@ pub(crate) fn text_word_hashes<'a>(texts: impl IntoIterator<Item = &'a str>) -> 
     let mut out = Vec::new();
     let mut lower = String::new();
     for text in texts {
-        for word in words(text) {
-            for part in identifier_parts(word) {
-                lower.clear();
-                lower.extend(part.chars().flat_map(char::to_lowercase));
-                if !is_stop_word(&lower) {
-                    out.push(fnv1a(lower.as_bytes()));
-                }
+        word_parts(text, |part| {
+            lower.clear();
+            lower.extend(part.chars().flat_map(char::to_lowercase));
+            if !is_stop_word(&lower) {
+                out.push(fnv1a(lower.as_bytes()));
             }
-        }
+        });
     }
     out.sort_unstable();
     out.dedup();
@@ -225,17 +224,17 @@ pub(crate) fn coverage(query: &BTreeSet<String>, set: &BTreeSet<String>) -> f64 
     query.iter().filter(|w| set.contains(*w)).count() as f64 / query.len() as f64
 }
 
-/// The lower-cased content words of a text.
+/// The lower-cased content words of a text ([`word_parts`] without stop words: a CJK run
+/// counts as its bigrams, so the prompt context's coverage of a Chinese prompt is the share
+/// of its bigrams an observation holds).
 pub(crate) fn text_word_set(text: &str) -> BTreeSet<String> {
     let mut set = BTreeSet::new();
-    for word in words(text) {
-        for part in identifier_parts(word) {
-            let lower = part.to_lowercase();
-            if !is_stop_word(&lower) {
-                set.insert(lower);
-            }
+    word_parts(text, |part| {
+        let lower = part.to_lowercase();
+        if !is_stop_word(&lower) {
+            set.insert(lower);
         }
-    }
+    });
     set
 }
 

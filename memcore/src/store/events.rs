@@ -29,8 +29,8 @@ pub(crate) fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
 }
 
 /// Indexes an event in the conversation layer (`conversation_fts`, rowid = event id): its
-/// short form (the call or message, and a tool call's outcome) and the camel-case parts of the
-/// identifiers in it. An event without a short form (a bookkeeping tool) is not indexed. The
+/// short form (the call or message, and a tool call's outcome) and, in `terms`, the camel-case
+/// parts of the identifiers and the CJK bigrams in it (see [`super::fts`]). An event without a short form (a bookkeeping tool) is not indexed. The
 /// one writer of `conversation_fts` rows: recording, import and the version-2 migration.
 pub(crate) fn index_event(
     tx: &rusqlite::Transaction<'_>,
@@ -50,7 +50,7 @@ pub(crate) fn index_row(
     if form.is_empty() {
         return Ok(());
     }
-    let terms = super::fts::identifier_terms([form.text.as_str(), form.outcome.as_str()]);
+    let terms = super::fts::index_terms([form.text.as_str(), form.outcome.as_str()]);
     tx.prepare_cached(
         "INSERT INTO conversation_fts (rowid, text, outcome, terms) VALUES (?1, ?2, ?3, ?4)",
     )?

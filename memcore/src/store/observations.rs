@@ -1,7 +1,7 @@
 //! Observations with their provenance, file index, vectors and full-text rows. Inserting and
 //! forgetting keep all of them in step, in one transaction.
 
-use super::fts::identifier_terms;
+use super::fts::observation_terms;
 use super::sessions::ensure_project;
 use super::{Store, from_millis, json_list, parse_json_list, placeholders, to_millis};
 use crate::error::{Result, SqlContext};
@@ -258,13 +258,17 @@ pub(crate) fn insert_observation(
         .map(String::as_str)
         .collect::<Vec<_>>()
         .join(" ");
-    let terms = identifier_terms([
-        obs.title.as_str(),
-        &obs.subtitle,
-        &obs.narrative,
-        &facts,
-        &files,
-    ]);
+    let (terms, context) = observation_terms(
+        [
+            obs.title.as_str(),
+            &obs.subtitle,
+            &obs.narrative,
+            &facts,
+            &files,
+        ],
+        &concepts,
+        &obs.context,
+    );
     tx.prepare_cached(
         "INSERT INTO observations_fts
              (rowid, title, subtitle, narrative, facts, concepts, files, terms, context)
@@ -280,7 +284,7 @@ pub(crate) fn insert_observation(
             concepts,
             files,
             terms,
-            obs.context
+            context
         ])
     })
     .ctx(|| format!("index observation {id}"))?;

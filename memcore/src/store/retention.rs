@@ -17,7 +17,7 @@ const OBSERVATION_BYTES: &str = "(2 * (length(CAST(title AS BLOB)) + length(CAST
       + length(CAST(narrative AS BLOB)) + length(CAST(facts AS BLOB))
       + length(CAST(context AS BLOB)) + length(CAST(concepts AS BLOB))
       + length(CAST(files_read AS BLOB)) + length(CAST(files_modified AS BLOB)))
-      + coalesce((SELECT sum(length(code) + 48) FROM vectors v
+      + coalesce((SELECT sum(length(code) * 9 / 8 + 64) FROM vectors v
                   WHERE v.layer = 0 AND v.record = observations.id), 0)
       + 160)";
 
@@ -25,7 +25,7 @@ const OBSERVATION_BYTES: &str = "(2 * (length(CAST(title AS BLOB)) + length(CAST
 /// conversation index (bounded, and about as long as the payload for the messages that make
 /// most of it), and a fixed overhead.
 const EVENT_BYTES: &str = "(length(CAST(payload AS BLOB)) * 2 + 96
-      + coalesce((SELECT sum(length(code) + 48) FROM vectors v
+      + coalesce((SELECT sum(length(code) * 9 / 8 + 64) FROM vectors v
                   WHERE v.layer = 1 AND v.record = events.id), 0))";
 
 /// Events retention may remove: their extraction is over.
@@ -194,13 +194,30 @@ impl Store {
                 events: 1.0,
             });
         };
-        let (mut obs_bytes, mut event_bytes) = (0i64, 0i64);
+        let (mut obs_bytes, mut event_bytes, mut vector_bytes) = (0i64, 0i64, 0i64);
         for (table, bytes) in pages {
             if table.starts_with("observation") {
                 obs_bytes += bytes;
             } else if table.starts_with("events") || table.starts_with("conversation_fts") {
                 event_bytes += bytes;
+            } else if table.starts_with("vector") {
+                vector_bytes += bytes;
             }
+        }
+        // The vector index's pages belong to both layers, by their share of the codes.
+        let (obs_codes, all_codes): (i64, i64) = self
+            .conn()
+            .query_row(
+                "SELECT coalesce(sum(CASE WHEN layer = 0 THEN length(code) END), 0),
+                        coalesce(sum(length(code)), 0) FROM vectors",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .ctx(|| "measure the vector index".into())?;
+        if all_codes > 0 {
+            let obs_share = (vector_bytes as f64 * obs_codes as f64 / all_codes as f64) as i64;
+            obs_bytes += obs_share;
+            event_bytes += vector_bytes - obs_share;
         }
         let estimate = |sql: String| -> Result<i64> {
             self.conn()

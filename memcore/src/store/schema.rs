@@ -11,7 +11,8 @@ pub const VERSION: u32 = 3;
 
 /// The FTS5 tokenizer every full-text table uses: Porter stemming over Unicode words, with
 /// diacritics folded. `_`, `/`, `.` and `-` separate tokens, so `src/auth/token.rs` and
-/// `refresh_token` are indexed by their parts; camel-case parts go in the `terms` column.
+/// `refresh_token` are indexed by their parts; camel-case parts and CJK bigrams go in the
+/// `terms` column (see [`super::fts`]).
 const TOKENIZER: &str = "porter unicode61 remove_diacritics 2";
 
 /// Creates the current schema in an empty database.
@@ -201,7 +202,7 @@ fn upgrade_from_1(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch("DROP TABLE prompts_fts;")
 }
 
-/// What version 3 added: the vector index of both layers (see `store::vectors`): embedders,
+/// What version 3 added (beside CJK bigrams in the full-text rows): the vector index of both layers (see `store::vectors`): embedders,
 /// one int8 code per record and embedder, the chunks of sign bits a search scans, the lazy
 /// backfill's watermarks, and the triggers that drop a record's vectors with it.
 fn create_vector_index(tx: &Transaction<'_>) -> rusqlite::Result<()> {
@@ -252,10 +253,11 @@ fn create_vector_index(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     )
 }
 
-/// Version 2 to 3: the vector index. The vectors version 2 kept (one float vector per
-/// observation, newest embedder only) move into it, quantized; records without one are
-/// embedded later by the lazy backfill.
+/// Version 2 to 3: CJK words in the full-text index ([`reindex_cjk`]) and the vector index.
+/// The vectors version 2 kept (one float vector per observation, newest embedder only) move
+/// into it, quantized; records without one are embedded later by the lazy backfill.
 fn upgrade_from_2(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    reindex_cjk(tx)?;
     create_vector_index(tx)?;
     let old: Vec<(i64, String, String, usize, Vec<u8>)> = tx
         .prepare(
@@ -295,4 +297,62 @@ fn upgrade_from_2(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     }
     tx.execute_batch("DROP TABLE observation_vectors;")
+}
+
+/// Version 2 to 3, first part: CJK words. The full-text rows whose text holds CJK or full-width
+/// characters get the `terms` (and, for observations, the `context` value) that
+/// [`super::fts`] now writes, with the CJK bigrams; every other row is left as it is, so a
+/// store without CJK only reads its index once. The new values are computed from the
+/// index rows themselves, which hold the texts they were made from.
+fn reindex_cjk(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    use super::fts::{index_terms, observation_terms};
+    use crate::text::has_cjk_or_full_width;
+    let mut observations: Vec<(i64, String, String)> = Vec::new();
+    {
+        let mut read = tx.prepare(
+            "SELECT rowid, title, subtitle, narrative, facts, concepts, files, context
+             FROM observations_fts",
+        )?;
+        let mut rows = read.query([])?;
+        while let Some(row) = rows.next()? {
+            let mut texts: Vec<String> = Vec::with_capacity(7);
+            for column in 1..=7 {
+                texts.push(row.get::<_, Option<String>>(column)?.unwrap_or_default());
+            }
+            if !texts.iter().any(|t| has_cjk_or_full_width(t)) {
+                continue;
+            }
+            let (terms, context) = observation_terms(
+                texts[..4].iter().chain(&texts[5..6]).map(String::as_str),
+                &texts[4],
+                &texts[6],
+            );
+            observations.push((row.get(0)?, terms, context));
+        }
+    }
+    for (id, terms, context) in observations {
+        tx.execute(
+            "UPDATE observations_fts SET terms = ?2, context = ?3 WHERE rowid = ?1",
+            rusqlite::params![id, terms, context],
+        )?;
+    }
+    let mut conversation: Vec<(i64, String)> = Vec::new();
+    {
+        let mut read = tx.prepare("SELECT rowid, text, outcome FROM conversation_fts")?;
+        let mut rows = read.query([])?;
+        while let Some(row) = rows.next()? {
+            let text = row.get::<_, Option<String>>(1)?.unwrap_or_default();
+            let outcome = row.get::<_, Option<String>>(2)?.unwrap_or_default();
+            if has_cjk_or_full_width(&text) || has_cjk_or_full_width(&outcome) {
+                conversation.push((row.get(0)?, index_terms([text.as_str(), &outcome])));
+            }
+        }
+    }
+    for (id, terms) in conversation {
+        tx.execute(
+            "UPDATE conversation_fts SET terms = ?2 WHERE rowid = ?1",
+            rusqlite::params![id, terms],
+        )?;
+    }
+    Ok(())
 }

@@ -8,7 +8,7 @@
 //! * `vectors` (primary key `layer, record, model`): the record's vector as `dim` signed bytes
 //!   and one scale (`vector ≈ code × scale`, per-vector symmetric int8 quantization), and the
 //!   chunk slot that holds its sign bits.
-//! * `vector_chunks`: for one (model, layer, project), up to [`CHUNK_SLOTS`] records: their
+//! * `vector_chunks`: for one (model, layer, project), up to [`chunk_slots`] records (about [`CHUNK_BYTES`]): their
 //!   ids (`i64` little-endian each) and the signs of their coordinates (`ceil(dim / 8)` bytes
 //!   each, bit `k % 8` of byte `k / 8` set when coordinate `k` is positive), and how many of
 //!   its slots belong to deleted vectors (`dead`).
@@ -36,10 +36,16 @@ use crate::error::{Result, SqlContext};
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::HashMap;
 
-/// Records per chunk. A chunk at 256 dimensions is 20 KB (8 KB of ids, 16 KB of bits), so
-/// appending a record rewrites at most that much, and a scan of 100,000 records reads 200
-/// rows.
-pub(crate) const CHUNK_SLOTS: usize = 512;
+/// Most bytes of ids and sign bits a chunk holds: 409 records at 256 dimensions (40 bytes
+/// each), 120 at 1,024. Appending a record rewrites its scope's last chunk, so this bounds
+/// what one write costs (8 KB on average), while a scan of 100,000 records at 256 dimensions
+/// still reads only about 250 rows.
+pub(crate) const CHUNK_BYTES: usize = 16 * 1024;
+
+/// Records per chunk for vectors of `dim` dimensions (at least 16).
+pub(crate) fn chunk_slots(dim: usize) -> usize {
+    (CHUNK_BYTES / (8 + dim.div_ceil(8))).max(16)
+}
 
 /// Which kind of record a vector belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -212,6 +218,7 @@ pub(crate) fn put_vectors(
         return Ok(());
     };
     let bytes = dim.div_ceil(8);
+    let slots = chunk_slots(dim);
     // Group by scope so each chunk is rewritten once per call.
     let mut scopes: Vec<((Layer, &str), Vec<(i64, Quantized)>)> = Vec::new();
     for v in vectors {
@@ -252,11 +259,11 @@ pub(crate) fn put_vectors(
                 })
                 .ctx(|| format!("read the last vector chunk of project {project:?}"))?;
             let (chunk, mut records, mut bits) = match last {
-                Some((id, r, b)) if r.len() / 8 < CHUNK_SLOTS => (Some(id), r, b),
+                Some((id, r, b)) if r.len() / 8 < slots => (Some(id), r, b),
                 _ => (None, Vec::new(), Vec::new()),
             };
             let mut placed: Vec<(i64, usize, Quantized)> = Vec::new();
-            while records.len() / 8 < CHUNK_SLOTS {
+            while records.len() / 8 < slots {
                 let Some((record, q)) = items.next() else {
                     break;
                 };
@@ -382,8 +389,10 @@ impl Store {
             .conn
             .prepare_cached(layer_records(layer))
             .and_then(|mut s| {
-                s.query_map(params![after, window as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect()
+                s.query_map(params![after, window as i64], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect()
             })
             .ctx(|| "list records waiting for a vector".into())?;
         // Up to the first event still waiting for its index row.
