@@ -557,3 +557,58 @@ fn a_schema_v2_store_opens_and_finds_cjk_words() {
         .unwrap();
     assert_eq!(terms, "");
 }
+
+/// The float vectors version 2 kept move into the vector index, quantized, and every record
+/// without a vector of the embedder in use gets one lazily.
+#[test]
+fn a_schema_v2_store_keeps_its_vectors_and_gets_the_rest_lazily() {
+    use memcore::recall::embed::{Embedder, HashEmbedder};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    std::fs::copy(fixture_v2(), &path).unwrap();
+    let hash_id = HashEmbedder::new().id().to_owned();
+    let old: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM observation_vectors WHERE model = ?1",
+            [&hash_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(old > 0, "the fixture holds version 2's vectors");
+
+    // With the embedder that wrote them, they are found as they were and only the
+    // conversation records wait for a vector.
+    let mut mem = Memory::open(&path).unwrap();
+    mem.set_embedder(Some(Box::new(HashEmbedder::new())));
+    let status = mem.vector_status().unwrap();
+    assert_eq!(status.stored, vec![(hash_id.clone(), old as u64)]);
+    assert_eq!(status.observations_left, 0);
+    assert!(status.conversation_left > 0, "{status:?}");
+    let hits = mem
+        .search(
+            &memcore::SearchRequest::new("refresh token retry")
+                .all_projects()
+                .mode(memcore::SearchMode::Vector),
+        )
+        .unwrap();
+    assert!(!hits.is_empty());
+    assert!(
+        hits[0].parts.vector_similarity.unwrap_or(0.0) > 0.3,
+        "{hits:?}"
+    );
+
+    // The default embedder starts from nothing and catches up in bounded steps.
+    let mem = Memory::open(&path).unwrap();
+    let before = mem.vector_status().unwrap();
+    let total = before.observations_left + before.conversation_left;
+    assert!(total > 0);
+    let mut steps = 0;
+    while !mem.embed_pending(1).unwrap().is_done() {
+        steps += 1;
+        assert!(steps <= total, "the backfill makes progress");
+    }
+    let after = mem.vector_status().unwrap();
+    assert_eq!((after.observations_left, after.conversation_left), (0, 0));
+    assert_eq!(mem.integrity_check().unwrap(), ["ok"]);
+}
