@@ -8,9 +8,11 @@
 //! See [`HashEmbedder`] for the hash embedder's recipe and what it is worth.
 
 mod hash;
+mod static_model;
 pub mod wordpiece;
 
 pub use hash::HashEmbedder;
+pub use static_model::StaticEmbedder;
 
 use crate::Result;
 

@@ -35,11 +35,11 @@
 //! `]`), so input cannot inject them. Parity is pinned by
 //! `tests/fixtures/wordpiece/bert_uncased.json`, generated with `tokenizers` by
 //! `scripts/wordpiece-fixture.py` (and was checked on 3,000 random multi-script texts).
-
+//!
 //! # Vocabularies
 //!
 //! The tokenizer asks a [`Vocab`] for the id of each candidate piece. Two are provided:
-//! [`SortedVocab`], a borrowed text of one token per line sorted by bytes, searched by
+//! [`SortedVocab`], a text of one token per line sorted by bytes, searched by
 //! bisection with nothing built but a table of line offsets (the static model's
 //! `tokens.txt`), and any `HashMap` from token to id (a transformer's `vocab.txt`, ids in
 //! file order, special tokens included).
@@ -69,6 +69,7 @@
 //! # Ok::<(), memcore::Error>(())
 //! ```
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 
@@ -115,14 +116,15 @@ impl<V: Vocab + ?Sized> Vocab for &V {
     }
 }
 
-/// A vocabulary borrowed from a text of one token per line, sorted by UTF-8 bytes, each
-/// line ended by `\n`: the id of a token is its line number (from 0).
+/// A vocabulary read from a text of one token per line, sorted by UTF-8 bytes, each line
+/// ended by `\n`: the id of a token is its line number (from 0).
 ///
 /// Opening it checks the text and records where each line starts (4 bytes per token);
-/// lookups bisect the lines. Nothing else is built or copied.
+/// lookups bisect the lines. The text is borrowed ([`SortedVocab::new`]) or owned
+/// ([`SortedVocab::from_string`]); nothing else is built or copied.
 #[derive(Debug, Clone)]
 pub struct SortedVocab<'a> {
-    text: &'a str,
+    text: Cow<'a, str>,
     /// The start of every line, then `text.len()`.
     starts: Vec<u32>,
     max_len: usize,
@@ -133,6 +135,15 @@ impl<'a> SortedVocab<'a> {
     /// does not end with `\n`, has an empty line or a `\r`, is larger than 4 GiB, or is not
     /// strictly increasing by bytes (unsorted or with a duplicate).
     pub fn new(text: &'a str) -> Result<Self> {
+        Self::build(Cow::Borrowed(text))
+    }
+
+    /// [`SortedVocab::new`] over a text it owns.
+    pub fn from_string(text: String) -> Result<SortedVocab<'static>> {
+        SortedVocab::build(Cow::Owned(text))
+    }
+
+    fn build(text: Cow<'a, str>) -> Result<Self> {
         let invalid = |reason: String| Error::InvalidInput {
             what: "vocabulary",
             reason,
@@ -150,6 +161,7 @@ impl<'a> SortedVocab<'a> {
         let mut max_len = 0;
         let mut prev: Option<&str> = None;
         let mut start = 0usize;
+        let len = text.len();
         for (i, line) in text.split_terminator('\n').enumerate() {
             if line.is_empty() {
                 return Err(invalid(format!("line {} is empty", i + 1)));
@@ -169,7 +181,7 @@ impl<'a> SortedVocab<'a> {
             starts.push(start as u32);
             start += line.len() + 1;
         }
-        starts.push(text.len() as u32);
+        starts.push(len as u32);
         Ok(SortedVocab {
             text,
             starts,
@@ -188,7 +200,7 @@ impl<'a> SortedVocab<'a> {
     }
 
     /// The token of id `id`, or `None` past the end.
-    pub fn token(&self, id: u32) -> Option<&'a str> {
+    pub fn token(&self, id: u32) -> Option<&str> {
         let i = usize::try_from(id).ok()?;
         let start = *self.starts.get(i)? as usize;
         let next = *self.starts.get(i + 1)? as usize;
