@@ -7,7 +7,7 @@
 //!    go to SQLite FTS5, which ranks the matching observations with `bm25()` over all their
 //!    text columns ([`ColumnWeights`]; the situating `context` column at 0.3) and returns the
 //!    best `max(50, 4 × (offset + limit))`. When an [`embed::Embedder`] is set (the built-in
-//!    [`embed::HashEmbedder`] by default), the query is embedded and as many nearest vectors
+//!    [`embed::StaticEmbedder`] by default), the query is embedded and as many nearest vectors
 //!    join the pool.
 //! 2. **Relevance.** `text_rank` is the candidate's BM25 divided by the best BM25 of the
 //!    pool (so the best text match has 1), `vector_similarity` the cosine of its vector with
