@@ -1246,8 +1246,9 @@ MemcoreStatus memcore_pin(const MemcoreStore *store,
 MemcoreStatus memcore_set_embedder(const MemcoreStore *store, const MemcoreEmbedder *embedder);
 
 /**
- * Makes the store use the built-in embedder again (hashed character n-grams: no model, no
- * cost; the default of a new handle), freeing a host embedder set before.
+ * Makes the store use the built-in embedder again (a static embedding model shipped in the
+ * library: no download, no native code; the default of a new handle), freeing a host
+ * embedder set before.
  *
  * Returns `MEMCORE_OK`, or `MEMCORE_ERR_NULL_POINTER` when `store` is NULL.
  *

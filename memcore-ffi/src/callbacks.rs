@@ -6,7 +6,7 @@ use crate::error::{FfiError, MemcoreStatus, ffi_call, host_callback_error};
 use crate::handle::MemcoreStore;
 use crate::strings::{parse_document, str_arg, to_document};
 use memcore::extract::{ExtractionRequest, LlmClient, LlmResponse, Usage};
-use memcore::recall::embed::{Embedder, HashEmbedder};
+use memcore::recall::embed::{Embedder, default_embedder};
 use serde::Deserialize;
 use std::ffi::{CStr, CString, c_char, c_void};
 
@@ -283,8 +283,9 @@ pub unsafe extern "C" fn memcore_set_embedder(
     })
 }
 
-/// Makes the store use the built-in embedder again (hashed character n-grams: no model, no
-/// cost; the default of a new handle), freeing a host embedder set before.
+/// Makes the store use the built-in embedder again (a static embedding model shipped in the
+/// library: no download, no native code; the default of a new handle), freeing a host
+/// embedder set before.
 ///
 /// Returns `MEMCORE_OK`, or `MEMCORE_ERR_NULL_POINTER` when `store` is NULL.
 ///
@@ -296,10 +297,7 @@ pub unsafe extern "C" fn memcore_use_builtin_embedder(store: *const MemcoreStore
     ffi_call(|| {
         // SAFETY: the caller guarantees `store` is NULL or a live handle.
         let store = unsafe { MemcoreStore::from_ptr(store) }?;
-        store
-            .lock()?
-            .memory
-            .set_embedder(Some(Box::new(HashEmbedder::new())));
+        store.lock()?.memory.set_embedder(Some(default_embedder()));
         Ok(())
     })
 }

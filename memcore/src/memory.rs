@@ -9,7 +9,7 @@ use crate::model::{
     Observation, ObservationId, ObservationKind, Recorded, Scope, Session, Stats, Summary,
 };
 use crate::recall::RecallConfig;
-use crate::recall::embed::{Embedder, HashEmbedder};
+use crate::recall::embed::{Embedder, default_embedder};
 use crate::store::{SCHEMA_VERSION, Store};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -105,7 +105,7 @@ impl Memory {
             config,
             redactor,
             mode: Mode::code(),
-            embedder: Some(Box::new(HashEmbedder::new())),
+            embedder: Some(default_embedder()),
         })
     }
 
@@ -146,7 +146,8 @@ impl Memory {
         Ok(())
     }
 
-    /// Replaces the embedder (the built-in [`HashEmbedder`] by default), or turns vectors off
+    /// Replaces the embedder (the built-in
+    /// [`StaticEmbedder`](crate::recall::embed::StaticEmbedder) by default), or turns vectors off
     /// with `None`. Observations stored from now on are embedded with it; search compares the
     /// query only with vectors of the same embedder id.
     pub fn set_embedder(&mut self, embedder: Option<Box<dyn Embedder>>) {

@@ -554,7 +554,8 @@ fn vectors_find_what_words_miss() {
         obs("Kubernetes deployment rollout stalls on readiness probes"),
     );
     add(&mem, obs("Invoice emails are sent at midnight"));
-    // Misspellings share no word (nor stem) with the target, only character n-grams.
+    // Misspellings share no word (nor stem) with the target, only sub-word pieces (and
+    // character n-grams), which the embedder still relates.
     let q = "kuberentes deplyoment rollotu";
     let lexical = mem
         .search(&SearchRequest::new(q).project(P).mode(SearchMode::Lexical))

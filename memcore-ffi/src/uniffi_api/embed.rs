@@ -73,10 +73,10 @@ impl Memory {
         })
     }
 
-    /// Goes back to the built-in offline embedder (hashed character n-grams; the default).
+    /// Goes back to the built-in offline embedder (a static embedding model; the default).
     pub fn use_builtin_embedder(&self) -> Result<(), MemcoreError> {
         self.with(|m| {
-            m.set_embedder(Some(Box::new(memcore::recall::embed::HashEmbedder::new())));
+            m.set_embedder(Some(memcore::recall::embed::default_embedder()));
             Ok(())
         })
     }

@@ -7,7 +7,7 @@
 //!    go to SQLite FTS5, which ranks the matching observations with `bm25()` over all their
 //!    text columns ([`ColumnWeights`]; the situating `context` column at 0.3) and returns the
 //!    best `max(50, 4 × (offset + limit))`. When an [`embed::Embedder`] is set (the built-in
-//!    [`embed::HashEmbedder`] by default), the query is embedded and as many nearest vectors
+//!    [`embed::StaticEmbedder`] by default), the query is embedded and as many nearest vectors
 //!    join the pool.
 //!    Chinese, Japanese and Korean have no spaces between words, so FTS5 would see a whole
 //!    run (`今天面试很顺利`) as one word: both the index and the query cut CJK runs into

@@ -1226,7 +1226,7 @@ public protocol MemoryProtocol: AnyObject, Sendable {
     func setEmbedder(embedder: Embedder) throws 
     
     /**
-     * Goes back to the built-in offline embedder (hashed character n-grams; the default).
+     * Goes back to the built-in offline embedder (a static embedding model; the default).
      */
     func useBuiltinEmbedder() throws 
     
@@ -1612,7 +1612,7 @@ open func setEmbedder(embedder: Embedder)throws   {try rustCallWithError(FfiConv
 }
     
     /**
-     * Goes back to the built-in offline embedder (hashed character n-grams; the default).
+     * Goes back to the built-in offline embedder (a static embedding model; the default).
      */
 open func useBuiltinEmbedder()throws   {try rustCallWithError(FfiConverterTypeMemcoreError_lift) {
         uniffiCallStatus in

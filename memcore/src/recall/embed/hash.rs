@@ -1,61 +1,11 @@
-//! Embeddings: the [`Embedder`] trait a host implements for its own model, and
-//! [`HashEmbedder`], the built-in embedder that needs no model at all.
-//!
-//! memcore never downloads a model. A host that has one (a sentence-transformer, a model2vec
-//! static model, an API) implements [`Embedder`]; every other host gets [`HashEmbedder`], a
-//! pure function from text to vector, deterministic on every platform.
-//!
-//! # How the built-in embedder works
-//!
-//! Text is split into words as SQLite FTS5's `unicode61` tokenizer splits it (runs of letters
-//! and digits), identifiers are split at case changes (`RefreshToken` -> `refresh`, `token`,
-//! so it meets `refresh_token` and "refresh token"), words are lower-cased and English stop
-//! words dropped. Each word, padded as `<word>`, gives its character 3-, 4- and 5-grams, so
-//! `painting` and `painted` or a typo and its correction share most of their features. Each
-//! distinct gram is hashed (FNV-1a with a SplitMix64 finaliser, no per-process seed) to one of
-//! [`HashEmbedder::dimension`] coordinates with a sign taken from the hash ("signed feature
-//! hashing", so collisions cancel on average instead of piling up), weighted by the square
-//! root of its count, and the vector is L2-normalised. Words over 64 characters (hashes,
-//! base64) count as one feature each instead of being cut into grams.
-//!
-//! Every float operation on the way is exactly rounded in IEEE 754 (sums in a fixed order,
-//! square roots, no `ln` or `exp` from the platform's libm), so a text gives bit-identical
-//! vectors on every platform; only lower-casing follows the Unicode tables of the Rust
-//! release that built it.
-//!
-//! # What it is worth
-//!
-//! The hashed vectors are a fuzzy *lexical* signal, not a semantic one: they know that
-//! `deploy` and `deployment` are close, not that `car` and `automobile` are. Measured on the
-//! LoCoMo dev half (997 questions, one store per conversation, each turn one observation with
-//! its two previous turns as context), vectors alone reach R@10 63.5 / R@5 52.6 (turn text
-//! only: 46.9 / 39.2); fused with FTS5 BM25 (0.7 × BM25 / best BM25 + 0.3 × cosine) they
-//! move R@10 / R@5 from 76.4 / 67.3 to 76.5 / 67.8. Their main use is to catch what exact
-//! tokens miss: word forms stemming does not join, typos, identifiers written differently. A
-//! host model, where there is one, should replace them.
+//! [`HashEmbedder`]: signed feature hashing of character n-grams, the embedder that needs no
+//! model at all.
 
 use std::collections::BTreeMap;
 
+use super::{Embedder, normalize};
 use crate::text::{identifier_parts, is_stop_word};
 use crate::{Error, Result};
-
-/// Turns texts into vectors for similarity search.
-///
-/// Implement it for the host's model. Vectors from different embedders live in different
-/// spaces: the store keeps [`Embedder::id`] beside every vector and compares only vectors
-/// with the same id.
-pub trait Embedder: Send {
-    /// Names the vector space: model, version and dimension (for example
-    /// `"memcore-hash-v1/char3-5/d1024"`). Change it whenever the same text would get a
-    /// different vector.
-    fn id(&self) -> &str;
-
-    /// The length of every vector [`Embedder::embed`] returns.
-    fn dimension(&self) -> usize;
-
-    /// One vector per text, in the order of `texts`, each of length [`Embedder::dimension`].
-    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>>;
-}
 
 /// Shortest character n-gram.
 const MIN_GRAM: usize = 3;
@@ -68,9 +18,35 @@ const NS_GRAM: u8 = 1;
 /// Hash namespace of whole over-long words.
 const NS_WORD: u8 = 2;
 
-/// The built-in offline embedder: signed feature hashing of character 3- to 5-grams.
+/// The model-free embedder: signed feature hashing of character 3- to 5-grams.
 ///
-/// See the [module documentation](self) for the recipe and what it is worth.
+/// # How it works
+///
+/// Text is split into words as SQLite FTS5's `unicode61` tokenizer splits it (runs of letters
+/// and digits), identifiers are split at case changes (`RefreshToken` -> `refresh`, `token`,
+/// so it meets `refresh_token` and "refresh token"), words are lower-cased and English stop
+/// words dropped. Each word, padded as `<word>`, gives its character 3-, 4- and 5-grams, so
+/// `painting` and `painted` or a typo and its correction share most of their features. Each
+/// distinct gram is hashed (FNV-1a with a SplitMix64 finaliser, no per-process seed) to one of
+/// [`HashEmbedder::dimension`] coordinates with a sign taken from the hash ("signed feature
+/// hashing", so collisions cancel on average instead of piling up), weighted by the square
+/// root of its count, and the vector is L2-normalised. Words over 64 characters (hashes,
+/// base64) count as one feature each instead of being cut into grams.
+///
+/// Every float operation on the way is exactly rounded in IEEE 754 (sums in a fixed order,
+/// square roots, no `ln` or `exp` from the platform's libm), so a text gives bit-identical
+/// vectors on every platform; only lower-casing follows the Unicode tables of the Rust
+/// release that built it.
+///
+/// # What it is worth
+///
+/// The hashed vectors are a fuzzy *lexical* signal, not a semantic one: they know that
+/// `deploy` and `deployment` are close, not that `car` and `automobile` are. Measured on the
+/// LoCoMo dev half (997 questions, one store per conversation, each turn one observation with
+/// its two previous turns as context), vectors alone reach R@10 63.5 / R@5 52.6 (turn text
+/// only: 46.9 / 39.2); fused with FTS5 BM25 (0.7 × BM25 / best BM25 + 0.3 × cosine) they
+/// move R@10 / R@5 from 76.4 / 67.3 to 76.5 / 67.8. Their main use is to catch what exact
+/// tokens miss: word forms stemming does not join, typos, identifiers written differently. A
 ///
 /// ```
 /// use memcore::recall::embed::{Embedder, HashEmbedder, cosine};
@@ -218,78 +194,6 @@ fn hash(namespace: u8, chars: &[char]) -> u64 {
     h ^ (h >> 31)
 }
 
-/// Scales `v` to unit length in place; leaves a zero vector (or one with a non-finite
-/// length) as it is.
-pub fn normalize(v: &mut [f32]) {
-    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if norm > 0.0 && norm.is_finite() {
-        v.iter_mut().for_each(|x| *x /= norm);
-    }
-}
-
-/// The dot product of two vectors: their cosine similarity when both are unit length (as
-/// [`HashEmbedder`]'s are). 0 when the lengths differ.
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    if a.len() != b.len() {
-        return 0.0;
-    }
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-/// The cosine similarity of two vectors of any length scale, in `-1.0..=1.0`. 0 when the
-/// lengths differ or either vector is zero.
-pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    if a.len() != b.len() {
-        return 0.0;
-    }
-    let (mut ab, mut aa, mut bb) = (0f32, 0f32, 0f32);
-    for (x, y) in a.iter().zip(b) {
-        ab += x * y;
-        aa += x * x;
-        bb += y * y;
-    }
-    let norms = aa.sqrt() * bb.sqrt();
-    if norms > 0.0 && norms.is_finite() {
-        (ab / norms).clamp(-1.0, 1.0)
-    } else {
-        0.0
-    }
-}
-
-/// The text an observation is embedded from: every text field and its context, one per line.
-pub fn observation_text(obs: &crate::model::Observation) -> String {
-    let mut text = String::new();
-    for part in [&obs.title, &obs.subtitle, &obs.narrative]
-        .into_iter()
-        .chain(&obs.facts)
-        .chain([&obs.context])
-    {
-        if !part.is_empty() {
-            text.push_str(part);
-            text.push('\n');
-        }
-    }
-    text
-}
-
-/// A vector as stored: its floats as little-endian IEEE 754 `f32`, 4 bytes each.
-pub fn to_blob(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
-}
-
-/// The vector [`to_blob`] stored, or `None` when the length is not a multiple of 4.
-pub fn from_blob(bytes: &[u8]) -> Option<Vec<f32>> {
-    if !bytes.len().is_multiple_of(4) {
-        return None;
-    }
-    Some(
-        bytes
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,6 +202,7 @@ mod tests {
     fn norm(v: &[f32]) -> f32 {
         v.iter().map(|x| x * x).sum::<f32>().sqrt()
     }
+    use crate::recall::embed::{cosine, from_blob, to_blob};
 
     #[test]
     fn the_same_text_gives_the_same_vector() {
@@ -432,26 +337,6 @@ mod tests {
         let long = "x".repeat(MAX_WORD_CHARS + 1);
         let v = e.embed_text(&long);
         assert_eq!(v.iter().filter(|x| **x != 0.0).count(), 1);
-    }
-
-    #[test]
-    fn blobs_round_trip() {
-        let v = vec![0.0, -1.5, 1e-30, f32::MAX, 0.25];
-        let blob = to_blob(&v);
-        assert_eq!(blob.len(), 20);
-        assert_eq!(&blob[4..8], &(-1.5f32).to_le_bytes());
-        assert_eq!(from_blob(&blob), Some(v));
-        assert_eq!(from_blob(&[]), Some(vec![]));
-        assert_eq!(from_blob(&[1, 2, 3]), None);
-    }
-
-    #[test]
-    fn similarity_of_mismatched_or_zero_vectors_is_zero() {
-        assert_eq!(cosine(&[1.0, 0.0], &[1.0]), 0.0);
-        assert_eq!(dot(&[1.0, 0.0], &[1.0]), 0.0);
-        assert_eq!(cosine(&[0.0, 0.0], &[1.0, 0.0]), 0.0);
-        assert!((cosine(&[2.0, 0.0], &[3.0, 0.0]) - 1.0).abs() < 1e-6);
-        assert!((dot(&[0.6, 0.8], &[0.6, 0.8]) - 1.0).abs() < 1e-6);
     }
 
     proptest! {
