@@ -28,8 +28,10 @@
 //! * `--context-turns N`: previous turns stored as each turn's context (default 2; 0: none).
 //! * `--alpha X`, `--context-weight W`: override the fusion weight and the BM25 weight of
 //!   the context column (for measurement).
-//! * `--vector-window N`: how many of the newest vectors the index compares with every query
-//!   (`0`: no vector-only candidates; the text candidates are still compared).
+//! * `--vector-rescore N`: how many approximate vector candidates get an exact score
+//!   (at least the vector pool; the larger, the closer to an exact scan).
+//! * `--recall JSON`: any other recall settings, as a JSON object of `RecallConfig` fields
+//!   (`--recall '{"relative_similarity": true}'`).
 //! * `--json`: print one JSON object instead of tables.
 //!
 //! The JSON object:
@@ -137,8 +139,10 @@ pub struct Options {
     pub alpha: Option<f64>,
     /// Context column weight override.
     pub context_weight: Option<f64>,
-    /// Vector window override.
-    pub vector_window: Option<usize>,
+    /// Rescoring pool override.
+    pub vector_rescore: Option<usize>,
+    /// Recall settings to override, as a JSON object of `RecallConfig` fields.
+    pub recall: Option<serde_json::Value>,
     /// Print JSON.
     pub json: bool,
 }
@@ -151,7 +155,8 @@ impl Default for Options {
             context_turns: 2,
             alpha: None,
             context_weight: None,
-            vector_window: None,
+            vector_rescore: None,
+            recall: None,
             json: false,
         }
     }
@@ -488,8 +493,17 @@ pub fn build(conversation: &Conversation, options: &Options) -> Result<Built, St
     if let Some(w) = options.context_weight {
         config.recall.column_weights.context = w;
     }
-    if let Some(n) = options.vector_window {
-        config.recall.vector_window = n;
+    if let Some(n) = options.vector_rescore {
+        config.recall.vector_rescore = n;
+    }
+    if let Some(overrides) = &options.recall {
+        let mut merged = serde_json::to_value(&config.recall).map_err(|e| e.to_string())?;
+        if let (Some(m), Some(o)) = (merged.as_object_mut(), overrides.as_object()) {
+            for (k, v) in o {
+                m.insert(k.clone(), v.clone());
+            }
+        }
+        config.recall = serde_json::from_value(merged).map_err(|e| format!("--recall: {e}"))?;
     }
     let memory = Memory::open_with(dir.path().join("memory.db"), config)
         .map_err(|e| format!("open a store: {e}"))?;
@@ -648,6 +662,12 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, Str
                     .parse()
                     .map_err(|e| format!("--context-turns: {e}"))?
             }
+            "--recall" => {
+                options.recall = Some(
+                    serde_json::from_str(&value("--recall")?)
+                        .map_err(|e| format!("--recall: {e}"))?,
+                )
+            }
             "--alpha" => {
                 options.alpha = Some(
                     value("--alpha")?
@@ -662,11 +682,11 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, Str
                         .map_err(|e| format!("--context-weight: {e}"))?,
                 )
             }
-            "--vector-window" => {
-                options.vector_window = Some(
-                    value("--vector-window")?
+            "--vector-rescore" => {
+                options.vector_rescore = Some(
+                    value("--vector-rescore")?
                         .parse()
-                        .map_err(|e| format!("--vector-window: {e}"))?,
+                        .map_err(|e| format!("--vector-rescore: {e}"))?,
                 )
             }
             "--json" => options.json = true,
@@ -674,7 +694,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, Str
                 return Err(
                     "usage: locomo_eval [--data PATH] [--mode fused|lexical|vector] \
                             [--context-turns N] [--alpha X] [--context-weight W] \
-                            [--vector-window N] [--json]"
+                            [--vector-rescore N] [--recall JSON] [--json]"
                         .into(),
                 );
             }

@@ -183,10 +183,11 @@ impl Budget {
 impl Memory {
     /// The prompt context's relevance rule for one hit of `query`, for any caller that shows
     /// hits of a free-text query (the MCP search tool): the hit's score and whether it passes.
-    /// An observation scores its vector similarity when there is one (no vector while an
-    /// embedder is configured scores 0), else the share of the query's words it holds, and
-    /// passes at [`crate::recall::RecallConfig::prompt_min_similarity`]; a conversation record
-    /// scores the share of the query's words it holds and passes at
+    /// An observation scores its vector similarity when it has a vector, else the share of
+    /// the query's words it holds; it passes when its similarity reaches
+    /// [`crate::recall::RecallConfig::prompt_min_similarity`] or its share of the query's
+    /// words reaches [`crate::recall::RecallConfig::prompt_min_coverage`]. A conversation
+    /// record scores the share of the query's words it holds and passes at
     /// [`crate::recall::RecallConfig::prompt_min_coverage`].
     pub fn prompt_relevance(&self, query: &str, hit: &RecallHit) -> (f64, bool) {
         self.prompt_match(&rank::text_word_set(query), hit)
@@ -200,12 +201,15 @@ impl Memory {
         let config = &self.config.recall;
         match hit {
             RecallHit::Observation(hit) => {
-                let score = match hit.parts.vector_similarity {
-                    Some(sim) => sim,
-                    None if self.embedder.is_some() => 0.0,
-                    None => rank::coverage(query_words, &rank::word_set(&hit.observation)),
-                };
-                (score, score >= config.prompt_min_similarity)
+                let coverage = rank::coverage(query_words, &rank::word_set(&hit.observation));
+                match hit.parts.vector_similarity {
+                    Some(sim) => (
+                        sim,
+                        sim >= config.prompt_min_similarity
+                            || coverage >= config.prompt_min_coverage,
+                    ),
+                    None => (coverage, coverage >= config.prompt_min_coverage),
+                }
             }
             RecallHit::Conversation(hit) => {
                 let score = rank::coverage(query_words, &rank::text_word_set(&hit.record.text));

@@ -238,14 +238,31 @@ impl Memory {
             .iter()
             .filter_map(|(_, b, _)| *b)
             .fold(best_observation, f64::max);
+        let best_cosine = observations
+            .iter()
+            .filter_map(|h| h.parts.vector_similarity)
+            .chain(records.iter().filter_map(|(_, _, c)| *c))
+            .fold(0.0f64, f64::max);
+        let has_embedder = self.embedder.is_some();
+        let fuse = |text_rank: f64, cosine: Option<f64>| {
+            super::search::fuse(
+                config,
+                request.mode,
+                has_embedder,
+                text_rank,
+                cosine,
+                best_cosine,
+            )
+        };
         let mut hits: Vec<RecallHit> = observations
             .into_iter()
             .map(|mut hit| {
-                if let Some(b) = hit.parts.bm25.filter(|_| best > best_observation) {
-                    let text_rank = (b / best).clamp(0.0, 1.0);
-                    hit.parts.relevance -=
-                        (hit.parts.text_rank - text_rank) * self.text_share(request);
-                    hit.parts.text_rank = text_rank;
+                // On the yardstick of both layers (the empty query keeps its relevance 1).
+                if hit.parts.bm25.is_some() || hit.parts.vector_similarity.is_some() {
+                    if let Some(b) = hit.parts.bm25.filter(|_| best > 0.0) {
+                        hit.parts.text_rank = (b / best).clamp(0.0, 1.0);
+                    }
+                    hit.parts.relevance = fuse(hit.parts.text_rank, hit.parts.vector_similarity);
                     hit.score = hit.parts.score();
                 }
                 RecallHit::Observation(hit)
@@ -260,15 +277,13 @@ impl Memory {
             .filter(|f| !f.is_empty())
             .collect();
         named_files.extend(rank::paths_in(&request.query));
-        let text_share = self.text_share(request);
         for (record, b, cosine) in records {
             let text_rank = match b {
                 Some(b) if best > 0.0 => (b / best).clamp(0.0, 1.0),
                 Some(_) => 1.0,
                 None => 0.0,
             };
-            let relevance =
-                text_share * text_rank + (1.0 - text_share) * cosine.unwrap_or(0.0).max(0.0);
+            let relevance = fuse(text_rank, cosine);
             let role_weight = config
                 .conversation_weights
                 .get(&record.role)
@@ -352,22 +367,6 @@ impl Memory {
             _ => Vec::new(),
         };
         Ok(found.into_iter().map(shorten).collect())
-    }
-
-    /// The share of text rank in an observation's relevance under `request`'s mode.
-    fn text_share(&self, request: &SearchRequest) -> f64 {
-        let alpha = self.config.recall.fusion_alpha;
-        let alpha = if alpha.is_finite() {
-            alpha.clamp(0.0, 1.0)
-        } else {
-            0.7
-        };
-        match request.mode {
-            super::SearchMode::Lexical => 1.0,
-            super::SearchMode::Vector => 0.0,
-            super::SearchMode::Fused if self.embedder.is_some() => alpha,
-            super::SearchMode::Fused => 1.0,
-        }
     }
 }
 

@@ -375,11 +375,7 @@ impl Memory {
         }
 
         let best_bm25 = bm25.values().copied().fold(0.0f64, f64::max);
-        let alpha = if config.fusion_alpha.is_finite() {
-            config.fusion_alpha.clamp(0.0, 1.0)
-        } else {
-            0.7
-        };
+        let best_cosine = cosine.values().copied().fold(0.0f64, f64::max);
         let now = request.now.unwrap_or_else(OffsetDateTime::now_utc);
         let mut named_files: Vec<String> = request
             .files
@@ -400,18 +396,17 @@ impl Memory {
                     None => 0.0,
                 };
                 let vector_similarity = cosine.get(&obs.id).copied();
-                let vector_part = vector_similarity.unwrap_or(0.0).max(0.0);
                 let relevance = if empty_query {
                     1.0
                 } else {
-                    match request.mode {
-                        SearchMode::Lexical => text_rank,
-                        SearchMode::Vector => vector_part,
-                        SearchMode::Fused if embedder.is_some() => {
-                            alpha * text_rank + (1.0 - alpha) * vector_part
-                        }
-                        SearchMode::Fused => text_rank,
-                    }
+                    fuse(
+                        config,
+                        request.mode,
+                        embedder.is_some(),
+                        text_rank,
+                        vector_similarity,
+                        best_cosine,
+                    )
                 };
                 let parts = ScoreParts {
                     text_rank,
@@ -437,6 +432,36 @@ impl Memory {
         sort_hits(&mut hits);
         demote_near_duplicates(config, &mut hits, wanted);
         Ok(hits)
+    }
+}
+
+/// The fused relevance of a hit (see the [module documentation](super)): in fused mode with
+/// an embedder, `alpha × text_rank + (1 − alpha) × v`, where `v` is the hit's cosine
+/// (negative as 0), divided by the best cosine among the candidates when
+/// [`super::RecallConfig::relative_similarity`] is on; in lexical mode (or without an
+/// embedder) the text rank, in vector mode `v`.
+pub(crate) fn fuse(
+    config: &super::RecallConfig,
+    mode: SearchMode,
+    has_embedder: bool,
+    text_rank: f64,
+    cosine: Option<f64>,
+    best_cosine: f64,
+) -> f64 {
+    let mut v = cosine.unwrap_or(0.0).max(0.0);
+    if config.relative_similarity && best_cosine > 0.0 {
+        v = (v / best_cosine).min(1.0);
+    }
+    let alpha = if config.fusion_alpha.is_finite() {
+        config.fusion_alpha.clamp(0.0, 1.0)
+    } else {
+        0.7
+    };
+    match mode {
+        SearchMode::Lexical => text_rank,
+        SearchMode::Vector => v,
+        SearchMode::Fused if has_embedder => alpha * text_rank + (1.0 - alpha) * v,
+        SearchMode::Fused => text_rank,
     }
 }
 
