@@ -69,7 +69,9 @@ pub struct Memory {
     pub(crate) config: Config,
     pub(crate) redactor: LazyRedactor,
     pub(crate) mode: Mode,
-    pub(crate) embedder: Option<Box<dyn Embedder>>,
+    /// The embedder, made on first use: opening a store costs nothing for it, and a
+    /// process that never embeds (most hooks) never loads the built-in model.
+    embedder: std::cell::OnceCell<Option<Box<dyn Embedder>>>,
 }
 
 impl std::fmt::Debug for Memory {
@@ -79,7 +81,7 @@ impl std::fmt::Debug for Memory {
             .field("mode", &self.mode.name)
             .field(
                 "embedder",
-                &self.embedder.as_ref().map(|e| e.id().to_owned()),
+                &self.embedder.get().map(|e| e.as_ref().map(|e| e.id().to_owned())),
             )
             .finish_non_exhaustive()
     }
@@ -105,7 +107,7 @@ impl Memory {
             config,
             redactor,
             mode: Mode::code(),
-            embedder: Some(default_embedder()),
+            embedder: std::cell::OnceCell::new(),
         })
     }
 
@@ -151,12 +153,14 @@ impl Memory {
     /// with `None`. Observations stored from now on are embedded with it; search compares the
     /// query only with vectors of the same embedder id.
     pub fn set_embedder(&mut self, embedder: Option<Box<dyn Embedder>>) {
-        self.embedder = embedder;
+        self.embedder = std::cell::OnceCell::from(embedder);
     }
 
     /// The embedder in use, if any.
     pub fn embedder(&self) -> Option<&dyn Embedder> {
-        self.embedder.as_deref()
+        self.embedder
+            .get_or_init(|| Some(default_embedder()))
+            .as_deref()
     }
 
     /// Starts a session (or reopens one the host resumes under the same id).

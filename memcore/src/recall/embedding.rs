@@ -84,7 +84,7 @@ pub(crate) fn embed_checked(embedder: &dyn Embedder, texts: &[&str]) -> Result<V
 impl Memory {
     /// The vector of an observation about to be stored, with the configured embedder.
     pub(crate) fn embed_observation(&self, obs: &Observation) -> Result<Option<StoredVector>> {
-        let Some(embedder) = self.embedder.as_deref() else {
+        let Some(embedder) = self.embedder() else {
             return Ok(None);
         };
         let text = super::embed::observation_text(obs);
@@ -102,7 +102,7 @@ impl Memory {
     /// what is left. Without an embedder it does nothing. Safe to call from several
     /// processes at once: a record embedded twice keeps one vector.
     pub fn embed_pending(&self, limit: usize) -> Result<EmbedProgress> {
-        let Some(embedder) = self.embedder.as_deref() else {
+        let Some(embedder) = self.embedder() else {
             return Ok(EmbedProgress::default());
         };
         let (model, dim) = (embedder.id(), embedder.dimension());
@@ -174,7 +174,7 @@ impl Memory {
     /// What the vector index holds: the current embedder, the records still waiting for a
     /// vector of it, and the stored vectors per embedder id. Reads only.
     pub fn vector_status(&self) -> Result<VectorStatus> {
-        let (embedder, left) = match self.embedder.as_deref() {
+        let (embedder, left) = match self.embedder() {
             Some(e) => (
                 Some(e.id().to_owned()),
                 self.store.vector_backlog(e.id(), e.dimension())?,

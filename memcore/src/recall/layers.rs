@@ -194,7 +194,7 @@ impl Memory {
                 candidates.iter().map(|(id, rank)| (*id, -rank)).collect();
             let mut ids: Vec<EventId> = candidates.iter().map(|(id, _)| *id).collect();
             let mut cosine: HashMap<EventId, f64> = HashMap::new();
-            if let (Some(embedder), Some(vector)) = (self.embedder.as_deref(), &query_vector) {
+            if let (Some(embedder), Some(vector)) = (self.embedder(), &query_vector) {
                 let vq = VectorQuery {
                     project: conversation_filter.project.as_deref(),
                     model: embedder.id(),
@@ -243,7 +243,7 @@ impl Memory {
             .filter_map(|h| h.parts.vector_similarity)
             .chain(records.iter().filter_map(|(_, _, c)| *c))
             .fold(0.0f64, f64::max);
-        let has_embedder = self.embedder.is_some();
+        let has_embedder = self.embedder().is_some();
         let fuse = |text_rank: f64, cosine: Option<f64>| {
             super::search::fuse(
                 config,

@@ -261,7 +261,7 @@ impl Memory {
     /// The request's query embedded, when its mode uses vectors, an embedder is set and the
     /// query has a word.
     pub(crate) fn query_vector(&self, request: &SearchRequest) -> Result<Option<Vec<f32>>> {
-        match self.embedder.as_deref() {
+        match self.embedder() {
             Some(embedder)
                 if request.mode != SearchMode::Lexical
                     && crate::store::match_expression(&request.query).is_some() =>
@@ -311,8 +311,7 @@ impl Memory {
         let expression = crate::store::match_expression(&request.query);
         let use_text = request.mode != SearchMode::Vector;
         let embedder = self
-            .embedder
-            .as_deref()
+            .embedder()
             .filter(|_| request.mode != SearchMode::Lexical);
 
         // Candidates: (id, raw bm25) from the text side, (id, cosine) from the vector side.
