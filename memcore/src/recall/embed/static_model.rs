@@ -70,7 +70,7 @@ const FORMAT: &str = "memcore-static-v1";
 /// assert!(cosine(&v[0], &v[1]) > cosine(&v[0], &v[2]));
 /// # Ok::<(), memcore::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StaticEmbedder {
     id: String,
     dimension: usize,
@@ -83,6 +83,17 @@ pub struct StaticEmbedder {
     /// Where `embeddings` and `scales` lie in `model`.
     embeddings: Range<usize>,
     scales: Range<usize>,
+}
+
+impl std::fmt::Debug for StaticEmbedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaticEmbedder")
+            .field("id", &self.id)
+            .field("dimension", &self.dimension)
+            .field("tokens", &self.vocab.len())
+            .field("max_tokens", &self.max_tokens)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `config.json`, the keys this code reads.
@@ -435,6 +446,8 @@ mod tests {
         assert_eq!(e.id(), "memcore-static/minilm-l6-v2-m2v/d256/v1");
         assert_eq!(e.dimension(), 256);
         assert_eq!(e.max_tokens(), 512);
+        let debug = format!("{e:?}");
+        assert!(debug.len() < 200 && debug.contains("29525"), "{debug}");
         assert_eq!(e.vocab().len(), 29_525);
         // builtin() uses the index computed at compile time: the one SortedVocab::new
         // computes and checks at run time.

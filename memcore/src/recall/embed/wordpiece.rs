@@ -176,12 +176,21 @@ impl<V: Vocab + ?Sized> Vocab for &V {
 /// Opening it checks the text and records where each line starts (4 bytes per token);
 /// lookups bisect the lines. The text is borrowed ([`SortedVocab::new`]) or owned
 /// ([`SortedVocab::from_string`]); nothing else is built or copied.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SortedVocab<'a> {
     text: Cow<'a, str>,
     /// The start of every line, then `text.len()`.
     starts: Cow<'a, [u32]>,
     max_len: usize,
+}
+
+impl std::fmt::Debug for SortedVocab<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SortedVocab")
+            .field("tokens", &self.len())
+            .field("max_piece_len", &self.max_len)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> SortedVocab<'a> {
