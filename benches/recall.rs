@@ -5,12 +5,17 @@
 //! Run: `cargo bench --bench recall`. Building the 100,000-observation store takes about a
 //! minute; `MEMCORE_BENCH_SIZES=1000,10000` picks the sizes, and `MEMCORE_BENCH_DIR=<dir>`
 //! keeps the stores there between runs (an existing store of the right size is reused).
+//!
+//! The `embed` group times the built-in embedders alone: opening the static model and
+//! embedding one 60-word record with it and with the hash embedder
+//! (`MEMCORE_BENCH_SIZES=1000 cargo bench --bench recall -- embed`).
 
 #[path = "../examples/perf.rs"]
 #[allow(dead_code)]
 mod perf;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use memcore::recall::embed::{Embedder, HashEmbedder, StaticEmbedder};
 use memcore::{ContextRequest, Memory, SearchMode, SearchRequest};
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -100,5 +105,31 @@ fn recall(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, recall);
+/// A typical record: about 60 words of a coding session's observation.
+const RECORD: &str = "Fixed the refresh token expiry bug in the auth middleware: tokens issued \
+    by the login handler used the server's local time while validate_token() compared them \
+    with UTC, so sessions expired an hour early for users east of Greenwich. Both now use \
+    OffsetDateTime::now_utc(); added a regression test in tests/auth.rs and noted the \
+    convention in ARCHITECTURE.md so new handlers follow it.";
+
+fn embed(c: &mut Criterion) {
+    let mut group = c.benchmark_group("embed");
+    group
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    group.bench_function("static_open", |b| {
+        b.iter(|| black_box(StaticEmbedder::builtin()))
+    });
+    let model = StaticEmbedder::builtin();
+    group.bench_function("static_record", |b| {
+        b.iter(|| black_box(model.embed(&[black_box(RECORD)]).expect("embed")))
+    });
+    let hash = HashEmbedder::new();
+    group.bench_function("hash_record", |b| {
+        b.iter(|| black_box(hash.embed(&[black_box(RECORD)]).expect("embed")))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, embed, recall);
 criterion_main!(benches);

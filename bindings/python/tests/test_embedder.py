@@ -67,14 +67,14 @@ def test_a_python_embedder_finds_what_full_text_cannot(mem):
 
 
 def test_builtin_and_disabled_embedders(mem):
-    assert mem.embedder_id().startswith("memcore-hash")
+    assert mem.embedder_id().startswith("memcore-static")
     mem.disable_embedder()
     assert mem.embedder_id() is None
     add(mem, "Coupon applied twice")
     assert mem.search_with(memcore.SearchRequest(query="coupon", project="shop",
                                                  mode=memcore.SearchMode.VECTOR)) == []
     mem.use_builtin_embedder()
-    assert mem.embedder_id().startswith("memcore-hash")
+    assert mem.embedder_id().startswith("memcore-static")
 
 
 def test_embedder_errors_are_callback_errors(mem):
@@ -121,4 +121,4 @@ def test_a_bad_embedder_is_refused_when_set(mem):
 
     with pytest.raises(memcore.MemcoreError.Callback, match="no model loaded"):
         mem.set_embedder(RaisingId())
-    assert mem.embedder_id().startswith("memcore-hash")
+    assert mem.embedder_id().startswith("memcore-static")

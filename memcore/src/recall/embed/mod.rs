@@ -16,10 +16,16 @@
 //! expire" near "the session's refresh token expired". Word order and negation are lost
 //! (a mean of token vectors), rare identifiers are cut into word pieces whose vectors say
 //! little, and text in scripts BERT's vocabulary barely covers (most CJK, Thai, emoji) is
-//! mostly unknown tokens, which are skipped. model2vec reports such distilled models at about
-//! 90 % of their teacher's MTEB score; full-text search remains the precise signal, and
-//! fusion (see [`crate::recall`]) uses both. The hash embedder's recipe and measured worth are
-//! on [`HashEmbedder`].
+//! mostly unknown tokens, which are skipped. Full-text search remains the precise signal, and
+//! fusion (see [`crate::recall`]) uses both.
+//!
+//! Measured on the LoCoMo dev half (997 questions, `examples/locomo_eval.rs`, as for the hash
+//! embedder): fused with BM25 (the default search) R@10 / R@5 77.5 / 68.4, against 76.6 /
+//! 67.8 with the hash embedder; vectors alone 55.1 / 44.2, *below* the hash embedder's 63.7 /
+//! 52.6: LoCoMo's questions mostly reuse the conversation's own words, which character
+//! n-grams match exactly and a mean of 256-dimension token vectors blurs. The static model's
+//! gain is on paraphrase (different words, same meaning), which LoCoMo rarely tests. The hash
+//! embedder's recipe and measured worth are on [`HashEmbedder`].
 //!
 //! [`wordpiece`] is the BERT tokenizer both the static model and a transformer use.
 

@@ -9,7 +9,7 @@ use safetensors::{Dtype, SafeTensors};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::wordpiece::{SortedVocab, WordPiece};
+use super::wordpiece::{self, SortedVocab, WordPiece};
 use super::{Embedder, normalize};
 use crate::{Error, Result};
 
@@ -17,6 +17,11 @@ use crate::{Error, Result};
 const BUILTIN_TOKENS: &str = include_str!("../../../models/minilm-l6-static/tokens.txt");
 const BUILTIN_MODEL: &[u8] = include_bytes!("../../../models/minilm-l6-static/model.safetensors");
 const BUILTIN_CONFIG: &str = include_str!("../../../models/minilm-l6-static/config.json");
+
+/// The built-in vocabulary's index, computed at compile time: opening it costs nothing.
+const BUILTIN_LINES: usize = wordpiece::line_count(BUILTIN_TOKENS);
+static BUILTIN_INDEX: ([u32; BUILTIN_LINES + 1], usize) =
+    wordpiece::line_starts::<{ BUILTIN_LINES + 1 }>(BUILTIN_TOKENS);
 
 /// The format this code reads (`config.json`'s `format`).
 const FORMAT: &str = "memcore-static-v1";
@@ -65,7 +70,7 @@ const FORMAT: &str = "memcore-static-v1";
 /// assert!(cosine(&v[0], &v[1]) > cosine(&v[0], &v[2]));
 /// # Ok::<(), memcore::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StaticEmbedder {
     id: String,
     dimension: usize,
@@ -78,6 +83,17 @@ pub struct StaticEmbedder {
     /// Where `embeddings` and `scales` lie in `model`.
     embeddings: Range<usize>,
     scales: Range<usize>,
+}
+
+impl std::fmt::Debug for StaticEmbedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaticEmbedder")
+            .field("id", &self.id)
+            .field("dimension", &self.dimension)
+            .field("tokens", &self.vocab.len())
+            .field("max_tokens", &self.max_tokens)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `config.json`, the keys this code reads.
@@ -198,7 +214,13 @@ impl StaticEmbedder {
 
         let tokens_path = dir.join("tokens.txt");
         let vocab = match tokens {
-            Cow::Borrowed(text) => SortedVocab::new(text),
+            // Only builtin() passes borrowed text: the built-in vocabulary, indexed at compile
+            // time, its index and order checked by the tests.
+            Cow::Borrowed(text) => Ok(SortedVocab::from_parts(
+                text,
+                &BUILTIN_INDEX.0,
+                BUILTIN_INDEX.1,
+            )),
             Cow::Owned(text) => SortedVocab::from_string(text),
         }
         .map_err(|e| invalid(&tokens_path, e.to_string()))?;
@@ -424,7 +446,13 @@ mod tests {
         assert_eq!(e.id(), "memcore-static/minilm-l6-v2-m2v/d256/v1");
         assert_eq!(e.dimension(), 256);
         assert_eq!(e.max_tokens(), 512);
+        let debug = format!("{e:?}");
+        assert!(debug.len() < 200 && debug.contains("29525"), "{debug}");
         assert_eq!(e.vocab().len(), 29_525);
+        // builtin() uses the index computed at compile time: the one SortedVocab::new
+        // computes and checks at run time.
+        let checked = SortedVocab::new(BUILTIN_TOKENS).unwrap();
+        assert_eq!(checked.parts(), e.vocab().parts());
     }
 
     #[test]

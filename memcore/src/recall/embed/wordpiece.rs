@@ -94,6 +94,51 @@ pub trait Vocab {
     fn max_piece_len(&self) -> usize {
         usize::MAX
     }
+
+    /// The longest piece at the start of `word` that the vocabulary has: `word[..n]`, or
+    /// `##` + `word[..n]` when `continuation`, as `(id, n)` with `n > 0` on a char boundary;
+    /// `None` when no piece fits. This is WordPiece's one question to a vocabulary.
+    ///
+    /// The default asks [`Vocab::id`] for ever shorter candidates (building the `##` ones in
+    /// `scratch`, so nothing is allocated once it has grown); a vocabulary that can answer
+    /// in one search overrides it, as [`SortedVocab`] does.
+    fn longest_piece(
+        &self,
+        word: &str,
+        continuation: bool,
+        scratch: &mut String,
+    ) -> Option<(u32, usize)> {
+        let prefix = if continuation {
+            CONTINUING_SUBWORD_PREFIX.len()
+        } else {
+            0
+        };
+        // The longest candidate that can be in the vocabulary, cut to a char boundary.
+        let mut end = self.max_piece_len().saturating_sub(prefix);
+        if end >= word.len() {
+            end = word.len();
+        } else {
+            while end > 0 && !word.is_char_boundary(end) {
+                end -= 1;
+            }
+        }
+        while end > 0 {
+            let candidate = word.get(..end)?;
+            let id = if continuation {
+                scratch.clear();
+                scratch.push_str(CONTINUING_SUBWORD_PREFIX);
+                scratch.push_str(candidate);
+                self.id(scratch)
+            } else {
+                self.id(candidate)
+            };
+            if let Some(id) = id {
+                return Some((id, end));
+            }
+            end -= candidate.chars().next_back().map_or(1, char::len_utf8);
+        }
+        None
+    }
 }
 
 impl<K, S> Vocab for HashMap<K, u32, S>
@@ -114,6 +159,15 @@ impl<V: Vocab + ?Sized> Vocab for &V {
     fn max_piece_len(&self) -> usize {
         (**self).max_piece_len()
     }
+
+    fn longest_piece(
+        &self,
+        word: &str,
+        continuation: bool,
+        scratch: &mut String,
+    ) -> Option<(u32, usize)> {
+        (**self).longest_piece(word, continuation, scratch)
+    }
 }
 
 /// A vocabulary read from a text of one token per line, sorted by UTF-8 bytes, each line
@@ -122,12 +176,21 @@ impl<V: Vocab + ?Sized> Vocab for &V {
 /// Opening it checks the text and records where each line starts (4 bytes per token);
 /// lookups bisect the lines. The text is borrowed ([`SortedVocab::new`]) or owned
 /// ([`SortedVocab::from_string`]); nothing else is built or copied.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SortedVocab<'a> {
     text: Cow<'a, str>,
     /// The start of every line, then `text.len()`.
-    starts: Vec<u32>,
+    starts: Cow<'a, [u32]>,
     max_len: usize,
+}
+
+impl std::fmt::Debug for SortedVocab<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SortedVocab")
+            .field("tokens", &self.len())
+            .field("max_piece_len", &self.max_len)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> SortedVocab<'a> {
@@ -143,55 +206,101 @@ impl<'a> SortedVocab<'a> {
         SortedVocab::build(Cow::Owned(text))
     }
 
+    /// A vocabulary indexed beforehand (the built-in one, indexed at compile time by
+    /// [`line_starts`] and checked against [`SortedVocab::new`] by a test): nothing is
+    /// checked or built. Wrong parts give wrong lookups, never a panic.
+    pub(crate) fn from_parts(text: &'a str, starts: &'a [u32], max_len: usize) -> Self {
+        SortedVocab {
+            text: Cow::Borrowed(text),
+            starts: Cow::Borrowed(starts),
+            max_len,
+        }
+    }
+
+    /// The longest token in bytes.
+    #[cfg(test)]
+    pub(crate) fn parts(&self) -> (&[u32], usize) {
+        (&self.starts, self.max_len)
+    }
+
     fn build(text: Cow<'a, str>) -> Result<Self> {
+        let vocab = Self::index(text)?;
+        for i in 1..vocab.len() {
+            let (prev, line) = (vocab.bytes(i - 1), vocab.bytes(i));
+            if prev >= line {
+                return Err(Error::InvalidInput {
+                    what: "vocabulary",
+                    reason: format!(
+                        "line {} ({:?}) does not sort after the line before it: tokens must be unique and sorted by UTF-8 bytes",
+                        i + 1,
+                        String::from_utf8_lossy(line)
+                    ),
+                });
+            }
+        }
+        Ok(vocab)
+    }
+
+    /// Checks the text's shape and records where its lines start.
+    fn index(text: Cow<'a, str>) -> Result<Self> {
         let invalid = |reason: String| Error::InvalidInput {
             what: "vocabulary",
             reason,
         };
-        if text.is_empty() {
+        let bytes = text.as_bytes();
+        if bytes.is_empty() {
             return Err(invalid("it is empty".into()));
         }
-        if !text.ends_with('\n') {
+        if bytes.last() != Some(&b'\n') {
             return Err(invalid("the last line does not end with '\\n'".into()));
         }
-        if u32::try_from(text.len()).is_err() {
-            return Err(invalid(format!("{} bytes is over 4 GiB", text.len())));
+        if u32::try_from(bytes.len()).is_err() {
+            return Err(invalid(format!("{} bytes is over 4 GiB", bytes.len())));
         }
-        let mut starts = Vec::with_capacity(text.len() / 8 + 1);
+        let mut starts = Vec::with_capacity(bytes.len() / 4 + 2);
+        starts.push(0u32);
+        // Fits: the length fits in u32.
+        starts.extend(
+            bytes
+                .iter()
+                .enumerate()
+                .filter(|&(_, &b)| b == b'\n')
+                .map(|(i, _)| i as u32 + 1),
+        );
         let mut max_len = 0;
-        let mut prev: Option<&str> = None;
-        let mut start = 0usize;
-        let len = text.len();
-        for (i, line) in text.split_terminator('\n').enumerate() {
-            if line.is_empty() {
+        for (i, w) in starts.windows(2).enumerate() {
+            let len = (w[1] - w[0] - 1) as usize;
+            if len == 0 {
                 return Err(invalid(format!("line {} is empty", i + 1)));
             }
-            if line.contains('\r') {
-                return Err(invalid(format!("line {} has a '\\r'", i + 1)));
-            }
-            if prev.is_some_and(|p| p.as_bytes() >= line.as_bytes()) {
-                return Err(invalid(format!(
-                    "line {} ({line:?}) does not sort after the line before it: tokens must be unique and sorted by UTF-8 bytes",
-                    i + 1
-                )));
-            }
-            prev = Some(line);
-            max_len = max_len.max(line.len());
-            // Fits: text.len() fits in u32.
-            starts.push(start as u32);
-            start += line.len() + 1;
+            max_len = max_len.max(len);
         }
-        starts.push(len as u32);
+        if let Some(at) = bytes.iter().position(|&b| b == b'\r') {
+            let line = starts.partition_point(|&s| s as usize <= at);
+            return Err(invalid(format!("line {line} has a '\\r'")));
+        }
         Ok(SortedVocab {
             text,
-            starts,
+            starts: Cow::Owned(starts),
             max_len,
         })
     }
 
+    /// The bytes of line `i` (empty past the end).
+    fn bytes(&self, i: usize) -> &[u8] {
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&start), Some(&next)) => self
+                .text
+                .as_bytes()
+                .get(start as usize..next as usize - 1)
+                .unwrap_or_default(),
+            _ => &[],
+        }
+    }
+
     /// The number of tokens.
     pub fn len(&self) -> usize {
-        self.starts.len() - 1
+        self.starts.len().saturating_sub(1)
     }
 
     /// Whether there are no tokens (never, for a vocabulary [`SortedVocab::new`] accepted).
@@ -204,7 +313,7 @@ impl<'a> SortedVocab<'a> {
         let i = usize::try_from(id).ok()?;
         let start = *self.starts.get(i)? as usize;
         let next = *self.starts.get(i + 1)? as usize;
-        self.text.get(start..next - 1)
+        self.text.get(start..next.checked_sub(1)?)
     }
 }
 
@@ -216,11 +325,10 @@ impl Vocab for SortedVocab<'_> {
         let (mut lo, mut hi) = (0usize, self.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            let line = self.token(mid as u32)?;
-            match line.as_bytes().cmp(piece.as_bytes()) {
+            match self.bytes(mid).cmp(piece.as_bytes()) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(mid as u32),
+                std::cmp::Ordering::Equal => return u32::try_from(mid).ok(),
             }
         }
         None
@@ -229,6 +337,112 @@ impl Vocab for SortedVocab<'_> {
     fn max_piece_len(&self) -> usize {
         self.max_len
     }
+
+    /// One descent, as in a trie: the lines that start with the candidate's first `k` bytes
+    /// are a contiguous range, narrowed byte by byte by bisecting on byte `k` alone; a line
+    /// equal to the first `k` bytes is the first of its range.
+    fn longest_piece(
+        &self,
+        word: &str,
+        continuation: bool,
+        _scratch: &mut String,
+    ) -> Option<(u32, usize)> {
+        let prefix: &[u8] = if continuation {
+            CONTINUING_SUBWORD_PREFIX.as_bytes()
+        } else {
+            b""
+        };
+        // Most words are whole tokens: one bisection answers them.
+        if prefix.len() + word.len() <= self.max_len {
+            let (mut lo, mut hi) = (0usize, self.len());
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                match cmp_concat(self.bytes(mid), prefix, word.as_bytes()) {
+                    std::cmp::Ordering::Less => lo = mid + 1,
+                    std::cmp::Ordering::Greater => hi = mid,
+                    std::cmp::Ordering::Equal => {
+                        return Some((u32::try_from(mid).ok()?, word.len()));
+                    }
+                }
+            }
+        }
+        let target = prefix.iter().chain(word.as_bytes());
+        let (mut lo, mut hi) = (0usize, self.len());
+        let mut best = None;
+        for (k, &b) in target.enumerate() {
+            // Within [lo, hi) every line starts with the target's first k bytes; a line of
+            // exactly k bytes sorts first. Key of a line: its byte k, or below all when it
+            // has none.
+            let key = |i: usize| self.bytes(i).get(k).map(|&x| u16::from(x) + 1).unwrap_or(0);
+            let want = u16::from(b) + 1;
+            let first = partition(lo, hi, |i| key(i) < want);
+            let end = partition(first, hi, |i| key(i) <= want);
+            if first == end {
+                break;
+            }
+            (lo, hi) = (first, end);
+            if k + 1 > prefix.len() && self.bytes(lo).len() == k + 1 {
+                best = Some((u32::try_from(lo).ok()?, k + 1 - prefix.len()));
+            }
+        }
+        best
+    }
+}
+
+/// The number of lines of `text` (its `\n`s), at compile time.
+pub(crate) const fn line_count(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let (mut i, mut n) = (0, 0);
+    while i < bytes.len() {
+        if bytes[i] == b'\n' {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// Where each of the `N` lines of `text` starts, then the end of the last line's `\n`, and
+/// the longest line: [`SortedVocab`]'s index, computed at compile time.
+pub(crate) const fn line_starts<const M: usize>(text: &str) -> ([u32; M], usize) {
+    let bytes = text.as_bytes();
+    let mut starts = [0u32; M];
+    let (mut i, mut n, mut max_len) = (0, 1, 0);
+    while i < bytes.len() && n < M {
+        if bytes[i] == b'\n' {
+            let len = i - starts[n - 1] as usize;
+            if len > max_len {
+                max_len = len;
+            }
+            starts[n] = (i + 1) as u32;
+            n += 1;
+        }
+        i += 1;
+    }
+    (starts, max_len)
+}
+
+/// Compares `line` with `a` followed by `b`, as bytes.
+fn cmp_concat(line: &[u8], a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let head = line.len().min(a.len());
+    match line[..head].cmp(&a[..head]) {
+        std::cmp::Ordering::Equal if line.len() < a.len() => std::cmp::Ordering::Less,
+        std::cmp::Ordering::Equal => line[a.len()..].cmp(b),
+        unequal => unequal,
+    }
+}
+
+/// The first index in `lo..hi` where `pred` is false (`pred` true then false over the range).
+fn partition(mut lo: usize, mut hi: usize, pred: impl Fn(usize) -> bool) -> usize {
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 /// The BERT uncased WordPiece tokenizer, with buffers reused from call to call.
@@ -346,53 +560,19 @@ impl WordPiece {
 /// Appends the pieces of `word`, or one `None` when it cannot be covered.
 fn pieces<V: Vocab + ?Sized>(
     word: &str,
-    piece: &mut String,
+    scratch: &mut String,
     vocab: &V,
     out: &mut Vec<Option<u32>>,
 ) {
     let mark = out.len();
-    let max_len = vocab.max_piece_len();
     let mut start = 0;
-    while start < word.len() {
-        let prefix = if start == 0 {
-            0
-        } else {
-            CONTINUING_SUBWORD_PREFIX.len()
-        };
-        // The longest candidate that can be in the vocabulary, cut to a char boundary.
-        let mut end = start.saturating_add(max_len.saturating_sub(prefix));
-        if end >= word.len() {
-            end = word.len();
-        } else {
-            while end > start && !word.is_char_boundary(end) {
-                end -= 1;
-            }
-        }
-        let mut found = None;
-        while end > start {
-            let Some(candidate) = word.get(start..end) else {
-                break;
-            };
-            let id = if start == 0 {
-                vocab.id(candidate)
-            } else {
-                piece.clear();
-                piece.push_str(CONTINUING_SUBWORD_PREFIX);
-                piece.push_str(candidate);
-                vocab.id(piece)
-            };
-            if let Some(id) = id {
-                found = Some(id);
-                break;
-            }
-            end -= candidate.chars().next_back().map_or(1, char::len_utf8);
-        }
-        match found {
-            Some(id) => {
+    while let Some(rest) = word.get(start..).filter(|r| !r.is_empty()) {
+        match vocab.longest_piece(rest, start > 0, scratch) {
+            Some((id, len)) if len > 0 => {
                 out.push(Some(id));
-                start = end;
+                start += len;
             }
-            None => {
+            _ => {
                 out.truncate(mark);
                 out.push(None);
                 return;
@@ -424,7 +604,7 @@ fn normalized(text: &str) -> impl Iterator<Item = char> + '_ {
             }
         })
         .nfd()
-        .filter(|&c| !c.is_mark_nonspacing())
+        .filter(|&c| c.is_ascii() || !c.is_mark_nonspacing())
         .flat_map(char::to_lowercase)
 }
 
@@ -436,13 +616,19 @@ fn is_whitespace(c: char) -> bool {
 /// Characters BERT drops: control (`Cc`), format (`Cf`) and private-use (`Co`) characters as
 /// `unicode_categories` lists them, except `\t`, `\n`, `\r`.
 fn is_control(c: char) -> bool {
-    !matches!(c, '\t' | '\n' | '\r') && c.is_other()
+    if c.is_ascii() {
+        return c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r');
+    }
+    c.is_other()
 }
 
 /// Punctuation as BERT counts it: all ASCII symbols and punctuation, and `P*` as
 /// `unicode_categories` lists it.
 fn is_punctuation(c: char) -> bool {
-    c.is_ascii_punctuation() || c.is_punctuation()
+    if c.is_ascii() {
+        return c.is_ascii_punctuation();
+    }
+    c.is_punctuation()
 }
 
 /// The CJK ideographs `tokenizers` isolates (its ranges, which differ from Google BERT's in
@@ -650,7 +836,26 @@ mod tests {
         assert_eq!(v.token(4), None);
     }
 
+    /// Answers with the trait's default longest_piece.
+    struct Plain<'a>(&'a SortedVocab<'a>);
+
+    impl Vocab for Plain<'_> {
+        fn id(&self, piece: &str) -> Option<u32> {
+            self.0.id(piece)
+        }
+    }
+
     proptest! {
+        #[test]
+        fn the_sorted_descent_finds_what_bisection_finds(word in "[abé#]{1,8}", continuation: bool) {
+            let v = SortedVocab::new("#\n##\n##a\n##ab\n##b\n##bé\n##é\na\naab\nab\nabab\nb\nbé\né\néa\n").unwrap();
+            let mut scratch = String::new();
+            prop_assert_eq!(
+                v.longest_piece(&word, continuation, &mut scratch),
+                Plain(&v).longest_piece(&word, continuation, &mut scratch)
+            );
+        }
+
         #[test]
         fn any_text_tokenizes_without_panicking(text in any::<String>(), max in 0usize..40) {
             let v = SortedVocab::new("##a\n##b\n,\na\nb\n").unwrap();
