@@ -32,7 +32,6 @@
 //! (build the store there and keep it; an existing store at that path with enough
 //! observations is reused), `--json`.
 
-use memcore::recall::embed::Embedder as _;
 use memcore::{
     ContextRequest, EventPayload, Memory, NewEvent, NewObservation, NewSession, ObservationKind,
     SearchRequest,
@@ -479,12 +478,7 @@ fn run(args: &Args) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
         let now = OffsetDateTime::now_utc();
         for i in 0..args.queries.max(1) {
             let obs = observation(&mut erng, i, now, "perf-embed");
-            let text = format!(
-                "{}\n{}\n{}",
-                obs.title,
-                obs.narrative,
-                obs.facts.join("\n")
-            );
+            let text = format!("{}\n{}\n{}", obs.title, obs.narrative, obs.facts.join("\n"));
             let mut result = Ok(Vec::new());
             embed.push(time_ms(|| result = embedder.embed(&[text.as_str()])));
             result?;
@@ -595,7 +589,14 @@ fn main() {
                 "{:<16} {:>9} {:>9} {:>9}",
                 "operation", "p50 ms", "p95 ms", "mean ms"
             );
-            for op in ["record", "add", "search", "context", "prompt_context", "embed"] {
+            for op in [
+                "record",
+                "add",
+                "search",
+                "context",
+                "prompt_context",
+                "embed",
+            ] {
                 let s = &report[op];
                 println!(
                     "{:<16} {:>9.3} {:>9.3} {:>9.3}",

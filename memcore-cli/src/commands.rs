@@ -146,9 +146,8 @@ pub fn search(env: &Env, mut args: Args) -> CliResult<()> {
 /// those that have no relevance at all (no word in common, no positive similarity): with a
 /// query, they only fill the list.
 pub fn relevant_hits(memory: &Memory, request: &SearchRequest) -> memcore::Result<Vec<RecallHit>> {
-    let has_words = !request.query.trim().is_empty();
     let mut hits = memory.recall(request)?;
-    hits.retain(|hit| !has_words || hit.parts().relevance > 0.0);
+    hits.retain(|hit| memory.matches_query(&request.query, hit));
     Ok(hits)
 }
 

@@ -336,7 +336,7 @@ fn doctor_reports_store_extraction_hooks_and_problems() {
     setup.ok(&["extract"]);
     let text = setup.doctor_text();
     for expected in [
-        "schema        version 2",
+        "schema        version 3",
         "events        1 (0 pending, 0 failed)",
         "provider      heuristic",
         "extractor     idle",

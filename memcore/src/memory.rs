@@ -81,7 +81,10 @@ impl std::fmt::Debug for Memory {
             .field("mode", &self.mode.name)
             .field(
                 "embedder",
-                &self.embedder.get().map(|e| e.as_ref().map(|e| e.id().to_owned())),
+                &self
+                    .embedder
+                    .get()
+                    .map(|e| e.as_ref().map(|e| e.id().to_owned())),
             )
             .finish_non_exhaustive()
     }

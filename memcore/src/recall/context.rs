@@ -193,6 +193,21 @@ impl Memory {
         self.prompt_match(&rank::text_word_set(query), hit)
     }
 
+    /// Whether a search hit matches its query at all: the full-text search found it, or its
+    /// vector is at least [`crate::recall::RecallConfig::prompt_min_similarity`] similar to
+    /// the query's (every vector is a little similar to every other, so a hit found by its
+    /// vector alone must be close). A query without words matches everything.
+    pub fn matches_query(&self, query: &str, hit: &RecallHit) -> bool {
+        if crate::store::match_expression(query).is_none() {
+            return true;
+        }
+        let parts = hit.parts();
+        parts.bm25.is_some()
+            || parts
+                .vector_similarity
+                .is_some_and(|s| s >= self.config.recall.prompt_min_similarity)
+    }
+
     fn prompt_match(
         &self,
         query_words: &std::collections::BTreeSet<String>,

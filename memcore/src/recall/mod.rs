@@ -8,7 +8,9 @@
 //!    text columns ([`ColumnWeights`]; the situating `context` column at 0.3) and returns the
 //!    best `max(50, 4 × (offset + limit))`. When an [`embed::Embedder`] is set (the built-in
 //!    [`embed::StaticEmbedder`] by default), the query is embedded and as many nearest vectors
-//!    join the pool.
+//!    join the pool: an approximate pass over the signs of every stored vector of the scope,
+//!    then exact scores for the best [`RecallConfig::vector_rescore`] (400) from their int8
+//!    codes (`vectors.rs`).
 //!    Chinese, Japanese and Korean have no spaces between words, so FTS5 would see a whole
 //!    run (`今天面试很顺利`) as one word: both the index and the query cut CJK runs into
 //!    overlapping character bigrams (the index in the `terms` column). A query run of two to
@@ -20,7 +22,9 @@
 //!    pool (so the best text match has 1), `vector_similarity` the cosine of its vector with
 //!    the query's (computed for every candidate, from either side). Fused relevance is
 //!    `alpha × text_rank + (1 − alpha) × max(cosine, 0)` with `alpha` =
-//!    [`RecallConfig::fusion_alpha`] (0.7).
+//!    [`RecallConfig::fusion_alpha`] (0.7); with [`RecallConfig::relative_similarity`] the
+//!    cosine is divided by the best of the pool first (`search::fuse`, one function for
+//!    both layers).
 //! 3. **Priors.** Relevance is multiplied by a recency factor
 //!    `1 − w + w × 0.5^(age / half_life)` (w 0.25, half-life 30 days: a gentle factor, so an
 //!    old exact answer still beats a new vague one), a kind weight, an importance factor, a
@@ -41,17 +45,29 @@
 //! | vectors only (built-in hash embedder) | 52.6 | 63.7 |
 //! | vectors only (built-in static model, the default embedder now) | 44.2 | 55.1 |
 //! | **fused, weighted sum, alpha 0.7 (default), static model** | **68.4** | **77.5** |
-//! | fused, weighted sum, alpha 0.7, hash embedder (rows below: hash embedder) | 67.8 | 76.6 |
+//! | fused, weighted sum, alpha 0.7, hash embedder (the next rows: hash embedder) | 67.8 | 76.6 |
 //! | fused, alpha 0.5 / 0.6 / 0.8 / 0.9 | 67.9 / 68.0 / 67.7 / 67.5 | 77.0 / 76.8 / 76.5 / 76.4 |
 //! | fused, reciprocal rank fusion k = 60 (same data and embedder, research harness) | 64.5 | 73.0 |
 //! | fused, no context column | 55.8 | 63.4 |
 //!
-//! A weighted sum of normalised scores beats reciprocal rank fusion because the built-in
-//! vectors are a weaker signal than BM25 and RRF gives them an equal say; alpha from 0.5 to
-//! 0.9 moves R@10 by less than a point, and 0.7 keeps R@1 highest. With a host's semantic
-//! embedder the vector side carries more and a lower alpha may pay: measure with
-//! `locomo_eval --alpha`.
+//! With the static model (the default), the sweep on LoCoMo (R@5 / R@10) and on codeval
+//! (65 questions on real coding sessions, hit@1 / hit@5 / hit@10, and the share of prompt
+//! contexts holding the answer; `../shared/data/codeval/run_codeval.py`):
 //!
+//! | fusion | LoCoMo | codeval | prompt ctx |
+//! |---|---|---|---|
+//! | **alpha 0.7 (default)** | **68.4 / 77.5** | **58.5 / 93.8 / 98.5** | **72.3** |
+//! | alpha 0.5 | 68.7 / 78.0 | 56.9 / 93.8 / 96.9 | 72.3 |
+//! | alpha 0.3 | 69.6 / 78.1 | 55.4 / 90.8 / 98.5 | 70.8 |
+//! | alpha 0.2 | 69.5 / 77.8 | | |
+//! | alpha 0.6 / 0.5 / 0.4, relative similarity | 69.0 / 77.7, 69.3 / 78.1, 69.2 / 77.7 | | |
+//!
+//! A lower alpha gains up to a point of R@5 on LoCoMo's chat and loses hit@1 on coding
+//! sessions, where the words (identifiers, paths, commands) are the better signal; 0.7
+//! stays. A weighted sum of normalised scores beats reciprocal rank fusion because the
+//! vectors are a weaker signal than BM25 and RRF gives them an equal say. A host with a
+//! stronger embedder should measure again: `locomo_eval --recall '{"fusion_alpha": 0.5}'`.
+
 //! # Costs
 //!
 //! * **Full text.** FTS5 scores every document that holds a query word (about a microsecond
@@ -60,18 +76,15 @@
 //!   documents holding the query's rarer words, scored exactly on every word, plus the newest
 //!   documents holding its common words. Below that (every LoCoMo conversation, most
 //!   projects) it is exact.
-//! * **Vectors.** The newest [`RecallConfig::vector_window`] vectors of the scope (4,096:
-//!   16 MB at 1,024 dimensions) are read once per handle and kept in memory, in step with the
-//!   file through SQLite's change counters; vector candidates come from an exact comparison
-//!   with all of them, and each text candidate outside the window is compared with its stored
-//!   vector. On LoCoMo the fused figures are identical with no vector-only candidates at all
-//!   (the gain of fusion is the similarity of the text candidates), so the window costs large
-//!   stores nothing measurable; vectors-only search in a store larger than the window sees
-//!   its newest part.
+//! * **Vectors.** A search reads the sign bits of every vector in its scope, in chunks of
+//!   about 16 KB stored in SQLite (32 bytes per record at 256 dimensions: 320 KB for 10,000
+//!   records), scores them against the query with a table of partial sums (`dim / 8`
+//!   additions a record), and reads the int8 codes of the best 400 for exact scores. Nothing
+//!   is built or cached when a handle opens, memory is one chunk and the candidate list, and
+//!   every record of the store is reachable. Records get their vectors when written
+//!   (observations) or by the lazy backfill (`embedding.rs`).
 //!
-//! Measured with `examples/perf.rs` (release, 2 shared cores) on 100,000 generated
-//! observations: search p50 about 5 ms, p95 about 10 ms; session-start context p50 about 6 ms;
-//! the first search of a new handle about 30 to 50 ms (it reads the vector window).
+//! Measured with `examples/perf.rs` (release; see the README for the machine and its load).
 
 mod context;
 pub mod embed;

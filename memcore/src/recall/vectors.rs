@@ -196,7 +196,7 @@ mod tests {
         let q: Vec<f32> = (0..19).map(|i| (i as f32 * 0.7).sin()).collect();
         let table = sign_table(&q);
         let signs: Vec<bool> = (0..19).map(|i| i % 3 != 0).collect();
-        let mut bits = vec![0u8; 3];
+        let mut bits = [0u8; 3];
         for (k, s) in signs.iter().enumerate() {
             if *s {
                 bits[k / 8] |= 1 << (k % 8);

@@ -133,6 +133,9 @@ impl Code {
     }
 }
 
+/// The records of one layer and project, whose sign bits share chunks.
+type Scope<'a> = (Layer, &'a str);
+
 /// A vector to store: whose it is, where it lives, and its (unit-length) values.
 #[derive(Debug, Clone)]
 pub(crate) struct NewVector<'a> {
@@ -220,7 +223,7 @@ pub(crate) fn put_vectors(
     let bytes = dim.div_ceil(8);
     let slots = chunk_slots(dim);
     // Group by scope so each chunk is rewritten once per call.
-    let mut scopes: Vec<((Layer, &str), Vec<(i64, Quantized)>)> = Vec::new();
+    let mut scopes: Vec<(Scope<'_>, Vec<(i64, Quantized)>)> = Vec::new();
     for v in vectors {
         if v.vector.len() != dim {
             return Err(crate::Error::InvalidInput {
@@ -590,7 +593,7 @@ impl Store {
         let done = chunks.len();
         for (id, records, bits) in chunks {
             let slots = records.len() / 8;
-            let bytes = if slots == 0 { 0 } else { bits.len() / slots };
+            let bytes = bits.len().checked_div(slots).unwrap_or(0);
             // The live slots: those a vector still points at.
             let live: Vec<(i64, i64, i64, i64)> = tx
                 .prepare_cached(
