@@ -25,8 +25,9 @@
 //! model (nothing else is built: the vector index is read in place). They are reported
 //! apart, not in the percentiles, because a long-lived host pays them once per handle; a
 //! short-lived process (a hook) pays them on every call. `embed` is the time to embed one
-//! generated observation with the handle's embedder, and `peak_rss_mb` the process's peak
-//! resident memory (Linux `VmHWM`; absent elsewhere).
+//! generated observation with the handle's embedder, `peak_rss_mb` the process's peak
+//! resident memory (Linux `VmHWM`, which includes the store's pages read through SQLite's
+//! memory map) and `anon_rss_mb` its own memory at the end (`RssAnon`); absent elsewhere.
 //!
 //! Flags: `--observations N` (default 10,000), `--queries N` (default 200), `--path FILE`
 //! (build the store there and keep it; an existing store at that path with enough
@@ -552,14 +553,18 @@ fn run(args: &Args) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
         "context": stat(&mut context),
         "prompt_context": stat(&mut prompt_context),
         "embed": stat(&mut embed),
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": status_mb("VmHWM:"),
+        "anon_rss_mb": status_mb("RssAnon:"),
     }))
 }
 
-/// The process's peak resident memory in MiB, from `/proc/self/status` (`None` elsewhere).
-fn peak_rss_mb() -> Option<f64> {
+/// A memory figure of the process in MiB from `/proc/self/status` (`None` elsewhere):
+/// `VmHWM:` the peak resident set, which counts the pages of the store SQLite reads through
+/// its memory map (page cache, shared, given back under pressure); `RssAnon:` the process's
+/// own memory at the end.
+fn status_mb(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some((kib / 1024.0 * 10.0).round() / 10.0)
 }
