@@ -32,13 +32,17 @@
 //!   (at least the vector pool; the larger, the closer to an exact scan).
 //! * `--recall JSON`: any other recall settings, as a JSON object of `RecallConfig` fields
 //!   (`--recall '{"relative_similarity": true}'`).
+//! * `--embedder default|hash|static|transformer:<dir>`: the stores' embedder (default: the
+//!   store's own). `transformer:<dir>` needs the root package's `transformer` feature
+//!   (`cargo run --release --features transformer --example locomo_eval -- --embedder
+//!   transformer:<all-MiniLM-L6-v2 folder>`) and loads the model once for every store.
 //! * `--json`: print one JSON object instead of tables.
 //!
 //! The JSON object:
 //!
 //! ```text
 //! {
-//!   "data": "<path>", "mode": "fused", "context_turns": 2,
+//!   "data": "<path>", "mode": "fused", "context_turns": 2, "embedder": "default",
 //!   "conversations": 5, "turns": 2760, "questions": 997,
 //!   "overall":  {"questions": 997, "recall": {"1": 38.6, "5": 67.8, "10": 76.6, "25": 84.2, "50": 88.8},
 //!                "all_at_10": 72.3, "ndcg_at_10": 58.6},
@@ -143,8 +147,86 @@ pub struct Options {
     pub vector_rescore: Option<usize>,
     /// Recall settings to override, as a JSON object of `RecallConfig` fields.
     pub recall: Option<serde_json::Value>,
+    /// The stores' embedder.
+    pub embedder: EmbedderOption,
     /// Print JSON.
     pub json: bool,
+}
+
+/// The embedder of `--embedder`.
+#[derive(Debug, Clone, Default)]
+pub enum EmbedderOption {
+    /// Whatever `Memory::open_with` sets.
+    #[default]
+    Default,
+    /// The hash embedder.
+    Hash,
+    /// The shipped static model.
+    Static,
+    /// A transformer, loaded once.
+    #[cfg(feature = "transformer")]
+    Transformer(memcore::recall::embed::transformer::TransformerEmbedder),
+}
+
+impl EmbedderOption {
+    /// Parses `default`, `hash`, `static` or `transformer:<dir>` (loading the model).
+    pub fn parse(text: &str) -> Result<EmbedderOption, String> {
+        match text {
+            "default" => Ok(EmbedderOption::Default),
+            "hash" => Ok(EmbedderOption::Hash),
+            "static" => Ok(EmbedderOption::Static),
+            _ => match text.strip_prefix("transformer:") {
+                Some(dir) => Self::transformer(dir),
+                None => Err(format!(
+                    "--embedder is default, hash, static or transformer:<dir>, not {text:?}"
+                )),
+            },
+        }
+    }
+
+    #[cfg(feature = "transformer")]
+    fn transformer(dir: &str) -> Result<EmbedderOption, String> {
+        let started = Instant::now();
+        let embedder =
+            memcore::recall::embed::transformer::TransformerEmbedder::load(Path::new(dir))
+                .map_err(|e| format!("--embedder: {e}"))?;
+        eprintln!(
+            "locomo_eval: loaded the transformer in {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
+        Ok(EmbedderOption::Transformer(embedder))
+    }
+
+    #[cfg(not(feature = "transformer"))]
+    fn transformer(_dir: &str) -> Result<EmbedderOption, String> {
+        Err("--embedder transformer:<dir> needs `--features transformer`".to_owned())
+    }
+
+    /// How reports name it: `default`, or the embedder's id.
+    pub fn name(&self) -> String {
+        use memcore::recall::embed::{Embedder, HashEmbedder, StaticEmbedder};
+        match self {
+            EmbedderOption::Default => "default".to_owned(),
+            EmbedderOption::Hash => HashEmbedder::new().id().to_owned(),
+            EmbedderOption::Static => StaticEmbedder::builtin().id().to_owned(),
+            #[cfg(feature = "transformer")]
+            EmbedderOption::Transformer(t) => t.id().to_owned(),
+        }
+    }
+
+    /// Gives `memory` this embedder.
+    pub fn apply(&self, memory: &mut Memory) {
+        use memcore::recall::embed::{HashEmbedder, StaticEmbedder};
+        match self {
+            EmbedderOption::Default => {}
+            EmbedderOption::Hash => memory.set_embedder(Some(Box::new(HashEmbedder::new()))),
+            EmbedderOption::Static => {
+                memory.set_embedder(Some(Box::new(StaticEmbedder::builtin())))
+            }
+            #[cfg(feature = "transformer")]
+            EmbedderOption::Transformer(t) => memory.set_embedder(Some(Box::new(t.clone()))),
+        }
+    }
 }
 
 impl Default for Options {
@@ -157,6 +239,7 @@ impl Default for Options {
             context_weight: None,
             vector_rescore: None,
             recall: None,
+            embedder: EmbedderOption::Default,
             json: false,
         }
     }
@@ -263,6 +346,7 @@ impl Report {
             "data": options.data.display().to_string(),
             "mode": mode_name(options.mode),
             "context_turns": options.context_turns,
+            "embedder": options.embedder.name(),
             "conversations": self.conversations,
             "turns": self.turns,
             "questions": self.overall().questions,
@@ -279,12 +363,13 @@ impl Report {
     /// A plain-text table.
     pub fn table(&self, options: &Options) -> String {
         let mut out = format!(
-            "LoCoMo retrieval: {} ({} conversations, {} turns), mode {}, {} context turns\n\n",
+            "LoCoMo retrieval: {} ({} conversations, {} turns), mode {}, {} context turns, embedder {}\n\n",
             options.data.display(),
             self.conversations,
             self.turns,
             mode_name(options.mode),
-            options.context_turns
+            options.context_turns,
+            options.embedder.name()
         );
         out.push_str(&format!(
             "{:<22} {:>5} {:>6} {:>6} {:>6} {:>6} {:>6} {:>7} {:>8}\n",
@@ -505,8 +590,9 @@ pub fn build(conversation: &Conversation, options: &Options) -> Result<Built, St
         }
         config.recall = serde_json::from_value(merged).map_err(|e| format!("--recall: {e}"))?;
     }
-    let memory = Memory::open_with(dir.path().join("memory.db"), config)
+    let mut memory = Memory::open_with(dir.path().join("memory.db"), config)
         .map_err(|e| format!("open a store: {e}"))?;
+    options.embedder.apply(&mut memory);
     let project = conversation.id.clone();
     let kind = ObservationKind::parse("turn");
     let mut dia_of_event = HashMap::new();
@@ -689,12 +775,14 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, Str
                         .map_err(|e| format!("--vector-rescore: {e}"))?,
                 )
             }
+            "--embedder" => options.embedder = EmbedderOption::parse(&value("--embedder")?)?,
             "--json" => options.json = true,
             "-h" | "--help" => {
                 return Err(
                     "usage: locomo_eval [--data PATH] [--mode fused|lexical|vector] \
                             [--context-turns N] [--alpha X] [--context-weight W] \
-                            [--vector-rescore N] [--recall JSON] [--json]"
+                            [--vector-rescore N] [--recall JSON] \
+                            [--embedder default|hash|static|transformer:<dir>] [--json]"
                         .into(),
                 );
             }

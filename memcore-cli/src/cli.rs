@@ -227,7 +227,8 @@ Hooks (what Claude Code runs; reads the event JSON on stdin, always exits 0)
 
 Configuration: MEMCORE_DB (store path), MEMCORE_PROVIDER (heuristic | anthropic:<model> |
 openai:<model>), ANTHROPIC_API_KEY, MEMCORE_OPENAI_BASE_URL, OPENAI_API_KEY,
-MEMCORE_DAILY_TOKEN_CAP, or config.json beside the store. Problems are logged to memcore.log
+MEMCORE_DAILY_TOKEN_CAP, MEMCORE_EMBEDDER=transformer with MEMCORE_MODEL_DIR (mcp and extract,
+builds with the transformer feature), or config.json beside the store. Problems are logged to memcore.log
 beside the store.
 ";
 

@@ -16,6 +16,8 @@
 //! | `retry_base_ms` | `MEMCORE_RETRY_BASE_MS` | 1000 (doubled each retry, ± 25 %) |
 //! | `max_retry_wait_secs` | `MEMCORE_MAX_RETRY_WAIT_SECS` | 60; a longer `retry-after` gives up |
 //! | `memory` | — | memcore's `Config` (budgets, thresholds, redaction...), any subset |
+//! | `embedder` | `MEMCORE_EMBEDDER` | `default`; `transformer` for `memcore mcp` and `memcore extract` (see [`crate::embedder`]) |
+//! | `model_dir` | `MEMCORE_MODEL_DIR` | the transformer's folder; default `memcore/models/all-MiniLM-L6-v2` in the user's cache directory |
 //!
 //! Unknown keys are ignored; a value of the wrong type is reported (log, `doctor`) and its
 //! default used. A config file that is not JSON is reported and ignored as a whole: a hook
@@ -24,6 +26,7 @@
 use crate::paths::Paths;
 use crate::provider::ProviderSpec;
 use serde::Deserialize;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Anthropic's API root.
@@ -74,6 +77,10 @@ pub struct Settings {
     pub http: HttpSettings,
     /// The store's settings.
     pub memory: memcore::Config,
+    /// The embedder of the long-lived commands (`memcore mcp`, `memcore extract`).
+    pub embedder: EmbedderChoice,
+    /// The transformer's model folder, when set.
+    pub model_dir: Option<PathBuf>,
     /// Problems found while reading the settings (each was replaced by its default).
     pub warnings: Vec<String>,
 }
@@ -91,6 +98,18 @@ struct FileConfig {
     retry_base_ms: Option<u64>,
     max_retry_wait_secs: Option<u64>,
     memory: Option<serde_json::Value>,
+    embedder: Option<String>,
+    model_dir: Option<PathBuf>,
+}
+
+/// Which embedder the long-lived commands use (`MEMCORE_EMBEDDER`, `embedder`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EmbedderChoice {
+    /// The store's default embedder, as the hooks use.
+    #[default]
+    Default,
+    /// The transformer in the model folder (feature `transformer`).
+    Transformer,
 }
 
 impl Settings {
@@ -182,6 +201,19 @@ impl Settings {
                 }
             },
         };
+        let embedder = match env("MEMCORE_EMBEDDER").or(parsed.embedder).as_deref() {
+            None | Some("default") => EmbedderChoice::Default,
+            Some("transformer") => EmbedderChoice::Transformer,
+            Some(other) => {
+                warnings.push(format!(
+                    "embedder {other:?} is not `default` or `transformer`; using the default"
+                ));
+                EmbedderChoice::Default
+            }
+        };
+        let model_dir = env("MEMCORE_MODEL_DIR")
+            .map(PathBuf::from)
+            .or(parsed.model_dir);
         Settings {
             provider,
             anthropic_base_url: env("MEMCORE_ANTHROPIC_BASE_URL")
@@ -195,6 +227,8 @@ impl Settings {
             daily_token_cap,
             http,
             memory,
+            embedder,
+            model_dir,
             warnings,
         }
     }
@@ -232,6 +266,8 @@ fn file_config(value: serde_json::Value, warnings: &mut Vec<String>) -> FileConf
             "retry_base_ms" => config.retry_base_ms = take(&key, value, warnings),
             "max_retry_wait_secs" => config.max_retry_wait_secs = take(&key, value, warnings),
             "memory" => config.memory = Some(value),
+            "embedder" => config.embedder = take(&key, value, warnings),
+            "model_dir" => config.model_dir = take(&key, value, warnings),
             _ => {}
         }
     }
@@ -325,5 +361,24 @@ mod tests {
         let s = settings(None, &[("MEMCORE_PROVIDER", "gemini:pro")]);
         assert_eq!(s.provider, ProviderSpec::Heuristic);
         assert_eq!(s.warnings.len(), 1);
+    }
+
+    #[test]
+    fn the_embedder_comes_from_the_file_or_the_environment() {
+        let s = settings(None, &[]);
+        assert_eq!((s.embedder, s.model_dir), (EmbedderChoice::Default, None));
+        let file = r#"{"embedder": "transformer", "model_dir": "/models/minilm"}"#;
+        let s = settings(Some(file), &[]);
+        assert_eq!(s.embedder, EmbedderChoice::Transformer);
+        assert_eq!(s.model_dir, Some(PathBuf::from("/models/minilm")));
+        let s = settings(
+            Some(file),
+            &[("MEMCORE_EMBEDDER", "default"), ("MEMCORE_MODEL_DIR", "/m")],
+        );
+        assert_eq!(s.embedder, EmbedderChoice::Default);
+        assert_eq!(s.model_dir, Some(PathBuf::from("/m")));
+        let s = settings(None, &[("MEMCORE_EMBEDDER", "bert")]);
+        assert_eq!(s.embedder, EmbedderChoice::Default);
+        assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
     }
 }

