@@ -451,6 +451,9 @@ pub fn text(r: &Report) -> String {
     }
     if let Some(v) = &s.vectors {
         match &v.embedder {
+            Some(embedder) if v.observations_left == 0 && v.conversation_left == 0 => {
+                let _ = writeln!(out, "vectors       {embedder}: every record has one");
+            }
             Some(embedder) => {
                 let _ = writeln!(
                     out,
