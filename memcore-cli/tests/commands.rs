@@ -332,6 +332,7 @@ fn doctor_reports_store_extraction_hooks_and_problems() {
     let warnings = report["config"]["warnings"].to_string();
     assert!(warnings.contains("daily_token_cap"), "{warnings}");
     assert!(report["log"]["last_lines"].to_string().contains("not JSON"));
+    assert_eq!(report["store"]["vectors"]["observations_left"], 0);
 
     setup.ok(&["extract"]);
     let text = setup.doctor_text();
@@ -344,6 +345,8 @@ fn doctor_reports_store_extraction_hooks_and_problems() {
         "installed (7 events)",
         "not installed",
         "integrity     ok",
+        // The extraction's backfill gave every record its vector.
+        "vectors       memcore-static/minilm-l6-v2-m2v/d256/v1: every record has one",
         "daily_token_cap",
         // memory.db alone misses the WAL: doctor sends people to `memcore backup`.
         "`memcore backup FILE`",
