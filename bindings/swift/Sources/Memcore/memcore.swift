@@ -7934,7 +7934,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_memcore_checksum_method_memory_set_embedder() != 61047) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_use_builtin_embedder() != 42448) {
+    if (uniffi_memcore_checksum_method_memory_use_builtin_embedder() != 30578) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_memcore_checksum_method_memory_complete_extraction() != 38585) {
