@@ -550,22 +550,27 @@ impl Store {
         let Some(model_id) = self.existing_model(model, dim)? else {
             return Ok(out);
         };
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT scale, code FROM vectors WHERE layer = ?1 AND record = ?2 AND model = ?3",
-            )
-            .ctx(|| "prepare the vector lookup".into())?;
-        for record in records {
-            let found: Option<(f64, Vec<u8>)> = stmt
-                .query_row(params![layer.code(), record, model_id], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
+        for batch in records.chunks(500) {
+            let sql = format!(
+                "SELECT record, scale, code FROM vectors
+                 WHERE layer = ? AND model = ? AND record IN ({})",
+                placeholders(batch.len())
+            );
+            let mut values: Vec<i64> = vec![layer.code(), model_id];
+            values.extend_from_slice(batch);
+            let rows: Vec<(i64, f64, Vec<u8>)> = self
+                .conn
+                .prepare_cached(&sql)
+                .and_then(|mut s| {
+                    s.query_map(rusqlite::params_from_iter(values), |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })?
+                    .collect()
                 })
-                .optional()
-                .ctx(|| format!("read the vector of record {record}"))?;
-            if let Some((scale, code)) = found.filter(|(_, c)| c.len() == dim) {
+                .ctx(|| "read candidate vectors".into())?;
+            for (record, scale, code) in rows.into_iter().filter(|(_, _, c)| c.len() == dim) {
                 out.insert(
-                    *record,
+                    record,
                     Code {
                         scale: scale as f32,
                         code: code.into_iter().map(|b| b as i8).collect(),

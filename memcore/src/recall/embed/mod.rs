@@ -137,38 +137,9 @@ pub fn observation_text(obs: &crate::model::Observation) -> String {
     text
 }
 
-/// A vector as stored: its floats as little-endian IEEE 754 `f32`, 4 bytes each.
-pub fn to_blob(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
-}
-
-/// The vector [`to_blob`] stored, or `None` when the length is not a multiple of 4.
-pub fn from_blob(bytes: &[u8]) -> Option<Vec<f32>> {
-    if !bytes.len().is_multiple_of(4) {
-        return None;
-    }
-    Some(
-        bytes
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    #[test]
-    fn blobs_round_trip() {
-        let v = vec![0.0, -1.5, 1e-30, f32::MAX, 0.25];
-        let blob = to_blob(&v);
-        assert_eq!(blob.len(), 20);
-        assert_eq!(&blob[4..8], &(-1.5f32).to_le_bytes());
-        assert_eq!(from_blob(&blob), Some(v));
-        assert_eq!(from_blob(&[]), Some(vec![]));
-        assert_eq!(from_blob(&[1, 2, 3]), None);
-    }
-
     #[test]
     fn similarity_of_mismatched_or_zero_vectors_is_zero() {
         assert_eq!(cosine(&[1.0, 0.0], &[1.0]), 0.0);
