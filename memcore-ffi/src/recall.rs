@@ -2,7 +2,8 @@
 
 use crate::error::{MemcoreStatus, ffi_call};
 use crate::handle::MemcoreStore;
-use crate::strings::{StringOut, json_arg};
+use crate::strings::{StringOut, records, json_arg};
+use crate::records::{Context, SearchHit, Timeline};
 use memcore::{ContextRequest, SearchRequest, TimelineRequest};
 use std::ffi::c_char;
 
@@ -42,7 +43,7 @@ pub unsafe extern "C" fn memcore_search(
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let request: SearchRequest = unsafe { json_arg(request_json, "request_json") }?;
         let hits = store.lock()?.memory.search(&request)?;
-        out.set_list("hits", &hits)
+        out.set_list("hits", &records(hits, SearchHit::from))
     })
 }
 
@@ -82,7 +83,7 @@ pub unsafe extern "C" fn memcore_context(
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let request: ContextRequest = unsafe { json_arg(request_json, "request_json") }?;
         let context = store.lock()?.memory.context(&request)?;
-        out.set_document(&context)
+        out.set_document(&Context::from(context))
     })
 }
 
@@ -119,6 +120,6 @@ pub unsafe extern "C" fn memcore_timeline(
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let request: TimelineRequest = unsafe { json_arg(request_json, "request_json") }?;
         let timeline = store.lock()?.memory.timeline(&request)?;
-        out.set_document(&timeline)
+        out.set_document(&Timeline::from(timeline))
     })
 }

@@ -239,6 +239,11 @@ pub(crate) fn list_document<T: Serialize>(key: &str, items: &[T]) -> Result<Stri
     Ok(format!("{{\"v\":{MEMCORE_JSON_VERSION},{key}:{items}}}"))
 }
 
+/// The records of a list of core values, for [`StringOut::set_list`].
+pub(crate) fn records<C, R>(items: Vec<C>, convert: impl FnMut(C) -> R) -> Vec<R> {
+    items.into_iter().map(convert).collect()
+}
+
 /// An out-pointer through which a library-owned string is returned. It is set to NULL as soon
 /// as the wrapper is made, so the caller finds NULL there after any failure.
 pub(crate) struct StringOut<'a>(Option<&'a mut *mut c_char>);
