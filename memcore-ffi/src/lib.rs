@@ -76,6 +76,8 @@ mod host;
 pub mod records;
 mod store;
 
+#[cfg(test)]
+mod docs_check;
 
 pub use callbacks::{MemcoreEmbedder, MemcoreLlm};
 pub use error::MemcoreStatus;
