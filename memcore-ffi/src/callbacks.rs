@@ -173,22 +173,25 @@ impl LlmCall for CLlm {
         let text = answer.as_deref().map(CStr::to_string_lossy);
         if code != 0 {
             return Err(match text {
-                Some(message) if !message.is_empty() => format!("complete returned {code}: {message}"),
-                _ => format!("complete returned {code}"),
+                Some(message) if !message.is_empty() => {
+                    format!("the host LLM failed ({code}): {message}")
+                }
+                _ => format!("the host LLM failed ({code})"),
             });
         }
         let Some(text) = text else {
-            return Err("complete returned 0 but no answer".to_owned());
+            return Err("the host LLM returned 0 but no answer".to_owned());
         };
-        let answer: LlmAnswer = parse_document(&text, "its answer").map_err(|e| e.message)?;
+        let answer: LlmAnswer =
+            parse_document(&text, "the host LLM's answer").map_err(|e| e.message)?;
         match answer.text {
             serde_json::Value::String(text) => Ok(LlmResponse {
                 text,
                 usage: answer.usage,
             }),
             other => Err(format!(
-                "it returned the wrong type: its answer's \"text\" is {}, not a string (the \
-                 model's text)",
+                "the host LLM returned the wrong type: its answer's \"text\" is {}, not a \
+                 string (the model's text)",
                 json_type(&other)
             )),
         }

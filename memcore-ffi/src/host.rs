@@ -17,7 +17,7 @@ use memcore::recall::embed::Embedder;
 /// One call to the host's LLM, as a front door makes it.
 pub(crate) trait LlmCall: Send {
     /// Sends the request; `Err` carries what the host reported or what was wrong with its
-    /// answer.
+    /// answer, naming the host's LLM (it becomes the failure reason the ledger records).
     fn call(&self, request: ExtractionRequest) -> Result<LlmResponse, String>;
 }
 
@@ -38,7 +38,7 @@ impl LlmClient for HostLlm {
         self.0
             .call(request.clone().into())
             .map(Into::into)
-            .map_err(|reason| LlmError::host_callback(format!("the host LLM failed: {reason}")))
+            .map_err(LlmError::host_callback)
     }
 }
 
@@ -198,6 +198,6 @@ mod tests {
         let llm = HostLlm::new(Answer(Err("quota".into())));
         let err = llm.complete(&request.into()).unwrap_err();
         assert_eq!(err.kind, memcore::extract::LlmErrorKind::HostCallback);
-        assert_eq!(err.message, "the host LLM failed: quota");
+        assert_eq!(err.message, "quota");
     }
 }

@@ -33,8 +33,8 @@ struct ForeignLlm(Arc<dyn LlmClient>);
 impl LlmCall for ForeignLlm {
     fn call(&self, request: ExtractionRequest) -> Result<LlmResponse, String> {
         self.0.complete(request).map_err(|err| match err {
-            MemcoreError::Callback { message } => message,
-            other => format!("{other:?}"),
+            MemcoreError::Callback { message } => format!("host LLM client: {message}"),
+            other => format!("host LLM client: {other:?}"),
         })
     }
 }
