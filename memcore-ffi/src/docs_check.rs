@@ -43,7 +43,11 @@ fn records() -> Vec<(&'static str, Option<&'static str>, BTreeSet<String>)> {
                 started_at: Some(t),
             }),
         ),
-        ("Session", Some("session out"), keys(&Session::from(st::core_session()))),
+        (
+            "Session",
+            Some("session out"),
+            keys(&Session::from(st::core_session())),
+        ),
         (
             "NewEvent",
             Some("event in"),
@@ -55,7 +59,14 @@ fn records() -> Vec<(&'static str, Option<&'static str>, BTreeSet<String>)> {
             }),
         ),
         ("MemoryEvent", Some("event out"), keys(&event)),
-        ("Recorded", None, keys(&Recorded { id: 1, inserted: true })),
+        (
+            "Recorded",
+            None,
+            keys(&Recorded {
+                id: 1,
+                inserted: true,
+            }),
+        ),
         (
             "NewObservation",
             Some("observation in"),
@@ -71,10 +82,29 @@ fn records() -> Vec<(&'static str, Option<&'static str>, BTreeSet<String>)> {
             }),
         ),
         ("Observation", Some("observation out"), keys(&observation)),
-        ("Added", None, keys(&Added { id: 1, duplicate: false })),
-        ("NewSummary", Some("summary in"), keys(&NewSummary::default())),
-        ("Summary", Some("summary out"), keys(&Summary::from(sut::core_summary()))),
-        ("Stats", Some("stats out"), keys(&Stats::from(stt::core_stats()))),
+        (
+            "Added",
+            None,
+            keys(&Added {
+                id: 1,
+                duplicate: false,
+            }),
+        ),
+        (
+            "NewSummary",
+            Some("summary in"),
+            keys(&NewSummary::default()),
+        ),
+        (
+            "Summary",
+            Some("summary out"),
+            keys(&Summary::from(sut::core_summary())),
+        ),
+        (
+            "Stats",
+            Some("stats out"),
+            keys(&Stats::from(stt::core_stats())),
+        ),
         (
             "ExtractionRequest",
             Some("extraction request out / in"),
@@ -89,7 +119,11 @@ fn records() -> Vec<(&'static str, Option<&'static str>, BTreeSet<String>)> {
                 completion_tokens: Some(2),
             }),
         ),
-        ("ParseIssue", Some("parse issue out"), keys(&ParseIssue::from(ex::core_issue()))),
+        (
+            "ParseIssue",
+            Some("parse issue out"),
+            keys(&ParseIssue::from(ex::core_issue())),
+        ),
         (
             "CompletionReport",
             Some("completion report out"),
@@ -118,9 +152,21 @@ fn records() -> Vec<(&'static str, Option<&'static str>, BTreeSet<String>)> {
             Some("score parts out"),
             keys(&ScoreParts::from(rt::core_hit().parts)),
         ),
-        ("SearchHit", Some("search hit out"), keys(&SearchHit::from(rt::core_hit()))),
-        ("Context", Some("context out"), keys(&Context::from(rt::core_context()))),
-        ("Timeline", Some("timeline out"), keys(&Timeline::from(rt::core_timeline()))),
+        (
+            "SearchHit",
+            Some("search hit out"),
+            keys(&SearchHit::from(rt::core_hit())),
+        ),
+        (
+            "Context",
+            Some("context out"),
+            keys(&Context::from(rt::core_context())),
+        ),
+        (
+            "Timeline",
+            Some("timeline out"),
+            keys(&Timeline::from(rt::core_timeline())),
+        ),
         (
             "TimelineEntry",
             Some("timeline entry out"),
@@ -175,11 +221,17 @@ fn records() -> Vec<(&'static str, Option<&'static str>, BTreeSet<String>)> {
                 max_file_bytes: Some(3),
             }),
         ),
-        ("PruneReport", Some("prune report out"), keys(&PruneReport::from(pt::core_prune()))),
+        (
+            "PruneReport",
+            Some("prune report out"),
+            keys(&PruneReport::from(pt::core_prune())),
+        ),
         (
             "PrunedObservation",
             Some("pruned observation out"),
-            keys(&PrunedObservation::from(pt::core_prune().observations.remove(0))),
+            keys(&PrunedObservation::from(
+                pt::core_prune().observations.remove(0),
+            )),
         ),
     ]
 }
@@ -244,9 +296,7 @@ fn json_documentation() -> String {
     let end = source
         .find("pub const MEMCORE_JSON_VERSION")
         .expect("strings.rs defines MEMCORE_JSON_VERSION");
-    let start = source[..end]
-        .rfind("\n\n")
-        .map_or(0, |i| i + 2);
+    let start = source[..end].rfind("\n\n").map_or(0, |i| i + 2);
     source[start..end]
         .lines()
         .map(|line| line.trim_start().trim_start_matches("///").trim_start())
@@ -256,9 +306,9 @@ fn json_documentation() -> String {
 
 /// The bullet of the JSON documentation that starts with `- <label>`, up to the next one.
 fn bullet<'a>(doc: &'a str, label: &str) -> Option<&'a str> {
-    let start = doc.find(&format!("\n- {label}:")).or_else(|| {
-        doc.find(&format!("\n- {label} ("))
-    })?;
+    let start = doc
+        .find(&format!("\n- {label}:"))
+        .or_else(|| doc.find(&format!("\n- {label} (")))?;
     let rest = &doc[start + 1..];
     let end = rest[1..].find("\n- ").map_or(rest.len(), |i| i + 1);
     Some(&rest[..end])
@@ -278,10 +328,16 @@ fn the_node_types_declare_the_fields_of_every_record() {
             problems.push(format!("{interface} lacks `{missing}` (the JSON has it)"));
         }
         for extra in declared.difference(&live) {
-            problems.push(format!("{interface} declares `{extra}`, which the JSON lacks"));
+            problems.push(format!(
+                "{interface} declares `{extra}`, which the JSON lacks"
+            ));
         }
     }
-    assert!(problems.is_empty(), "index.d.ts is out of date:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "index.d.ts is out of date:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -300,7 +356,11 @@ fn the_json_documentation_lists_every_field_of_every_record() {
             }
         }
     }
-    assert!(problems.is_empty(), "strings.rs is out of date:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "strings.rs is out of date:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]

@@ -2,8 +2,8 @@
 
 use crate::error::{FfiError, MemcoreStatus, ffi_call};
 use crate::handle::MemcoreStore;
-use crate::strings::{StringOut, records, json_arg, project_arg, str_arg, value_out};
 use crate::records::{Event, NewEvent, Recorded};
+use crate::strings::{StringOut, json_arg, project_arg, records, str_arg, value_out};
 use memcore::EventStatus;
 use std::ffi::c_char;
 use std::path::Path;

@@ -4,11 +4,11 @@
 
 use crate::error::{MemcoreStatus, ffi_call};
 use crate::handle::MemcoreStore;
-use crate::strings::{StringOut, records, json_arg, opt_json_arg, project_arg, str_arg};
-use crate::summaries::no_llm;
 use crate::records::{
     CompletionReport, ExtractionRequest, ExtractionRun, FailureReport, LedgerEntry, Usage,
 };
+use crate::strings::{StringOut, json_arg, opt_json_arg, project_arg, records, str_arg};
+use crate::summaries::no_llm;
 use memcore::extract::{Extractor, Mode};
 use std::ffi::c_char;
 
@@ -85,11 +85,11 @@ pub unsafe extern "C" fn memcore_extraction_complete(
         let answer = unsafe { str_arg(answer, "answer") }?;
         // SAFETY: as above.
         let usage: Usage = unsafe { opt_json_arg(usage_json, "usage_json") }?.unwrap_or_default();
-        let report = store.lock()?.memory.complete_extraction(
-            &request.into(),
-            answer,
-            &usage.into(),
-        )?;
+        let report =
+            store
+                .lock()?
+                .memory
+                .complete_extraction(&request.into(), answer, &usage.into())?;
         out.set_document(&CompletionReport::from(report))
     })
 }

@@ -73,7 +73,9 @@ impl HostEmbedder {
             return Err(InvalidEmbedder(format!("{what}id must not be empty")));
         }
         if dimension == 0 {
-            return Err(InvalidEmbedder(format!("{what}dimension must be at least 1")));
+            return Err(InvalidEmbedder(format!(
+                "{what}dimension must be at least 1"
+            )));
         }
         Ok(HostEmbedder {
             id: id.to_owned(),

@@ -2,8 +2,8 @@
 
 use crate::error::{FfiError, MemcoreStatus, ffi_call};
 use crate::handle::MemcoreStore;
-use crate::strings::{StringOut, records, json_arg, scope_arg, value_out};
 use crate::records::{Added, NewObservation, Observation};
+use crate::strings::{StringOut, json_arg, records, scope_arg, value_out};
 use std::ffi::c_char;
 
 /// Stores an observation (redacted) unless one with the same content already exists in its

@@ -3,8 +3,10 @@
 
 use crate::error::{FfiError, MemcoreStatus, ffi_call};
 use crate::handle::MemcoreStore;
+use crate::records::{
+    BackupReport, ExportOptions, ExportReport, ImportReport, PruneReport, RetentionPolicy,
+};
 use crate::strings::{StringOut, json_arg, opt_json_arg, str_arg, value_out};
-use crate::records::{BackupReport, ExportOptions, ExportReport, ImportReport, PruneReport, RetentionPolicy};
 use std::ffi::c_char;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};

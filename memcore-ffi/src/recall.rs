@@ -134,7 +134,10 @@ pub unsafe extern "C" fn memcore_timeline(
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let request: TimelineRequest = unsafe { json_arg(request_json, "request_json") }?;
         if matches!(request.anchor, TimelineAnchor::Time(_)) {
-            require_scope(request.scope.as_ref(), "request_json (a timeline around a time)")?;
+            require_scope(
+                request.scope.as_ref(),
+                "request_json (a timeline around a time)",
+            )?;
         }
         let timeline = store.lock()?.memory.timeline(&request)?;
         out.set_document(&Timeline::from(timeline))

@@ -2,8 +2,8 @@
 
 use crate::error::{MemcoreStatus, ffi_call};
 use crate::handle::MemcoreStore;
-use crate::strings::{StringOut, records, json_arg, opt_str_arg, scope_arg, str_arg};
 use crate::records::{NewSession, Session};
+use crate::strings::{StringOut, json_arg, opt_str_arg, records, scope_arg, str_arg};
 use std::ffi::c_char;
 use std::path::Path;
 

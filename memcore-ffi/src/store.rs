@@ -53,13 +53,17 @@ impl std::ops::Deref for StoreGuard<'_> {
     type Target = StoreState;
     fn deref(&self) -> &StoreState {
         // `Store::lock` hands out a guard only for an open store.
-        self.guard.as_ref().unwrap_or_else(|| unreachable!("a guard of a closed store"))
+        self.guard
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("a guard of a closed store"))
     }
 }
 
 impl std::ops::DerefMut for StoreGuard<'_> {
     fn deref_mut(&mut self) -> &mut StoreState {
-        self.guard.as_mut().unwrap_or_else(|| unreachable!("a guard of a closed store"))
+        self.guard
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("a guard of a closed store"))
     }
 }
 

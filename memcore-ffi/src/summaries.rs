@@ -3,8 +3,8 @@
 
 use crate::error::{FfiError, MemcoreStatus, ffi_call};
 use crate::handle::MemcoreStore;
-use crate::strings::{StringOut, json_arg, opt_json_arg, scope_arg, str_arg};
 use crate::records::{ExtractionRequest, NewSummary, Summary, Usage};
+use crate::strings::{StringOut, json_arg, opt_json_arg, scope_arg, str_arg};
 use std::ffi::c_char;
 
 /// Stores a summary of a session (redacted).
@@ -37,7 +37,10 @@ pub unsafe extern "C" fn memcore_summary_add(
         let session_id = unsafe { str_arg(session_id, "session_id") }?;
         // SAFETY: as above.
         let summary: NewSummary = unsafe { json_arg(summary_json, "summary_json") }?;
-        let summary = store.lock()?.memory.add_summary(session_id, summary.into())?;
+        let summary = store
+            .lock()?
+            .memory
+            .add_summary(session_id, summary.into())?;
         out.set_document(&Summary::from(summary))
     })
 }
@@ -136,11 +139,11 @@ pub unsafe extern "C" fn memcore_summary_complete(
         let answer = unsafe { str_arg(answer, "answer") }?;
         // SAFETY: as above.
         let usage: Usage = unsafe { opt_json_arg(usage_json, "usage_json") }?.unwrap_or_default();
-        let summary = store.lock()?.memory.complete_summary(
-            &request.into(),
-            answer,
-            &usage.into(),
-        )?;
+        let summary =
+            store
+                .lock()?
+                .memory
+                .complete_summary(&request.into(), answer, &usage.into())?;
         out.set_optional_document(summary.map(Summary::from).as_ref())
     })
 }

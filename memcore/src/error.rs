@@ -183,7 +183,10 @@ mod tests {
                 .ctx(|| "write event".into())
                 .unwrap_err();
             assert!(matches!(err, Error::Busy { .. }), "{err:?}");
-            assert!(err.to_string().starts_with("write event: the database is busy"));
+            assert!(
+                err.to_string()
+                    .starts_with("write event: the database is busy")
+            );
         }
         let other = Err::<(), _>(sqlite_failure(rusqlite::ffi::SQLITE_CORRUPT))
             .ctx(|| "read".into())

@@ -128,9 +128,9 @@ impl Client {
                         error: LlmError::transport(format!("request to {url} failed: {e}")),
                         wait: None,
                     },
-                    e => Attempt::Fail(LlmError::transport(format!(
-                        "request to {url} failed: {e}"
-                    ))),
+                    e => {
+                        Attempt::Fail(LlmError::transport(format!("request to {url} failed: {e}")))
+                    }
                 };
             }
         };

@@ -234,15 +234,19 @@ impl From<memcore::Recorded> for Recorded {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::records::samples;
     use crate::records::same_json;
+    use crate::records::samples;
 
     #[test]
     fn every_payload_serializes_as_the_core_does() {
         let payloads = [
             memcore::EventPayload::UserPrompt { text: "hi".into() },
-            memcore::EventPayload::AssistantMessage { text: "done".into() },
-            memcore::EventPayload::Note { text: "remember".into() },
+            memcore::EventPayload::AssistantMessage {
+                text: "done".into(),
+            },
+            memcore::EventPayload::Note {
+                text: "remember".into(),
+            },
             memcore::EventPayload::ToolUse {
                 tool_name: "Bash".into(),
                 input: serde_json::Value::Null,

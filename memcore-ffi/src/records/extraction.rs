@@ -315,8 +315,8 @@ impl From<memcore::LedgerEntry> for LedgerEntry {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::records::samples::T0;
     use crate::records::same_json;
+    use crate::records::samples::T0;
     use memcore::extract as core;
 
     pub(crate) fn core_request() -> core::ExtractionRequest {

@@ -159,6 +159,19 @@ pub(crate) fn sorted_map<S: serde::Serializer>(
         .serialize(s)
 }
 
+#[cfg(test)]
+pub(crate) use extraction::tests as extraction_tests;
+#[cfg(test)]
+pub(crate) use portable::tests as portable_tests;
+#[cfg(test)]
+pub(crate) use recall::tests as recall_tests;
+#[cfg(test)]
+pub(crate) use session::tests as session_tests;
+#[cfg(test)]
+pub(crate) use stats::tests as stats_tests;
+#[cfg(test)]
+pub(crate) use summary::tests as summary_tests;
+
 /// Test support: the JSON of a core value and of its record, which must be equal.
 #[cfg(test)]
 pub(crate) fn same_json<C: serde::Serialize, R: serde::Serialize>(core: &C, record: &R) {
@@ -221,16 +234,3 @@ pub(crate) mod samples {
         }
     }
 }
-
-#[cfg(test)]
-pub(crate) use extraction::tests as extraction_tests;
-#[cfg(test)]
-pub(crate) use portable::tests as portable_tests;
-#[cfg(test)]
-pub(crate) use recall::tests as recall_tests;
-#[cfg(test)]
-pub(crate) use session::tests as session_tests;
-#[cfg(test)]
-pub(crate) use stats::tests as stats_tests;
-#[cfg(test)]
-pub(crate) use summary::tests as summary_tests;

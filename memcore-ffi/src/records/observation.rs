@@ -178,7 +178,7 @@ impl From<memcore::Added> for Added {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::records::{samples, same_json};
+    use crate::records::{same_json, samples};
 
     #[test]
     fn an_observation_serializes_as_the_core_does() {

@@ -275,8 +275,8 @@ impl From<memcore::PruneReport> for PruneReport {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::records::samples::T0;
     use crate::records::same_json;
+    use crate::records::samples::T0;
 
     pub(crate) fn counts() -> memcore::RecordCounts {
         memcore::RecordCounts {

@@ -184,8 +184,8 @@ impl From<memcore::Timeline> for Timeline {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::records::samples::{self, T0, T1};
     use crate::records::same_json;
+    use crate::records::samples::{self, T0, T1};
 
     pub(crate) fn core_hit() -> memcore::SearchHit {
         memcore::SearchHit {

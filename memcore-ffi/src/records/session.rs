@@ -86,8 +86,8 @@ impl From<memcore::Session> for Session {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::records::samples::{T0, T1};
     use crate::records::same_json;
+    use crate::records::samples::{T0, T1};
 
     pub(crate) fn core_session() -> memcore::Session {
         memcore::Session {

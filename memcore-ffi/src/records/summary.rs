@@ -89,8 +89,8 @@ impl From<memcore::Summary> for Summary {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::records::samples::T0;
     use crate::records::same_json;
+    use crate::records::samples::T0;
 
     pub(crate) fn core_summary() -> memcore::Summary {
         memcore::Summary {

@@ -73,9 +73,10 @@ impl Memory {
     ) -> Result<ExtractionRun, MemcoreError> {
         let project = project_filter(project)?;
         self.with(|m| {
-            Ok(ExtractionRun::from(
-                m.run_extraction(Extractor::Heuristic, project.as_deref())?,
-            ))
+            Ok(ExtractionRun::from(m.run_extraction(
+                Extractor::Heuristic,
+                project.as_deref(),
+            )?))
         })
     }
 
@@ -138,10 +139,7 @@ impl Memory {
         &self,
         session_id: String,
     ) -> Result<Option<ExtractionRequest>, MemcoreError> {
-        self.with(|m| {
-            Ok(m.summary_request(&session_id)?
-                .map(ExtractionRequest::from))
-        })
+        self.with(|m| Ok(m.summary_request(&session_id)?.map(ExtractionRequest::from)))
     }
 
     /// Stores the summary the model wrote for a summary request. `None` when the model

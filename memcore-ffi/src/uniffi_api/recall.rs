@@ -213,7 +213,12 @@ impl Memory {
     /// Searches with every option of a [`SearchRequest`] (filters, files, mode, paging).
     pub fn search_with(&self, request: SearchRequest) -> Result<Vec<SearchHit>, MemcoreError> {
         let request = request.into_core()?;
-        self.with(|m| Ok(m.search(&request)?.into_iter().map(SearchHit::from).collect()))
+        self.with(|m| {
+            Ok(m.search(&request)?
+                .into_iter()
+                .map(SearchHit::from)
+                .collect())
+        })
     }
 
     /// Renders what memory holds as markdown within a token budget: the latest summary

@@ -16,9 +16,9 @@
 //! and after `max_attempts` they are marked failed (kept, shown by stats, never deleted).
 
 use super::heuristic::{heuristic_observations, heuristic_summary};
+use super::llm::{LlmClient, Usage};
 use super::parse::{ParseIssue, SummaryOutcome, parse_observations, parse_summary};
 use super::request::{ExtractionRequest, RequestPurpose, build_observation_requests};
-use super::llm::{LlmClient, Usage};
 use crate::error::{Error, Result, SqlContext};
 use crate::memory::Memory;
 use crate::model::{
@@ -369,8 +369,9 @@ impl Memory {
                         }
                         Err(err) => {
                             run.failures += 1;
-                            run.events_failed +=
-                                self.fail_extraction(&request, &err.to_string())?.events_failed;
+                            run.events_failed += self
+                                .fail_extraction(&request, &err.to_string())?
+                                .events_failed;
                             failed_sessions.push(request.session_id.clone());
                         }
                     }
