@@ -65,6 +65,7 @@ pub(crate) fn count(n: usize) -> u64 {
 }
 
 /// A count or limit from a host as a `usize`.
+#[cfg(feature = "uniffi")]
 pub(crate) fn to_usize(n: u32) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }
