@@ -72,6 +72,7 @@ pub mod conversation;
 mod error;
 pub mod extract;
 mod memory;
+mod state;
 pub mod model;
 pub mod portable;
 pub mod recall;
