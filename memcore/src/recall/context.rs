@@ -50,7 +50,9 @@ pub enum ContextPurpose {
 pub struct ContextRequest {
     /// Session start or prompt.
     pub purpose: ContextPurpose,
-    /// Where to look; `None` is the current project.
+    /// Where to look: one project or all of them. Required: a request without a scope fails
+    /// with [`crate::Error::InvalidInput`] (memcore never guesses the project; a host resolves
+    /// it at its boundary, with [`crate::resolve_project`] for instance).
     pub scope: Option<Scope>,
     /// What the context should be relevant to: the prompt, or at a session start an optional
     /// first prompt. Empty: none.

@@ -29,8 +29,9 @@ pub struct TimelineRequest {
     pub before: usize,
     /// How many entries after the anchor.
     pub after: usize,
-    /// Where to look; `None` is the anchor observation's project, or for a time anchor the
-    /// current project.
+    /// Where to look; `None` is the anchor observation's project. A time anchor needs one
+    /// (a request without it fails with [`crate::Error::InvalidInput`]: memcore never guesses
+    /// the project).
     pub scope: Option<Scope>,
 }
 
