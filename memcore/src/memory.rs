@@ -20,11 +20,11 @@ use crate::portable::{
 };
 use crate::recall::embed::Embedder;
 use crate::recall::{
-    Context, ContextRequest, EmbedProgress, Recall, RecallHit, SearchHit, SearchRequest,
-    Timeline, TimelineRequest, VectorStatus,
+    Context, ContextRequest, EmbedProgress, Recall, RecallHit, SearchHit, SearchRequest, Timeline,
+    TimelineRequest, VectorStatus,
 };
-use crate::state::State;
 pub use crate::state::Config;
+use crate::state::State;
 use crate::store::LedgerEntry;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};

@@ -22,7 +22,12 @@ fn core_sources() -> Vec<(String, String)> {
     let mut files = Vec::new();
     sources(&root, &mut files);
     files.sort();
-    assert!(files.len() > 20, "found only {} files under {}", files.len(), root.display());
+    assert!(
+        files.len() > 20,
+        "found only {} files under {}",
+        files.len(),
+        root.display()
+    );
     files
         .into_iter()
         .map(|path| {

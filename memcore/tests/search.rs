@@ -1113,17 +1113,23 @@ fn one_relevance_rule_for_listings_and_the_prompt_context() {
         .expect("context");
     assert!(!context.observation_ids.is_empty());
     for id in &context.observation_ids {
-        assert!(refs(&relevant).contains(&id.to_string()), "{id} is not relevant");
+        assert!(
+            refs(&relevant).contains(&id.to_string()),
+            "{id} is not relevant"
+        );
     }
     // One shared word of five is found by the text search, but says too little.
     let thin = SearchRequest::new("discount haiku autumn leaves poem").project(P);
     assert!(!mem.recall(&thin).expect("recall").is_empty());
     assert!(mem.recall_relevant(&thin).expect("relevant").is_empty());
     assert!(
-        mem.context(&ContextRequest::prompt(P, "discount haiku autumn leaves poem"))
-            .expect("context")
-            .text
-            .is_empty()
+        mem.context(&ContextRequest::prompt(
+            P,
+            "discount haiku autumn leaves poem"
+        ))
+        .expect("context")
+        .text
+        .is_empty()
     );
     // A query without a word lists by filters alone.
     let filtered = SearchRequest::new("?!").project(P);

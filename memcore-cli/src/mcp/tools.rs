@@ -370,8 +370,8 @@ impl Tools {
             .recall_relevant(&request)?
             .into_iter()
             .map(|hit| {
-                let score = (!query.trim().is_empty())
-                    .then(|| self.memory.relevance(&query, &hit).0);
+                let score =
+                    (!query.trim().is_empty()).then(|| self.memory.relevance(&query, &hit).0);
                 (hit, score)
             })
             .collect();

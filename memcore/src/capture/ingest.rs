@@ -33,8 +33,8 @@ use super::transcript::{
     text_fingerprint,
 };
 use crate::error::{Error, Result};
-use crate::state::State;
 use crate::model::{EventPayload, NewEvent, NewSession, Recorded};
+use crate::state::State;
 use crate::store::TranscriptCursor;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -252,7 +252,9 @@ impl Ingest<'_> {
             None => moved.offset > 0,
         };
         if changed {
-            self.state.store.save_transcript_cursor(session_id, &moved)?;
+            self.state
+                .store
+                .save_transcript_cursor(session_id, &moved)?;
         }
         Ok(read)
     }

@@ -27,10 +27,10 @@ use super::heuristic::{heuristic_observations, heuristic_summary};
 use super::parse::{ParseIssue, SummaryOutcome, parse_observations, parse_summary};
 use super::request::{ExtractionRequest, RequestPurpose, build_observation_requests};
 use crate::error::{Error, Result, SqlContext};
-use crate::state::State;
 use crate::model::{
     Event, EventId, NewObservation, Observation, ObservationId, ObservationKind, Scope, Summary,
 };
+use crate::state::State;
 use crate::store::{LedgerEntry, NewLedgerEntry, StoredVector, now_millis};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -149,7 +149,10 @@ fn new_claim(first_event: EventId) -> String {
 
 impl Extraction<'_> {
     /// See [`Memory::next_extraction`](crate::Memory::next_extraction).
-    pub(crate) fn next_extraction(&self, project: Option<&str>) -> Result<Option<ExtractionRequest>> {
+    pub(crate) fn next_extraction(
+        &self,
+        project: Option<&str>,
+    ) -> Result<Option<ExtractionRequest>> {
         self.next_extraction_skipping(project, &[])
     }
 
@@ -173,13 +176,18 @@ impl Extraction<'_> {
                 continue; // another extractor claimed them in between
             };
             let claim = new_claim(first.id);
-            let requests = build_observation_requests(&self.state.mode, &events, &self.state.config.extraction);
+            let requests = build_observation_requests(
+                &self.state.mode,
+                &events,
+                &self.state.config.extraction,
+            );
             let Some(mut request) = requests.into_iter().next() else {
                 self.state.store.release_claim(&probe)?;
                 continue;
             };
             // Keep the first request's events under a fresh claim id; release the rest.
-            self.state.store
+            self.state
+                .store
                 .transfer_claim(&probe, &claim, &request.event_ids)?;
             request.claim = claim;
             return Ok(Some(request));
@@ -200,7 +208,11 @@ impl Extraction<'_> {
                 reason: "a summary request is completed with complete_summary".into(),
             });
         }
-        let parsed = parse_observations(answer, &self.state.mode.kinds(), &self.state.mode.fallback());
+        let parsed = parse_observations(
+            answer,
+            &self.state.mode.kinds(),
+            &self.state.mode.fallback(),
+        );
         if parsed.observations.is_empty() && parsed.issues.iter().any(|i| i.item.is_none()) {
             let reason = parsed
                 .issues
@@ -283,7 +295,10 @@ impl Extraction<'_> {
                 }),
             }
         }
-        let added = self.state.store.complete_extraction(claim, &prepared, ledger)?;
+        let added = self
+            .state
+            .store
+            .complete_extraction(claim, &prepared, ledger)?;
         Ok(CompletionReport {
             stored: added
                 .iter()
@@ -418,10 +433,10 @@ impl Extraction<'_> {
         let lease_ms = 60_000;
         for session in self.state.store.sessions_with_pending(project)? {
             let probe = format!("{}-{}-heuristic", std::process::id(), now_millis());
-            let events = self
-                .state
-                .store
-                .claim_pending(&session, &probe, lease_ms, usize::MAX >> 1)?;
+            let events =
+                self.state
+                    .store
+                    .claim_pending(&session, &probe, lease_ms, usize::MAX >> 1)?;
             let Some(first) = events.first() else {
                 continue;
             };
@@ -532,7 +547,8 @@ impl Extraction<'_> {
         ended_before: time::OffsetDateTime,
         limit: usize,
     ) -> Result<Vec<String>> {
-        self.state.store
+        self.state
+            .store
             .ended_sessions_without_summary(project, ended_before, limit)
     }
 
@@ -547,7 +563,11 @@ impl Extraction<'_> {
     }
 
     /// See [`Memory::summarize`](crate::Memory::summarize).
-    pub(crate) fn summarize(&self, session_id: &str, client: &dyn LlmClient) -> Result<Option<Summary>> {
+    pub(crate) fn summarize(
+        &self,
+        session_id: &str,
+        client: &dyn LlmClient,
+    ) -> Result<Option<Summary>> {
         let Some(request) = self.summary_request(session_id)? else {
             return Ok(None);
         };

@@ -12,8 +12,8 @@
 //! `PRAGMA integrity_check`, and only then renamed to the destination: a failed backup
 //! leaves no file that looks like a good one.
 
-use crate::error::{Error, Result, SqlContext};
 use super::Portable;
+use crate::error::{Error, Result, SqlContext};
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
@@ -144,10 +144,13 @@ impl Portable<'_> {
             .ctx(|| format!("start a backup into {}", tmp.display()))?;
         let started = std::time::Instant::now();
         loop {
-            match backup
-                .step(-1)
-                .ctx(|| format!("copy {} into {}", self.state.store.path().display(), tmp.display()))?
-            {
+            match backup.step(-1).ctx(|| {
+                format!(
+                    "copy {} into {}",
+                    self.state.store.path().display(),
+                    tmp.display()
+                )
+            })? {
                 StepResult::Done => break,
                 StepResult::More => {}
                 StepResult::Busy | StepResult::Locked if started.elapsed() < BUSY_WAIT => {

@@ -46,10 +46,10 @@
 //! hash in their project, summaries by session, time and content, prompts by key. A
 //! database that claude-mem has grown since adds only what is new.
 
+use super::Portable;
 use super::format::{ObservationRecord, SummaryRecord};
 use super::import::{Importer, IncomingEvent};
 use crate::error::{Error, Result, SqlContext};
-use super::Portable;
 use crate::model::{EventPayload, EventStatus, ObservationKind, Session, SessionStatus};
 use crate::store::portable::{import_session, session_project};
 use rusqlite::types::Value;

@@ -1,5 +1,6 @@
 //! Writing the JSONL export.
 
+use super::Portable;
 use super::format::{
     EXPORT_FORMAT_VERSION, EndRecord, EventRecord, EventRef, FORMAT_NAME, Header, LedgerRecord,
     ObservationRecord, ObservationRef, ProjectRecord, PromptRecord, Record, SessionRecord,
@@ -7,7 +8,6 @@ use super::format::{
 };
 use super::{ExportOptions, ExportReport};
 use crate::error::{Error, Result};
-use super::Portable;
 use crate::model::{EventPayload, EventStatus, Observation};
 use crate::store::portable::{EventRow, ExportScope};
 use crate::store::{SCHEMA_VERSION, from_millis, to_millis};
@@ -121,7 +121,7 @@ impl Portable<'_> {
             include_events: options.include_events,
         })?;
 
-        let sessions = self.state.store.export_sessions(&scope)?;
+        let sessions = self.state.store.export_sessions(scope)?;
         let mut names: BTreeSet<String> = sessions.iter().map(|s| s.project.clone()).collect();
         match &scope.project {
             Some(p) => {
@@ -148,7 +148,7 @@ impl Portable<'_> {
             }))?;
             counts.sessions += 1;
         }
-        self.state.store.for_each_export_event(&scope, true, |e| {
+        self.state.store.for_each_export_event(scope, true, |e| {
             let text = match payload(&e)? {
                 EventPayload::UserPrompt { text } => text,
                 _ => return Ok(()),
@@ -167,7 +167,7 @@ impl Portable<'_> {
             Ok(())
         })?;
         if scope.include_events {
-            self.state.store.for_each_export_event(&scope, false, |e| {
+            self.state.store.for_each_export_event(scope, false, |e| {
                 lines.line(&Record::Event(EventRecord {
                     payload: payload(&e)?,
                     status: status(&e),
@@ -182,12 +182,12 @@ impl Portable<'_> {
                 Ok(())
             })?;
         }
-        self.state.store.for_each_export_observation(&scope, |o| {
+        self.state.store.for_each_export_observation(scope, |o| {
             lines.line(&Record::Observation(self.observation_record(o)?))?;
             counts.observations += 1;
             Ok(())
         })?;
-        self.state.store.for_each_export_summary(&scope, |s| {
+        self.state.store.for_each_export_summary(scope, |s| {
             lines.line(&Record::Summary(SummaryRecord {
                 session_id: s.session_id,
                 project: Some(s.project),
@@ -202,7 +202,7 @@ impl Portable<'_> {
             counts.summaries += 1;
             Ok(())
         })?;
-        self.state.store.for_each_export_ledger(&scope, |l| {
+        self.state.store.for_each_export_ledger(scope, |l| {
             // In the ledger's own order (the batch's), not by row id.
             let rows = self.state.store.event_rows(&l.event_ids)?;
             let events = l
@@ -255,14 +255,15 @@ impl Portable<'_> {
         sources.sort();
         sources.dedup();
         let supersedes = match o.supersedes {
-            Some(older) => self
-                .state
-                .store
-                .observation_key(older)?
-                .map(|(project, content_hash)| ObservationRef {
-                    project,
-                    content_hash,
-                }),
+            Some(older) => {
+                self.state
+                    .store
+                    .observation_key(older)?
+                    .map(|(project, content_hash)| ObservationRef {
+                        project,
+                        content_hash,
+                    })
+            }
             None => None,
         };
         Ok(ObservationRecord {

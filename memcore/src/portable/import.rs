@@ -1,15 +1,15 @@
 //! Reading a JSONL export back: parse every line first, then apply every record in one
 //! transaction (see the [module docs](super#import) for the rules).
 
+use super::Portable;
 use super::RecordCounts;
 use super::format::{
     EXPORT_FORMAT_VERSION, EventRef, FORMAT_NAME, Header, LedgerRecord, ObservationRecord,
     ObservationRef, Record, SummaryRecord, event_content_key,
 };
 use crate::error::{Error, Result};
-use super::Portable;
-use crate::state::State;
 use crate::model::{EventId, EventPayload, EventStatus, NewObservation, NewSummary, ObservationId};
+use crate::state::State;
 use crate::store::portable::{
     self as sql, ImportedEvent, LedgerRow, SummaryRow, event_by_key, keyless_events,
     observation_by_hash, session_project,

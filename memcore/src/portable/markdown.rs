@@ -6,8 +6,8 @@
 //! no session.
 
 use super::ExportOptions;
-use crate::error::{Error, Result};
 use super::Portable;
+use crate::error::{Error, Result};
 use crate::model::{Observation, Session, SessionStatus};
 use crate::store::portable::{ExportScope, SummaryRow};
 use crate::text::one_line;
@@ -143,7 +143,11 @@ fn session_heading(s: &Session) -> String {
 
 impl Portable<'_> {
     /// See [`Memory::export_markdown`](crate::Memory::export_markdown).
-    pub(crate) fn export_markdown(&self, dir: &Path, options: &ExportOptions) -> Result<MarkdownExport> {
+    pub(crate) fn export_markdown(
+        &self,
+        dir: &Path,
+        options: &ExportOptions,
+    ) -> Result<MarkdownExport> {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             action: "create the export directory",
             path: dir.to_owned(),

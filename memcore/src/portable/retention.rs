@@ -4,8 +4,8 @@
 //! [`Memory::prune`]: crate::Memory::prune
 
 use crate::error::Result;
-use crate::state::State;
 use crate::model::{EventId, ObservationId, ObservationKind};
+use crate::state::State;
 use crate::store::retention::Prunable;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -145,25 +145,29 @@ impl Retention<'_> {
         let scaled = |bytes: u64, scale: f64| (bytes as f64 * scale) as u64;
         let obs_ids: Vec<ObservationId> = observations.keys().copied().collect();
         let event_ids: Vec<EventId> = events.iter().copied().collect();
-        let mut freed = scaled(self.state.store.observation_bytes(&obs_ids)?, model.observations)
-            + scaled(self.state.store.event_bytes(&event_ids)?, model.events);
+        let mut freed = scaled(
+            self.state.store.observation_bytes(&obs_ids)?,
+            model.observations,
+        ) + scaled(self.state.store.event_bytes(&event_ids)?, model.events);
         if let Some(limit) = policy.max_file_bytes {
             let used = self.state.store.used_bytes()?;
             let fits = |freed: u64| used.saturating_sub(freed) <= limit;
             if !fits(freed) {
-                self.state.store.for_each_prunable_oldest_first(|item, bytes| {
-                    let (new, bytes) = match item {
-                        Prunable::Observation(id) => (
-                            observations.insert(id, PruneReason::FileSize).is_none(),
-                            scaled(bytes, model.observations),
-                        ),
-                        Prunable::Event(id) => (events.insert(id), scaled(bytes, model.events)),
-                    };
-                    if new {
-                        freed += bytes;
-                    }
-                    !fits(freed)
-                })?;
+                self.state
+                    .store
+                    .for_each_prunable_oldest_first(|item, bytes| {
+                        let (new, bytes) = match item {
+                            Prunable::Observation(id) => (
+                                observations.insert(id, PruneReason::FileSize).is_none(),
+                                scaled(bytes, model.observations),
+                            ),
+                            Prunable::Event(id) => (events.insert(id), scaled(bytes, model.events)),
+                        };
+                        if new {
+                            freed += bytes;
+                        }
+                        !fits(freed)
+                    })?;
             }
             report.size_limit_met = fits(freed);
         }

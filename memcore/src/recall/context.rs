@@ -3,10 +3,10 @@
 //!
 //! [`Memory::context`]: crate::Memory::context
 
+use super::Recall;
 use super::layers::RecallHit;
 use super::search::{SearchMode, SearchRequest};
 use crate::error::Result;
-use super::Recall;
 use crate::model::{ConversationRecord, EventId, Observation, ObservationId, Scope, Summary};
 use crate::tokens::estimate;
 use serde::{Deserialize, Serialize};
@@ -604,9 +604,11 @@ impl Recall<'_> {
         let Some(project) = scope.project() else {
             return Ok(Vec::new());
         };
-        let mut ids =
-            self.state.store
-                .recent_with_concepts(project, &OPEN_ITEM_CONCEPTS, OPEN_ITEM_WINDOW)?;
+        let mut ids = self.state.store.recent_with_concepts(
+            project,
+            &OPEN_ITEM_CONCEPTS,
+            OPEN_ITEM_WINDOW,
+        )?;
         ids.truncate(OPEN_ITEMS);
         let mut items = self.state.store.observations_by_id(&ids)?;
         items.sort_by_key(|o| ids.iter().position(|id| *id == o.id));

@@ -21,11 +21,11 @@
 //! [`Memory::recall`]: crate::Memory::recall
 //! [`Memory::search`]: crate::Memory::search
 
+use super::Recall;
 use super::rank;
 use super::search::{ScoreParts, SearchHit, SearchRequest};
 use super::vectors::{self, VectorQuery};
 use crate::error::Result;
-use super::Recall;
 use crate::model::{ConversationRecord, EventId};
 use crate::store::conversation::ConversationFilter;
 use crate::store::vectors::Layer;
@@ -200,7 +200,8 @@ impl Recall<'_> {
                     layer: Layer::Conversation,
                 };
                 let keep = |ids: &[EventId]| {
-                    self.state.store
+                    self.state
+                        .store
                         .filter_conversation_ids(ids, &conversation_filter)
                 };
                 let rescore = config.vector_rescore.max(pool);

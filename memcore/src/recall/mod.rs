@@ -95,11 +95,11 @@ mod search;
 mod timeline;
 pub(crate) mod vectors;
 
+pub use crate::state::embedding::{EmbedProgress, VectorStatus};
 pub use context::{
     Context, ContextPurpose, ContextRequest, INDEX_HEADER, index_row, recall_index_row,
     record_index_row,
 };
-pub use crate::state::embedding::{EmbedProgress, VectorStatus};
 pub use layers::{ConversationHit, RecallHit};
 pub use search::{ScoreParts, SearchFilter, SearchHit, SearchMode, SearchRequest};
 pub use timeline::{Timeline, TimelineAnchor, TimelineEntry, TimelineItem, TimelineRequest};

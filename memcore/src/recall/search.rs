@@ -3,8 +3,8 @@
 //!
 //! [`Memory::search`]: crate::Memory::search
 
-use super::{Recall, rank};
 use super::vectors::{self, VectorQuery};
+use super::{Recall, rank};
 use crate::error::Result;
 use crate::model::{Observation, ObservationId, ObservationKind, Scope};
 use crate::store::search::CandidateFilter;
@@ -325,8 +325,12 @@ impl Recall<'_> {
                 if !filter.narrows() {
                     return Ok(ids.to_vec());
                 }
-                let passed: BTreeSet<ObservationId> =
-                    self.state.store.filter_ids(ids, &filter)?.into_iter().collect();
+                let passed: BTreeSet<ObservationId> = self
+                    .state
+                    .store
+                    .filter_ids(ids, &filter)?
+                    .into_iter()
+                    .collect();
                 Ok(ids
                     .iter()
                     .copied()
@@ -334,7 +338,8 @@ impl Recall<'_> {
                     .collect())
             };
             let rescore = config.vector_rescore.max(vector_pool);
-            for (id, sim) in vectors::nearest(&self.state.store, &vq, vector_pool, rescore, &keep)? {
+            for (id, sim) in vectors::nearest(&self.state.store, &vq, vector_pool, rescore, &keep)?
+            {
                 cosine.insert(id, f64::from(sim));
                 if !bm25.contains_key(&id) {
                     order.push(id);

@@ -3,8 +3,8 @@
 //!
 //! [`Memory::timeline`]: crate::Memory::timeline
 
-use crate::error::{Error, Result};
 use super::Recall;
+use crate::error::{Error, Result};
 use crate::model::{Event, Observation, ObservationId, Scope};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -106,7 +106,8 @@ impl Recall<'_> {
         let (scope, at_ms, anchor_obs) = match request.anchor {
             TimelineAnchor::Observation(id) => {
                 let (project, at) =
-                    self.state.store
+                    self.state
+                        .store
                         .observation_position(id)?
                         .ok_or_else(|| Error::NotFound {
                             what: "observation",
@@ -145,7 +146,8 @@ impl Recall<'_> {
             .into_iter()
             .map(obs_entry)
             .chain(
-                self.state.store
+                self.state
+                    .store
                     .prompts_beside(project, at_ms, 0, true, request.before)?
                     .into_iter()
                     .map(prompt_entry),
@@ -162,7 +164,8 @@ impl Recall<'_> {
             .into_iter()
             .map(obs_entry)
             .chain(
-                self.state.store
+                self.state
+                    .store
                     .prompts_beside(project, at_ms, -1, false, request.after)?
                     .into_iter()
                     .map(prompt_entry),
@@ -174,7 +177,12 @@ impl Recall<'_> {
         let mut entries = before;
         let anchor_index = entries.len();
         if let Some(id) = anchor_obs
-            && let Some(obs) = self.state.store.observations_by_id(&[id])?.into_iter().next()
+            && let Some(obs) = self
+                .state
+                .store
+                .observations_by_id(&[id])?
+                .into_iter()
+                .next()
         {
             entries.push(obs_entry(obs));
         }

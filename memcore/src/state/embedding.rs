@@ -11,9 +11,9 @@
 //! works meanwhile: a record without a vector is still found by its words.
 
 use super::State;
-use crate::recall::embed::{self, Embedder};
 use crate::error::{Error, Result};
 use crate::model::Observation;
+use crate::recall::embed::{self, Embedder};
 use crate::store::StoredVector;
 use crate::store::vectors::{Layer, NewVector, advance_progress, put_vectors};
 use serde::{Deserialize, Serialize};
