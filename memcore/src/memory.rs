@@ -235,16 +235,16 @@ impl Memory {
     /// files, supersession and near-duplicate demotion. Hits come best first, each with the
     /// parts of its score.
     ///
-    /// Fails with [`Error::InvalidInput`] when the request has
-    /// no scope (memcore never guesses the project), else only on a database error or an
-    /// embedder error.
+    /// Fails with [`Error::InvalidInput`] when the request has no scope (memcore never
+    /// guesses the project), else only on a database error or an embedder error.
     pub fn search(&self, request: &SearchRequest) -> Result<Vec<SearchHit>> {
         Recall::new(&self.state).search(request)
     }
 
     /// Searches both layers of memory, the observations and the conversation records, and
-    /// ranks them together (see the [`recall`](crate::recall) module's documentation). Hits come best first,
-    /// each with the parts of its score.
+    /// ranks them together on one yardstick, the best BM25 of both pools (see the
+    /// [`recall`](crate::recall) module). Hits come best first, each with the parts of its
+    /// score.
     ///
     /// Fails only where [`Memory::search`] fails.
     pub fn recall(&self, request: &SearchRequest) -> Result<Vec<RecallHit>> {
@@ -464,9 +464,10 @@ impl Memory {
 
     /// Records the assistant's last message of a turn as a host got it outside the transcript
     /// (Claude Code's Stop hook: `last_assistant_message`, with the hook's `prompt_id` as
-    /// `turn`), keyed by [`last_message_key`](crate::capture::transcript::last_message_key). Returns `None`, storing nothing, when one of the
-    /// session's latest assistant messages read from the transcript has the same text
-    /// (whitespace aside): the message is stored once, whichever came first.
+    /// `turn`), keyed by [`last_message_key`](crate::capture::transcript::last_message_key).
+    /// Returns `None`, storing nothing, when one of the session's latest assistant messages
+    /// read from the transcript has the same text (whitespace aside): the message is stored
+    /// once, whichever came first.
     pub fn record_last_assistant_message(
         &self,
         session_id: &str,
