@@ -75,6 +75,7 @@ pub(crate) struct State {
     embedder: OnceCell<Option<Box<dyn Embedder>>>,
 }
 
+// Shown as `Memory`: the facade's `Debug` is this one.
 impl std::fmt::Debug for State {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Memory")
