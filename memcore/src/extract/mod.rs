@@ -7,6 +7,7 @@ pub mod mode;
 pub mod parse;
 pub mod request;
 
+pub(crate) use driver::Extraction;
 pub use driver::{
     CompletionReport, ExtractionRun, Extractor, FailureReport, HEURISTIC_MODEL, LlmClient,
     LlmResponse, Usage,

@@ -16,6 +16,7 @@ pub(crate) mod retention;
 mod schema;
 pub(crate) mod search;
 mod sessions;
+mod snapshot;
 mod summaries;
 mod transcripts;
 pub(crate) mod vectors;
