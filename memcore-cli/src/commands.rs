@@ -10,7 +10,7 @@ use crate::paths::Paths;
 use crate::provider::{self, ProviderSpec};
 use crate::render;
 use memcore::{
-    ContextRequest, EventId, Memory, MemoryRef, ObservationId, ObservationKind, RecallHit, Scope,
+    ContextRequest, EventId, Memory, MemoryRef, ObservationId, ObservationKind, Scope,
     SearchFilter, SearchMode, SearchRequest, TimelineRequest,
 };
 use serde::Serialize;
@@ -129,7 +129,8 @@ pub fn search(env: &Env, mut args: Args) -> CliResult<()> {
         limit,
         ..SearchRequest::default()
     };
-    let hits = relevant_hits(&memory, &request)?;
+    // The core's one relevance rule: what the MCP search tool and a prompt's context show too.
+    let hits = memory.recall_relevant(&request)?;
     if env.global.json {
         return env.print_json(&hits);
     }
@@ -140,15 +141,6 @@ pub fn search(env: &Env, mut args: Args) -> CliResult<()> {
         outln!("{}", render::recall_row(hit));
     }
     Ok(())
-}
-
-/// The hits of `request` in both layers (observations and conversation records), without
-/// those that have no relevance at all (no word in common, no positive similarity): with a
-/// query, they only fill the list.
-pub fn relevant_hits(memory: &Memory, request: &SearchRequest) -> memcore::Result<Vec<RecallHit>> {
-    let mut hits = memory.recall(request)?;
-    hits.retain(|hit| memory.matches_query(&request.query, hit));
-    Ok(hits)
 }
 
 /// `memcore context [QUERY...]`

@@ -73,6 +73,9 @@ fn read_commands_show_what_memory_holds() {
     assert!(setup.ok(&["search", "invoice"]).contains(&format!("#{id}")));
     let none = setup.ok(&["search", "kubernetes"]);
     assert!(none.contains("Nothing in memory matches"), "{none}");
+    // The core's relevance rule: one shared word of five says too little.
+    let thin = setup.ok(&["search", "invoice", "haiku", "autumn", "leaves", "poem"]);
+    assert!(thin.contains("Nothing in memory matches"), "{thin}");
     // Another project sees nothing; every project sees it.
     assert_eq!(
         setup.json(&["--project", "other", "search", "invoice"]),

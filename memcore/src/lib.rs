@@ -75,6 +75,7 @@ mod memory;
 pub mod model;
 pub mod portable;
 pub mod recall;
+mod state;
 mod store;
 mod text;
 pub mod tokens;

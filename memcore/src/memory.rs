@@ -1,62 +1,36 @@
-//! [`Memory`]: the handle a host holds, and [`Config`].
+//! [`Memory`]: the handle a host holds. A thin face: every method hands the call to the
+//! feature that implements it (recall, extraction, portability, retention, transcript
+//! ingestion), each working on the store's `State`, or to the shared record operations of
+//! `State` itself. See `crate::state` for the layering.
 
-use crate::capture::{RedactionConfig, Redactor};
+use crate::capture::{Ingest, TranscriptImport, TranscriptRead};
 use crate::error::{Error, Result};
-use crate::extract::ExtractionConfig;
 use crate::extract::mode::Mode;
-use crate::model::{
-    Added, Event, EventPayload, EventStatus, NewEvent, NewObservation, NewSession, NewSummary,
-    Observation, ObservationId, ObservationKind, Recorded, Scope, Session, Stats, Summary,
+use crate::extract::{
+    CompletionReport, Extraction, ExtractionRequest, ExtractionRun, Extractor, FailureReport,
+    LlmClient, Usage,
 };
-use crate::recall::RecallConfig;
-use crate::recall::embed::{Embedder, default_embedder};
-use crate::store::{SCHEMA_VERSION, Store};
-use serde::{Deserialize, Serialize};
+use crate::model::{
+    Added, ConversationRecord, Event, EventId, EventStatus, NewEvent, NewObservation, NewSession,
+    NewSummary, Observation, ObservationId, Recorded, Scope, Session, Stats, Summary,
+};
+use crate::portable::{
+    BackupReport, ClaudeMemImport, ExportOptions, ExportReport, ImportReport, MarkdownExport,
+    Portable, PruneReport, Retention, RetentionPolicy,
+};
+use crate::recall::embed::Embedder;
+use crate::recall::{
+    Context, ContextRequest, EmbedProgress, Recall, RecallHit, SearchHit, SearchRequest, Timeline,
+    TimelineRequest, VectorStatus,
+};
+pub use crate::state::Config;
+use crate::state::State;
+use crate::store::LedgerEntry;
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-use time::OffsetDateTime;
 
 /// The environment variable that overrides the default store path.
 pub const DB_ENV_VAR: &str = "MEMCORE_DB";
-
-/// Settings of a [`Memory`]. Every field has a default; a host changes only what it needs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Config {
-    /// How long a write waits for another process's write to finish, in milliseconds.
-    pub busy_timeout_ms: u64,
-    /// Tool output (and error text) longer than this many bytes is kept as head and tail with
-    /// a marker saying how much was cut.
-    pub max_tool_output_bytes: usize,
-    /// A prompt, assistant message or note longer than this many bytes is kept as head and
-    /// tail with a marker saying how much was cut.
-    pub max_text_bytes: usize,
-    /// Extra secret patterns and an allowlist.
-    pub redaction: RedactionConfig,
-    /// Batching and retry settings of extraction.
-    pub extraction: ExtractionConfig,
-    /// Ranking settings of recall.
-    pub recall: RecallConfig,
-    /// Record events without their conversation-layer row, leaving it to the next
-    /// [`Memory::recall`], extraction or [`Memory::index_conversation`]. For a host whose
-    /// every recording is a short process that must return at once (Claude Code's PostToolUse
-    /// hook); off by default, so an event is searchable as soon as it is recorded.
-    pub defer_conversation_index: bool,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            busy_timeout_ms: crate::store::DEFAULT_BUSY_TIMEOUT.as_millis() as u64,
-            max_tool_output_bytes: 16 * 1024,
-            max_text_bytes: 64 * 1024,
-            redaction: RedactionConfig::default(),
-            extraction: ExtractionConfig::default(),
-            recall: RecallConfig::default(),
-            defer_conversation_index: false,
-        }
-    }
-}
 
 /// A memory store: one SQLite file, shared safely by any number of threads (each with its own
 /// `Memory`) and processes.
@@ -65,28 +39,12 @@ impl Default for Config {
 /// one with a mutex; opening an existing store is cheap (well under a millisecond beyond
 /// SQLite's own open).
 pub struct Memory {
-    pub(crate) store: Store,
-    pub(crate) config: Config,
-    pub(crate) redactor: LazyRedactor,
-    pub(crate) mode: Mode,
-    /// The embedder, made on first use: opening a store costs nothing for it, and a
-    /// process that never embeds (most hooks) never loads the built-in model.
-    embedder: std::cell::OnceCell<Option<Box<dyn Embedder>>>,
+    state: State,
 }
 
 impl std::fmt::Debug for Memory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Memory")
-            .field("path", &self.store.path())
-            .field("mode", &self.mode.name)
-            .field(
-                "embedder",
-                &self
-                    .embedder
-                    .get()
-                    .map(|e| e.as_ref().map(|e| e.id().to_owned())),
-            )
-            .finish_non_exhaustive()
+        self.state.fmt(f)
     }
 }
 
@@ -103,15 +61,7 @@ impl Memory {
 
     /// Opens the store at `path` with `config`.
     pub fn open_with(path: impl AsRef<Path>, config: Config) -> Result<Memory> {
-        let redactor = LazyRedactor::new(&config.redaction)?;
-        let store = Store::open(path.as_ref(), Duration::from_millis(config.busy_timeout_ms))?;
-        Ok(Memory {
-            store,
-            config,
-            redactor,
-            mode: Mode::code(),
-            embedder: std::cell::OnceCell::new(),
-        })
+        State::open(path.as_ref(), config).map(|state| Memory { state })
     }
 
     /// Opens the store at [`Memory::default_path`].
@@ -131,24 +81,22 @@ impl Memory {
 
     /// The file this store lives in.
     pub fn path(&self) -> &Path {
-        self.store.path()
+        self.state.store.path()
     }
 
     /// The settings this store was opened with.
     pub fn config(&self) -> &Config {
-        &self.config
+        &self.state.config
     }
 
     /// The extraction mode in use (the built-in code mode unless [`Memory::set_mode`] changed it).
     pub fn mode(&self) -> &Mode {
-        &self.mode
+        &self.state.mode
     }
 
     /// Replaces the extraction mode: its kinds, concepts and prompt texts.
     pub fn set_mode(&mut self, mode: Mode) -> Result<()> {
-        mode.validate()?;
-        self.mode = mode;
-        Ok(())
+        self.state.set_mode(mode)
     }
 
     /// Replaces the embedder (the built-in
@@ -156,41 +104,39 @@ impl Memory {
     /// with `None`. Observations stored from now on are embedded with it; search compares the
     /// query only with vectors of the same embedder id.
     pub fn set_embedder(&mut self, embedder: Option<Box<dyn Embedder>>) {
-        self.embedder = std::cell::OnceCell::from(embedder);
+        self.state.set_embedder(embedder)
     }
 
     /// The embedder in use, if any.
     pub fn embedder(&self) -> Option<&dyn Embedder> {
-        self.embedder
-            .get_or_init(|| Some(default_embedder()))
-            .as_deref()
+        self.state.embedder()
     }
+
+    // Sessions, events, observations, summaries.
 
     /// Starts a session (or reopens one the host resumes under the same id).
     pub fn start_session(&self, session: NewSession) -> Result<Session> {
-        non_empty("session id", &session.id)?;
-        non_empty("session project", &session.project)?;
-        self.store.start_session(&session)
+        self.state.start_session(session)
     }
 
     /// Marks a session ended. Ending it again is harmless.
     pub fn end_session(&self, session_id: &str) -> Result<Session> {
-        self.store.end_session(session_id)
+        self.state.store.end_session(session_id)
     }
 
     /// One session by id.
     pub fn session(&self, session_id: &str) -> Result<Option<Session>> {
-        self.store.session(session_id)
+        self.state.store.session(session_id)
     }
 
     /// The newest sessions in scope, newest first.
     pub fn recent_sessions(&self, scope: &Scope, limit: usize) -> Result<Vec<Session>> {
-        self.store.recent_sessions(scope, limit)
+        self.state.store.recent_sessions(scope, limit)
     }
 
     /// Every project name in the store.
     pub fn projects(&self) -> Result<Vec<String>> {
-        self.store.projects()
+        self.state.store.projects()
     }
 
     /// Records an event of a started session. The event is redacted (private spans and
@@ -198,80 +144,19 @@ impl Memory {
     /// returns: a process crash right after cannot lose it. Recording the same idempotency key
     /// twice in a session stores it once ([`Recorded::inserted`] says which happened).
     pub fn record_event(&self, event: NewEvent) -> Result<Recorded> {
-        non_empty("event session id", &event.session_id)?;
-        let event = NewEvent {
-            payload: self.prepare_payload(event.payload)?,
-            ..event
-        };
-        self.store
-            .insert_event(&event, self.config.defer_conversation_index)
+        self.state.record_event(event)
     }
 
     /// Writes the conversation-layer rows of events recorded with
     /// [`Config::defer_conversation_index`], in batches of `batch`, until none is left;
     /// returns how many. Recall and extraction call it; a host may too.
     pub fn index_conversation(&self, batch: usize) -> Result<usize> {
-        let batch = batch.max(1);
-        let mut total = 0;
-        while self.store.has_deferred_events()? {
-            let n = self.store.index_deferred_events(batch)?;
-            total += n;
-            if n == 0 {
-                break;
-            }
-        }
-        Ok(total)
-    }
-
-    /// Redacts and bounds what an event carries before it is stored: the one path every event
-    /// takes in, whether recorded live or imported.
-    pub(crate) fn prepare_payload(&self, payload: EventPayload) -> Result<EventPayload> {
-        let limit = self.config.max_tool_output_bytes;
-        // Redacted before the cut, so that a cut never leaves half a secret behind; of a huge
-        // text only what may be kept is redacted (a 30 MB paste would take seconds).
-        let bound_text = |text: String| {
-            crate::capture::truncate::elide_middle_with(&text, self.config.max_text_bytes, |t| {
-                self.redactor.redact(t)
-            })
-        };
-        Ok(match payload {
-            EventPayload::UserPrompt { text } => EventPayload::UserPrompt {
-                text: bound_text(text),
-            },
-            EventPayload::AssistantMessage { text } => EventPayload::AssistantMessage {
-                text: bound_text(text),
-            },
-            EventPayload::Note { text } => EventPayload::Note {
-                text: bound_text(text),
-            },
-            EventPayload::ToolUse {
-                tool_name,
-                mut input,
-                output,
-                error,
-                tool_use_id,
-            } => {
-                non_empty("tool name", &tool_name)?;
-                self.redactor.redact_json(&mut input);
-                let bound = |text: String| {
-                    crate::capture::truncate::elide_middle_with(&text, limit, |t| {
-                        self.redactor.redact(t)
-                    })
-                };
-                EventPayload::ToolUse {
-                    tool_name,
-                    input,
-                    output: output.map(bound),
-                    error: error.map(bound),
-                    tool_use_id,
-                }
-            }
-        })
+        self.state.index_conversation(batch)
     }
 
     /// The events of a session in order, optionally only those with one status.
     pub fn events(&self, session_id: &str, status: Option<EventStatus>) -> Result<Vec<Event>> {
-        self.store.session_events(session_id, status)
+        self.state.store.session_events(session_id, status)
     }
 
     /// Stores an observation, redacted, unless one with the same content already exists in
@@ -280,170 +165,429 @@ impl Memory {
     /// The project is the observation's own, else its session's; one of the two is required.
     /// The title must not be empty.
     pub fn add_observation(&self, new: NewObservation) -> Result<Added> {
-        let obs = self.prepare_observation(new)?;
-        let vector = self.embed_observation(&obs)?;
-        self.store.insert_observation(&obs, vector.as_ref())
-    }
-
-    /// Validates, redacts and completes an observation before it is stored.
-    pub(crate) fn prepare_observation(&self, new: NewObservation) -> Result<Observation> {
-        let r = |s: &str| self.redactor.redact(s.trim());
-        let list = |items: &[String]| -> Vec<String> {
-            items
-                .iter()
-                .map(|s| r(s))
-                .filter(|s| !s.is_empty())
-                .collect()
-        };
-        let title = r(&new.title);
-        non_empty("observation title", &title)?;
-        let project = match (&new.project, &new.session_id) {
-            (Some(p), _) if !p.trim().is_empty() => p.trim().to_owned(),
-            (_, Some(session)) => {
-                self.store
-                    .session_project(session)?
-                    .ok_or_else(|| Error::NotFound {
-                        what: "session",
-                        id: session.clone(),
-                    })?
-            }
-            _ => {
-                return Err(Error::InvalidInput {
-                    what: "observation project",
-                    reason: "give a project or a session id".into(),
-                });
-            }
-        };
-        if let Some(older) = new.supersedes
-            && self.store.observations_by_id(&[older])?.is_empty()
-        {
-            return Err(Error::NotFound {
-                what: "superseded observation",
-                id: older.to_string(),
-            });
-        }
-        let kind = new.kind.unwrap_or(ObservationKind::Change);
-        let subtitle = r(&new.subtitle);
-        let narrative = r(&new.narrative);
-        let context = r(&new.context);
-        let facts = list(&new.facts);
-        let concepts = list(&new.concepts);
-        let files_read = list(&new.files_read);
-        let files_modified = list(&new.files_modified);
-        let content_hash = crate::store::content_hash(&kind, &title, &subtitle, &narrative, &facts);
-        let token_count = crate::tokens::estimate(&title)
-            + crate::tokens::estimate(&subtitle)
-            + crate::tokens::estimate(&narrative)
-            + facts
-                .iter()
-                .map(|f| crate::tokens::estimate(f))
-                .sum::<u32>();
-        let importance = match new.importance {
-            Some(i) if i.is_finite() => i.clamp(0.0, 1.0),
-            _ => 0.5,
-        };
-        Ok(Observation {
-            id: 0,
-            project,
-            session_id: new.session_id,
-            kind,
-            title,
-            subtitle,
-            narrative,
-            facts,
-            context,
-            concepts,
-            files_read,
-            files_modified,
-            source_event_ids: new.source_event_ids,
-            created_at: new.created_at.unwrap_or_else(OffsetDateTime::now_utc),
-            importance,
-            content_hash,
-            token_count,
-            supersedes: new.supersedes,
-            superseded_by: None,
-            pinned: false,
-        })
+        self.state.add_observation(new)
     }
 
     /// Stores a summary of a session, redacted.
     pub fn add_summary(&self, session_id: &str, summary: NewSummary) -> Result<Summary> {
-        self.add_summary_at(session_id, summary, None)
-    }
-
-    /// [`Memory::add_summary`] dated `created_at` (the session's own time, so that an
-    /// imported transcript's summary is not dated the day of the import); now when `None`.
-    pub(crate) fn add_summary_at(
-        &self,
-        session_id: &str,
-        summary: NewSummary,
-        created_at: Option<OffsetDateTime>,
-    ) -> Result<Summary> {
-        let r = |s: &str| self.redactor.redact(s.trim());
-        let summary = NewSummary {
-            request: r(&summary.request),
-            investigated: r(&summary.investigated),
-            learned: r(&summary.learned),
-            completed: r(&summary.completed),
-            next_steps: r(&summary.next_steps),
-            notes: r(&summary.notes),
-        };
-        self.store.insert_summary(session_id, &summary, created_at)
+        self.state.add_summary_at(session_id, summary, None)
     }
 
     /// The newest summary in scope.
     pub fn latest_summary(&self, scope: &Scope) -> Result<Option<Summary>> {
-        Ok(self.store.recent_summaries(scope, 1)?.into_iter().next())
+        self.state.latest_summary(scope)
     }
 
     /// Observations by id, in the order asked; unknown ids are left out.
     pub fn get(&self, ids: &[ObservationId]) -> Result<Vec<Observation>> {
-        self.store.observations_by_id(ids)
+        self.state.store.observations_by_id(ids)
     }
 
     /// The newest observations in scope, newest first.
     pub fn recent(&self, scope: &Scope, limit: usize) -> Result<Vec<Observation>> {
-        self.store.recent_observations(scope, limit)
+        self.state.store.recent_observations(scope, limit)
     }
 
     /// Deletes an observation and everything indexed about it. Returns false when no
     /// observation had that id.
     pub fn forget(&self, id: ObservationId) -> Result<bool> {
-        self.store.delete_observation(id)
+        self.state.store.delete_observation(id)
     }
 
     /// Runs SQLite's `PRAGMA integrity_check` and returns its findings: `["ok"]` for a
     /// sound file.
     pub fn integrity_check(&self) -> Result<Vec<String>> {
-        self.store.integrity_check()
+        self.state.store.integrity_check()
     }
 
     /// Counts in scope: observations per kind, sessions, summaries, events (pending and
     /// failed), plus the file's size and schema version.
     pub fn stats(&self, scope: &Scope) -> Result<Stats> {
-        let observations_by_kind = self.store.count_observations_by_kind(scope)?;
-        Ok(Stats {
-            observations: observations_by_kind.values().sum(),
-            observations_by_kind,
-            sessions: self.store.count_sessions(scope)?,
-            summaries: self.store.count_summaries(scope)?,
-            events: self.store.count_events(scope, None)?,
-            pending_events: self.store.count_events(scope, Some(EventStatus::Pending))?,
-            failed_events: self.store.count_events(scope, Some(EventStatus::Failed))?,
-            file_size_bytes: self.store.file_size(),
-            schema_version: self.store.schema_version().unwrap_or(SCHEMA_VERSION),
-        })
+        self.state.stats(scope)
     }
-}
 
-fn non_empty(what: &'static str, value: &str) -> Result<()> {
-    if value.trim().is_empty() {
-        return Err(Error::InvalidInput {
-            what,
-            reason: "must not be empty".into(),
-        });
+    // Vectors.
+
+    /// Embeds up to `limit` records that lack a vector of the current embedder (observations
+    /// first, then conversation records, oldest first), one transaction per layer, and says
+    /// what is left. Without an embedder it does nothing. Safe to call from several
+    /// processes at once: a record embedded twice keeps one vector.
+    pub fn embed_pending(&self, limit: usize) -> Result<EmbedProgress> {
+        self.state.embed_pending(limit)
     }
-    Ok(())
+
+    /// Rewrites the vector chunks that mostly hold deleted records (at most `limit`), so
+    /// searches stop scanning them; returns how many it rewrote. Retention calls it.
+    pub fn compact_vectors(&self, limit: usize) -> Result<usize> {
+        self.state.store.compact_vector_chunks(limit)
+    }
+
+    /// What the vector index holds: the current embedder, the records still waiting for a
+    /// vector of it, and the stored vectors per embedder id. Reads only.
+    pub fn vector_status(&self) -> Result<VectorStatus> {
+        self.state.vector_status()
+    }
+
+    // Recall.
+
+    /// Searches the observations: full text (BM25 over every text field) and, when an
+    /// embedder is set, vectors, fused into one score with recency, kind, importance, named
+    /// files, supersession and near-duplicate demotion. Hits come best first, each with the
+    /// parts of its score.
+    ///
+    /// Fails with [`Error::InvalidInput`] when the request has no scope (memcore never
+    /// guesses the project), else only on a database error or an embedder error.
+    pub fn search(&self, request: &SearchRequest) -> Result<Vec<SearchHit>> {
+        Recall::new(&self.state).search(request)
+    }
+
+    /// Searches both layers of memory, the observations and the conversation records, and
+    /// ranks them together on one yardstick, the best BM25 of both pools (see the
+    /// [`recall`](crate::recall) module). Hits come best first, each with the parts of its
+    /// score.
+    ///
+    /// Fails only where [`Memory::search`] fails.
+    pub fn recall(&self, request: &SearchRequest) -> Result<Vec<RecallHit>> {
+        Recall::new(&self.state).recall(request)
+    }
+
+    /// The conversation records of `ids` (event ids; those without a short form, and unknown
+    /// ids, are left out), in id order.
+    pub fn conversation(&self, ids: &[EventId]) -> Result<Vec<ConversationRecord>> {
+        Recall::new(&self.state).conversation(ids)
+    }
+
+    /// The one relevance rule, for any caller that shows hits of a free-text query (a
+    /// prompt's context, `memcore search`, the MCP search tool): the hit's score and whether
+    /// it is worth showing. A query without a word matches everything. Otherwise a hit passes
+    /// when the search found it by its words or by a vector at least
+    /// [`prompt_min_similarity`](crate::recall::RecallConfig::prompt_min_similarity) similar
+    /// to the query's, and it says enough about the query: an observation whose vector
+    /// similarity reaches `prompt_min_similarity` or that holds at least
+    /// [`prompt_min_coverage`](crate::recall::RecallConfig::prompt_min_coverage) of the
+    /// query's words, a conversation record that holds at least `prompt_min_coverage` of
+    /// them. The score is the observation's vector similarity when it has one, else the
+    /// share of the query's words the hit holds.
+    pub fn relevance(&self, query: &str, hit: &RecallHit) -> (f64, bool) {
+        Recall::new(&self.state).relevance(query, hit)
+    }
+
+    /// [`Memory::recall`] keeping only the hits that pass [`Memory::relevance`]: what a
+    /// listing of hits shows (`memcore search`, the MCP search tool). With a query, the hits
+    /// that fail the rule would only fill the list. Fails where [`Memory::search`] fails.
+    pub fn recall_relevant(&self, request: &SearchRequest) -> Result<Vec<RecallHit>> {
+        Recall::new(&self.state).recall_relevant(request)
+    }
+
+    /// Renders what memory holds for a session start or a prompt as markdown within a token
+    /// budget: the latest session summary (session start only), an index of the relevant
+    /// observations (id, date, kind, title, cost in tokens) and the full text of the best few,
+    /// as far as the budget goes. The rest is one [`Memory::get`] away.
+    ///
+    /// For a prompt, only the memories that pass [`Memory::relevance`] are included, and the
+    /// text is empty when none does.
+    ///
+    /// Fails with [`Error::InvalidInput`] when the request has no scope (memcore never
+    /// guesses the project), else where [`Memory::search`] fails.
+    pub fn context(&self, request: &ContextRequest) -> Result<Context> {
+        Recall::new(&self.state).context(request)
+    }
+
+    /// Observations and user prompts around an anchor: up to `before` entries just before
+    /// it and `after` just after, in time order (the anchor observation itself in between).
+    ///
+    /// Fails with [`Error::NotFound`] when the anchor observation does not exist, and with
+    /// [`Error::InvalidInput`] when a time anchor comes with no scope (an observation anchor
+    /// without one looks in the observation's project).
+    pub fn timeline(&self, request: &TimelineRequest) -> Result<Timeline> {
+        Recall::new(&self.state).timeline(request)
+    }
+
+    // Extraction.
+
+    /// Claims the next batch of pending events (oldest session first, within `project` when
+    /// given) and returns the request to send to the host's LLM, or `None` when nothing is
+    /// pending. The claim lasts `extraction.lease_seconds`; complete or fail the request before
+    /// then. Events another extractor holds are never returned.
+    pub fn next_extraction(&self, project: Option<&str>) -> Result<Option<ExtractionRequest>> {
+        Extraction::new(&self.state).next_extraction(project)
+    }
+
+    /// Stores what the model answered to `request`: the observations it holds (redacted,
+    /// deduplicated, with the request's events as provenance), the events marked extracted and
+    /// a ledger row with the cost, all in one transaction.
+    ///
+    /// An empty answer, `[]` or an explicit "nothing worth keeping" is a valid result: the
+    /// events are marked extracted and nothing is stored. Invalid items are skipped and listed
+    /// in [`CompletionReport::issues`]. An answer with no usable payload at all is recorded as a
+    /// failed attempt and returned as [`Error::InvalidInput`] naming what was wrong.
+    pub fn complete_extraction(
+        &self,
+        request: &ExtractionRequest,
+        answer: &str,
+        usage: &Usage,
+    ) -> Result<CompletionReport> {
+        Extraction::new(&self.state).complete_extraction(request, answer, usage)
+    }
+
+    /// Records that `request` failed (the model erred, timed out, or answered nonsense): its
+    /// events get one more attempt and are released for the next extractor; at
+    /// `extraction.max_attempts` they are marked failed, kept, and shown by [`Memory::stats`].
+    pub fn fail_extraction(
+        &self,
+        request: &ExtractionRequest,
+        reason: &str,
+    ) -> Result<FailureReport> {
+        Extraction::new(&self.state).fail_extraction(request, reason)
+    }
+
+    /// Makes failed events (in `project`, or everywhere) pending again with no attempts, for
+    /// another try after the cause was fixed (a key, a quota, a model). Returns how many.
+    pub fn retry_failed(&self, project: Option<&str>) -> Result<u64> {
+        Extraction::new(&self.state).retry_failed(project)
+    }
+
+    /// Runs the whole loop with `client` until nothing is pending (in `project` when given).
+    pub fn extract_pending(
+        &self,
+        client: &dyn LlmClient,
+        project: Option<&str>,
+    ) -> Result<ExtractionRun> {
+        Extraction::new(&self.state).extract_pending(client, project)
+    }
+
+    /// Runs extraction until nothing claimable is pending, with the heuristic extractor or the
+    /// host's model. A failed request does not stop the run, but its session is passed over
+    /// for the rest of it: its events stay pending with one more attempt, and are tried again
+    /// by a later run (one attempt per batch per run, so a failing model spends the attempt
+    /// limit across runs, not within milliseconds of one). The failure is counted.
+    pub fn run_extraction(
+        &self,
+        extractor: Extractor<'_>,
+        project: Option<&str>,
+    ) -> Result<ExtractionRun> {
+        Extraction::new(&self.state).run_extraction(extractor, project)
+    }
+
+    /// The summary request for a session (its prompts, files and most informative events
+    /// within `extraction.summary_input_tokens`), or `None` when it has no events.
+    pub fn summary_request(&self, session_id: &str) -> Result<Option<ExtractionRequest>> {
+        Extraction::new(&self.state).summary_request(session_id)
+    }
+
+    /// Stores the summary the model wrote for `request`, with a ledger row. Returns `None`
+    /// when the model skipped the summary or answered nothing; an unparseable answer is an
+    /// [`Error::InvalidInput`] naming what was wrong.
+    pub fn complete_summary(
+        &self,
+        request: &ExtractionRequest,
+        answer: &str,
+        usage: &Usage,
+    ) -> Result<Option<Summary>> {
+        Extraction::new(&self.state).complete_summary(request, answer, usage)
+    }
+
+    /// Sessions (of `project`, or all) ended before `ended_before` that should have a summary
+    /// and have none, oldest first, at most `limit`: each has a prompt and no pending event, so
+    /// its summary can be written now (with [`Memory::summarize`] or
+    /// [`Memory::summarize_heuristic`]). A summary is missing when the extractor started at the
+    /// session's end died before writing it; an extraction run writes these after its own
+    /// work, so none is lost for good. `ended_before` leaves the sessions that just ended to
+    /// their own extractor (which may still be waiting for its turn).
+    pub fn sessions_missing_summary(
+        &self,
+        project: Option<&str>,
+        ended_before: time::OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        Extraction::new(&self.state).sessions_missing_summary(project, ended_before, limit)
+    }
+
+    /// Writes a summary of a session by rules, with no LLM. `None` when the session has no
+    /// event to summarise.
+    pub fn summarize_heuristic(&self, session_id: &str) -> Result<Option<Summary>> {
+        Extraction::new(&self.state).summarize_heuristic(session_id)
+    }
+
+    /// Summarises a session with the host's model, falling back to the heuristic summary when
+    /// the model fails or answers nothing usable.
+    pub fn summarize(&self, session_id: &str, client: &dyn LlmClient) -> Result<Option<Summary>> {
+        Extraction::new(&self.state).summarize(session_id, client)
+    }
+
+    /// The newest rows of the extraction ledger (what each LLM call cost and produced).
+    pub fn ledger(&self, project: Option<&str>, limit: usize) -> Result<Vec<LedgerEntry>> {
+        Extraction::new(&self.state).ledger(project, limit)
+    }
+
+    // Transcripts.
+
+    /// Imports a Claude Code session transcript (`~/.claude/projects/<p>/<session>.jsonl`).
+    ///
+    /// The project is `project` when given, else resolved from the transcript's working
+    /// directory by [`crate::resolve_project`]. Re-importing the same transcript adds nothing;
+    /// importing a longer version of it adds only the new events. Unknown record types are
+    /// skipped and counted; unreadable lines are listed, never fatal.
+    pub fn import_transcript(
+        &self,
+        path: &Path,
+        project: Option<&str>,
+    ) -> Result<TranscriptImport> {
+        Ingest::new(&self.state).import_transcript(path, project)
+    }
+
+    /// Reads a live session's Claude Code transcript from where the last read ended, and
+    /// records what the hooks do not carry: the assistant's text (never its thinking), each
+    /// message with its record's time and keyed by its record's id. Prompts and tool calls are
+    /// not recorded from it: the hooks record them under their own keys. The read
+    /// position is kept per session, in the store. The session must exist.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown session, [`Error::Io`] when the transcript cannot be
+    /// opened or read (nothing stored is touched), [`Error::InvalidInput`] when `path` is not a
+    /// regular file; store errors. Malformed lines are not errors: they are counted and skipped.
+    pub fn read_transcript(&self, session_id: &str, path: &Path) -> Result<TranscriptRead> {
+        Ingest::new(&self.state).read_transcript(session_id, path)
+    }
+
+    /// [`Memory::read_transcript`], reading at most about `max_bytes` (whole lines, at least
+    /// one) when given: the rest is read next time ([`TranscriptRead::more`]).
+    pub fn read_transcript_with(
+        &self,
+        session_id: &str,
+        path: &Path,
+        max_bytes: Option<u64>,
+    ) -> Result<TranscriptRead> {
+        Ingest::new(&self.state).read_transcript_with(session_id, path, max_bytes)
+    }
+
+    /// Records the assistant's last message of a turn as a host got it outside the transcript
+    /// (Claude Code's Stop hook: `last_assistant_message`, with the hook's `prompt_id` as
+    /// `turn`), keyed by [`last_message_key`](crate::capture::transcript::last_message_key).
+    /// Returns `None`, storing nothing, when one of the session's latest assistant messages
+    /// read from the transcript has the same text (whitespace aside): the message is stored
+    /// once, whichever came first.
+    pub fn record_last_assistant_message(
+        &self,
+        session_id: &str,
+        turn: Option<&str>,
+        text: &str,
+    ) -> Result<Option<Recorded>> {
+        Ingest::new(&self.state).record_last_assistant_message(session_id, turn, text)
+    }
+
+    // Export, import, backup, retention.
+
+    /// Writes the store (or the part `options` selects) as versioned JSON Lines: a header,
+    /// then one record per line (see the
+    /// [format](crate::portable#the-jsonl-format-format-version-2)).
+    ///
+    /// The export reads one consistent snapshot: writers in other processes go on, and what
+    /// they commit during the export is not in it. Output is not flushed; wrap a file in a
+    /// `BufWriter` and flush it after.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when `since` is after `until`, [`Error::Io`] when writing
+    /// fails, [`Error::Sqlite`] when reading the store fails.
+    pub fn export_jsonl(
+        &self,
+        out: &mut dyn Write,
+        options: &ExportOptions,
+    ) -> Result<ExportReport> {
+        Portable::new(&self.state).export_jsonl(out, options)
+    }
+
+    /// Imports a JSONL export (see the [format](crate::portable#the-jsonl-format-format-version-2)
+    /// and the [rules](crate::portable#import)): merges it into this store, skipping what is
+    /// already there, and reports what was added and skipped.
+    ///
+    /// All or nothing: the whole input is read and checked before anything is written, and
+    /// every record is applied in one transaction; on any error the store is unchanged.
+    /// The input is held in memory while it is applied, and the store's write lock is held
+    /// for as long: writers in other processes wait (up to their busy timeout), so import a
+    /// very large file when no agent is running.
+    ///
+    /// A format-2 export ends with an `end` record holding its counts. A file without one
+    /// (cut short at a line boundary, or written in format 1), or whose counts disagree with
+    /// the records read, is imported as it is, with the finding in
+    /// [`ImportReport::warnings`].
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidInput`] with `what = "export format version"` for a file of a newer
+    ///   format version, naming both versions;
+    /// - [`Error::InvalidInput`] with `what = "export file"` and a reason that starts with
+    ///   `line N` for a line that is not a valid record, or a record that cannot be applied
+    ///   (an empty title, a session that is neither in the file nor in the store...);
+    /// - [`Error::Io`] when reading fails, [`Error::Sqlite`] when writing fails.
+    pub fn import_jsonl(&self, input: impl BufRead) -> Result<ImportReport> {
+        Portable::new(&self.state).import_jsonl(input)
+    }
+
+    /// Writes one Markdown file per project into `dir` (created if needed; files of the same
+    /// name are replaced): each session with its summaries and observations, oldest first.
+    /// `options` selects projects and dates as for [`Memory::export_jsonl`]; raw events are
+    /// never written.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] naming the file when a directory or file cannot be written.
+    pub fn export_markdown(&self, dir: &Path, options: &ExportOptions) -> Result<MarkdownExport> {
+        Portable::new(&self.state).export_markdown(dir, options)
+    }
+
+    /// Writes a consistent copy of the store to `dest`, a new file, while this and other
+    /// processes keep reading and writing the store. The copy opens with
+    /// [`Memory::open`](crate::Memory::open) as a store of its own. See the
+    /// [restore instructions](crate::portable#backup-and-restore).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when `dest` exists (a backup never overwrites a file, the store
+    /// itself included); [`Error::Io`] when its directory cannot be created; [`Error::Sqlite`]
+    /// when copying fails, or the copy fails its integrity check.
+    pub fn backup_to(&self, dest: impl AsRef<Path>) -> Result<BackupReport> {
+        Portable::new(&self.state).backup_to(dest)
+    }
+
+    /// Imports a claude-mem database: its sessions, observations, summaries and user
+    /// prompts (see the [module docs](crate::portable::claude_mem) for the mapping and how
+    /// odd rows are handled). The database is opened read-only and read in one snapshot, so
+    /// a running claude-mem may keep writing to it; this store is written in one
+    /// transaction: all or nothing. Importing again adds only what is new.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when `path` is not a file; [`Error::InvalidInput`] when it is not a
+    /// SQLite database, has neither an `sdk_sessions` nor a claude-mem `observations`
+    /// table, or has one of claude-mem's tables without the columns its rows need (the
+    /// error names the table and the columns); [`Error::Sqlite`] naming the file when reading fails.
+    pub fn import_claude_mem(&self, path: impl AsRef<Path>) -> Result<ClaudeMemImport> {
+        Portable::new(&self.state).import_claude_mem(path)
+    }
+
+    /// Applies a retention policy: removes what it selects, or with `dry_run` only reports
+    /// it. After a real prune the space is given back to the filesystem (`VACUUM`, then a
+    /// truncating checkpoint of the write-ahead log); this rewrites the file, so it takes a
+    /// while on a large store and waits for other writers ([`PruneReport::space_reclaimed`]
+    /// says whether it succeeded).
+    ///
+    /// Removed observations take their full-text rows, provenance, file index and vectors
+    /// with them; newer observations that superseded them lose the link. Removed events take
+    /// their prompt-index rows and the provenance links that pointed at them. Pinned
+    /// observations are never removed, even one pinned by another process during the call.
+    /// A policy with no limit ([`RetentionPolicy::default`]) removes nothing.
+    pub fn prune(&self, policy: &RetentionPolicy, dry_run: bool) -> Result<PruneReport> {
+        Retention::new(&self.state).prune(policy, dry_run)
+    }
+
+    /// Pins an observation (retention never removes it) or unpins it. Returns false when no
+    /// observation has `id`.
+    pub fn pin(&self, id: ObservationId, pinned: bool) -> Result<bool> {
+        Retention::new(&self.state).pin(id, pinned)
+    }
 }
 
 /// The user's data directory, by platform convention.
@@ -464,44 +608,4 @@ fn data_dir() -> Result<PathBuf> {
         what: "default store path",
         reason: format!("no home or data directory is set; set {DB_ENV_VAR} to a file path"),
     })
-}
-
-/// The store's redactor, built on first use: compiling the built-in rules costs about 2 ms,
-/// more than opening the store, and a process that only reads never needs them. A
-/// configuration with extra patterns or an allowlist is compiled at once, so that a bad
-/// pattern is reported by `open`.
-pub(crate) struct LazyRedactor {
-    config: RedactionConfig,
-    cell: std::cell::OnceCell<Redactor>,
-}
-
-impl LazyRedactor {
-    fn new(config: &RedactionConfig) -> Result<LazyRedactor> {
-        let cell = std::cell::OnceCell::new();
-        if *config != RedactionConfig::default() {
-            let _ = cell.set(Redactor::new(config)?);
-        }
-        Ok(LazyRedactor {
-            config: config.clone(),
-            cell,
-        })
-    }
-
-    fn get(&self) -> &Redactor {
-        self.cell.get_or_init(|| {
-            // Only the default configuration reaches this point (any other was compiled, and
-            // so checked, in `new`), and the built-in rules are covered by the crate's tests.
-            Redactor::new(&self.config).expect("the built-in redaction rules compile")
-        })
-    }
-
-    /// See [`Redactor::redact`].
-    pub(crate) fn redact(&self, text: &str) -> String {
-        self.get().redact(text)
-    }
-
-    /// See [`Redactor::redact_json`].
-    pub(crate) fn redact_json(&self, value: &mut serde_json::Value) {
-        self.get().redact_json(value)
-    }
 }

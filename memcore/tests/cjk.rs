@@ -160,9 +160,9 @@ fn the_conversation_layer_finds_a_cjk_prompt_by_a_word() {
         .iter()
         .find(|h| matches!(h, RecallHit::Conversation(c) if c.record.text.contains("今天面试")))
         .expect("the prompt is found by 面试");
-    // The prompt context's coverage rule sees the bigrams, not one sentence-long word.
-    assert!(mem.prompt_relevance("今天面试怎么样", found).1);
-    assert!(!mem.prompt_relevance("部署网关的步骤", found).1);
+    // The relevance rule's coverage sees the bigrams, not one sentence-long word.
+    assert!(mem.relevance("今天面试怎么样", found).1);
+    assert!(!mem.relevance("部署网关的步骤", found).1);
 }
 
 proptest::proptest! {

@@ -193,14 +193,12 @@ fn every_hit_explains_its_score() {
 }
 
 #[test]
-fn search_defaults_to_the_current_project_and_can_widen() {
+fn a_request_without_a_scope_is_refused_and_one_with_a_scope_can_widen() {
     let (_dir, mem) = open();
-    let cwd = std::env::current_dir().expect("cwd");
-    let here = memcore::resolve_project(None, &cwd);
     add(
         &mem,
         NewObservation {
-            project: Some(here.clone()),
+            project: Some("here".into()),
             ..obs("Webhook signatures are checked with HMAC")
         },
     );
@@ -211,6 +209,36 @@ fn search_defaults_to_the_current_project_and_can_widen() {
             ..obs("Webhook retries back off exponentially")
         },
     );
+    // The core never guesses a project (from the working directory or otherwise).
+    let refused = |result: memcore::Result<()>, what: &str| match result {
+        Err(memcore::Error::InvalidInput { reason, .. }) => assert_eq!(
+            reason,
+            format!("{what} needs a scope: a project, or all projects")
+        ),
+        other => panic!("{what} without a scope: {other:?}"),
+    };
+    let unscoped = SearchRequest::new("webhook");
+    assert_eq!(unscoped.scope, None);
+    refused(mem.search(&unscoped).map(drop), "a search");
+    refused(mem.recall(&unscoped).map(drop), "a search");
+    refused(mem.recall_relevant(&unscoped).map(drop), "a search");
+    refused(
+        mem.context(&ContextRequest {
+            scope: None,
+            ..ContextRequest::prompt("here", "webhook")
+        })
+        .map(drop),
+        "a context",
+    );
+    refused(
+        mem.timeline(&TimelineRequest {
+            scope: None,
+            ..TimelineRequest::around_time("here", datetime!(2026-01-01 12:00 UTC), 2, 2)
+        })
+        .map(drop),
+        "a timeline around a time",
+    );
+
     let projects = |r: SearchRequest| -> Vec<String> {
         mem.search(&r)
             .expect("search")
@@ -218,16 +246,17 @@ fn search_defaults_to_the_current_project_and_can_widen() {
             .map(|h| h.observation.project)
             .collect()
     };
-    assert_eq!(projects(SearchRequest::new("webhook")), vec![here.clone()]);
+    assert_eq!(
+        projects(SearchRequest::new("webhook").project("here")),
+        vec!["here".to_owned()]
+    );
     assert_eq!(
         projects(SearchRequest::new("webhook").project("elsewhere")),
         vec!["elsewhere".to_owned()]
     );
     let mut all = projects(SearchRequest::new("webhook").all_projects());
     all.sort();
-    let mut expected = vec!["elsewhere".to_owned(), here];
-    expected.sort();
-    assert_eq!(all, expected);
+    assert_eq!(all, vec!["elsewhere".to_owned(), "here".to_owned()]);
 }
 
 #[test]
@@ -1058,6 +1087,56 @@ fn prompt_relevance_without_an_embedder_uses_word_coverage() {
         .context(&ContextRequest::prompt(P, "haiku about autumn leaves"))
         .expect("context");
     assert_eq!(unrelated.text, "");
+}
+
+#[test]
+fn one_relevance_rule_for_listings_and_the_prompt_context() {
+    let (_dir, mut mem) = coding_store();
+    mem.set_embedder(None);
+    let refs = |hits: &[memcore::RecallHit]| -> Vec<String> {
+        hits.iter().map(memcore::RecallHit::reference).collect()
+    };
+    let query = "coupon discount in checkout";
+    let request = SearchRequest::new(query).project(P).limit(50);
+    let relevant = mem.recall_relevant(&request).expect("relevant");
+    assert!(!relevant.is_empty());
+    let passing: Vec<memcore::RecallHit> = mem
+        .recall(&request)
+        .expect("recall")
+        .into_iter()
+        .filter(|h| mem.relevance(query, h).1)
+        .collect();
+    assert_eq!(refs(&relevant), refs(&passing));
+    // The prompt context shows only what a listing would.
+    let context = mem
+        .context(&ContextRequest::prompt(P, query))
+        .expect("context");
+    assert!(!context.observation_ids.is_empty());
+    for id in &context.observation_ids {
+        assert!(
+            refs(&relevant).contains(&id.to_string()),
+            "{id} is not relevant"
+        );
+    }
+    // One shared word of five is found by the text search, but says too little.
+    let thin = SearchRequest::new("discount haiku autumn leaves poem").project(P);
+    assert!(!mem.recall(&thin).expect("recall").is_empty());
+    assert!(mem.recall_relevant(&thin).expect("relevant").is_empty());
+    assert!(
+        mem.context(&ContextRequest::prompt(
+            P,
+            "discount haiku autumn leaves poem"
+        ))
+        .expect("context")
+        .text
+        .is_empty()
+    );
+    // A query without a word lists by filters alone.
+    let filtered = SearchRequest::new("?!").project(P);
+    assert_eq!(
+        refs(&mem.recall_relevant(&filtered).expect("relevant")),
+        refs(&mem.recall(&filtered).expect("recall"))
+    );
 }
 
 #[test]

@@ -363,19 +363,18 @@ impl Tools {
             offset,
             ..SearchRequest::default()
         };
-        // The prompt context's relevance rule: a hit that shares too little with the query is
-        // not shown, and each row shows its score.
-        let hits: Vec<(RecallHit, Option<f64>)> =
-            crate::commands::relevant_hits(&self.memory, &request)?
-                .into_iter()
-                .filter_map(|hit| {
-                    if query.trim().is_empty() {
-                        return Some((hit, None));
-                    }
-                    let (score, passes) = self.memory.prompt_relevance(&query, &hit);
-                    passes.then_some((hit, Some(score)))
-                })
-                .collect();
+        // The core's one relevance rule (the prompt context's and `memcore search`'s): a hit
+        // that shares too little with the query is not shown, and each row shows its score.
+        let hits: Vec<(RecallHit, Option<f64>)> = self
+            .memory
+            .recall_relevant(&request)?
+            .into_iter()
+            .map(|hit| {
+                let score =
+                    (!query.trim().is_empty()).then(|| self.memory.relevance(&query, &hit).0);
+                (hit, score)
+            })
+            .collect();
         let what = if query.trim().is_empty() {
             "the filter".to_owned()
         } else {

@@ -22,6 +22,10 @@
 //! under [`last_message_key`]; a transcript message with the same text (whitespace aside) is
 //! then counted as already stored by [`Memory::read_transcript`], and a message that the
 //! transcript gave first is not recorded again by the Stop hook.
+//!
+//! [`Memory::import_transcript`]: crate::Memory::import_transcript
+//! [`Memory::read_transcript`]: crate::Memory::read_transcript
+//! [`Memory::record_last_assistant_message`]: crate::Memory::record_last_assistant_message
 
 use super::project;
 use super::transcript::{
@@ -29,8 +33,8 @@ use super::transcript::{
     text_fingerprint,
 };
 use crate::error::{Error, Result};
-use crate::memory::Memory;
 use crate::model::{EventPayload, NewEvent, NewSession, Recorded};
+use crate::state::State;
 use crate::store::TranscriptCursor;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -44,7 +48,7 @@ const PREFIX_BYTES: u64 = 4096;
 /// How many of a session's latest assistant messages the Stop hook's copy is compared with.
 const RECENT_MESSAGES: usize = 50;
 
-/// What [`Memory::read_transcript`] did.
+/// What [`Memory::read_transcript`](crate::Memory::read_transcript) did.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct TranscriptRead {
     /// Assistant messages stored by this read.
@@ -66,7 +70,7 @@ pub struct TranscriptRead {
     pub more: bool,
 }
 
-/// What [`Memory::import_transcript`] did.
+/// What [`Memory::import_transcript`](crate::Memory::import_transcript) did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TranscriptImport {
     /// The session the transcript became (its `sessionId`, else the file's name).
@@ -83,14 +87,21 @@ pub struct TranscriptImport {
     pub bad_lines: Vec<(usize, String)>,
 }
 
-impl Memory {
-    /// Imports a Claude Code session transcript (`~/.claude/projects/<p>/<session>.jsonl`).
-    ///
-    /// The project is `project` when given, else resolved from the transcript's working
-    /// directory by [`project::resolve`]. Re-importing the same transcript adds nothing;
-    /// importing a longer version of it adds only the new events. Unknown record types are
-    /// skipped and counted; unreadable lines are listed, never fatal.
-    pub fn import_transcript(
+/// Transcript ingestion over a store's [`State`].
+pub(crate) struct Ingest<'a> {
+    state: &'a State,
+}
+
+impl<'a> Ingest<'a> {
+    /// Ingestion into `state`.
+    pub(crate) fn new(state: &'a State) -> Self {
+        Ingest { state }
+    }
+}
+
+impl Ingest<'_> {
+    /// See [`Memory::import_transcript`](crate::Memory::import_transcript).
+    pub(crate) fn import_transcript(
         &self,
         path: &Path,
         project: Option<&str>,
@@ -107,18 +118,18 @@ impl Memory {
             .map(Path::new)
             .unwrap_or(Path::new(""));
         let project = project::resolve(project, cwd);
-        self.start_session(NewSession {
+        self.state.start_session(NewSession {
             started_at: transcript.started_at,
             ..NewSession::new(&session_id, &project, "claude-code")
         })?;
         let mut added = 0;
         for event in transcript.new_events(&session_id) {
-            if self.record_event(event)?.inserted {
+            if self.state.record_event(event)?.inserted {
                 added += 1;
             }
         }
         // A transcript is a finished session.
-        self.end_session(&session_id)?;
+        self.state.store.end_session(&session_id)?;
         Ok(TranscriptImport {
             session_id,
             project,
@@ -130,31 +141,20 @@ impl Memory {
     }
 }
 
-impl Memory {
-    /// Reads a live session's Claude Code transcript from where the last read ended, and
-    /// records what the hooks do not carry: the assistant's text (never its thinking), each
-    /// message with its record's time and keyed by its record's id. Prompts and tool calls are
-    /// not recorded from it: the hooks record them under their own keys. See the
-    /// [module docs](self) for the read position. The session must exist.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::NotFound`] for an unknown session, [`Error::Io`] when the transcript cannot be
-    /// opened or read (nothing stored is touched), [`Error::InvalidInput`] when `path` is not a
-    /// regular file; store errors. Malformed lines are not errors: they are counted and skipped.
-    pub fn read_transcript(&self, session_id: &str, path: &Path) -> Result<TranscriptRead> {
+impl Ingest<'_> {
+    /// See [`Memory::read_transcript`](crate::Memory::read_transcript).
+    pub(crate) fn read_transcript(&self, session_id: &str, path: &Path) -> Result<TranscriptRead> {
         self.read_transcript_with(session_id, path, None)
     }
 
-    /// [`Memory::read_transcript`], reading at most about `max_bytes` (whole lines, at least
-    /// one) when given: the rest is read next time ([`TranscriptRead::more`]).
-    pub fn read_transcript_with(
+    /// See [`Memory::read_transcript_with`](crate::Memory::read_transcript_with).
+    pub(crate) fn read_transcript_with(
         &self,
         session_id: &str,
         path: &Path,
         max_bytes: Option<u64>,
     ) -> Result<TranscriptRead> {
-        if self.session(session_id)?.is_none() {
+        if self.state.store.session(session_id)?.is_none() {
             return Err(Error::NotFound {
                 what: "session",
                 id: session_id.to_owned(),
@@ -177,7 +177,7 @@ impl Memory {
         }
         let mut file = File::open(path).map_err(io("open transcript"))?;
         let name = path.to_string_lossy().into_owned();
-        let cursor = self.store.transcript_cursor(session_id)?;
+        let cursor = self.state.store.transcript_cursor(session_id)?;
         let restarted = match &cursor {
             None => None,
             Some(c) if c.path != name => Some("the session's transcript path changed"),
@@ -220,12 +220,12 @@ impl Memory {
             let EventPayload::AssistantMessage { text } = &event.payload else {
                 continue;
             };
-            let copied = self.store.has_event_key_like(
+            let copied = self.state.store.has_event_key_like(
                 session_id,
                 LAST_MESSAGE_PREFIX,
                 &format!(":{}", text_fingerprint(text)),
             )?;
-            if copied || !self.record_event(event)?.inserted {
+            if copied || !self.state.record_event(event)?.inserted {
                 read.already_stored += 1;
             } else {
                 read.added += 1;
@@ -252,17 +252,15 @@ impl Memory {
             None => moved.offset > 0,
         };
         if changed {
-            self.store.save_transcript_cursor(session_id, &moved)?;
+            self.state
+                .store
+                .save_transcript_cursor(session_id, &moved)?;
         }
         Ok(read)
     }
 
-    /// Records the assistant's last message of a turn as a host got it outside the transcript
-    /// (Claude Code's Stop hook: `last_assistant_message`, with the hook's `prompt_id` as
-    /// `turn`), keyed by [`last_message_key`]. Returns `None`, storing nothing, when one of the
-    /// session's latest assistant messages read from the transcript has the same text
-    /// (whitespace aside): the message is stored once, whichever came first.
-    pub fn record_last_assistant_message(
+    /// See [`Memory::record_last_assistant_message`](crate::Memory::record_last_assistant_message).
+    pub(crate) fn record_last_assistant_message(
         &self,
         session_id: &str,
         turn: Option<&str>,
@@ -271,10 +269,10 @@ impl Memory {
         let key = last_message_key(turn, text);
         let payload = EventPayload::AssistantMessage { text: text.into() };
         if let EventPayload::AssistantMessage { text: redacted } =
-            self.prepare_payload(payload.clone())?
+            self.state.prepare_payload(payload.clone())?
         {
             let fingerprint = text_fingerprint(&redacted);
-            let stored = self.store.recent_assistant_texts(
+            let stored = self.state.store.recent_assistant_texts(
                 session_id,
                 LAST_MESSAGE_PREFIX,
                 RECENT_MESSAGES,
@@ -285,7 +283,7 @@ impl Memory {
         }
         let mut event = NewEvent::new(session_id, payload);
         event.external_id = Some(key);
-        self.record_event(event).map(Some)
+        self.state.record_event(event).map(Some)
     }
 }
 

@@ -9,5 +9,6 @@ pub mod redact;
 pub mod transcript;
 pub mod truncate;
 
+pub(crate) use ingest::Ingest;
 pub use ingest::{TranscriptImport, TranscriptRead};
 pub use redact::{RedactionConfig, Redactor, SecretPattern};

@@ -4,26 +4,34 @@
 //! Hosts drive it in one of two ways:
 //!
 //! - **Step by step** (C, Python and Node hosts, or any host with its own LLM plumbing):
-//!   [`Memory::next_extraction`] claims a batch and returns its [`ExtractionRequest`]; the host
-//!   calls its model and passes the answer to [`Memory::complete_extraction`], or reports a
+//!   [`Memory::next_extraction`] claims a batch and returns
+//!   its [`ExtractionRequest`]; the host calls its model and passes the answer to
+//!   [`Memory::complete_extraction`], or reports a
 //!   failure with [`Memory::fail_extraction`].
-//! - **With a client**: [`Memory::extract_pending`] runs that loop with an [`LlmClient`];
-//!   [`Memory::run_extraction`] takes an [`Extractor`], which is either a client or the
-//!   heuristic extractor (the default, no LLM).
+//! - **With a client**: [`Memory::extract_pending`] runs
+//!   that loop with an [`LlmClient`]; [`Memory::run_extraction`]
+//!   takes an [`Extractor`], which is either a client or the heuristic extractor (the
+//!   default, no LLM).
 //!
 //! Nothing is lost on the way: a claim is a lease, so a crashed extractor's events become
 //! claimable again when it expires; a failure leaves the events pending with one more attempt,
 //! and after `max_attempts` they are marked failed (kept, shown by stats, never deleted).
+//!
+//! [`Memory::next_extraction`]: crate::Memory::next_extraction
+//! [`Memory::complete_extraction`]: crate::Memory::complete_extraction
+//! [`Memory::fail_extraction`]: crate::Memory::fail_extraction
+//! [`Memory::extract_pending`]: crate::Memory::extract_pending
+//! [`Memory::run_extraction`]: crate::Memory::run_extraction
 
 use super::heuristic::{heuristic_observations, heuristic_summary};
 use super::llm::{LlmClient, Usage};
 use super::parse::{ParseIssue, SummaryOutcome, parse_observations, parse_summary};
 use super::request::{ExtractionRequest, RequestPurpose, build_observation_requests};
 use crate::error::{Error, Result, SqlContext};
-use crate::memory::Memory;
 use crate::model::{
     Event, EventId, NewObservation, Observation, ObservationId, ObservationKind, Scope, Summary,
 };
+use crate::state::State;
 use crate::store::{LedgerEntry, NewLedgerEntry, StoredVector, now_millis};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -40,7 +48,7 @@ const REVERSAL_LOOKBACK: usize = 500;
 /// The model name the ledger records for the rule-based extractor.
 pub const HEURISTIC_MODEL: &str = "heuristic";
 
-/// Who turns events into observations in [`Memory::run_extraction`].
+/// Who turns events into observations in [`Memory::run_extraction`](crate::Memory::run_extraction).
 #[derive(Clone, Copy)]
 pub enum Extractor<'a> {
     /// The rule-based extractor: no LLM, no cost.
@@ -71,7 +79,7 @@ pub struct FailureReport {
     pub events_pending: u64,
 }
 
-/// Totals of one [`Memory::run_extraction`].
+/// Totals of one [`Memory::run_extraction`](crate::Memory::run_extraction).
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ExtractionRun {
     /// Requests (or heuristic batches) processed.
@@ -94,46 +102,65 @@ pub struct ExtractionRun {
     pub completion_tokens: u64,
 }
 
+/// Extraction over a store's [`State`]: the claim/complete/fail loop, summaries, and the
+/// supersedes links between decisions.
+pub(crate) struct Extraction<'a> {
+    state: &'a State,
+}
+
+impl<'a> Extraction<'a> {
+    /// Extraction over `state`.
+    pub(crate) fn new(state: &'a State) -> Self {
+        Extraction { state }
+    }
+}
+
 /// A claim id unique to this call: process, time and the first event claimed.
 fn new_claim(first_event: EventId) -> String {
     format!("{}-{}-{first_event}", std::process::id(), now_millis())
 }
 
-impl Memory {
-    /// Claims the next batch of pending events (oldest session first, within `project` when
-    /// given) and returns the request to send to the host's LLM, or `None` when nothing is
-    /// pending. The claim lasts `extraction.lease_seconds`; complete or fail the request before
-    /// then. Events another extractor holds are never returned.
-    pub fn next_extraction(&self, project: Option<&str>) -> Result<Option<ExtractionRequest>> {
+impl Extraction<'_> {
+    /// See [`Memory::next_extraction`](crate::Memory::next_extraction).
+    pub(crate) fn next_extraction(
+        &self,
+        project: Option<&str>,
+    ) -> Result<Option<ExtractionRequest>> {
         self.next_extraction_skipping(project, &[])
     }
 
-    /// [`Memory::next_extraction`], passing over the sessions in `skip`.
+    /// [`Memory::next_extraction`](crate::Memory::next_extraction), passing over the sessions in `skip`.
     fn next_extraction_skipping(
         &self,
         project: Option<&str>,
         skip: &[String],
     ) -> Result<Option<ExtractionRequest>> {
-        let lease_ms = i64::try_from(self.config.extraction.lease_seconds)
+        let lease_ms = i64::try_from(self.state.config.extraction.lease_seconds)
             .unwrap_or(i64::MAX / 2)
             .saturating_mul(1000);
-        let sessions = self.store.sessions_with_pending(project)?;
+        let sessions = self.state.store.sessions_with_pending(project)?;
         for session in sessions.into_iter().filter(|s| !skip.contains(s)) {
             let probe = format!("{}-{}-probe", std::process::id(), now_millis());
             let events = self
+                .state
                 .store
                 .claim_pending(&session, &probe, lease_ms, CLAIM_LIMIT)?;
             let Some(first) = events.first() else {
                 continue; // another extractor claimed them in between
             };
             let claim = new_claim(first.id);
-            let requests = build_observation_requests(&self.mode, &events, &self.config.extraction);
+            let requests = build_observation_requests(
+                &self.state.mode,
+                &events,
+                &self.state.config.extraction,
+            );
             let Some(mut request) = requests.into_iter().next() else {
-                self.store.release_claim(&probe)?;
+                self.state.store.release_claim(&probe)?;
                 continue;
             };
             // Keep the first request's events under a fresh claim id; release the rest.
-            self.store
+            self.state
+                .store
                 .transfer_claim(&probe, &claim, &request.event_ids)?;
             request.claim = claim;
             return Ok(Some(request));
@@ -141,15 +168,8 @@ impl Memory {
         Ok(None)
     }
 
-    /// Stores what the model answered to `request`: the observations it holds (redacted,
-    /// deduplicated, with the request's events as provenance), the events marked extracted and
-    /// a ledger row with the cost, all in one transaction.
-    ///
-    /// An empty answer, `[]` or an explicit "nothing worth keeping" is a valid result: the
-    /// events are marked extracted and nothing is stored. Invalid items are skipped and listed
-    /// in [`CompletionReport::issues`]. An answer with no usable payload at all is recorded as a
-    /// failed attempt and returned as [`Error::InvalidInput`] naming what was wrong.
-    pub fn complete_extraction(
+    /// See [`Memory::complete_extraction`](crate::Memory::complete_extraction).
+    pub(crate) fn complete_extraction(
         &self,
         request: &ExtractionRequest,
         answer: &str,
@@ -161,7 +181,11 @@ impl Memory {
                 reason: "a summary request is completed with complete_summary".into(),
             });
         }
-        let parsed = parse_observations(answer, &self.mode.kinds(), &self.mode.fallback());
+        let parsed = parse_observations(
+            answer,
+            &self.state.mode.kinds(),
+            &self.state.mode.fallback(),
+        );
         if parsed.observations.is_empty() && parsed.issues.iter().any(|i| i.item.is_none()) {
             let reason = parsed
                 .issues
@@ -175,7 +199,7 @@ impl Memory {
                 reason: format!("{reason} (recorded as a failed attempt; the events stay pending)"),
             });
         }
-        let events = self.store.events_by_id(&request.event_ids)?;
+        let events = self.state.store.events_by_id(&request.event_ids)?;
         let observations = parsed
             .observations
             .into_iter()
@@ -193,7 +217,7 @@ impl Memory {
             usage.model.trim()
         };
         let detail = (!parsed.issues.is_empty()).then(|| {
-            self.redactor.redact(
+            self.state.redactor.redact(
                 &parsed
                     .issues
                     .iter()
@@ -233,9 +257,9 @@ impl Memory {
         let mut prepared: Vec<(crate::model::Observation, Option<StoredVector>)> = Vec::new();
         let mut issues = Vec::new();
         for (i, obs) in observations.into_iter().enumerate() {
-            match self.prepare_observation(obs) {
+            match self.state.prepare_observation(obs) {
                 Ok(obs) => {
-                    let vector = self.embed_observation(&obs)?;
+                    let vector = self.state.embed_observation(&obs)?;
                     prepared.push((obs, vector));
                 }
                 Err(e) => issues.push(ParseIssue {
@@ -244,7 +268,10 @@ impl Memory {
                 }),
             }
         }
-        let added = self.store.complete_extraction(claim, &prepared, ledger)?;
+        let added = self
+            .state
+            .store
+            .complete_extraction(claim, &prepared, ledger)?;
         Ok(CompletionReport {
             stored: added
                 .iter()
@@ -257,22 +284,20 @@ impl Memory {
         })
     }
 
-    /// Records that `request` failed (the model erred, timed out, or answered nonsense): its
-    /// events get one more attempt and are released for the next extractor; at
-    /// `extraction.max_attempts` they are marked failed, kept, and shown by [`Memory::stats`].
-    pub fn fail_extraction(
+    /// See [`Memory::fail_extraction`](crate::Memory::fail_extraction).
+    pub(crate) fn fail_extraction(
         &self,
         request: &ExtractionRequest,
         reason: &str,
     ) -> Result<FailureReport> {
         // A provider's error may echo what it was sent, keys included: it is stored redacted,
         // like every text.
-        let reason = self.redactor.redact(reason);
+        let reason = self.state.redactor.redact(reason);
         let reason = reason.as_str();
-        let failed = self.store.fail_extraction(
+        let failed = self.state.store.fail_extraction(
             &request.claim,
             reason,
-            self.config.extraction.max_attempts,
+            self.state.config.extraction.max_attempts,
             &NewLedgerEntry {
                 session_id: Some(&request.session_id),
                 project: &request.project,
@@ -292,14 +317,13 @@ impl Memory {
         })
     }
 
-    /// Makes failed events (in `project`, or everywhere) pending again with no attempts, for
-    /// another try after the cause was fixed (a key, a quota, a model). Returns how many.
-    pub fn retry_failed(&self, project: Option<&str>) -> Result<u64> {
-        self.store.retry_failed(project)
+    /// See [`Memory::retry_failed`](crate::Memory::retry_failed).
+    pub(crate) fn retry_failed(&self, project: Option<&str>) -> Result<u64> {
+        self.state.store.retry_failed(project)
     }
 
-    /// Runs the whole loop with `client` until nothing is pending (in `project` when given).
-    pub fn extract_pending(
+    /// See [`Memory::extract_pending`](crate::Memory::extract_pending).
+    pub(crate) fn extract_pending(
         &self,
         client: &dyn LlmClient,
         project: Option<&str>,
@@ -307,20 +331,16 @@ impl Memory {
         self.run_extraction(Extractor::Llm(client), project)
     }
 
-    /// Runs extraction until nothing claimable is pending, with the heuristic extractor or the
-    /// host's model. A failed request does not stop the run, but its session is passed over
-    /// for the rest of it: its events stay pending with one more attempt, and are tried again
-    /// by a later run (one attempt per batch per run, so a failing model spends the attempt
-    /// limit across runs, not within milliseconds of one). The failure is counted.
-    pub fn run_extraction(
+    /// See [`Memory::run_extraction`](crate::Memory::run_extraction).
+    pub(crate) fn run_extraction(
         &self,
         extractor: Extractor<'_>,
         project: Option<&str>,
     ) -> Result<ExtractionRun> {
         // The conversation rows a hook left for later are written first, and the records
         // still without a vector get one (a bounded share: the next run does the rest).
-        self.index_conversation(CONVERSATION_INDEX_BATCH)?;
-        self.embed_pending(EMBED_BATCH)?;
+        self.state.index_conversation(CONVERSATION_INDEX_BATCH)?;
+        self.state.embed_pending(EMBED_BATCH)?;
         let mut run = ExtractionRun::default();
         match extractor {
             Extractor::Heuristic => {
@@ -385,11 +405,12 @@ impl Memory {
     /// extractor on them.
     fn extract_next_heuristic(&self, project: Option<&str>) -> Result<Option<CompletionReport>> {
         let lease_ms = 60_000;
-        for session in self.store.sessions_with_pending(project)? {
+        for session in self.state.store.sessions_with_pending(project)? {
             let probe = format!("{}-{}-heuristic", std::process::id(), now_millis());
-            let events = self
-                .store
-                .claim_pending(&session, &probe, lease_ms, usize::MAX >> 1)?;
+            let events =
+                self.state
+                    .store
+                    .claim_pending(&session, &probe, lease_ms, usize::MAX >> 1)?;
             let Some(first) = events.first() else {
                 continue;
             };
@@ -425,21 +446,18 @@ impl Memory {
         Ok(None)
     }
 
-    /// The summary request for a session (its prompts, files and most informative events
-    /// within `extraction.summary_input_tokens`), or `None` when it has no events.
-    pub fn summary_request(&self, session_id: &str) -> Result<Option<ExtractionRequest>> {
-        let events = self.store.session_events(session_id, None)?;
+    /// See [`Memory::summary_request`](crate::Memory::summary_request).
+    pub(crate) fn summary_request(&self, session_id: &str) -> Result<Option<ExtractionRequest>> {
+        let events = self.state.store.session_events(session_id, None)?;
         Ok(super::request::build_summary_request(
-            &self.mode,
+            &self.state.mode,
             &events,
-            &self.config.extraction,
+            &self.state.config.extraction,
         ))
     }
 
-    /// Stores the summary the model wrote for `request`, with a ledger row. Returns `None`
-    /// when the model skipped the summary or answered nothing; an unparseable answer is an
-    /// [`Error::InvalidInput`] naming what was wrong.
-    pub fn complete_summary(
+    /// See [`Memory::complete_summary`](crate::Memory::complete_summary).
+    pub(crate) fn complete_summary(
         &self,
         request: &ExtractionRequest,
         answer: &str,
@@ -457,7 +475,7 @@ impl Memory {
         });
         let (summary, detail) = match &outcome {
             Ok(SummaryOutcome::Summary(s)) => (
-                Some(self.add_summary_at(
+                Some(self.state.add_summary_at(
                     &request.session_id,
                     s.clone(),
                     self.session_end_time(&request.session_id)?,
@@ -468,8 +486,8 @@ impl Memory {
             Ok(SummaryOutcome::Empty) => (None, Some("empty answer".to_owned())),
             Err(e) => (None, Some(e.to_string())),
         };
-        let detail = detail.map(|d| self.redactor.redact(&d));
-        self.store.record_ledger(&NewLedgerEntry {
+        let detail = detail.map(|d| self.state.redactor.redact(&d));
+        self.state.store.record_ledger(&NewLedgerEntry {
             session_id: Some(&request.session_id),
             project: &request.project,
             purpose: "summary",
@@ -496,37 +514,34 @@ impl Memory {
         outcome.map(|_| summary)
     }
 
-    /// Sessions (of `project`, or all) ended before `ended_before` that should have a summary
-    /// and have none, oldest first, at most `limit`: each has a prompt and no pending event, so
-    /// its summary can be written now (with [`Memory::summarize`] or
-    /// [`Memory::summarize_heuristic`]). A summary is missing when the extractor started at the
-    /// session's end died before writing it; an extraction run writes these after its own
-    /// work, so none is lost for good. `ended_before` leaves the sessions that just ended to
-    /// their own extractor (which may still be waiting for its turn).
-    pub fn sessions_missing_summary(
+    /// See [`Memory::sessions_missing_summary`](crate::Memory::sessions_missing_summary).
+    pub(crate) fn sessions_missing_summary(
         &self,
         project: Option<&str>,
         ended_before: time::OffsetDateTime,
         limit: usize,
     ) -> Result<Vec<String>> {
-        self.store
+        self.state
+            .store
             .ended_sessions_without_summary(project, ended_before, limit)
     }
 
-    /// Writes a summary of a session by rules, with no LLM. `None` when the session has no
-    /// event to summarise.
-    pub fn summarize_heuristic(&self, session_id: &str) -> Result<Option<Summary>> {
-        let events = self.store.session_events(session_id, None)?;
+    /// See [`Memory::summarize_heuristic`](crate::Memory::summarize_heuristic).
+    pub(crate) fn summarize_heuristic(&self, session_id: &str) -> Result<Option<Summary>> {
+        let events = self.state.store.session_events(session_id, None)?;
         let end = events.iter().map(|e| e.occurred_at).max();
         match heuristic_summary(&events) {
-            Some(summary) => Ok(Some(self.add_summary_at(session_id, summary, end)?)),
+            Some(summary) => Ok(Some(self.state.add_summary_at(session_id, summary, end)?)),
             None => Ok(None),
         }
     }
 
-    /// Summarises a session with the host's model, falling back to the heuristic summary when
-    /// the model fails or answers nothing usable.
-    pub fn summarize(&self, session_id: &str, client: &dyn LlmClient) -> Result<Option<Summary>> {
+    /// See [`Memory::summarize`](crate::Memory::summarize).
+    pub(crate) fn summarize(
+        &self,
+        session_id: &str,
+        client: &dyn LlmClient,
+    ) -> Result<Option<Summary>> {
         let Some(request) = self.summary_request(session_id)? else {
             return Ok(None);
         };
@@ -545,6 +560,7 @@ impl Memory {
     /// it.
     fn link_reversed_decisions(&self, project: &str, stored: &[ObservationId]) -> Result<()> {
         let new: Vec<Observation> = self
+            .state
             .store
             .observations_by_id(stored)?
             .into_iter()
@@ -554,6 +570,7 @@ impl Memory {
             return Ok(());
         }
         let older: Vec<Observation> = self
+            .state
             .store
             .recent_observations(&Scope::Project(project.to_owned()), REVERSAL_LOOKBACK)?
             .into_iter()
@@ -575,7 +592,7 @@ impl Memory {
         if links.is_empty() {
             return Ok(());
         }
-        let tx = self.store.write()?;
+        let tx = self.state.store.write()?;
         for (id, older) in links {
             crate::store::portable::link_supersedes(&tx, id, older)?;
         }
@@ -585,6 +602,7 @@ impl Memory {
     /// When a session's last event happened: its summary's date.
     fn session_end_time(&self, session_id: &str) -> Result<Option<OffsetDateTime>> {
         Ok(self
+            .state
             .store
             .session_events(session_id, None)?
             .iter()
@@ -592,9 +610,9 @@ impl Memory {
             .max())
     }
 
-    /// The newest rows of the extraction ledger (what each LLM call cost and produced).
-    pub fn ledger(&self, project: Option<&str>, limit: usize) -> Result<Vec<LedgerEntry>> {
-        self.store.ledger(project, limit)
+    /// See [`Memory::ledger`](crate::Memory::ledger).
+    pub(crate) fn ledger(&self, project: Option<&str>, limit: usize) -> Result<Vec<LedgerEntry>> {
+        self.state.store.ledger(project, limit)
     }
 }
 

@@ -8,6 +8,7 @@ pub mod mode;
 pub mod parse;
 pub mod request;
 
+pub(crate) use driver::Extraction;
 pub use driver::{CompletionReport, ExtractionRun, Extractor, FailureReport, HEURISTIC_MODEL};
 pub use llm::{LlmClient, LlmError, LlmErrorKind, LlmResponse, Usage};
 pub use mode::Mode;

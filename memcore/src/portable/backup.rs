@@ -12,8 +12,8 @@
 //! `PRAGMA integrity_check`, and only then renamed to the destination: a failed backup
 //! leaves no file that looks like a good one.
 
+use super::Portable;
 use crate::error::{Error, Result, SqlContext};
-use crate::memory::Memory;
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
@@ -49,18 +49,9 @@ impl Drop for TempFile {
     }
 }
 
-impl Memory {
-    /// Writes a consistent copy of the store to `dest`, a new file, while this and other
-    /// processes keep reading and writing the store. The copy opens with
-    /// [`Memory::open`](crate::Memory::open) as a store of its own. See the
-    /// [restore instructions](crate::portable#backup-and-restore).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidInput`] when `dest` exists (a backup never overwrites a file, the store
-    /// itself included); [`Error::Io`] when its directory cannot be created; [`Error::Sqlite`]
-    /// when copying fails, or the copy fails its integrity check.
-    pub fn backup_to(&self, dest: impl AsRef<Path>) -> Result<BackupReport> {
+impl Portable<'_> {
+    /// See [`Memory::backup_to`](crate::Memory::backup_to).
+    pub(crate) fn backup_to(&self, dest: impl AsRef<Path>) -> Result<BackupReport> {
         let dest = dest.as_ref();
         if dest.as_os_str().is_empty() {
             return Err(Error::EmptyPath);
@@ -149,14 +140,17 @@ impl Memory {
     /// Copies every page of the store into `copy` in one step (one read snapshot), retrying
     /// while the source is locked. Returns the number of pages.
     fn copy_pages(&self, copy: &mut Connection, tmp: &Path) -> Result<u64> {
-        let backup = Backup::new(self.store.conn(), copy)
+        let backup = Backup::new(self.state.store.conn(), copy)
             .ctx(|| format!("start a backup into {}", tmp.display()))?;
         let started = std::time::Instant::now();
         loop {
-            match backup
-                .step(-1)
-                .ctx(|| format!("copy {} into {}", self.path().display(), tmp.display()))?
-            {
+            match backup.step(-1).ctx(|| {
+                format!(
+                    "copy {} into {}",
+                    self.state.store.path().display(),
+                    tmp.display()
+                )
+            })? {
                 StepResult::Done => break,
                 StepResult::More => {}
                 StepResult::Busy | StepResult::Locked if started.elapsed() < BUSY_WAIT => {
@@ -167,7 +161,7 @@ impl Memory {
                         what: "backup",
                         reason: format!(
                             "{} stayed locked for {} s",
-                            self.path().display(),
+                            self.state.store.path().display(),
                             BUSY_WAIT.as_secs()
                         ),
                     });

@@ -46,10 +46,10 @@
 //! hash in their project, summaries by session, time and content, prompts by key. A
 //! database that claude-mem has grown since adds only what is new.
 
+use super::Portable;
 use super::format::{ObservationRecord, SummaryRecord};
 use super::import::{Importer, IncomingEvent};
 use crate::error::{Error, Result, SqlContext};
-use crate::memory::Memory;
 use crate::model::{EventPayload, EventStatus, ObservationKind, Session, SessionStatus};
 use crate::store::portable::{import_session, session_project};
 use rusqlite::types::Value;
@@ -550,20 +550,9 @@ struct Sessions {
     started: HashMap<String, OffsetDateTime>,
 }
 
-impl Memory {
-    /// Imports a claude-mem database: its sessions, observations, summaries and user
-    /// prompts (see the [module docs](crate::portable::claude_mem) for the mapping and how
-    /// odd rows are handled). The database is opened read-only and read in one snapshot, so
-    /// a running claude-mem may keep writing to it; this store is written in one
-    /// transaction: all or nothing. Importing again adds only what is new.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::NotFound`] when `path` is not a file; [`Error::InvalidInput`] when it is not a
-    /// SQLite database, has neither an `sdk_sessions` nor a claude-mem `observations`
-    /// table, or has one of claude-mem's tables without the columns its rows need (the
-    /// error names the table and the columns); [`Error::Sqlite`] naming the file when reading fails.
-    pub fn import_claude_mem(&self, path: impl AsRef<Path>) -> Result<ClaudeMemImport> {
+impl Portable<'_> {
+    /// See [`Memory::import_claude_mem`](crate::Memory::import_claude_mem).
+    pub(crate) fn import_claude_mem(&self, path: impl AsRef<Path>) -> Result<ClaudeMemImport> {
         let source = Source::open(path.as_ref())?;
         let snapshot = source
             .conn
@@ -627,8 +616,8 @@ impl Memory {
             })?;
         }
 
-        let tx = self.store.write()?;
-        let mut importer = Importer::new(self, &tx);
+        let tx = self.state.store.write()?;
+        let mut importer = Importer::new(self.state, &tx);
         let mut sessions = Sessions::default();
         let now = OffsetDateTime::now_utc();
 
@@ -667,6 +656,7 @@ impl Memory {
                 report.sessions.already_present += 1;
             }
             let stored = self
+                .state
                 .store
                 .session(&id)?
                 .map_or(started, |stored| stored.started_at);
@@ -697,6 +687,7 @@ impl Memory {
                 report.sessions.added += 1;
             }
             let stored = self
+                .state
                 .store
                 .session(memory)?
                 .map_or(started, |s| s.started_at);
@@ -712,7 +703,7 @@ impl Memory {
                 let row_id = int(&v[0]);
                 let number = int(&v[3]);
                 // Redacted here already, to tell a prompt that was all private from others.
-                let prompt = text(&v[4]).map(|t| self.redactor.redact(&t).trim().to_owned());
+                let prompt = text(&v[4]).map(|t| self.state.redactor.redact(&t).trim().to_owned());
                 let Some(prompt) = prompt.filter(|t| !t.is_empty()) else {
                     report.prompts.skipped += 1;
                     report.skip("prompts:empty");

@@ -1,13 +1,13 @@
 //! Writing the JSONL export.
 
+use super::Portable;
 use super::format::{
     EXPORT_FORMAT_VERSION, EndRecord, EventRecord, EventRef, FORMAT_NAME, Header, LedgerRecord,
     ObservationRecord, ObservationRef, ProjectRecord, PromptRecord, Record, SessionRecord,
     SummaryRecord, event_content_key,
 };
 use super::{ExportOptions, ExportReport};
-use crate::error::{Error, Result, SqlContext};
-use crate::memory::Memory;
+use crate::error::{Error, Result};
 use crate::model::{EventPayload, EventStatus, Observation};
 use crate::store::portable::{EventRow, ExportScope};
 use crate::store::{SCHEMA_VERSION, from_millis, to_millis};
@@ -87,31 +87,27 @@ fn payload(e: &EventRow) -> Result<EventPayload> {
     })
 }
 
-impl Memory {
-    /// Writes the store (or the part `options` selects) as versioned JSON Lines: a header,
-    /// then one record per line (see the
-    /// [format](crate::portable#the-jsonl-format-format-version-2)).
-    ///
-    /// The export reads one consistent snapshot: writers in other processes go on, and what
-    /// they commit during the export is not in it. Output is not flushed; wrap a file in a
-    /// `BufWriter` and flush it after.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidInput`] when `since` is after `until`, [`Error::Io`] when writing
-    /// fails, [`Error::Sqlite`] when reading the store fails.
-    pub fn export_jsonl(
+impl Portable<'_> {
+    /// See [`Memory::export_jsonl`](crate::Memory::export_jsonl).
+    pub(crate) fn export_jsonl(
         &self,
         out: &mut dyn Write,
         options: &ExportOptions,
     ) -> Result<ExportReport> {
         let scope = options.scope()?;
-        // One read transaction: every query below sees the same snapshot.
-        let snapshot = self
+        // One read transaction: every query of the export sees the same snapshot.
+        self.state
             .store
-            .conn()
-            .unchecked_transaction()
-            .ctx(|| "begin the export's read transaction".into())?;
+            .read_snapshot("the export", || self.write_jsonl(out, options, &scope))
+    }
+
+    /// The records of the export, read from the snapshot [`Portable::export_jsonl`] holds.
+    fn write_jsonl(
+        &self,
+        out: &mut dyn Write,
+        options: &ExportOptions,
+        scope: &ExportScope,
+    ) -> Result<ExportReport> {
         let mut lines = JsonLines { out, bytes: 0 };
         let mut counts = super::RecordCounts::default();
         lines.line(&Header {
@@ -125,16 +121,16 @@ impl Memory {
             include_events: options.include_events,
         })?;
 
-        let sessions = self.store.export_sessions(&scope)?;
+        let sessions = self.state.store.export_sessions(scope)?;
         let mut names: BTreeSet<String> = sessions.iter().map(|s| s.project.clone()).collect();
         match &scope.project {
             Some(p) => {
                 names.insert(p.clone());
             }
-            None => names.extend(self.store.projects()?),
+            None => names.extend(self.state.store.projects()?),
         }
         let names: Vec<String> = names.into_iter().collect();
-        for p in self.store.project_rows(&names)? {
+        for p in self.state.store.project_rows(&names)? {
             lines.line(&Record::Project(ProjectRecord {
                 name: p.name,
                 created_at: from_millis(p.created_at),
@@ -152,7 +148,7 @@ impl Memory {
             }))?;
             counts.sessions += 1;
         }
-        self.store.for_each_export_event(&scope, true, |e| {
+        self.state.store.for_each_export_event(scope, true, |e| {
             let text = match payload(&e)? {
                 EventPayload::UserPrompt { text } => text,
                 _ => return Ok(()),
@@ -171,7 +167,7 @@ impl Memory {
             Ok(())
         })?;
         if scope.include_events {
-            self.store.for_each_export_event(&scope, false, |e| {
+            self.state.store.for_each_export_event(scope, false, |e| {
                 lines.line(&Record::Event(EventRecord {
                     payload: payload(&e)?,
                     status: status(&e),
@@ -186,12 +182,12 @@ impl Memory {
                 Ok(())
             })?;
         }
-        self.store.for_each_export_observation(&scope, |o| {
+        self.state.store.for_each_export_observation(scope, |o| {
             lines.line(&Record::Observation(self.observation_record(o)?))?;
             counts.observations += 1;
             Ok(())
         })?;
-        self.store.for_each_export_summary(&scope, |s| {
+        self.state.store.for_each_export_summary(scope, |s| {
             lines.line(&Record::Summary(SummaryRecord {
                 session_id: s.session_id,
                 project: Some(s.project),
@@ -206,9 +202,9 @@ impl Memory {
             counts.summaries += 1;
             Ok(())
         })?;
-        self.store.for_each_export_ledger(&scope, |l| {
+        self.state.store.for_each_export_ledger(scope, |l| {
             // In the ledger's own order (the batch's), not by row id.
-            let rows = self.store.event_rows(&l.event_ids)?;
+            let rows = self.state.store.event_rows(&l.event_ids)?;
             let events = l
                 .event_ids
                 .iter()
@@ -233,7 +229,6 @@ impl Memory {
         })?;
         // The last line says the file is whole: an export cut short has none, or other counts.
         lines.line(&Record::End(EndRecord { records: counts }))?;
-        drop(snapshot);
         Ok(ExportReport {
             records: counts,
             bytes: lines.bytes,
@@ -244,6 +239,7 @@ impl Memory {
     fn observation_record(&self, o: Observation) -> Result<ObservationRecord> {
         // Sorted by name, so the order does not depend on this store's row ids.
         let mut sources: Vec<EventRef> = self
+            .state
             .store
             .event_rows(&o.source_event_ids)?
             .iter()
@@ -251,7 +247,7 @@ impl Memory {
             .collect();
         // Sources an import could not link (their events were not in the file) are kept as
         // references and named again, so provenance survives export -> import -> export.
-        for text in crate::store::portable::source_refs(self.store.conn(), o.id)? {
+        for text in crate::store::portable::source_refs(self.state.store.conn(), o.id)? {
             if let Ok(r) = serde_json::from_str::<EventRef>(&text) {
                 sources.push(r);
             }
@@ -259,13 +255,15 @@ impl Memory {
         sources.sort();
         sources.dedup();
         let supersedes = match o.supersedes {
-            Some(older) => self
-                .store
-                .observation_key(older)?
-                .map(|(project, content_hash)| ObservationRef {
-                    project,
-                    content_hash,
-                }),
+            Some(older) => {
+                self.state
+                    .store
+                    .observation_key(older)?
+                    .map(|(project, content_hash)| ObservationRef {
+                        project,
+                        content_hash,
+                    })
+            }
             None => None,
         };
         Ok(ObservationRecord {

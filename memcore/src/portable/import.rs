@@ -1,14 +1,15 @@
 //! Reading a JSONL export back: parse every line first, then apply every record in one
 //! transaction (see the [module docs](super#import) for the rules).
 
+use super::Portable;
 use super::RecordCounts;
 use super::format::{
     EXPORT_FORMAT_VERSION, EventRef, FORMAT_NAME, Header, LedgerRecord, ObservationRecord,
     ObservationRef, Record, SummaryRecord, event_content_key,
 };
 use crate::error::{Error, Result};
-use crate::memory::Memory;
 use crate::model::{EventId, EventPayload, EventStatus, NewObservation, NewSummary, ObservationId};
+use crate::state::State;
 use crate::store::portable::{
     self as sql, ImportedEvent, LedgerRow, SummaryRow, event_by_key, keyless_events,
     observation_by_hash, session_project,
@@ -265,7 +266,7 @@ pub(crate) struct IncomingEvent {
 
 /// The state of one import: the transaction and what it has resolved so far.
 pub(crate) struct Importer<'a> {
-    pub mem: &'a Memory,
+    pub state: &'a State,
     pub tx: &'a Transaction<'a>,
     /// (session, content key) of keyless events seen or stored, to their ids.
     event_keys: HashMap<(String, String), EventId>,
@@ -281,9 +282,9 @@ pub(crate) struct Importer<'a> {
 }
 
 impl<'a> Importer<'a> {
-    pub(crate) fn new(mem: &'a Memory, tx: &'a Transaction<'a>) -> Self {
+    pub(crate) fn new(state: &'a State, tx: &'a Transaction<'a>) -> Self {
         Importer {
-            mem,
+            state,
             tx,
             event_keys: HashMap::new(),
             loaded: HashSet::new(),
@@ -377,7 +378,7 @@ impl<'a> Importer<'a> {
     /// through `Memory::prepare_payload` and `Memory::prepare_observation`) passes the
     /// store's redactor: summary fields, and any other text field an import stores.
     fn redact(&self, text: &str) -> String {
-        self.mem.redactor.redact(text.trim())
+        self.state.redactor.redact(text.trim())
     }
 
     /// Stores an event (redacted) unless it is there; returns whether it was stored.
@@ -390,9 +391,9 @@ impl<'a> Importer<'a> {
                 .map(|json| event_content_key(e.payload.type_name(), &json, occurred)),
             Some(_) => None,
         };
-        let payload = self.mem.prepare_payload(e.payload)?;
+        let payload = self.state.prepare_payload(e.payload)?;
         // An extraction error may quote the event it failed on.
-        let last_error = e.last_error.map(|t| self.mem.redactor.redact(&t));
+        let last_error = e.last_error.map(|t| self.state.redactor.redact(&t));
         let json = serde_json::to_string(&payload).map_err(|source| Error::Json {
             context: "encode an event payload".into(),
             source,
@@ -542,19 +543,19 @@ impl<'a> Importer<'a> {
             supersedes: None,
             created_at: Some(o.created_at),
         };
-        let mut obs = self.mem.prepare_observation(new)?;
+        let mut obs = self.state.prepare_observation(new)?;
         obs.pinned = o.pinned;
         let older = match &o.supersedes {
             Some(r) => self.observation_by_hash(&r.project, &r.content_hash)?,
             None => None,
         };
         obs.supersedes = older;
-        let vector = self.mem.embed_observation(&obs)?;
+        let vector = self.state.embed_observation(&obs)?;
         let added = crate::store::portable::insert_observation(self.tx, &obs, vector.as_ref())?;
         self.provenance(added.id, added.duplicate, &sources, &missing)?;
         if added.duplicate {
             if o.pinned {
-                self.mem.store.set_pinned(added.id, true)?;
+                self.state.store.set_pinned(added.id, true)?;
             }
         } else if let (Some(r), None) = (o.supersedes, older) {
             self.links.push((line, added.id, r));
@@ -626,7 +627,7 @@ impl<'a> Importer<'a> {
                 event_ids,
                 outcome: l.outcome,
                 // A ledger detail may quote what the model answered.
-                detail: l.detail.map(|t| self.mem.redactor.redact(&t)),
+                detail: l.detail.map(|t| self.state.redactor.redact(&t)),
                 observations: clamp(l.observations),
                 created_at: to_millis(l.created_at),
             },
@@ -643,31 +644,9 @@ fn empty(what: &'static str) -> Error {
     }
 }
 
-impl Memory {
-    /// Imports a JSONL export (see the [format](crate::portable#the-jsonl-format-format-version-2)
-    /// and the [rules](crate::portable#import)): merges it into this store, skipping what is
-    /// already there, and reports what was added and skipped.
-    ///
-    /// All or nothing: the whole input is read and checked before anything is written, and
-    /// every record is applied in one transaction; on any error the store is unchanged.
-    /// The input is held in memory while it is applied, and the store's write lock is held
-    /// for as long: writers in other processes wait (up to their busy timeout), so import a
-    /// very large file when no agent is running.
-    ///
-    /// A format-2 export ends with an `end` record holding its counts. A file without one
-    /// (cut short at a line boundary, or written in format 1), or whose counts disagree with
-    /// the records read, is imported as it is, with the finding in
-    /// [`ImportReport::warnings`].
-    ///
-    /// # Errors
-    ///
-    /// - [`Error::InvalidInput`] with `what = "export format version"` for a file of a newer
-    ///   format version, naming both versions;
-    /// - [`Error::InvalidInput`] with `what = "export file"` and a reason that starts with
-    ///   `line N` for a line that is not a valid record, or a record that cannot be applied
-    ///   (an empty title, a session that is neither in the file nor in the store...);
-    /// - [`Error::Io`] when reading fails, [`Error::Sqlite`] when writing fails.
-    pub fn import_jsonl(&self, input: impl BufRead) -> Result<ImportReport> {
+impl Portable<'_> {
+    /// See [`Memory::import_jsonl`](crate::Memory::import_jsonl).
+    pub(crate) fn import_jsonl(&self, input: impl BufRead) -> Result<ImportReport> {
         let ParsedExport {
             header,
             mut records,
@@ -676,8 +655,8 @@ impl Memory {
         } = read_records(input)?;
         // What others refer to first; file order within a type.
         records.sort_by_key(|(line, r)| (r.phase(), *line));
-        let tx = self.store.write()?;
-        let mut importer = Importer::new(self, &tx);
+        let tx = self.state.store.write()?;
+        let mut importer = Importer::new(self.state, &tx);
         for (line, record) in records {
             let kind = record.type_name();
             importer

@@ -6,10 +6,10 @@
 //! no session.
 
 use super::ExportOptions;
-use crate::error::{Error, Result, SqlContext};
-use crate::memory::Memory;
+use super::Portable;
+use crate::error::{Error, Result};
 use crate::model::{Observation, Session, SessionStatus};
-use crate::store::portable::SummaryRow;
+use crate::store::portable::{ExportScope, SummaryRow};
 use crate::text::one_line;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -141,52 +141,57 @@ fn session_heading(s: &Session) -> String {
     heading
 }
 
-impl Memory {
-    /// Writes one Markdown file per project into `dir` (created if needed; files of the same
-    /// name are replaced): each session with its summaries and observations, oldest first.
-    /// `options` selects projects and dates as for [`Memory::export_jsonl`]; raw events are
-    /// never written.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Io`] naming the file when a directory or file cannot be written.
-    pub fn export_markdown(&self, dir: &Path, options: &ExportOptions) -> Result<MarkdownExport> {
+impl Portable<'_> {
+    /// See [`Memory::export_markdown`](crate::Memory::export_markdown).
+    pub(crate) fn export_markdown(
+        &self,
+        dir: &Path,
+        options: &ExportOptions,
+    ) -> Result<MarkdownExport> {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             action: "create the export directory",
             path: dir.to_owned(),
             source,
         })?;
         let scope = options.scope()?;
-        let snapshot = self
-            .store
-            .conn()
-            .unchecked_transaction()
-            .ctx(|| "begin the export's read transaction".into())?;
+        // One read transaction: every file shows the store at the same moment.
+        self.state.store.read_snapshot("the Markdown export", || {
+            self.write_markdown(dir, options, &scope)
+        })
+    }
+
+    /// The files of the export, read from the snapshot [`Portable::export_markdown`] holds.
+    fn write_markdown(
+        &self,
+        dir: &Path,
+        options: &ExportOptions,
+        scope: &ExportScope,
+    ) -> Result<MarkdownExport> {
         let projects: Vec<String> = match &options.project {
             Some(p) => vec![p.clone()],
-            None => self.store.projects()?,
+            None => self.state.store.projects()?,
         };
         let mut report = MarkdownExport::default();
         let mut taken = HashSet::new();
         let exported = date(OffsetDateTime::now_utc());
         for project in projects {
-            let scope = crate::store::portable::ExportScope {
+            let scope = ExportScope {
                 project: Some(project.clone()),
                 ..scope.clone()
             };
             let mut by_session: BTreeMap<Option<String>, Vec<Observation>> = BTreeMap::new();
             let mut count = 0u64;
-            self.store.for_each_export_observation(&scope, |o| {
+            self.state.store.for_each_export_observation(&scope, |o| {
                 by_session.entry(o.session_id.clone()).or_default().push(o);
                 count += 1;
                 Ok(())
             })?;
             let mut summaries: BTreeMap<String, Vec<SummaryRow>> = BTreeMap::new();
-            self.store.for_each_export_summary(&scope, |s| {
+            self.state.store.for_each_export_summary(&scope, |s| {
                 summaries.entry(s.session_id.clone()).or_default().push(s);
                 Ok(())
             })?;
-            let mut sessions = self.store.export_sessions(&scope)?;
+            let mut sessions = self.state.store.export_sessions(&scope)?;
             sessions.retain(|s| {
                 by_session.contains_key(&Some(s.id.clone())) || summaries.contains_key(&s.id)
             });
@@ -231,7 +236,6 @@ impl Memory {
             report.observations += count;
             report.files.push(path);
         }
-        drop(snapshot);
         Ok(report)
     }
 }

@@ -136,10 +136,25 @@ pub use claude_mem::{ClaudeMemImport, TableImport};
 pub use format::EXPORT_FORMAT_VERSION;
 pub use import::ImportReport;
 pub use markdown::MarkdownExport;
+pub(crate) use retention::Retention;
 pub use retention::{PruneReason, PruneReport, PrunedObservation, RetentionPolicy};
 
+use crate::state::State;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+
+/// Export, import, backup and the claude-mem import over a store's [`State`] (one `impl` per
+/// file of this module).
+pub(crate) struct Portable<'a> {
+    state: &'a State,
+}
+
+impl<'a> Portable<'a> {
+    /// Portability over `state`.
+    pub(crate) fn new(state: &'a State) -> Self {
+        Portable { state }
+    }
+}
 
 /// What [`Memory::export_jsonl`](crate::Memory::export_jsonl) and
 /// [`Memory::export_markdown`](crate::Memory::export_markdown) include.

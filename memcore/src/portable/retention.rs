@@ -1,19 +1,21 @@
 //! Retention: a policy the user configures, applied only by an explicit [`Memory::prune`]
 //! call, with a dry run; and pinning, which puts an observation out of retention's reach.
+//!
+//! [`Memory::prune`]: crate::Memory::prune
 
 use crate::error::Result;
-use crate::memory::Memory;
 use crate::model::{EventId, ObservationId, ObservationKind};
+use crate::state::State;
 use crate::store::retention::Prunable;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
 /// How much memory to keep. Every limit is off by default: the default policy removes
-/// nothing, and nothing is ever removed unless a host calls [`Memory::prune`] with a policy
+/// nothing, and nothing is ever removed unless a host calls [`Memory::prune`](crate::Memory::prune) with a policy
 /// the user configured.
 ///
-/// Pinned observations ([`Memory::pin`]) are never removed, whatever the policy. Events are
+/// Pinned observations ([`Memory::pin`](crate::Memory::pin)) are never removed, whatever the policy. Events are
 /// removed only once their extraction is over (`extracted` or `skipped`); pending and failed
 /// events stay. Sessions, summaries and the extraction ledger are kept.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,7 +74,7 @@ pub struct PrunedObservation {
     pub reason: PruneReason,
 }
 
-/// What [`Memory::prune`] removed, or in a dry run would remove.
+/// What [`Memory::prune`](crate::Memory::prune) removed, or in a dry run would remove.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PruneReport {
     /// True when nothing was removed: the report says what would go.
@@ -98,20 +100,22 @@ pub struct PruneReport {
     pub file_size_after: u64,
 }
 
-impl Memory {
-    /// Applies a retention policy: removes what it selects, or with `dry_run` only reports
-    /// it. After a real prune the space is given back to the filesystem (`VACUUM`, then a
-    /// truncating checkpoint of the write-ahead log); this rewrites the file, so it takes a
-    /// while on a large store and waits for other writers ([`PruneReport::space_reclaimed`]
-    /// says whether it succeeded).
-    ///
-    /// Removed observations take their full-text rows, provenance, file index and vectors
-    /// with them; newer observations that superseded them lose the link. Removed events take
-    /// their prompt-index rows and the provenance links that pointed at them. Pinned
-    /// observations are never removed, even one pinned by another process during the call.
-    /// A policy with no limit ([`RetentionPolicy::default`]) removes nothing.
-    pub fn prune(&self, policy: &RetentionPolicy, dry_run: bool) -> Result<PruneReport> {
-        let size_before = self.store.file_size();
+/// Retention over a store's [`State`].
+pub(crate) struct Retention<'a> {
+    state: &'a State,
+}
+
+impl<'a> Retention<'a> {
+    /// Retention over `state`.
+    pub(crate) fn new(state: &'a State) -> Self {
+        Retention { state }
+    }
+}
+
+impl Retention<'_> {
+    /// See [`Memory::prune`](crate::Memory::prune).
+    pub(crate) fn prune(&self, policy: &RetentionPolicy, dry_run: bool) -> Result<PruneReport> {
+        let size_before = self.state.store.file_size();
         let mut report = PruneReport {
             dry_run,
             size_limit_met: true,
@@ -127,39 +131,43 @@ impl Memory {
         let mut events: BTreeSet<EventId> = BTreeSet::new();
         if let Some(days) = policy.max_age_days {
             let cut = crate::store::now_millis() - i64::from(days) * 86_400_000;
-            for id in self.store.unpinned_observations_before(cut)? {
+            for id in self.state.store.unpinned_observations_before(cut)? {
                 observations.entry(id).or_insert(PruneReason::Age);
             }
-            events.extend(self.store.finished_events_before(cut)?);
+            events.extend(self.state.store.finished_events_before(cut)?);
         }
         if let Some(keep) = policy.max_observations_per_project {
-            for id in self.store.unpinned_observations_beyond(keep)? {
+            for id in self.state.store.unpinned_observations_beyond(keep)? {
                 observations.entry(id).or_insert(PruneReason::ProjectLimit);
             }
         }
-        let model = self.store.size_model()?;
+        let model = self.state.store.size_model()?;
         let scaled = |bytes: u64, scale: f64| (bytes as f64 * scale) as u64;
         let obs_ids: Vec<ObservationId> = observations.keys().copied().collect();
         let event_ids: Vec<EventId> = events.iter().copied().collect();
-        let mut freed = scaled(self.store.observation_bytes(&obs_ids)?, model.observations)
-            + scaled(self.store.event_bytes(&event_ids)?, model.events);
+        let mut freed = scaled(
+            self.state.store.observation_bytes(&obs_ids)?,
+            model.observations,
+        ) + scaled(self.state.store.event_bytes(&event_ids)?, model.events);
         if let Some(limit) = policy.max_file_bytes {
-            let used = self.store.used_bytes()?;
+            let used = self.state.store.used_bytes()?;
             let fits = |freed: u64| used.saturating_sub(freed) <= limit;
             if !fits(freed) {
-                self.store.for_each_prunable_oldest_first(|item, bytes| {
-                    let (new, bytes) = match item {
-                        Prunable::Observation(id) => (
-                            observations.insert(id, PruneReason::FileSize).is_none(),
-                            scaled(bytes, model.observations),
-                        ),
-                        Prunable::Event(id) => (events.insert(id), scaled(bytes, model.events)),
-                    };
-                    if new {
-                        freed += bytes;
-                    }
-                    !fits(freed)
-                })?;
+                self.state
+                    .store
+                    .for_each_prunable_oldest_first(|item, bytes| {
+                        let (new, bytes) = match item {
+                            Prunable::Observation(id) => (
+                                observations.insert(id, PruneReason::FileSize).is_none(),
+                                scaled(bytes, model.observations),
+                            ),
+                            Prunable::Event(id) => (events.insert(id), scaled(bytes, model.events)),
+                        };
+                        if new {
+                            freed += bytes;
+                        }
+                        !fits(freed)
+                    })?;
             }
             report.size_limit_met = fits(freed);
         }
@@ -167,7 +175,7 @@ impl Memory {
 
         let obs_ids: Vec<ObservationId> = observations.keys().copied().collect();
         for chunk in obs_ids.chunks(500) {
-            for o in self.store.observations_by_id(chunk)? {
+            for o in self.state.store.observations_by_id(chunk)? {
                 let reason = observations.get(&o.id).copied().unwrap_or(PruneReason::Age);
                 report.observations.push(PrunedObservation {
                     id: o.id,
@@ -181,24 +189,23 @@ impl Memory {
         }
         report.observations.sort_by_key(|o| (o.created_at, o.id));
         let event_ids: Vec<EventId> = events.into_iter().collect();
-        report.events_by_project = self.store.events_per_project(&event_ids)?;
+        report.events_by_project = self.state.store.events_per_project(&event_ids)?;
         report.events = report.events_by_project.values().sum();
         if dry_run || (obs_ids.is_empty() && event_ids.is_empty()) {
             return Ok(report);
         }
-        self.store.delete_pruned(&obs_ids, &event_ids)?;
+        self.state.store.delete_pruned(&obs_ids, &event_ids)?;
         // The removal is committed: a failure to shrink the file must not hide that. The
         // vector chunks that now mostly hold removed records are rewritten first, so the
         // space of their slots is given back too.
-        let compacted = self.store.compact_vector_chunks(usize::MAX).is_ok();
-        report.space_reclaimed = compacted && self.store.reclaim_space().is_ok();
-        report.file_size_after = self.store.file_size();
+        let compacted = self.state.store.compact_vector_chunks(usize::MAX).is_ok();
+        report.space_reclaimed = compacted && self.state.store.reclaim_space().is_ok();
+        report.file_size_after = self.state.store.file_size();
         Ok(report)
     }
 
-    /// Pins an observation (retention never removes it) or unpins it. Returns false when no
-    /// observation has `id`.
-    pub fn pin(&self, id: ObservationId, pinned: bool) -> Result<bool> {
-        self.store.set_pinned(id, pinned)
+    /// See [`Memory::pin`](crate::Memory::pin).
+    pub(crate) fn pin(&self, id: ObservationId, pinned: bool) -> Result<bool> {
+        self.state.store.set_pinned(id, pinned)
     }
 }

@@ -1,11 +1,12 @@
 //! [`Memory::context`]: the markdown a host injects at a session start or beside a prompt,
 //! within a token budget counted by the crate's one estimator ([`crate::tokens::estimate`]).
+//!
+//! [`Memory::context`]: crate::Memory::context
 
+use super::Recall;
 use super::layers::RecallHit;
-use super::rank;
 use super::search::{SearchMode, SearchRequest};
 use crate::error::Result;
-use crate::memory::Memory;
 use crate::model::{ConversationRecord, EventId, Observation, ObservationId, Scope, Summary};
 use crate::tokens::estimate;
 use serde::{Deserialize, Serialize};
@@ -25,7 +26,7 @@ pub enum ContextPurpose {
     Prompt,
 }
 
-/// What [`Memory::context`] renders.
+/// What [`Memory::context`](crate::Memory::context) renders.
 ///
 /// ```
 /// use memcore::{ContextRequest, Memory, NewObservation};
@@ -49,7 +50,9 @@ pub enum ContextPurpose {
 pub struct ContextRequest {
     /// Session start or prompt.
     pub purpose: ContextPurpose,
-    /// Where to look; `None` is the current project.
+    /// Where to look: one project or all of them. Required: a request without a scope fails
+    /// with [`crate::Error::InvalidInput`] (memcore never guesses the project; a host resolves
+    /// it at its boundary, with [`crate::resolve_project`] for instance).
     pub scope: Option<Scope>,
     /// What the context should be relevant to: the prompt, or at a session start an optional
     /// first prompt. Empty: none.
@@ -180,74 +183,15 @@ impl Budget {
     }
 }
 
-impl Memory {
-    /// The prompt context's relevance rule for one hit of `query`, for any caller that shows
-    /// hits of a free-text query (the MCP search tool): the hit's score and whether it passes.
-    /// An observation scores its vector similarity when it has a vector, else the share of
-    /// the query's words it holds; it passes when its similarity reaches
-    /// [`crate::recall::RecallConfig::prompt_min_similarity`] or its share of the query's
-    /// words reaches [`crate::recall::RecallConfig::prompt_min_coverage`]. A conversation
-    /// record scores the share of the query's words it holds and passes at
-    /// [`crate::recall::RecallConfig::prompt_min_coverage`].
-    pub fn prompt_relevance(&self, query: &str, hit: &RecallHit) -> (f64, bool) {
-        self.prompt_match(&rank::text_word_set(query), hit)
-    }
-
-    /// Whether a search hit matches its query at all: the full-text search found it, or its
-    /// vector is at least [`crate::recall::RecallConfig::prompt_min_similarity`] similar to
-    /// the query's (every vector is a little similar to every other, so a hit found by its
-    /// vector alone must be close). A query without words matches everything.
-    pub fn matches_query(&self, query: &str, hit: &RecallHit) -> bool {
-        if crate::store::match_expression(query).is_none() {
-            return true;
-        }
-        let parts = hit.parts();
-        parts.bm25.is_some()
-            || parts
-                .vector_similarity
-                .is_some_and(|s| s >= self.config.recall.prompt_min_similarity)
-    }
-
-    fn prompt_match(
-        &self,
-        query_words: &std::collections::BTreeSet<String>,
-        hit: &RecallHit,
-    ) -> (f64, bool) {
-        let config = &self.config.recall;
-        match hit {
-            RecallHit::Observation(hit) => {
-                let coverage = rank::coverage(query_words, &rank::word_set(&hit.observation));
-                match hit.parts.vector_similarity {
-                    Some(sim) => (
-                        sim,
-                        sim >= config.prompt_min_similarity
-                            || coverage >= config.prompt_min_coverage,
-                    ),
-                    None => (coverage, coverage >= config.prompt_min_coverage),
-                }
-            }
-            RecallHit::Conversation(hit) => {
-                let score = rank::coverage(query_words, &rank::text_word_set(&hit.record.text));
-                (score, score >= config.prompt_min_coverage)
-            }
-        }
-    }
-
-    /// Renders what memory holds for a session start or a prompt as markdown within a token
-    /// budget: the latest session summary (session start only), an index of the relevant
-    /// observations (id, date, kind, title, cost in tokens) and the full text of the best few,
-    /// as far as the budget goes. The rest is one [`Memory::get`] away.
-    ///
-    /// For a prompt, only observations similar enough to it are included
-    /// ([`crate::recall::RecallConfig::prompt_min_similarity`]), and the text is empty when
-    /// none is.
-    pub fn context(&self, request: &ContextRequest) -> Result<Context> {
-        let config = &self.config.recall;
+impl Recall<'_> {
+    /// See [`Memory::context`](crate::Memory::context).
+    pub(crate) fn context(&self, request: &ContextRequest) -> Result<Context> {
+        let config = &self.state.config.recall;
         let budget = request.budget.unwrap_or(match request.purpose {
             ContextPurpose::SessionStart => config.session_budget,
             ContextPurpose::Prompt => config.prompt_budget,
         });
-        let scope = Memory::resolve_scope(request.scope.as_ref())?;
+        let scope = super::required_scope(request.scope.as_ref(), "a context")?;
         let mut out = Context {
             budget,
             ..Context::default()
@@ -267,14 +211,11 @@ impl Memory {
         };
         let hits: Vec<RecallHit> = match request.purpose {
             ContextPurpose::Prompt => {
-                if request.query.trim().is_empty() {
+                // A prompt without a word to search for has nothing relevant to it.
+                if crate::store::match_expression(&request.query).is_none() {
                     return Ok(out);
                 }
-                let query_words = rank::text_word_set(&request.query);
-                self.recall_excluding(&search, request.session_id.as_deref())?
-                    .into_iter()
-                    .filter(|hit| self.prompt_match(&query_words, hit).1)
-                    .collect()
+                self.relevant_excluding(&search, request.session_id.as_deref())?
             }
             ContextPurpose::SessionStart => {
                 let mut hits = self.search(&search)?;
@@ -312,7 +253,7 @@ impl Memory {
             })
             .collect();
         let summary = match request.purpose {
-            ContextPurpose::SessionStart => self.latest_summary(&scope)?,
+            ContextPurpose::SessionStart => self.state.latest_summary(&scope)?,
             ContextPurpose::Prompt => None,
         };
         if hits.is_empty() && summary.is_none() && open_items.is_empty() {
@@ -655,7 +596,7 @@ const OPEN_ITEMS: usize = 6;
 /// sessions' worth.
 const OPEN_ITEM_WINDOW: usize = 400;
 
-impl Memory {
+impl Recall<'_> {
     /// The project's open items, newest first: observations of its last sessions (the newest
     /// [`OPEN_ITEM_WINDOW`] observations) tagged `open-item` or `next-step` that nothing
     /// supersedes.
@@ -663,11 +604,13 @@ impl Memory {
         let Some(project) = scope.project() else {
             return Ok(Vec::new());
         };
-        let mut ids =
-            self.store
-                .recent_with_concepts(project, &OPEN_ITEM_CONCEPTS, OPEN_ITEM_WINDOW)?;
+        let mut ids = self.state.store.recent_with_concepts(
+            project,
+            &OPEN_ITEM_CONCEPTS,
+            OPEN_ITEM_WINDOW,
+        )?;
         ids.truncate(OPEN_ITEMS);
-        let mut items = self.store.observations_by_id(&ids)?;
+        let mut items = self.state.store.observations_by_id(&ids)?;
         items.sort_by_key(|o| ids.iter().position(|id| *id == o.id));
         Ok(items)
     }

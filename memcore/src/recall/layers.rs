@@ -17,12 +17,15 @@
 //!
 //! A request that filters by kind, concept or file gets observations only (conversation
 //! records have none of these); session and time filters apply to both.
+//!
+//! [`Memory::recall`]: crate::Memory::recall
+//! [`Memory::search`]: crate::Memory::search
 
+use super::Recall;
 use super::rank;
 use super::search::{ScoreParts, SearchHit, SearchRequest};
 use super::vectors::{self, VectorQuery};
 use crate::error::Result;
-use crate::memory::Memory;
 use crate::model::{ConversationRecord, EventId};
 use crate::store::conversation::ConversationFilter;
 use crate::store::vectors::Layer;
@@ -38,7 +41,7 @@ const CONTEXT_CHARS: usize = 600;
 /// How many records after a prompt are searched for the assistant's first answer.
 const PROMPT_ANSWER_WINDOW: usize = 8;
 
-/// One result of [`Memory::recall`]: an observation or a conversation record. In JSON, the
+/// One result of [`Memory::recall`](crate::Memory::recall): an observation or a conversation record. In JSON, the
 /// field `layer` (`observation` or `conversation`) tells them apart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "layer", rename_all = "snake_case")]
@@ -52,7 +55,7 @@ pub enum RecallHit {
     Conversation(ConversationHit),
 }
 
-/// A conversation record found by [`Memory::recall`].
+/// A conversation record found by [`Memory::recall`](crate::Memory::recall).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConversationHit {
     /// The record's id (its event's id).
@@ -122,30 +125,25 @@ impl RecallHit {
     }
 }
 
-impl Memory {
-    /// Searches both layers of memory, the observations and the conversation records, and
-    /// ranks them together (see the [module documentation](self)). Hits come best first,
-    /// each with the parts of its score.
-    ///
-    /// Fails only where [`Memory::search`] fails.
-    pub fn recall(&self, request: &SearchRequest) -> Result<Vec<RecallHit>> {
+impl Recall<'_> {
+    /// See [`Memory::recall`](crate::Memory::recall).
+    pub(crate) fn recall(&self, request: &SearchRequest) -> Result<Vec<RecallHit>> {
         self.recall_excluding(request, None)
     }
 
-    /// The conversation records of `ids` (event ids; those without a short form, and unknown
-    /// ids, are left out), in id order.
-    pub fn conversation(&self, ids: &[EventId]) -> Result<Vec<ConversationRecord>> {
-        self.store.conversation_records(ids)
+    /// See [`Memory::conversation`](crate::Memory::conversation).
+    pub(crate) fn conversation(&self, ids: &[EventId]) -> Result<Vec<ConversationRecord>> {
+        self.state.store.conversation_records(ids)
     }
 
-    /// [`Memory::recall`] leaving out the conversation of one session (the one asking: a
+    /// [`Memory::recall`](crate::Memory::recall) leaving out the conversation of one session (the one asking: a
     /// prompt must not find itself).
     pub(crate) fn recall_excluding(
         &self,
         request: &SearchRequest,
         exclude_session: Option<&str>,
     ) -> Result<Vec<RecallHit>> {
-        let config = &self.config.recall;
+        let config = &self.state.config.recall;
         let wanted = request.offset.saturating_add(request.limit);
         if wanted == 0 {
             return Ok(Vec::new());
@@ -154,9 +152,9 @@ impl Memory {
         // This is upkeep on a read: a store this process may only read, or a writer holding
         // the lock past the busy timeout, must not fail the search; the events are searched
         // once the next reader or extraction indexes them.
-        let _ = self.index_conversation(INDEX_BATCH);
+        let _ = self.state.index_conversation(INDEX_BATCH);
         // The same for records still without a vector, a few at a time.
-        let _ = self.embed_pending(config.embed_batch);
+        let _ = self.state.embed_pending(config.embed_batch);
         let query_vector = self.query_vector(request)?;
         let observations = self.ranked_with(request, query_vector.as_deref())?;
         let filter = &request.filter;
@@ -168,7 +166,7 @@ impl Memory {
         // vector).
         let mut records: Vec<(ConversationRecord, Option<f64>, Option<f64>)> = Vec::new();
         if conversation_applies {
-            let scope = Memory::resolve_scope(request.scope.as_ref())?;
+            let scope = super::required_scope(request.scope.as_ref(), "a search")?;
             let pool = config
                 .text_pool
                 .max(config.pool_per_hit.saturating_mul(wanted));
@@ -182,7 +180,7 @@ impl Memory {
             let candidates = if request.mode == super::SearchMode::Vector {
                 Vec::new()
             } else {
-                self.store.conversation_candidates(
+                self.state.store.conversation_candidates(
                     &request.query,
                     config.conversation_outcome_weight,
                     config.column_weights.terms,
@@ -194,7 +192,7 @@ impl Memory {
                 candidates.iter().map(|(id, rank)| (*id, -rank)).collect();
             let mut ids: Vec<EventId> = candidates.iter().map(|(id, _)| *id).collect();
             let mut cosine: HashMap<EventId, f64> = HashMap::new();
-            if let (Some(embedder), Some(vector)) = (self.embedder(), &query_vector) {
+            if let (Some(embedder), Some(vector)) = (self.state.embedder(), &query_vector) {
                 let vq = VectorQuery {
                     project: conversation_filter.project.as_deref(),
                     model: embedder.id(),
@@ -202,11 +200,12 @@ impl Memory {
                     layer: Layer::Conversation,
                 };
                 let keep = |ids: &[EventId]| {
-                    self.store
+                    self.state
+                        .store
                         .filter_conversation_ids(ids, &conversation_filter)
                 };
                 let rescore = config.vector_rescore.max(pool);
-                for (id, sim) in vectors::nearest(&self.store, &vq, pool, rescore, &keep)? {
+                for (id, sim) in vectors::nearest(&self.state.store, &vq, pool, rescore, &keep)? {
                     cosine.insert(id, f64::from(sim));
                     if !bm25.contains_key(&id) {
                         ids.push(id);
@@ -217,12 +216,12 @@ impl Memory {
                     .copied()
                     .filter(|id| !cosine.contains_key(id))
                     .collect();
-                for (id, sim) in vectors::similarities(&self.store, &vq, &missing)? {
+                for (id, sim) in vectors::similarities(&self.state.store, &vq, &missing)? {
                     cosine.insert(id, f64::from(sim));
                 }
             }
             ids.sort_unstable();
-            for record in self.store.conversation_records(&ids)? {
+            for record in self.state.store.conversation_records(&ids)? {
                 let b = bm25.get(&record.event_id).copied();
                 let c = cosine.get(&record.event_id).copied();
                 records.push((record, b, c));
@@ -243,7 +242,7 @@ impl Memory {
             .filter_map(|h| h.parts.vector_similarity)
             .chain(records.iter().filter_map(|(_, _, c)| *c))
             .fold(0.0f64, f64::max);
-        let has_embedder = self.embedder().is_some();
+        let has_embedder = self.state.embedder().is_some();
         let fuse = |text_rank: f64, cosine: Option<f64>| {
             super::search::fuse(
                 config,
@@ -342,6 +341,7 @@ impl Memory {
         let found: Vec<ConversationRecord> = match record.role.as_str() {
             // Why the call was made: the message just before it.
             "tool_use" => self
+                .state
                 .store
                 .conversation_neighbors(record, false, 1)?
                 .into_iter()
@@ -349,6 +349,7 @@ impl Memory {
                 .collect(),
             // What was done about it: the calls made together just after it.
             "assistant_message" => self
+                .state
                 .store
                 .conversation_neighbors(record, true, 2)?
                 .into_iter()
@@ -357,6 +358,7 @@ impl Memory {
             // What came of a request: the assistant's first answer to it (a question asked
             // again later reads like the request; the answer is what it wants).
             "user_prompt" => self
+                .state
                 .store
                 .conversation_neighbors(record, true, PROMPT_ANSWER_WINDOW)?
                 .into_iter()

@@ -88,24 +88,50 @@
 
 mod context;
 pub mod embed;
-mod embedding;
 mod layers;
 mod rank;
+mod relevance;
 mod search;
 mod timeline;
 pub(crate) mod vectors;
 
+pub use crate::state::embedding::{EmbedProgress, VectorStatus};
 pub use context::{
     Context, ContextPurpose, ContextRequest, INDEX_HEADER, index_row, recall_index_row,
     record_index_row,
 };
-pub use embedding::{EmbedProgress, VectorStatus};
 pub use layers::{ConversationHit, RecallHit};
 pub use search::{ScoreParts, SearchFilter, SearchHit, SearchMode, SearchRequest};
 pub use timeline::{Timeline, TimelineAnchor, TimelineEntry, TimelineItem, TimelineRequest};
 
+use crate::error::{Error, Result};
+use crate::model::Scope;
+use crate::state::State;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// Recall over a store's [`State`]: search, both layers ranked together, the relevance rule,
+/// context rendering and the timeline (one `impl` per file of this module).
+pub(crate) struct Recall<'a> {
+    state: &'a State,
+}
+
+impl<'a> Recall<'a> {
+    /// Recall over `state`.
+    pub(crate) fn new(state: &'a State) -> Self {
+        Recall { state }
+    }
+}
+
+/// The scope of a request, which must say where to look: the core never guesses a project
+/// (from the working directory or anything else); the host resolves it at its boundary, with
+/// [`crate::resolve_project`] for instance. `what` names the request (`"a search"`).
+pub(crate) fn required_scope(scope: Option<&Scope>, what: &str) -> Result<Scope> {
+    scope.cloned().ok_or_else(|| Error::InvalidInput {
+        what: "request scope",
+        reason: format!("{what} needs a scope: a project, or all projects"),
+    })
+}
 
 /// Recall and ranking settings. Every field has a default; the defaults are the measured
 /// ones (see the [module documentation](self)).

@@ -1,10 +1,11 @@
 //! [`Memory::search`]: candidates from the full-text index and the vector index, fused into
 //! one explained score.
+//!
+//! [`Memory::search`]: crate::Memory::search
 
-use super::rank;
 use super::vectors::{self, VectorQuery};
-use crate::error::{Error, Result};
-use crate::memory::Memory;
+use super::{Recall, rank};
+use crate::error::Result;
 use crate::model::{Observation, ObservationId, ObservationKind, Scope};
 use crate::store::search::CandidateFilter;
 use crate::store::vectors::Layer;
@@ -71,8 +72,9 @@ pub struct SearchRequest {
     /// plain text); with no word at all, the newest observations that pass the filter come
     /// back, ranked by the priors alone.
     pub query: String,
-    /// Where to look; `None` is the current project (resolved from the working directory by
-    /// [`crate::resolve_project`]).
+    /// Where to look: one project or all of them. Required: a request without a scope fails
+    /// with [`crate::Error::InvalidInput`] (memcore never guesses the project; a host resolves
+    /// it at its boundary, with [`crate::resolve_project`] for instance).
     pub scope: Option<Scope>,
     /// What may be returned.
     pub filter: SearchFilter,
@@ -106,7 +108,8 @@ impl Default for SearchRequest {
 }
 
 impl SearchRequest {
-    /// A search for `query` in the current project, 10 hits.
+    /// A search for `query`, 10 hits, with no scope yet: give one with
+    /// [`SearchRequest::project`] or [`SearchRequest::all_projects`].
     pub fn new(query: impl Into<String>) -> Self {
         SearchRequest {
             query: query.into(),
@@ -220,36 +223,15 @@ pub struct SearchHit {
     pub observation: Observation,
 }
 
-impl Memory {
-    /// Searches the observations: full text (BM25 over every text field) and, when an
-    /// embedder is set, vectors, fused into one score with recency, kind, importance, named
-    /// files, supersession and near-duplicate demotion. Hits come best first, each with the
-    /// parts of its score.
-    ///
-    /// Fails only on a database error, a working directory that cannot be read (when the
-    /// request has no scope) or an embedder error.
-    pub fn search(&self, request: &SearchRequest) -> Result<Vec<SearchHit>> {
+impl Recall<'_> {
+    /// See [`Memory::search`](crate::Memory::search).
+    pub(crate) fn search(&self, request: &SearchRequest) -> Result<Vec<SearchHit>> {
         let hits = self.ranked(request)?;
         Ok(hits
             .into_iter()
             .skip(request.offset)
             .take(request.limit)
             .collect())
-    }
-
-    /// The scope a request without one searches: the current project.
-    pub(crate) fn resolve_scope(scope: Option<&Scope>) -> Result<Scope> {
-        match scope {
-            Some(scope) => Ok(scope.clone()),
-            None => {
-                let cwd = std::env::current_dir().map_err(|source| Error::Io {
-                    action: "read the working directory to find the current project",
-                    path: ".".into(),
-                    source,
-                })?;
-                Ok(Scope::Project(crate::capture::project::resolve(None, &cwd)))
-            }
-        }
     }
 
     /// Every candidate of the request, ranked (before paging).
@@ -261,7 +243,7 @@ impl Memory {
     /// The request's query embedded, when its mode uses vectors, an embedder is set and the
     /// query has a word.
     pub(crate) fn query_vector(&self, request: &SearchRequest) -> Result<Option<Vec<f32>>> {
-        match self.embedder() {
+        match self.state.embedder() {
             Some(embedder)
                 if request.mode != SearchMode::Lexical
                     && crate::store::match_expression(&request.query).is_some() =>
@@ -272,14 +254,14 @@ impl Memory {
         }
     }
 
-    /// [`Memory::ranked`] with the query's vector already computed.
+    /// [`Recall::ranked`] with the query's vector already computed.
     pub(crate) fn ranked_with(
         &self,
         request: &SearchRequest,
         query_vector: Option<&[f32]>,
     ) -> Result<Vec<SearchHit>> {
-        let config = &self.config.recall;
-        let scope = Memory::resolve_scope(request.scope.as_ref())?;
+        let config = &self.state.config.recall;
+        let scope = super::required_scope(request.scope.as_ref(), "a search")?;
         let filter = CandidateFilter {
             project: scope.project().map(str::to_owned),
             kinds: request
@@ -311,6 +293,7 @@ impl Memory {
         let expression = crate::store::match_expression(&request.query);
         let use_text = request.mode != SearchMode::Vector;
         let embedder = self
+            .state
             .embedder()
             .filter(|_| request.mode != SearchMode::Lexical);
 
@@ -319,7 +302,7 @@ impl Memory {
         let mut order: Vec<ObservationId> = Vec::new();
         let empty_query = expression.is_none();
         if use_text && !empty_query {
-            for (id, score) in self.store.text_candidates(
+            for (id, score) in self.state.store.text_candidates(
                 &request.query,
                 &config.column_weights.as_array(),
                 &filter,
@@ -342,8 +325,12 @@ impl Memory {
                 if !filter.narrows() {
                     return Ok(ids.to_vec());
                 }
-                let passed: BTreeSet<ObservationId> =
-                    self.store.filter_ids(ids, &filter)?.into_iter().collect();
+                let passed: BTreeSet<ObservationId> = self
+                    .state
+                    .store
+                    .filter_ids(ids, &filter)?
+                    .into_iter()
+                    .collect();
                 Ok(ids
                     .iter()
                     .copied()
@@ -351,7 +338,8 @@ impl Memory {
                     .collect())
             };
             let rescore = config.vector_rescore.max(vector_pool);
-            for (id, sim) in vectors::nearest(&self.store, &vq, vector_pool, rescore, &keep)? {
+            for (id, sim) in vectors::nearest(&self.state.store, &vq, vector_pool, rescore, &keep)?
+            {
                 cosine.insert(id, f64::from(sim));
                 if !bm25.contains_key(&id) {
                     order.push(id);
@@ -362,12 +350,12 @@ impl Memory {
                 .copied()
                 .filter(|id| !cosine.contains_key(id))
                 .collect();
-            for (id, sim) in vectors::similarities(&self.store, &vq, &missing)? {
+            for (id, sim) in vectors::similarities(&self.state.store, &vq, &missing)? {
                 cosine.insert(id, f64::from(sim));
             }
         }
         if empty_query {
-            order = self.store.recent_candidates(&filter, text_pool)?;
+            order = self.state.store.recent_candidates(&filter, text_pool)?;
         }
         if order.is_empty() {
             return Ok(Vec::new());
@@ -384,7 +372,7 @@ impl Memory {
             .collect();
         named_files.extend(rank::paths_in(&request.query));
 
-        let observations = self.store.observations_by_id(&order)?;
+        let observations = self.state.store.observations_by_id(&order)?;
         let mut hits: Vec<SearchHit> = observations
             .into_iter()
             .map(|obs| {
@@ -504,7 +492,7 @@ fn demote_near_duplicates(config: &super::RecallConfig, hits: &mut [SearchHit], 
 
 /// The query's vector, checked and normalised like stored ones.
 pub(crate) fn embed_query(embedder: &dyn super::embed::Embedder, query: &str) -> Result<Vec<f32>> {
-    Ok(super::embedding::embed_checked(embedder, &[query])?
+    Ok(crate::state::embedding::embed_checked(embedder, &[query])?
         .pop()
         .unwrap_or_default())
 }

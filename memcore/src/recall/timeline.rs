@@ -1,8 +1,10 @@
 //! [`Memory::timeline`]: what happened around an observation or a moment, observations and
 //! user prompts interleaved in time order.
+//!
+//! [`Memory::timeline`]: crate::Memory::timeline
 
+use super::Recall;
 use crate::error::{Error, Result};
-use crate::memory::Memory;
 use crate::model::{Event, Observation, ObservationId, Scope};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -18,7 +20,7 @@ pub enum TimelineAnchor {
     Time(OffsetDateTime),
 }
 
-/// What [`Memory::timeline`] returns.
+/// What [`Memory::timeline`](crate::Memory::timeline) returns.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineRequest {
     /// The centre.
@@ -27,8 +29,9 @@ pub struct TimelineRequest {
     pub before: usize,
     /// How many entries after the anchor.
     pub after: usize,
-    /// Where to look; `None` is the anchor observation's project, or for a time anchor the
-    /// current project.
+    /// Where to look; `None` is the anchor observation's project. A time anchor needs one
+    /// (a request without it fails with [`crate::Error::InvalidInput`]: memcore never guesses
+    /// the project).
     pub scope: Option<Scope>,
 }
 
@@ -97,16 +100,14 @@ fn key(entry: &TimelineEntry) -> (OffsetDateTime, u8, i64) {
     }
 }
 
-impl Memory {
-    /// Observations and user prompts around an anchor: up to `before` entries just before
-    /// it and `after` just after, in time order (the anchor observation itself in between).
-    ///
-    /// Fails with [`Error::NotFound`] when the anchor observation does not exist.
-    pub fn timeline(&self, request: &TimelineRequest) -> Result<Timeline> {
+impl Recall<'_> {
+    /// See [`Memory::timeline`](crate::Memory::timeline).
+    pub(crate) fn timeline(&self, request: &TimelineRequest) -> Result<Timeline> {
         let (scope, at_ms, anchor_obs) = match request.anchor {
             TimelineAnchor::Observation(id) => {
                 let (project, at) =
-                    self.store
+                    self.state
+                        .store
                         .observation_position(id)?
                         .ok_or_else(|| Error::NotFound {
                             what: "observation",
@@ -116,7 +117,7 @@ impl Memory {
                 (scope, at, Some(id))
             }
             TimelineAnchor::Time(t) => (
-                Memory::resolve_scope(request.scope.as_ref())?,
+                super::required_scope(request.scope.as_ref(), "a timeline around a time")?,
                 crate::store::to_millis(t),
                 None,
             ),
@@ -139,12 +140,14 @@ impl Memory {
         };
 
         let mut before: Vec<TimelineEntry> = self
+            .state
             .store
             .observations_beside(project, at_ms, obs_before, true, request.before)?
             .into_iter()
             .map(obs_entry)
             .chain(
-                self.store
+                self.state
+                    .store
                     .prompts_beside(project, at_ms, 0, true, request.before)?
                     .into_iter()
                     .map(prompt_entry),
@@ -155,12 +158,14 @@ impl Memory {
         before.reverse();
 
         let mut after: Vec<TimelineEntry> = self
+            .state
             .store
             .observations_beside(project, at_ms, obs_after, false, request.after)?
             .into_iter()
             .map(obs_entry)
             .chain(
-                self.store
+                self.state
+                    .store
                     .prompts_beside(project, at_ms, -1, false, request.after)?
                     .into_iter()
                     .map(prompt_entry),
@@ -172,7 +177,12 @@ impl Memory {
         let mut entries = before;
         let anchor_index = entries.len();
         if let Some(id) = anchor_obs
-            && let Some(obs) = self.store.observations_by_id(&[id])?.into_iter().next()
+            && let Some(obs) = self
+                .state
+                .store
+                .observations_by_id(&[id])?
+                .into_iter()
+                .next()
         {
             entries.push(obs_entry(obs));
         }

@@ -3,8 +3,8 @@
 //! behind them.
 
 use super::fts::query_tokens;
-use super::{Store, from_millis, placeholders};
-use crate::error::{Result, SqlContext};
+use super::{ConnExt, Store, from_millis, placeholders};
+use crate::error::Result;
 use crate::model::{ConversationRecord, EventId};
 use rusqlite::params_from_iter;
 use rusqlite::types::Value;
@@ -86,14 +86,12 @@ impl Store {
              FROM conversation_fts f JOIN events e ON e.id = f.rowid
              WHERE conversation_fts MATCH ?3{clauses}"
         ));
-        let mut best: Vec<(EventId, f64)> = self
-            .conn()
-            .prepare_cached(&sql)
-            .and_then(|mut s| {
-                s.query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect()
-            })
-            .ctx(|| format!("search the conversation index for {expression:?}"))?;
+        let mut best: Vec<(EventId, f64)> = self.conn().query_rows(
+            &sql,
+            params_from_iter(values),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+            || format!("search the conversation index for {expression:?}"),
+        )?;
         let order =
             |a: &(EventId, f64), b: &(EventId, f64)| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0));
         if best.len() > limit {
@@ -119,14 +117,12 @@ impl Store {
             "SELECT e.id FROM events e WHERE e.id IN ({}){clauses}",
             placeholders(ids.len())
         ));
-        let passed: std::collections::HashSet<EventId> = self
-            .conn()
-            .prepare_cached(&sql)
-            .and_then(|mut s| {
-                s.query_map(params_from_iter(values), |r| r.get(0))?
-                    .collect()
-            })
-            .ctx(|| "filter conversation candidates".into())?;
+        let passed: std::collections::HashSet<EventId> = self.conn().query_rows(
+            &sql,
+            params_from_iter(values),
+            |r| r.get(0),
+            || "filter conversation candidates".into(),
+        )?;
         Ok(ids
             .iter()
             .copied()
@@ -146,29 +142,28 @@ impl Store {
              WHERE e.id IN ({}) ORDER BY e.id",
             placeholders(ids.len())
         );
-        self.conn()
-            .prepare(&sql)
-            .and_then(|mut s| {
-                s.query_map(params_from_iter(ids), |r| {
-                    let role: String = r.get(3)?;
-                    let payload: String = r.get(4)?;
-                    let tool = (role == "tool_use").then(|| tool_name(&payload)).flatten();
-                    let text: String = r.get(5)?;
-                    let outcome: String = r.get(6)?;
-                    let text = crate::conversation::ShortForm { text, outcome }.joined();
-                    Ok(ConversationRecord {
-                        event_id: r.get(0)?,
-                        session_id: r.get(1)?,
-                        project: r.get(2)?,
-                        role,
-                        tool,
-                        text,
-                        occurred_at: from_millis(r.get(7)?),
-                    })
-                })?
-                .collect()
-            })
-            .ctx(|| "read conversation records".into())
+        self.conn().query_rows_uncached(
+            &sql,
+            params_from_iter(ids),
+            |r| {
+                let role: String = r.get(3)?;
+                let payload: String = r.get(4)?;
+                let tool = (role == "tool_use").then(|| tool_name(&payload)).flatten();
+                let text: String = r.get(5)?;
+                let outcome: String = r.get(6)?;
+                let text = crate::conversation::ShortForm { text, outcome }.joined();
+                Ok(ConversationRecord {
+                    event_id: r.get(0)?,
+                    session_id: r.get(1)?,
+                    project: r.get(2)?,
+                    role,
+                    tool,
+                    text,
+                    occurred_at: from_millis(r.get(7)?),
+                })
+            },
+            || "read conversation records".into(),
+        )
     }
 }
 
@@ -187,28 +182,23 @@ impl Store {
              WHERE e.project = ?1 AND e.session_id = ?2 AND (e.occurred_at, e.id) {cmp} (?3, ?4)
              ORDER BY e.occurred_at {order}, e.id {order} LIMIT ?5"
         );
-        let ids: Vec<EventId> = self
-            .conn()
-            .prepare_cached(&sql)
-            .and_then(|mut s| {
-                s.query_map(
-                    rusqlite::params![
-                        record.project,
-                        record.session_id,
-                        super::to_millis(record.occurred_at),
-                        record.event_id,
-                        i64::try_from(n).unwrap_or(i64::MAX)
-                    ],
-                    |r| r.get(0),
-                )?
-                .collect()
-            })
-            .ctx(|| {
+        let ids: Vec<EventId> = self.conn().query_rows(
+            &sql,
+            rusqlite::params![
+                record.project,
+                record.session_id,
+                super::to_millis(record.occurred_at),
+                record.event_id,
+                i64::try_from(n).unwrap_or(i64::MAX)
+            ],
+            |r| r.get(0),
+            || {
                 format!(
                     "find the neighbours of conversation record {}",
                     record.event_id
                 )
-            })?;
+            },
+        )?;
         let mut records = self.conversation_records(&ids)?;
         // Nearest first, as the ids came.
         records.sort_by_key(|r| ids.iter().position(|id| *id == r.event_id));

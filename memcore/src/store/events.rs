@@ -2,7 +2,7 @@
 //! `conversation_fts` (the conversation layer, in its short form; see [`crate::conversation`]),
 //! in the same transaction as the event row.
 
-use super::{Store, from_millis, now_millis, placeholders, to_millis};
+use super::{ConnExt, Store, from_millis, now_millis, placeholders, to_millis};
 use crate::error::{Error, Result, SqlContext};
 use crate::model::{Event, EventId, EventPayload, EventStatus, NewEvent, Recorded, Scope};
 use rusqlite::{Row, params, params_from_iter};
@@ -102,29 +102,26 @@ pub(crate) fn insert_event_row(
             what: "session",
             id: e.session_id.to_owned(),
         })?;
-    let n = tx
-        .prepare_cached(
-            "INSERT INTO events (session_id, project, type, payload, external_id, occurred_at,
-                                 recorded_at, status, attempts, last_error, conversation_indexed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (session_id, external_id) DO NOTHING",
-        )
-        .and_then(|mut s| {
-            s.execute(params![
-                e.session_id,
-                project,
-                e.kind,
-                e.payload,
-                e.external_id,
-                e.occurred_at,
-                e.recorded_at.unwrap_or_else(now_millis),
-                e.status,
-                e.attempts,
-                e.last_error,
-                !e.defer_index
-            ])
-        })
-        .ctx(|| format!("record an event in session {:?}", e.session_id))?;
+    let n = tx.execute_cached(
+        "INSERT INTO events (session_id, project, type, payload, external_id, occurred_at,
+                             recorded_at, status, attempts, last_error, conversation_indexed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (session_id, external_id) DO NOTHING",
+        params![
+            e.session_id,
+            project,
+            e.kind,
+            e.payload,
+            e.external_id,
+            e.occurred_at,
+            e.recorded_at.unwrap_or_else(now_millis),
+            e.status,
+            e.attempts,
+            e.last_error,
+            !e.defer_index
+        ],
+        || format!("record an event in session {:?}", e.session_id),
+    )?;
     if n == 0 {
         return Ok(None);
     }
@@ -168,9 +165,12 @@ impl Store {
         let id = if let Some(id) = written {
             id
         } else {
-            tx.prepare_cached("SELECT id FROM events WHERE session_id = ?1 AND external_id = ?2")
-                .and_then(|mut s| s.query_row(params![event.session_id, key], |r| r.get(0)))
-                .ctx(|| format!("find event {key:?} of session {:?}", event.session_id))?
+            tx.query_single(
+                "SELECT id FROM events WHERE session_id = ?1 AND external_id = ?2",
+                params![event.session_id, key],
+                |r| r.get(0),
+                || format!("find event {key:?} of session {:?}", event.session_id),
+            )?
         };
         tx.commit()
             .ctx(|| format!("commit an event of session {:?}", event.session_id))?;
@@ -183,22 +183,21 @@ impl Store {
     pub(crate) fn index_deferred_events(&self, limit: usize) -> Result<usize> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let tx = self.write()?;
-        let pending: Vec<(EventId, String)> = tx
-            .prepare_cached(
-                "SELECT id, payload FROM events WHERE conversation_indexed = 0 ORDER BY id LIMIT ?1",
-            )
-            .and_then(|mut s| {
-                s.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect()
-            })
-            .ctx(|| "find events waiting for their conversation row".into())?;
+        let pending: Vec<(EventId, String)> = tx.query_rows(
+            "SELECT id, payload FROM events WHERE conversation_indexed = 0 ORDER BY id LIMIT ?1",
+            [limit],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+            || "find events waiting for their conversation row".into(),
+        )?;
         for (id, payload) in &pending {
             if let Ok(payload) = serde_json::from_str::<EventPayload>(payload) {
                 index_event(&tx, *id, &payload)?;
             }
-            tx.prepare_cached("UPDATE events SET conversation_indexed = 1 WHERE id = ?1")
-                .and_then(|mut s| s.execute([id]))
-                .ctx(|| format!("mark event {id} indexed"))?;
+            tx.execute_cached(
+                "UPDATE events SET conversation_indexed = 1 WHERE id = ?1",
+                [id],
+                || format!("mark event {id} indexed"),
+            )?;
         }
         tx.commit()
             .ctx(|| "commit the conversation rows of deferred events".into())?;
@@ -207,10 +206,11 @@ impl Store {
 
     /// Whether any event waits for its conversation row.
     pub(crate) fn has_deferred_events(&self) -> Result<bool> {
-        self.conn()
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE conversation_indexed = 0)")
-            .and_then(|mut s| s.query_row([], |r| r.get(0)))
-            .ctx(|| "look for events waiting for their conversation row".into())
+        self.conn().exists(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE conversation_indexed = 0)",
+            [],
+            || "look for events waiting for their conversation row".into(),
+        )
     }
 
     /// Events by id, in id order; unknown ids are left out.
@@ -223,12 +223,9 @@ impl Store {
             placeholders(ids.len())
         );
         self.conn()
-            .prepare(&sql)
-            .and_then(|mut s| {
-                s.query_map(params_from_iter(ids), event_from_row)?
-                    .collect()
+            .query_rows_uncached(&sql, params_from_iter(ids), event_from_row, || {
+                "read events by id".into()
             })
-            .ctx(|| "read events by id".into())
     }
 
     /// The events of a session in order, optionally only those with one status.
@@ -241,31 +238,22 @@ impl Store {
             "SELECT {EVENT_COLUMNS} FROM events
              WHERE session_id = ?1 AND (?2 IS NULL OR status = ?2) ORDER BY id"
         );
-        self.conn()
-            .prepare_cached(&sql)
-            .and_then(|mut s| {
-                s.query_map(
-                    params![session_id, status.map(EventStatus::as_str)],
-                    event_from_row,
-                )?
-                .collect()
-            })
-            .ctx(|| format!("read the events of session {session_id:?}"))
+        self.conn().query_rows(
+            &sql,
+            params![session_id, status.map(EventStatus::as_str)],
+            event_from_row,
+            || format!("read the events of session {session_id:?}"),
+        )
     }
 
     /// Counts events in scope, optionally with one status.
     pub(crate) fn count_events(&self, scope: &Scope, status: Option<EventStatus>) -> Result<u64> {
-        self.conn()
-            .prepare_cached(
-                "SELECT count(*) FROM events
-                 WHERE (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR status = ?2)",
-            )
-            .and_then(|mut s| {
-                s.query_row(
-                    params![scope.project(), status.map(EventStatus::as_str)],
-                    |r| r.get::<_, i64>(0).map(|n| n as u64),
-                )
-            })
-            .ctx(|| "count events".into())
+        self.conn().query_single(
+            "SELECT count(*) FROM events
+             WHERE (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR status = ?2)",
+            params![scope.project(), status.map(EventStatus::as_str)],
+            |r| r.get::<_, i64>(0).map(|n| n as u64),
+            || "count events".into(),
+        )
     }
 }

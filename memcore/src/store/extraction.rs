@@ -7,7 +7,7 @@
 
 use super::events::{EVENT_COLUMNS, event_from_row};
 use super::observations::{StoredVector, insert_observation};
-use super::{Store, now_millis, placeholders};
+use super::{ConnExt, Store, now_millis, placeholders};
 use crate::error::{Error, Result, SqlContext};
 use crate::model::{Added, Event, EventId, Observation};
 use rusqlite::{Transaction, params, params_from_iter};
@@ -70,13 +70,11 @@ pub(crate) fn insert_ledger_at(
     created_at: i64,
 ) -> Result<()> {
     let ids = serde_json::to_string(e.event_ids).unwrap_or_else(|_| "[]".into());
-    tx.prepare_cached(
+    tx.execute_cached(
         "INSERT INTO extraction_ledger (session_id, project, purpose, model, prompt_tokens,
              completion_tokens, event_ids, outcome, detail, observations, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )
-    .and_then(|mut s| {
-        s.execute(params![
+        params![
             e.session_id,
             e.project,
             e.purpose,
@@ -88,9 +86,9 @@ pub(crate) fn insert_ledger_at(
             e.detail,
             e.observations as i64,
             created_at
-        ])
-    })
-    .ctx(|| "write an extraction ledger row".into())?;
+        ],
+        || "write an extraction ledger row".into(),
+    )?;
     Ok(())
 }
 
@@ -125,18 +123,15 @@ fn check_claim(tx: &Transaction<'_>, holder: &str, ids: &[EventId]) -> Result<()
 impl Store {
     /// The ids of sessions (oldest first) that have pending events nobody holds.
     pub(crate) fn sessions_with_pending(&self, project: Option<&str>) -> Result<Vec<String>> {
-        self.conn()
-            .prepare_cached(
-                "SELECT session_id FROM events
-                 WHERE status = 'pending' AND (claim_expires_at IS NULL OR claim_expires_at < ?1)
-                   AND (?2 IS NULL OR project = ?2)
-                 GROUP BY session_id ORDER BY min(id)",
-            )
-            .and_then(|mut s| {
-                s.query_map(params![now_millis(), project], |r| r.get(0))?
-                    .collect()
-            })
-            .ctx(|| "list sessions with pending events".into())
+        self.conn().query_rows(
+            "SELECT session_id FROM events
+             WHERE status = 'pending' AND (claim_expires_at IS NULL OR claim_expires_at < ?1)
+               AND (?2 IS NULL OR project = ?2)
+             GROUP BY session_id ORDER BY min(id)",
+            params![now_millis(), project],
+            |r| r.get(0),
+            || "list sessions with pending events".into(),
+        )
     }
 
     /// Claims up to `limit` pending, unclaimed (or expired) events of a session for `holder`
@@ -150,21 +145,15 @@ impl Store {
     ) -> Result<Vec<Event>> {
         let now = now_millis();
         let tx = self.write()?;
-        let ids: Vec<EventId> = tx
-            .prepare_cached(
-                "SELECT id FROM events
-                 WHERE session_id = ?1 AND status = 'pending'
-                   AND (claim_expires_at IS NULL OR claim_expires_at < ?2)
-                 ORDER BY id LIMIT ?3",
-            )
-            .and_then(|mut s| {
-                s.query_map(
-                    params![session_id, now, i64::try_from(limit).unwrap_or(i64::MAX)],
-                    |r| r.get(0),
-                )?
-                .collect()
-            })
-            .ctx(|| format!("find pending events of session {session_id:?}"))?;
+        let ids: Vec<EventId> = tx.query_rows(
+            "SELECT id FROM events
+             WHERE session_id = ?1 AND status = 'pending'
+               AND (claim_expires_at IS NULL OR claim_expires_at < ?2)
+             ORDER BY id LIMIT ?3",
+            params![session_id, now, i64::try_from(limit).unwrap_or(i64::MAX)],
+            |r| r.get(0),
+            || format!("find pending events of session {session_id:?}"),
+        )?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -184,13 +173,10 @@ impl Store {
             "SELECT {EVENT_COLUMNS} FROM events WHERE id IN ({}) ORDER BY id",
             placeholders(ids.len())
         );
-        let events = tx
-            .prepare(&sql)
-            .and_then(|mut s| {
-                s.query_map(params_from_iter(&ids), event_from_row)?
-                    .collect()
-            })
-            .ctx(|| "read claimed events".into())?;
+        let events =
+            tx.query_rows_uncached(&sql, params_from_iter(&ids), event_from_row, || {
+                "read claimed events".into()
+            })?;
         tx.commit().ctx(|| "commit an event claim".into())?;
         Ok(events)
     }
@@ -210,23 +196,22 @@ impl Store {
                     .ctx(|| format!("move the claim of event {id}"))?;
             }
         }
-        tx.prepare_cached(
+        tx.execute_cached(
             "UPDATE events SET claimed_by = NULL, claim_expires_at = NULL WHERE claimed_by = ?1",
-        )
-        .and_then(|mut s| s.execute([from]))
-        .ctx(|| format!("release claim {from}"))?;
+            [from],
+            || format!("release claim {from}"),
+        )?;
         tx.commit().ctx(|| "commit a claim transfer".into())
     }
 
     /// Releases a claim without any other change (the events stay pending, attempts unchanged).
     pub(crate) fn release_claim(&self, holder: &str) -> Result<()> {
-        self.conn()
-            .prepare_cached(
-                "UPDATE events SET claimed_by = NULL, claim_expires_at = NULL
-                 WHERE claimed_by = ?1 AND status = 'pending'",
-            )
-            .and_then(|mut s| s.execute([holder]))
-            .ctx(|| format!("release claim {holder}"))?;
+        self.conn().execute_cached(
+            "UPDATE events SET claimed_by = NULL, claim_expires_at = NULL
+             WHERE claimed_by = ?1 AND status = 'pending'",
+            [holder],
+            || format!("release claim {holder}"),
+        )?;
         Ok(())
     }
 
@@ -316,15 +301,13 @@ impl Store {
     /// Gives failed events (in `project`, or everywhere) a fresh start: pending, no attempts.
     /// Returns how many were reset.
     pub(crate) fn retry_failed(&self, project: Option<&str>) -> Result<u64> {
-        let n = self
-            .conn()
-            .prepare_cached(
-                "UPDATE events SET status = 'pending', attempts = 0, claimed_by = NULL,
-                     claim_expires_at = NULL
-                 WHERE status = 'failed' AND (?1 IS NULL OR project = ?1)",
-            )
-            .and_then(|mut s| s.execute([project]))
-            .ctx(|| "reset failed events".into())?;
+        let n = self.conn().execute_cached(
+            "UPDATE events SET status = 'pending', attempts = 0, claimed_by = NULL,
+                 claim_expires_at = NULL
+             WHERE status = 'failed' AND (?1 IS NULL OR project = ?1)",
+            [project],
+            || "reset failed events".into(),
+        )?;
         Ok(n as u64)
     }
 
@@ -337,36 +320,30 @@ impl Store {
 
     /// The newest ledger rows, newest first.
     pub(crate) fn ledger(&self, project: Option<&str>, limit: usize) -> Result<Vec<LedgerEntry>> {
-        self.conn()
-            .prepare_cached(
-                "SELECT id, session_id, project, purpose, model, prompt_tokens, completion_tokens,
-                        event_ids, outcome, detail, observations, created_at
-                 FROM extraction_ledger WHERE (?1 IS NULL OR project = ?1)
-                 ORDER BY id DESC LIMIT ?2",
-            )
-            .and_then(|mut s| {
-                s.query_map(
-                    params![project, i64::try_from(limit).unwrap_or(i64::MAX)],
-                    |r| {
-                        let ids: String = r.get(7)?;
-                        Ok(LedgerEntry {
-                            id: r.get(0)?,
-                            session_id: r.get(1)?,
-                            project: r.get(2)?,
-                            purpose: r.get(3)?,
-                            model: r.get(4)?,
-                            prompt_tokens: r.get::<_, i64>(5)? as u64,
-                            completion_tokens: r.get::<_, i64>(6)? as u64,
-                            event_ids: serde_json::from_str(&ids).unwrap_or_default(),
-                            outcome: r.get(8)?,
-                            detail: r.get(9)?,
-                            observations: r.get::<_, i64>(10)? as u64,
-                            created_at: super::from_millis(r.get(11)?),
-                        })
-                    },
-                )?
-                .collect()
-            })
-            .ctx(|| "read the extraction ledger".into())
+        self.conn().query_rows(
+            "SELECT id, session_id, project, purpose, model, prompt_tokens, completion_tokens,
+                    event_ids, outcome, detail, observations, created_at
+             FROM extraction_ledger WHERE (?1 IS NULL OR project = ?1)
+             ORDER BY id DESC LIMIT ?2",
+            params![project, i64::try_from(limit).unwrap_or(i64::MAX)],
+            |r| {
+                let ids: String = r.get(7)?;
+                Ok(LedgerEntry {
+                    id: r.get(0)?,
+                    session_id: r.get(1)?,
+                    project: r.get(2)?,
+                    purpose: r.get(3)?,
+                    model: r.get(4)?,
+                    prompt_tokens: r.get::<_, i64>(5)? as u64,
+                    completion_tokens: r.get::<_, i64>(6)? as u64,
+                    event_ids: serde_json::from_str(&ids).unwrap_or_default(),
+                    outcome: r.get(8)?,
+                    detail: r.get(9)?,
+                    observations: r.get::<_, i64>(10)? as u64,
+                    created_at: super::from_millis(r.get(11)?),
+                })
+            },
+            || "read the extraction ledger".into(),
+        )
     }
 }

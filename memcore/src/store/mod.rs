@@ -5,6 +5,7 @@
 //! one IMMEDIATE transaction, so concurrent writers (other threads, other processes) wait on
 //! the busy timeout instead of failing.
 
+mod conn;
 pub(crate) mod conversation;
 mod events;
 mod extraction;
@@ -15,10 +16,12 @@ pub(crate) mod retention;
 mod schema;
 pub(crate) mod search;
 mod sessions;
+mod snapshot;
 mod summaries;
 mod transcripts;
 pub(crate) mod vectors;
 
+pub(crate) use conn::ConnExt;
 pub use extraction::LedgerEntry;
 pub(crate) use extraction::NewLedgerEntry;
 pub(crate) use fts::match_expression;
@@ -205,10 +208,12 @@ impl Store {
 
     /// `PRAGMA integrity_check`'s findings (`["ok"]` when sound).
     pub(crate) fn integrity_check(&self) -> Result<Vec<String>> {
-        self.conn
-            .prepare("PRAGMA integrity_check")
-            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-            .ctx(|| format!("check the integrity of {}", self.path.display()))
+        self.conn.query_rows_uncached(
+            "PRAGMA integrity_check",
+            [],
+            |r| r.get(0),
+            || format!("check the integrity of {}", self.path.display()),
+        )
     }
 
     /// Size of the database file and its write-ahead log, in bytes.

@@ -3,10 +3,10 @@
 
 use super::fts::observation_terms;
 use super::sessions::ensure_project;
-use super::{Store, from_millis, json_list, parse_json_list, placeholders, to_millis};
+use super::{ConnExt, Store, from_millis, json_list, parse_json_list, placeholders, to_millis};
 use crate::error::{Result, SqlContext};
 use crate::model::{Added, Observation, ObservationId, ObservationKind, Scope};
-use rusqlite::{OptionalExtension, Row, Transaction, params, params_from_iter};
+use rusqlite::{Row, Transaction, params, params_from_iter};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
@@ -112,14 +112,12 @@ impl Store {
             "SELECT {OBSERVATION_COLUMNS} FROM observations o WHERE o.id IN ({})",
             placeholders(ids.len())
         );
-        let mut found: Vec<Observation> = self
-            .conn()
-            .prepare(&sql)
-            .and_then(|mut s| {
-                s.query_map(params_from_iter(ids), observation_from_row)?
-                    .collect()
-            })
-            .ctx(|| "read observations by id".into())?;
+        let mut found: Vec<Observation> = self.conn().query_rows_uncached(
+            &sql,
+            params_from_iter(ids),
+            observation_from_row,
+            || "read observations by id".into(),
+        )?;
         found.sort_by_key(|o| ids.iter().position(|id| *id == o.id));
         Ok(found)
     }
@@ -136,13 +134,12 @@ impl Store {
              WHERE (?1 IS NULL OR o.project = ?1)
              ORDER BY o.created_at DESC, o.id DESC LIMIT ?2"
         );
-        self.conn()
-            .prepare_cached(&sql)
-            .and_then(|mut s| {
-                s.query_map(params![scope.project(), limit], observation_from_row)?
-                    .collect()
-            })
-            .ctx(|| "list recent observations".into())
+        self.conn().query_rows(
+            &sql,
+            params![scope.project(), limit],
+            observation_from_row,
+            || "list recent observations".into(),
+        )
     }
 
     /// Deletes an observation with its full-text row, provenance, files and vector. Newer
@@ -150,14 +147,15 @@ impl Store {
     /// it existed.
     pub(crate) fn delete_observation(&self, id: ObservationId) -> Result<bool> {
         let tx = self.write()?;
-        let deleted = tx
-            .prepare_cached("DELETE FROM observations WHERE id = ?1")
-            .and_then(|mut s| s.execute([id]))
-            .ctx(|| format!("forget observation {id}"))?;
+        let deleted = tx.execute_cached("DELETE FROM observations WHERE id = ?1", [id], || {
+            format!("forget observation {id}")
+        })?;
         if deleted > 0 {
-            tx.prepare_cached("DELETE FROM observations_fts WHERE rowid = ?1")
-                .and_then(|mut s| s.execute([id]))
-                .ctx(|| format!("remove observation {id} from the index"))?;
+            tx.execute_cached(
+                "DELETE FROM observations_fts WHERE rowid = ?1",
+                [id],
+                || format!("remove observation {id} from the index"),
+            )?;
         }
         tx.commit()
             .ctx(|| format!("commit forgetting observation {id}"))?;
@@ -169,18 +167,13 @@ impl Store {
         &self,
         scope: &Scope,
     ) -> Result<BTreeMap<String, u64>> {
-        self.conn()
-            .prepare_cached(
-                "SELECT kind, count(*) FROM observations WHERE (?1 IS NULL OR project = ?1)
-                 GROUP BY kind",
-            )
-            .and_then(|mut s| {
-                s.query_map([scope.project()], |r| {
-                    Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
-                })?
-                .collect()
-            })
-            .ctx(|| "count observations".into())
+        self.conn().query_rows(
+            "SELECT kind, count(*) FROM observations WHERE (?1 IS NULL OR project = ?1)
+             GROUP BY kind",
+            [scope.project()],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)),
+            || "count observations".into(),
+        )
     }
 }
 
@@ -192,27 +185,24 @@ pub(crate) fn insert_observation(
     vector: Option<&StoredVector>,
 ) -> Result<Added> {
     ensure_project(tx, &obs.project)?;
-    let existing: Option<ObservationId> = tx
-        .prepare_cached("SELECT id FROM observations WHERE project = ?1 AND content_hash = ?2")
-        .and_then(|mut s| {
-            s.query_row(params![obs.project, obs.content_hash], |r| r.get(0))
-                .optional()
-        })
-        .ctx(|| "look up an observation's content hash".into())?;
+    let existing: Option<ObservationId> = tx.query_optional(
+        "SELECT id FROM observations WHERE project = ?1 AND content_hash = ?2",
+        params![obs.project, obs.content_hash],
+        |r| r.get(0),
+        || "look up an observation's content hash".into(),
+    )?;
     if let Some(id) = existing {
         return Ok(Added {
             id,
             duplicate: true,
         });
     }
-    tx.prepare_cached(
+    tx.execute_cached(
         "INSERT INTO observations (project, session_id, kind, title, subtitle, narrative,
              facts, concepts, files_read, files_modified, created_at, importance,
              content_hash, token_count, supersedes, pinned, context)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-    )
-    .and_then(|mut s| {
-        s.execute(params![
+        params![
             obs.project,
             obs.session_id,
             obs.kind.as_str(),
@@ -230,9 +220,9 @@ pub(crate) fn insert_observation(
             obs.supersedes,
             obs.pinned,
             obs.context,
-        ])
-    })
-    .ctx(|| format!("store observation {:?}", obs.title))?;
+        ],
+        || format!("store observation {:?}", obs.title),
+    )?;
     let id = tx.last_insert_rowid();
     link_sources(tx, id, &obs.source_event_ids)?;
     {
@@ -269,13 +259,11 @@ pub(crate) fn insert_observation(
         &concepts,
         &obs.context,
     );
-    tx.prepare_cached(
+    tx.execute_cached(
         "INSERT INTO observations_fts
              (rowid, title, subtitle, narrative, facts, concepts, files, terms, context)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )
-    .and_then(|mut s| {
-        s.execute(params![
+        params![
             id,
             obs.title,
             obs.subtitle,
@@ -285,9 +273,9 @@ pub(crate) fn insert_observation(
             files,
             terms,
             context
-        ])
-    })
-    .ctx(|| format!("index observation {id}"))?;
+        ],
+        || format!("index observation {id}"),
+    )?;
     if let Some(v) = vector {
         super::vectors::put_vectors(
             tx,
@@ -350,20 +338,21 @@ pub(crate) fn keep_source_refs(
 
 /// Forgets a kept source reference (once it is linked to an event in the store).
 pub(crate) fn drop_source_ref(tx: &Transaction<'_>, id: ObservationId, r: &str) -> Result<()> {
-    tx.prepare_cached(
+    tx.execute_cached(
         "DELETE FROM observation_source_refs WHERE observation_id = ?1 AND event_ref = ?2",
-    )
-    .and_then(|mut s| s.execute(params![id, r]))
-    .ctx(|| format!("drop a source reference of observation {id}"))?;
+        params![id, r],
+        || format!("drop a source reference of observation {id}"),
+    )?;
     Ok(())
 }
 
 /// The kept source references of an observation, in order.
 pub(crate) fn source_refs(conn: &rusqlite::Connection, id: ObservationId) -> Result<Vec<String>> {
-    conn.prepare_cached(
+    conn.query_rows(
         "SELECT event_ref FROM observation_source_refs WHERE observation_id = ?1
          ORDER BY event_ref",
+        [id],
+        |r| r.get(0),
+        || format!("read the source references of observation {id}"),
     )
-    .and_then(|mut s| s.query_map([id], |r| r.get(0))?.collect())
-    .ctx(|| format!("read the source references of observation {id}"))
 }

@@ -18,10 +18,10 @@ pub(crate) use super::observations::{
 pub(crate) use super::sessions::session_project;
 use super::sessions::{IfStored, insert_project, insert_session};
 use super::summaries::insert_summary_row;
-use super::{Store, from_millis, placeholders};
+use super::{ConnExt, Store, from_millis, placeholders};
 use crate::error::{Error, Result, SqlContext};
 use crate::model::{EventId, NewSummary, ObservationId, Session, SessionStatus};
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
+use rusqlite::{Connection, Row, Transaction, params, params_from_iter};
 
 /// Which rows an export reads: one project or all, a time window (`since` inclusive, `until`
 /// exclusive, in milliseconds), and whether events other than user prompts are included.
@@ -212,18 +212,17 @@ impl Store {
             "SELECT name, created_at FROM projects WHERE name IN ({}) ORDER BY name",
             placeholders(names.len())
         );
-        self.conn()
-            .prepare(&sql)
-            .and_then(|mut s| {
-                s.query_map(params_from_iter(names), |r| {
-                    Ok(ProjectRow {
-                        name: r.get(0)?,
-                        created_at: r.get(1)?,
-                    })
-                })?
-                .collect()
-            })
-            .ctx(|| "read projects to export".into())
+        self.conn().query_rows_uncached(
+            &sql,
+            params_from_iter(names),
+            |r| {
+                Ok(ProjectRow {
+                    name: r.get(0)?,
+                    created_at: r.get(1)?,
+                })
+            },
+            || "read projects to export".into(),
+        )
     }
 
     /// Hands the events in scope to `f`, in row order: user prompts only when `prompts`,
@@ -351,26 +350,28 @@ impl Store {
             placeholders(ids.len())
         );
         self.conn()
-            .prepare(&sql)
-            .and_then(|mut s| s.query_map(params_from_iter(ids), event_row)?.collect())
-            .ctx(|| "read source events".into())
+            .query_rows_uncached(&sql, params_from_iter(ids), event_row, || {
+                "read source events".into()
+            })
     }
 
     /// The project and content hash of an observation.
     pub(crate) fn observation_key(&self, id: ObservationId) -> Result<Option<(String, String)>> {
-        self.conn()
-            .prepare_cached("SELECT project, content_hash FROM observations WHERE id = ?1")
-            .and_then(|mut s| s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
-            .ctx(|| format!("read the content hash of observation {id}"))
+        self.conn().query_optional(
+            "SELECT project, content_hash FROM observations WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+            || format!("read the content hash of observation {id}"),
+        )
     }
 
     /// Sets or clears the pinned flag of an observation; false when no observation has `id`.
     pub(crate) fn set_pinned(&self, id: ObservationId, pinned: bool) -> Result<bool> {
-        let n = self
-            .conn()
-            .prepare_cached("UPDATE observations SET pinned = ?2 WHERE id = ?1")
-            .and_then(|mut s| s.execute(params![id, pinned]))
-            .ctx(|| format!("pin observation {id}"))?;
+        let n = self.conn().execute_cached(
+            "UPDATE observations SET pinned = ?2 WHERE id = ?1",
+            params![id, pinned],
+            || format!("pin observation {id}"),
+        )?;
         Ok(n > 0)
     }
 }
@@ -394,19 +395,13 @@ pub(crate) use super::events::NewEventRow as ImportedEvent;
 pub(crate) fn import_event(tx: &Transaction<'_>, e: &ImportedEvent<'_>) -> Result<(EventId, bool)> {
     let existing: Option<EventId> = match e.external_id {
         Some(key) => event_by_key(tx, e.session_id, key)?,
-        None => tx
-            .prepare_cached(
-                "SELECT id FROM events WHERE session_id = ?1 AND external_id IS NULL
-                   AND occurred_at = ?2 AND type = ?3 AND payload = ?4",
-            )
-            .and_then(|mut s| {
-                s.query_row(
-                    params![e.session_id, e.occurred_at, e.kind, e.payload],
-                    |r| r.get(0),
-                )
-                .optional()
-            })
-            .ctx(|| format!("look up an event of session {:?}", e.session_id))?,
+        None => tx.query_optional(
+            "SELECT id FROM events WHERE session_id = ?1 AND external_id IS NULL
+               AND occurred_at = ?2 AND type = ?3 AND payload = ?4",
+            params![e.session_id, e.occurred_at, e.kind, e.payload],
+            |r| r.get(0),
+            || format!("look up an event of session {:?}", e.session_id),
+        )?,
     };
     if let Some(id) = existing {
         return Ok((id, false));
@@ -427,17 +422,13 @@ pub(crate) fn keyless_events(
     tx: &Transaction<'_>,
     session_id: &str,
 ) -> Result<Vec<(EventId, String, String, i64)>> {
-    tx.prepare_cached(
+    tx.query_rows(
         "SELECT id, type, payload, occurred_at FROM events
          WHERE session_id = ?1 AND external_id IS NULL ORDER BY id",
+        [session_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        || format!("read the unkeyed events of session {session_id:?}"),
     )
-    .and_then(|mut s| {
-        s.query_map([session_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?
-        .collect()
-    })
-    .ctx(|| format!("read the unkeyed events of session {session_id:?}"))
 }
 
 /// The id of a keyed event.
@@ -446,12 +437,12 @@ pub(crate) fn event_by_key(
     session_id: &str,
     key: &str,
 ) -> Result<Option<EventId>> {
-    tx.prepare_cached("SELECT id FROM events WHERE session_id = ?1 AND external_id = ?2")
-        .and_then(|mut s| {
-            s.query_row(params![session_id, key], |r| r.get(0))
-                .optional()
-        })
-        .ctx(|| format!("look up event {key:?} of session {session_id:?}"))
+    tx.query_optional(
+        "SELECT id FROM events WHERE session_id = ?1 AND external_id = ?2",
+        params![session_id, key],
+        |r| r.get(0),
+        || format!("look up event {key:?} of session {session_id:?}"),
+    )
 }
 
 /// The id of the observation with a content hash in a project.
@@ -460,9 +451,12 @@ pub(crate) fn observation_by_hash(
     project: &str,
     hash: &str,
 ) -> Result<Option<ObservationId>> {
-    tx.prepare_cached("SELECT id FROM observations WHERE project = ?1 AND content_hash = ?2")
-        .and_then(|mut s| s.query_row(params![project, hash], |r| r.get(0)).optional())
-        .ctx(|| "look up an observation by content hash".into())
+    tx.query_optional(
+        "SELECT id FROM observations WHERE project = ?1 AND content_hash = ?2",
+        params![project, hash],
+        |r| r.get(0),
+        || "look up an observation by content hash".into(),
+    )
 }
 
 /// Links an observation to the older one it supersedes, unless it already has a link.
@@ -471,11 +465,11 @@ pub(crate) fn link_supersedes(
     id: ObservationId,
     older: ObservationId,
 ) -> Result<()> {
-    tx.prepare_cached(
+    tx.execute_cached(
         "UPDATE observations SET supersedes = ?2 WHERE id = ?1 AND supersedes IS NULL AND id <> ?2",
-    )
-    .and_then(|mut s| s.execute(params![id, older]))
-    .ctx(|| format!("link observation {id} to the one it supersedes"))?;
+        params![id, older],
+        || format!("link observation {id} to the one it supersedes"),
+    )?;
     Ok(())
 }
 
@@ -483,28 +477,22 @@ pub(crate) fn link_supersedes(
 /// same time and content. Returns whether it was inserted.
 pub(crate) fn import_summary(tx: &Transaction<'_>, s: &SummaryRow) -> Result<bool> {
     let c = &s.content;
-    let exists: bool = tx
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM summaries WHERE session_id = ?1 AND created_at = ?2
-               AND request = ?3 AND investigated = ?4 AND learned = ?5 AND completed = ?6
-               AND next_steps = ?7 AND notes = ?8)",
-        )
-        .and_then(|mut st| {
-            st.query_row(
-                params![
-                    s.session_id,
-                    s.created_at,
-                    c.request,
-                    c.investigated,
-                    c.learned,
-                    c.completed,
-                    c.next_steps,
-                    c.notes
-                ],
-                |r| r.get(0),
-            )
-        })
-        .ctx(|| format!("look up a summary of session {:?}", s.session_id))?;
+    let exists = tx.exists(
+        "SELECT EXISTS (SELECT 1 FROM summaries WHERE session_id = ?1 AND created_at = ?2
+           AND request = ?3 AND investigated = ?4 AND learned = ?5 AND completed = ?6
+           AND next_steps = ?7 AND notes = ?8)",
+        params![
+            s.session_id,
+            s.created_at,
+            c.request,
+            c.investigated,
+            c.learned,
+            c.completed,
+            c.next_steps,
+            c.notes
+        ],
+        || format!("look up a summary of session {:?}", s.session_id),
+    )?;
     if exists {
         return Ok(false);
     }
@@ -516,29 +504,23 @@ pub(crate) fn import_summary(tx: &Transaction<'_>, s: &SummaryRow) -> Result<boo
 /// outcome, session, events and time) exists. Returns whether it was inserted.
 pub(crate) fn import_ledger(tx: &Transaction<'_>, l: &LedgerRow) -> Result<bool> {
     let ids = serde_json::to_string(&l.event_ids).unwrap_or_else(|_| "[]".into());
-    let exists: bool = tx
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM extraction_ledger WHERE project = ?1 AND purpose = ?2
-               AND model = ?3 AND prompt_tokens = ?4 AND completion_tokens = ?5
-               AND outcome = ?6 AND session_id IS ?7 AND created_at = ?8 AND event_ids = ?9)",
-        )
-        .and_then(|mut st| {
-            st.query_row(
-                params![
-                    l.project,
-                    l.purpose,
-                    l.model,
-                    l.prompt_tokens,
-                    l.completion_tokens,
-                    l.outcome,
-                    l.session_id,
-                    l.created_at,
-                    ids
-                ],
-                |r| r.get(0),
-            )
-        })
-        .ctx(|| "look up a ledger row".into())?;
+    let exists = tx.exists(
+        "SELECT EXISTS (SELECT 1 FROM extraction_ledger WHERE project = ?1 AND purpose = ?2
+           AND model = ?3 AND prompt_tokens = ?4 AND completion_tokens = ?5
+           AND outcome = ?6 AND session_id IS ?7 AND created_at = ?8 AND event_ids = ?9)",
+        params![
+            l.project,
+            l.purpose,
+            l.model,
+            l.prompt_tokens,
+            l.completion_tokens,
+            l.outcome,
+            l.session_id,
+            l.created_at,
+            ids
+        ],
+        || "look up a ledger row".into(),
+    )?;
     if exists {
         return Ok(false);
     }

@@ -5,7 +5,7 @@
 //! Only unpinned observations and events whose extraction is over (`extracted` or `skipped`)
 //! are ever candidates: pending and failed events still wait for extraction.
 
-use super::{Store, placeholders};
+use super::{ConnExt, Store, placeholders};
 use crate::error::{Result, SqlContext};
 use crate::model::{EventId, ObservationId};
 use rusqlite::{params, params_from_iter};
@@ -57,38 +57,40 @@ pub(crate) enum Prunable {
 impl Store {
     /// Unpinned observations created before `cut` (milliseconds), oldest first.
     pub(crate) fn unpinned_observations_before(&self, cut: i64) -> Result<Vec<ObservationId>> {
-        self.conn()
-            .prepare_cached(
-                "SELECT id FROM observations WHERE pinned = 0 AND created_at < ?1
-                 ORDER BY created_at, id",
-            )
-            .and_then(|mut s| s.query_map([cut], |r| r.get(0))?.collect())
-            .ctx(|| "find observations past the age limit".into())
+        self.conn().query_rows(
+            "SELECT id FROM observations WHERE pinned = 0 AND created_at < ?1
+             ORDER BY created_at, id",
+            [cut],
+            |r| r.get(0),
+            || "find observations past the age limit".into(),
+        )
     }
 
     /// Unpinned observations beyond the newest `keep` unpinned ones of their project.
     pub(crate) fn unpinned_observations_beyond(&self, keep: u32) -> Result<Vec<ObservationId>> {
-        self.conn()
-            .prepare_cached(
-                "SELECT id FROM (
-                     SELECT id, created_at, row_number() OVER (
-                         PARTITION BY project ORDER BY created_at DESC, id DESC) AS rank
-                     FROM observations WHERE pinned = 0)
-                 WHERE rank > ?1 ORDER BY created_at, id",
-            )
-            .and_then(|mut s| s.query_map([keep], |r| r.get(0))?.collect())
-            .ctx(|| "find observations beyond the per-project limit".into())
+        self.conn().query_rows(
+            "SELECT id FROM (
+                 SELECT id, created_at, row_number() OVER (
+                     PARTITION BY project ORDER BY created_at DESC, id DESC) AS rank
+                 FROM observations WHERE pinned = 0)
+             WHERE rank > ?1 ORDER BY created_at, id",
+            [keep],
+            |r| r.get(0),
+            || "find observations beyond the per-project limit".into(),
+        )
     }
 
     /// Events whose extraction is over and that happened before `cut`, oldest first.
     pub(crate) fn finished_events_before(&self, cut: i64) -> Result<Vec<EventId>> {
-        self.conn()
-            .prepare_cached(&format!(
+        self.conn().query_rows(
+            &format!(
                 "SELECT id FROM events WHERE {PRUNABLE_EVENT} AND occurred_at < ?1
                  ORDER BY occurred_at, id"
-            ))
-            .and_then(|mut s| s.query_map([cut], |r| r.get(0))?.collect())
-            .ctx(|| "find events past the age limit".into())
+            ),
+            [cut],
+            |r| r.get(0),
+            || "find events past the age limit".into(),
+        )
     }
 
     /// Hands every prunable row to `f`, oldest first, with its estimated size in bytes, until
@@ -161,14 +163,12 @@ impl Store {
                 "SELECT project, count(*) FROM events WHERE id IN ({}) GROUP BY project",
                 placeholders(chunk.len())
             );
-            let rows: Vec<(String, i64)> = self
-                .conn()
-                .prepare(&sql)
-                .and_then(|mut s| {
-                    s.query_map(params_from_iter(chunk), |r| Ok((r.get(0)?, r.get(1)?)))?
-                        .collect()
-                })
-                .ctx(|| "count events to prune".into())?;
+            let rows: Vec<(String, i64)> = self.conn().query_rows_uncached(
+                &sql,
+                params_from_iter(chunk),
+                |r| Ok((r.get(0)?, r.get(1)?)),
+                || "count events to prune".into(),
+            )?;
             for (project, n) in rows {
                 *out.entry(project).or_default() += n.max(0) as u64;
             }

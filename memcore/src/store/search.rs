@@ -5,11 +5,11 @@
 use super::events::{EVENT_COLUMNS, event_from_row};
 use super::fts::query_tokens;
 use super::observations::{OBSERVATION_COLUMNS, observation_from_row};
-use super::{Store, placeholders};
-use crate::error::{Result, SqlContext};
+use super::{ConnExt, Store, placeholders};
+use crate::error::Result;
 use crate::model::{Event, Observation, ObservationId};
 use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, params, params_from_iter};
+use rusqlite::{params, params_from_iter};
 use std::collections::HashMap;
 
 /// What every candidate query filters on; empty lists and `None` filter nothing.
@@ -250,19 +250,14 @@ impl Store {
 
     /// How many documents match an FTS5 expression, counting no further than `cap`.
     fn count_matches(&self, expression: &str, cap: usize) -> Result<usize> {
-        self.conn()
-            .prepare_cached(
-                "SELECT count(*) FROM (SELECT 1 FROM observations_fts
-                                       WHERE observations_fts MATCH ?1 LIMIT ?2)",
-            )
-            .and_then(|mut s| {
-                s.query_row(
-                    params![expression, i64::try_from(cap).unwrap_or(i64::MAX)],
-                    |r| r.get::<_, i64>(0),
-                )
-            })
-            .map(|n| usize::try_from(n).unwrap_or(0))
-            .ctx(|| format!("count the matches of {expression:?}"))
+        let n = self.conn().query_single(
+            "SELECT count(*) FROM (SELECT 1 FROM observations_fts
+                                   WHERE observations_fts MATCH ?1 LIMIT ?2)",
+            params![expression, i64::try_from(cap).unwrap_or(i64::MAX)],
+            |r| r.get::<_, i64>(0),
+            || format!("count the matches of {expression:?}"),
+        )?;
+        Ok(usize::try_from(n).unwrap_or(0))
     }
 
     /// The lowest id among the `n` newest observations of the scope (0 when it has fewer),
@@ -279,11 +274,12 @@ impl Store {
                  WHERE ?1 IS NULL ORDER BY id DESC LIMIT ?2)"
             }
         };
-        let (count, floor): (i64, i64) = self
-            .conn()
-            .prepare_cached(sql)
-            .and_then(|mut s| s.query_row(params![project, n], |r| Ok((r.get(0)?, r.get(1)?))))
-            .ctx(|| "find the newest observations in scope".into())?;
+        let (count, floor): (i64, i64) = self.conn().query_single(
+            sql,
+            params![project, n],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+            || "find the newest observations in scope".into(),
+        )?;
         Ok(if count < n { 0 } else { floor })
     }
 
@@ -317,14 +313,12 @@ impl Store {
              FROM observations_fts JOIN observations o ON o.id = observations_fts.rowid
              WHERE observations_fts MATCH ?{clauses}"
         ));
-        let mut best: Vec<(ObservationId, f64)> = self
-            .conn()
-            .prepare_cached(&sql)
-            .and_then(|mut s| {
-                s.query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect()
-            })
-            .ctx(|| format!("search the full-text index for {expression:?}"))?;
+        let mut best: Vec<(ObservationId, f64)> = self.conn().query_rows(
+            &sql,
+            params_from_iter(values),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+            || format!("search the full-text index for {expression:?}"),
+        )?;
         let order = |a: &(ObservationId, f64), b: &(ObservationId, f64)| {
             a.1.total_cmp(&b.1).then(b.0.cmp(&a.0))
         };
@@ -367,13 +361,12 @@ impl Store {
                AND NOT EXISTS (SELECT 1 FROM observations n WHERE n.supersedes = r.id)
              ORDER BY r.created_at DESC, r.id DESC"
         );
-        self.conn()
-            .prepare_cached(&sql)
-            .and_then(|mut s| {
-                s.query_map(params_from_iter(values), |r| r.get(0))?
-                    .collect()
-            })
-            .ctx(|| format!("list the open items of project {project:?}"))
+        self.conn().query_rows(
+            &sql,
+            params_from_iter(values),
+            |r| r.get(0),
+            || format!("list the open items of project {project:?}"),
+        )
     }
 
     /// The newest `limit` observations passing `filter`: the candidates of a query with no
@@ -390,13 +383,12 @@ impl Store {
             "SELECT o.id FROM observations o WHERE 1{clauses}
              ORDER BY o.created_at DESC, o.id DESC LIMIT ?"
         ));
-        self.conn()
-            .prepare_cached(&sql)
-            .and_then(|mut s| {
-                s.query_map(params_from_iter(values), |r| r.get(0))?
-                    .collect()
-            })
-            .ctx(|| "list recent observations for recall".into())
+        self.conn().query_rows(
+            &sql,
+            params_from_iter(values),
+            |r| r.get(0),
+            || "list recent observations for recall".into(),
+        )
     }
 
     /// The ids among `ids` that pass `filter`.
@@ -414,13 +406,12 @@ impl Store {
             "SELECT o.id FROM observations o WHERE o.id IN ({}){clauses}",
             placeholders(ids.len())
         ));
-        self.conn()
-            .prepare(&sql)
-            .and_then(|mut s| {
-                s.query_map(params_from_iter(values), |r| r.get(0))?
-                    .collect()
-            })
-            .ctx(|| "filter recall candidates".into())
+        self.conn().query_rows_uncached(
+            &sql,
+            params_from_iter(values),
+            |r| r.get(0),
+            || "filter recall candidates".into(),
+        )
     }
 
     /// Up to `limit` observations in scope just before (`before = true`, newest first) or
@@ -441,13 +432,12 @@ impl Store {
              WHERE {scope} AND (o.created_at, o.id) {cmp} (?2, ?3)
              ORDER BY o.created_at {order}, o.id {order} LIMIT ?4"
         );
-        self.conn()
-            .prepare_cached(&sql)
-            .and_then(|mut s| {
-                s.query_map(params![project, at_ms, id, limit], observation_from_row)?
-                    .collect()
-            })
-            .ctx(|| "read the observations around an anchor".into())
+        self.conn().query_rows(
+            &sql,
+            params![project, at_ms, id, limit],
+            observation_from_row,
+            || "read the observations around an anchor".into(),
+        )
     }
 
     /// Up to `limit` user prompts in scope just before (newest first) or just after (oldest
@@ -467,21 +457,22 @@ impl Store {
              WHERE type = 'user_prompt' AND {scope} AND (occurred_at, id) {cmp} (?2, ?3)
              ORDER BY occurred_at {order}, id {order} LIMIT ?4"
         );
-        self.conn()
-            .prepare_cached(&sql)
-            .and_then(|mut s| {
-                s.query_map(params![project, at_ms, id, limit], event_from_row)?
-                    .collect()
-            })
-            .ctx(|| "read the prompts around an anchor".into())
+        self.conn().query_rows(
+            &sql,
+            params![project, at_ms, id, limit],
+            event_from_row,
+            || "read the prompts around an anchor".into(),
+        )
     }
 
     /// One observation's project and creation time, if it exists.
     pub(crate) fn observation_position(&self, id: ObservationId) -> Result<Option<(String, i64)>> {
-        self.conn()
-            .prepare_cached("SELECT project, created_at FROM observations WHERE id = ?1")
-            .and_then(|mut s| s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
-            .ctx(|| format!("look up observation {id}"))
+        self.conn().query_optional(
+            "SELECT project, created_at FROM observations WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+            || format!("look up observation {id}"),
+        )
     }
 }
 

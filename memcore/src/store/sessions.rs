@@ -1,9 +1,9 @@
 //! Projects and sessions.
 
-use super::{Store, from_millis, now_millis, to_millis};
+use super::{ConnExt, Store, from_millis, now_millis, to_millis};
 use crate::error::{Error, Result, SqlContext};
 use crate::model::{NewSession, Scope, Session, SessionStatus};
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{Row, Transaction, params};
 
 const SESSION_COLUMNS: &str = "id, project, agent, started_at, ended_at, status";
 
@@ -35,12 +35,11 @@ pub(crate) fn insert_project(
     name: &str,
     created_at: Option<i64>,
 ) -> Result<bool> {
-    let n = tx
-        .prepare_cached(
-            "INSERT INTO projects (name, created_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-        )
-        .and_then(|mut s| s.execute(params![name, created_at.unwrap_or_else(now_millis)]))
-        .ctx(|| format!("record project {name:?}"))?;
+    let n = tx.execute_cached(
+        "INSERT INTO projects (name, created_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        params![name, created_at.unwrap_or_else(now_millis)],
+        || format!("record project {name:?}"),
+    )?;
     Ok(n > 0)
 }
 
@@ -66,32 +65,32 @@ pub(crate) fn insert_session(
         SessionStatus::Active => "active",
         SessionStatus::Ended => "ended",
     };
-    let n = tx
-        .prepare_cached(
-            "INSERT INTO sessions (id, project, agent, started_at, ended_at, status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (id) DO UPDATE SET status = 'active', ended_at = NULL WHERE ?7",
-        )
-        .and_then(|mut st| {
-            st.execute(params![
-                s.id,
-                s.project,
-                s.agent,
-                to_millis(s.started_at),
-                s.ended_at.map(to_millis),
-                status,
-                if_stored == IfStored::Reopen
-            ])
-        })
-        .ctx(|| format!("store session {:?}", s.id))?;
+    let n = tx.execute_cached(
+        "INSERT INTO sessions (id, project, agent, started_at, ended_at, status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET status = 'active', ended_at = NULL WHERE ?7",
+        params![
+            s.id,
+            s.project,
+            s.agent,
+            to_millis(s.started_at),
+            s.ended_at.map(to_millis),
+            status,
+            if_stored == IfStored::Reopen
+        ],
+        || format!("store session {:?}", s.id),
+    )?;
     Ok(n > 0)
 }
 
 /// The project of a session, read inside a transaction; `None` when there is no such session.
 pub(crate) fn session_project(tx: &Transaction<'_>, id: &str) -> Result<Option<String>> {
-    tx.prepare_cached("SELECT project FROM sessions WHERE id = ?1")
-        .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
-        .ctx(|| format!("look up session {id:?}"))
+    tx.query_optional(
+        "SELECT project FROM sessions WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+        || format!("look up session {id:?}"),
+    )
 }
 
 impl Store {
@@ -116,14 +115,12 @@ impl Store {
 
     /// Marks a session ended (idempotent: ending it again keeps the first end time).
     pub(crate) fn end_session(&self, id: &str) -> Result<Session> {
-        let changed = self
-            .conn()
-            .prepare_cached(
-                "UPDATE sessions SET status = 'ended', ended_at = coalesce(ended_at, ?2)
-                 WHERE id = ?1",
-            )
-            .and_then(|mut s| s.execute(params![id, now_millis()]))
-            .ctx(|| format!("end session {id:?}"))?;
+        let changed = self.conn().execute_cached(
+            "UPDATE sessions SET status = 'ended', ended_at = coalesce(ended_at, ?2)
+             WHERE id = ?1",
+            params![id, now_millis()],
+            || format!("end session {id:?}"),
+        )?;
         if changed == 0 {
             return Err(Error::NotFound {
                 what: "session",
@@ -138,20 +135,22 @@ impl Store {
 
     /// One session by id.
     pub(crate) fn session(&self, id: &str) -> Result<Option<Session>> {
-        self.conn()
-            .prepare_cached(&format!(
-                "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"
-            ))
-            .and_then(|mut s| s.query_row([id], session_from_row).optional())
-            .ctx(|| format!("read session {id:?}"))
+        self.conn().query_optional(
+            &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"),
+            [id],
+            session_from_row,
+            || format!("read session {id:?}"),
+        )
     }
 
     /// The project of a session, if the session exists.
     pub(crate) fn session_project(&self, id: &str) -> Result<Option<String>> {
-        self.conn()
-            .prepare_cached("SELECT project FROM sessions WHERE id = ?1")
-            .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
-            .ctx(|| format!("read the project of session {id:?}"))
+        self.conn().query_optional(
+            "SELECT project FROM sessions WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+            || format!("read the project of session {id:?}"),
+        )
     }
 
     /// The most recent sessions in scope, newest first.
@@ -161,13 +160,12 @@ impl Store {
             "SELECT {SESSION_COLUMNS} FROM sessions
              WHERE (?1 IS NULL OR project = ?1) ORDER BY started_at DESC, id LIMIT ?2"
         );
-        self.conn()
-            .prepare_cached(&sql)
-            .and_then(|mut s| {
-                s.query_map(params![scope.project(), limit], session_from_row)?
-                    .collect()
-            })
-            .ctx(|| "list recent sessions".into())
+        self.conn().query_rows(
+            &sql,
+            params![scope.project(), limit],
+            session_from_row,
+            || "list recent sessions".into(),
+        )
     }
 
     /// Sessions (of `project`, or all) ended before `ended_before` that have a prompt, no
@@ -181,30 +179,29 @@ impl Store {
     ) -> Result<Vec<String>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let ended_before = to_millis(ended_before);
-        self.conn()
-            .prepare_cached(
-                "SELECT s.id FROM sessions s
-                 WHERE s.status = 'ended' AND (?1 IS NULL OR s.project = ?1)
-                   AND s.ended_at <= ?3
-                   AND NOT EXISTS (SELECT 1 FROM summaries m WHERE m.session_id = s.id)
-                   AND EXISTS (SELECT 1 FROM events e
-                               WHERE e.session_id = s.id AND e.type = 'user_prompt')
-                   AND NOT EXISTS (SELECT 1 FROM events e
-                                   WHERE e.session_id = s.id AND e.status = 'pending')
-                 ORDER BY s.ended_at, s.id LIMIT ?2",
-            )
-            .and_then(|mut s| {
-                s.query_map(params![project, limit, ended_before], |r| r.get(0))?
-                    .collect()
-            })
-            .ctx(|| "list ended sessions without a summary".into())
+        self.conn().query_rows(
+            "SELECT s.id FROM sessions s
+             WHERE s.status = 'ended' AND (?1 IS NULL OR s.project = ?1)
+               AND s.ended_at <= ?3
+               AND NOT EXISTS (SELECT 1 FROM summaries m WHERE m.session_id = s.id)
+               AND EXISTS (SELECT 1 FROM events e
+                           WHERE e.session_id = s.id AND e.type = 'user_prompt')
+               AND NOT EXISTS (SELECT 1 FROM events e
+                               WHERE e.session_id = s.id AND e.status = 'pending')
+             ORDER BY s.ended_at, s.id LIMIT ?2",
+            params![project, limit, ended_before],
+            |r| r.get(0),
+            || "list ended sessions without a summary".into(),
+        )
     }
 
     /// Every project name in the store, sorted.
     pub(crate) fn projects(&self) -> Result<Vec<String>> {
-        self.conn()
-            .prepare_cached("SELECT name FROM projects ORDER BY name")
-            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-            .ctx(|| "list projects".into())
+        self.conn().query_rows(
+            "SELECT name FROM projects ORDER BY name",
+            [],
+            |r| r.get(0),
+            || "list projects".into(),
+        )
     }
 }

@@ -1,6 +1,6 @@
 //! Session summaries and their full-text rows.
 
-use super::{Store, from_millis, now_millis, to_millis};
+use super::{ConnExt, Store, from_millis, now_millis, to_millis};
 use crate::error::{Error, Result, SqlContext};
 use crate::model::{NewSummary, Scope, Summary};
 use rusqlite::{Row, Transaction, params};
@@ -34,13 +34,11 @@ pub(crate) fn insert_summary_row(
     s: &NewSummary,
     created_at: i64,
 ) -> Result<i64> {
-    tx.prepare_cached(
+    tx.execute_cached(
         "INSERT INTO summaries (session_id, project, request, investigated, learned,
                                 completed, next_steps, notes, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )
-    .and_then(|mut st| {
-        st.execute(params![
+        params![
             session_id,
             project,
             s.request,
@@ -50,17 +48,15 @@ pub(crate) fn insert_summary_row(
             s.next_steps,
             s.notes,
             created_at
-        ])
-    })
-    .ctx(|| format!("store the summary of session {session_id:?}"))?;
+        ],
+        || format!("store the summary of session {session_id:?}"),
+    )?;
     let id = tx.last_insert_rowid();
-    tx.prepare_cached(
+    tx.execute_cached(
         "INSERT INTO summaries_fts (rowid, request, investigated, learned, completed,
                                     next_steps, notes)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )
-    .and_then(|mut st| {
-        st.execute(params![
+        params![
             id,
             s.request,
             s.investigated,
@@ -68,9 +64,9 @@ pub(crate) fn insert_summary_row(
             s.completed,
             s.next_steps,
             s.notes
-        ])
-    })
-    .ctx(|| format!("index summary {id}"))?;
+        ],
+        || format!("index summary {id}"),
+    )?;
     Ok(id)
 }
 
@@ -98,46 +94,45 @@ impl Store {
         )?;
         tx.commit()
             .ctx(|| format!("commit the summary of session {session_id:?}"))?;
-        self.conn()
-            .prepare_cached(&format!(
-                "SELECT {SUMMARY_COLUMNS} FROM summaries WHERE id = ?1"
-            ))
-            .and_then(|mut st| st.query_row([id], summary_from_row))
-            .ctx(|| format!("read summary {id}"))
+        self.conn().query_single(
+            &format!("SELECT {SUMMARY_COLUMNS} FROM summaries WHERE id = ?1"),
+            [id],
+            summary_from_row,
+            || format!("read summary {id}"),
+        )
     }
 
     /// The newest summaries in scope, newest first.
     pub(crate) fn recent_summaries(&self, scope: &Scope, limit: usize) -> Result<Vec<Summary>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.conn()
-            .prepare_cached(&format!(
+        self.conn().query_rows(
+            &format!(
                 "SELECT {SUMMARY_COLUMNS} FROM summaries WHERE (?1 IS NULL OR project = ?1)
                  ORDER BY created_at DESC, id DESC LIMIT ?2"
-            ))
-            .and_then(|mut st| {
-                st.query_map(params![scope.project(), limit], summary_from_row)?
-                    .collect()
-            })
-            .ctx(|| "list recent summaries".into())
+            ),
+            params![scope.project(), limit],
+            summary_from_row,
+            || "list recent summaries".into(),
+        )
     }
 
     /// Counts summaries in scope.
     pub(crate) fn count_summaries(&self, scope: &Scope) -> Result<u64> {
-        self.conn()
-            .prepare_cached("SELECT count(*) FROM summaries WHERE (?1 IS NULL OR project = ?1)")
-            .and_then(|mut st| {
-                st.query_row([scope.project()], |r| r.get::<_, i64>(0).map(|n| n as u64))
-            })
-            .ctx(|| "count summaries".into())
+        self.conn().query_single(
+            "SELECT count(*) FROM summaries WHERE (?1 IS NULL OR project = ?1)",
+            [scope.project()],
+            |r| r.get::<_, i64>(0).map(|n| n as u64),
+            || "count summaries".into(),
+        )
     }
 
     /// Counts sessions in scope.
     pub(crate) fn count_sessions(&self, scope: &Scope) -> Result<u64> {
-        self.conn()
-            .prepare_cached("SELECT count(*) FROM sessions WHERE (?1 IS NULL OR project = ?1)")
-            .and_then(|mut st| {
-                st.query_row([scope.project()], |r| r.get::<_, i64>(0).map(|n| n as u64))
-            })
-            .ctx(|| "count sessions".into())
+        self.conn().query_single(
+            "SELECT count(*) FROM sessions WHERE (?1 IS NULL OR project = ?1)",
+            [scope.project()],
+            |r| r.get::<_, i64>(0).map(|n| n as u64),
+            || "count sessions".into(),
+        )
     }
 }

@@ -2,10 +2,10 @@
 //! that keep an assistant message stored once when a host records it both from a hook payload
 //! and from the session's transcript (see [`crate::capture::transcript::last_message_key`]).
 
-use super::{Store, now_millis};
-use crate::error::{Result, SqlContext};
+use super::{ConnExt, Store, now_millis};
+use crate::error::Result;
 use crate::model::EventPayload;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 /// Where the last read of a session's transcript ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,21 +21,18 @@ pub(crate) struct TranscriptCursor {
 impl Store {
     /// The read position of a session's transcript, if it was ever read.
     pub(crate) fn transcript_cursor(&self, session_id: &str) -> Result<Option<TranscriptCursor>> {
-        self.conn()
-            .prepare_cached(
-                "SELECT path, offset, prefix_hash FROM transcript_cursors WHERE session_id = ?1",
-            )
-            .and_then(|mut s| {
-                s.query_row([session_id], |r| {
-                    Ok(TranscriptCursor {
-                        path: r.get(0)?,
-                        offset: r.get::<_, i64>(1)?.max(0) as u64,
-                        prefix_hash: r.get(2)?,
-                    })
+        self.conn().query_optional(
+            "SELECT path, offset, prefix_hash FROM transcript_cursors WHERE session_id = ?1",
+            [session_id],
+            |r| {
+                Ok(TranscriptCursor {
+                    path: r.get(0)?,
+                    offset: r.get::<_, i64>(1)?.max(0) as u64,
+                    prefix_hash: r.get(2)?,
                 })
-                .optional()
-            })
-            .ctx(|| format!("read the transcript position of session {session_id:?}"))
+            },
+            || format!("read the transcript position of session {session_id:?}"),
+        )
     }
 
     /// Sets the read position of a session's transcript (the session must exist).
@@ -45,24 +42,21 @@ impl Store {
         cursor: &TranscriptCursor,
     ) -> Result<()> {
         let offset = i64::try_from(cursor.offset).unwrap_or(i64::MAX);
-        self.conn()
-            .prepare_cached(
-                "INSERT INTO transcript_cursors (session_id, path, offset, prefix_hash, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (session_id) DO UPDATE SET path = excluded.path,
-                     offset = excluded.offset, prefix_hash = excluded.prefix_hash,
-                     updated_at = excluded.updated_at",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    session_id,
-                    cursor.path,
-                    offset,
-                    cursor.prefix_hash,
-                    now_millis()
-                ])
-            })
-            .ctx(|| format!("save the transcript position of session {session_id:?}"))?;
+        self.conn().execute_cached(
+            "INSERT INTO transcript_cursors (session_id, path, offset, prefix_hash, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (session_id) DO UPDATE SET path = excluded.path,
+                 offset = excluded.offset, prefix_hash = excluded.prefix_hash,
+                 updated_at = excluded.updated_at",
+            params![
+                session_id,
+                cursor.path,
+                offset,
+                cursor.prefix_hash,
+                now_millis()
+            ],
+            || format!("save the transcript position of session {session_id:?}"),
+        )?;
         Ok(())
     }
 
@@ -76,13 +70,12 @@ impl Store {
     ) -> Result<bool> {
         // GLOB on a prefix uses the (session_id, external_id) index; the prefix and suffix are
         // ours (no wildcard characters).
-        self.conn()
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM events
-                                WHERE session_id = ?1 AND external_id GLOB ?2 || '*' || ?3)",
-            )
-            .and_then(|mut s| s.query_row(params![session_id, prefix, suffix], |r| r.get(0)))
-            .ctx(|| format!("look up an event key of session {session_id:?}"))
+        self.conn().exists(
+            "SELECT EXISTS (SELECT 1 FROM events
+                            WHERE session_id = ?1 AND external_id GLOB ?2 || '*' || ?3)",
+            params![session_id, prefix, suffix],
+            || format!("look up an event key of session {session_id:?}"),
+        )
     }
 
     /// The texts of the session's last `limit` assistant messages whose key does not start
@@ -94,19 +87,15 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<String>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let payloads: Vec<String> = self
-            .conn()
-            .prepare_cached(
-                "SELECT payload FROM events
-                 WHERE session_id = ?1 AND type = 'assistant_message'
-                   AND (external_id IS NULL OR external_id NOT GLOB ?2 || '*')
-                 ORDER BY id DESC LIMIT ?3",
-            )
-            .and_then(|mut s| {
-                s.query_map(params![session_id, excluded_prefix, limit], |r| r.get(0))?
-                    .collect()
-            })
-            .ctx(|| format!("read the assistant messages of session {session_id:?}"))?;
+        let payloads: Vec<String> = self.conn().query_rows(
+            "SELECT payload FROM events
+             WHERE session_id = ?1 AND type = 'assistant_message'
+               AND (external_id IS NULL OR external_id NOT GLOB ?2 || '*')
+             ORDER BY id DESC LIMIT ?3",
+            params![session_id, excluded_prefix, limit],
+            |r| r.get(0),
+            || format!("read the assistant messages of session {session_id:?}"),
+        )?;
         // A payload this build cannot read is no match.
         Ok(payloads
             .iter()

@@ -31,9 +31,9 @@
 //! nothing to embed). New records are embedded when they are written where that is cheap
 //! and otherwise picked up, oldest first, by the lazy backfill.
 
-use super::{Store, placeholders};
+use super::{ConnExt, Store, placeholders};
 use crate::error::{Result, SqlContext};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Transaction, params};
 use std::collections::HashMap;
 
 /// Most bytes of ids and sign bits a chunk holds: 409 records at 256 dimensions (40 bytes
@@ -179,13 +179,12 @@ fn model_id(
     dim: usize,
     create: bool,
 ) -> Result<Option<i64>> {
-    let found: Option<(i64, i64)> = tx
-        .prepare_cached("SELECT id, dim FROM vector_models WHERE name = ?1")
-        .and_then(|mut s| {
-            s.query_row([name], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()
-        })
-        .ctx(|| format!("look up embedder {name:?}"))?;
+    let found: Option<(i64, i64)> = tx.query_optional(
+        "SELECT id, dim FROM vector_models WHERE name = ?1",
+        [name],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+        || format!("look up embedder {name:?}"),
+    )?;
     match found {
         Some((id, d)) if d as usize == dim => Ok(Some(id)),
         Some((_, d)) => Err(crate::Error::InvalidInput {
@@ -196,9 +195,11 @@ fn model_id(
             ),
         }),
         None if create => {
-            tx.prepare_cached("INSERT INTO vector_models (name, dim) VALUES (?1, ?2)")
-                .and_then(|mut s| s.execute(params![name, dim as i64]))
-                .ctx(|| format!("register embedder {name:?}"))?;
+            tx.execute_cached(
+                "INSERT INTO vector_models (name, dim) VALUES (?1, ?2)",
+                params![name, dim as i64],
+                || format!("register embedder {name:?}"),
+            )?;
             Ok(Some(tx.last_insert_rowid()))
         }
         None => Ok(None),
@@ -235,9 +236,11 @@ pub(crate) fn put_vectors(
             });
         }
         // A vector stored before for this record and model leaves a dead slot.
-        tx.prepare_cached("DELETE FROM vectors WHERE layer = ?1 AND record = ?2 AND model = ?3")
-            .and_then(|mut s| s.execute(params![v.layer.code(), v.record, model_id]))
-            .ctx(|| format!("replace the vector of record {}", v.record))?;
+        tx.execute_cached(
+            "DELETE FROM vectors WHERE layer = ?1 AND record = ?2 AND model = ?3",
+            params![v.layer.code(), v.record, model_id],
+            || format!("replace the vector of record {}", v.record),
+        )?;
         let q = quantize(v.vector);
         match scopes.iter_mut().find(|(k, _)| *k == (v.layer, v.project)) {
             Some((_, list)) => list.push((v.record, q)),
@@ -248,19 +251,14 @@ pub(crate) fn put_vectors(
         let mut items = items.into_iter().peekable();
         while items.peek().is_some() {
             // The last chunk of the scope, if it has room.
-            let last: Option<(i64, Vec<u8>, Vec<u8>)> = tx
-                .prepare_cached(
-                    "SELECT id, records, bits FROM vector_chunks
-                     WHERE model = ?1 AND layer = ?2 AND project = ?3
-                     ORDER BY id DESC LIMIT 1",
-                )
-                .and_then(|mut s| {
-                    s.query_row(params![model_id, layer.code(), project], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                    })
-                    .optional()
-                })
-                .ctx(|| format!("read the last vector chunk of project {project:?}"))?;
+            let last: Option<(i64, Vec<u8>, Vec<u8>)> = tx.query_optional(
+                "SELECT id, records, bits FROM vector_chunks
+                 WHERE model = ?1 AND layer = ?2 AND project = ?3
+                 ORDER BY id DESC LIMIT 1",
+                params![model_id, layer.code(), project],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                || format!("read the last vector chunk of project {project:?}"),
+            )?;
             let (chunk, mut records, mut bits) = match last {
                 Some((id, r, b)) if r.len() / 8 < slots => (Some(id), r, b),
                 _ => (None, Vec::new(), Vec::new()),
@@ -277,33 +275,29 @@ pub(crate) fn put_vectors(
             }
             let chunk = match chunk {
                 Some(id) => {
-                    tx.prepare_cached(
+                    tx.execute_cached(
                         "UPDATE vector_chunks SET records = ?2, bits = ?3 WHERE id = ?1",
-                    )
-                    .and_then(|mut s| s.execute(params![id, records, bits]))
-                    .ctx(|| format!("append to vector chunk {id}"))?;
+                        params![id, records, bits],
+                        || format!("append to vector chunk {id}"),
+                    )?;
                     id
                 }
                 None => {
-                    tx.prepare_cached(
+                    tx.execute_cached(
                         "INSERT INTO vector_chunks (model, layer, project, records, bits, dead)
                          VALUES (?1, ?2, ?3, ?4, ?5, 0)",
-                    )
-                    .and_then(|mut s| {
-                        s.execute(params![model_id, layer.code(), project, records, bits])
-                    })
-                    .ctx(|| format!("start a vector chunk for project {project:?}"))?;
+                        params![model_id, layer.code(), project, records, bits],
+                        || format!("start a vector chunk for project {project:?}"),
+                    )?;
                     tx.last_insert_rowid()
                 }
             };
             for (record, slot, q) in placed {
                 let code: Vec<u8> = q.code.iter().map(|c| *c as u8).collect();
-                tx.prepare_cached(
+                tx.execute_cached(
                     "INSERT INTO vectors (layer, record, model, chunk, slot, scale, code)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .and_then(|mut s| {
-                    s.execute(params![
+                    params![
                         layer.code(),
                         record,
                         model_id,
@@ -311,9 +305,9 @@ pub(crate) fn put_vectors(
                         slot as i64,
                         f64::from(q.scale),
                         code
-                    ])
-                })
-                .ctx(|| format!("store the vector of record {record}"))?;
+                    ],
+                    || format!("store the vector of record {record}"),
+                )?;
             }
         }
     }
@@ -332,12 +326,12 @@ pub(crate) fn advance_progress(
     let Some(model_id) = model_id(tx, model, dim, true)? else {
         return Ok(());
     };
-    tx.prepare_cached(
+    tx.execute_cached(
         "INSERT INTO vector_progress (model, layer, upto) VALUES (?1, ?2, ?3)
          ON CONFLICT (model, layer) DO UPDATE SET upto = max(upto, excluded.upto)",
-    )
-    .and_then(|mut s| s.execute(params![model_id, layer.code(), upto]))
-    .ctx(|| "record the vector backfill's progress".into())?;
+        params![model_id, layer.code(), upto],
+        || "record the vector backfill's progress".into(),
+    )?;
     Ok(())
 }
 
@@ -364,14 +358,13 @@ impl Store {
         let Some(model_id) = model_id else {
             return Ok(0);
         };
-        self.conn
-            .prepare_cached("SELECT upto FROM vector_progress WHERE model = ?1 AND layer = ?2")
-            .and_then(|mut s| {
-                s.query_row(params![model_id, layer.code()], |r| r.get(0))
-                    .optional()
-            })
-            .map(|v| v.unwrap_or(0))
-            .ctx(|| "read the vector backfill's progress".into())
+        let upto = self.conn.query_optional(
+            "SELECT upto FROM vector_progress WHERE model = ?1 AND layer = ?2",
+            params![model_id, layer.code()],
+            |r| r.get(0),
+            || "read the vector backfill's progress".into(),
+        )?;
+        Ok(upto.unwrap_or(0))
     }
 
     /// Up to `limit` records of `layer`, oldest first, that the backfill of `model` has not
@@ -388,16 +381,12 @@ impl Store {
         let model_id = self.existing_model(model, dim)?;
         let after = self.progress(model_id, layer)?;
         let window = limit.saturating_mul(16).max(1);
-        let rows: Vec<(i64, i64)> = self
-            .conn
-            .prepare_cached(layer_records(layer))
-            .and_then(|mut s| {
-                s.query_map(params![after, window as i64], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?
-                .collect()
-            })
-            .ctx(|| "list records waiting for a vector".into())?;
+        let rows: Vec<(i64, i64)> = self.conn.query_rows(
+            layer_records(layer),
+            params![after, window as i64],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+            || "list records waiting for a vector".into(),
+        )?;
         // Up to the first event still waiting for its index row.
         let scanned: Vec<i64> = rows
             .iter()
@@ -437,14 +426,12 @@ impl Store {
             );
             let mut values: Vec<i64> = vec![layer.code(), model_id];
             values.extend_from_slice(batch);
-            let found: Vec<i64> = self
-                .conn
-                .prepare_cached(&sql)
-                .and_then(|mut s| {
-                    s.query_map(rusqlite::params_from_iter(values), |r| r.get(0))?
-                        .collect()
-                })
-                .ctx(|| "check which records have a vector".into())?;
+            let found: Vec<i64> = self.conn.query_rows(
+                &sql,
+                rusqlite::params_from_iter(values),
+                |r| r.get(0),
+                || "check which records have a vector".into(),
+            )?;
             out.extend(found.into_iter().map(|id| (id, ())));
         }
         Ok(out)
@@ -457,15 +444,13 @@ impl Store {
         let model_id = self.existing_model(model, dim)?;
         let count = |layer: Layer, sql: &str| -> Result<u64> {
             let after = self.progress(model_id, layer)?;
-            self.conn
-                .prepare_cached(sql)
-                .and_then(|mut s| {
-                    s.query_row(params![after, model_id.unwrap_or(-1), layer.code()], |r| {
-                        r.get::<_, i64>(0)
-                    })
-                })
-                .map(|n| n.max(0) as u64)
-                .ctx(|| "count records waiting for a vector".into())
+            let n = self.conn.query_single(
+                sql,
+                params![after, model_id.unwrap_or(-1), layer.code()],
+                |r| r.get::<_, i64>(0),
+                || "count records waiting for a vector".into(),
+            )?;
+            Ok(n.max(0) as u64)
         };
         Ok(VectorBacklog {
             observations: count(
@@ -558,16 +543,12 @@ impl Store {
             );
             let mut values: Vec<i64> = vec![layer.code(), model_id];
             values.extend_from_slice(batch);
-            let rows: Vec<(i64, f64, Vec<u8>)> = self
-                .conn
-                .prepare_cached(&sql)
-                .and_then(|mut s| {
-                    s.query_map(rusqlite::params_from_iter(values), |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                    })?
-                    .collect()
-                })
-                .ctx(|| "read candidate vectors".into())?;
+            let rows: Vec<(i64, f64, Vec<u8>)> = self.conn.query_rows(
+                &sql,
+                rusqlite::params_from_iter(values),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                || "read candidate vectors".into(),
+            )?;
             for (record, scale, code) in rows.into_iter().filter(|(_, _, c)| c.len() == dim) {
                 out.insert(
                     record,
@@ -585,30 +566,24 @@ impl Store {
     /// scans stop reading deleted records. Returns how many chunks it rewrote.
     pub(crate) fn compact_vector_chunks(&self, limit: usize) -> Result<usize> {
         let tx = self.write()?;
-        let chunks: Vec<(i64, Vec<u8>, Vec<u8>)> = tx
-            .prepare_cached(
-                "SELECT id, records, bits FROM vector_chunks
-                 WHERE dead * 4 > length(records) / 8 LIMIT ?1",
-            )
-            .and_then(|mut s| {
-                s.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                    .collect()
-            })
-            .ctx(|| "find vector chunks to compact".into())?;
+        let chunks: Vec<(i64, Vec<u8>, Vec<u8>)> = tx.query_rows(
+            "SELECT id, records, bits FROM vector_chunks
+             WHERE dead * 4 > length(records) / 8 LIMIT ?1",
+            [limit as i64],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            || "find vector chunks to compact".into(),
+        )?;
         let done = chunks.len();
         for (id, records, bits) in chunks {
             let slots = records.len() / 8;
             let bytes = bits.len().checked_div(slots).unwrap_or(0);
             // The live slots: those a vector still points at.
-            let live: Vec<(i64, i64, i64, i64)> = tx
-                .prepare_cached(
-                    "SELECT layer, record, model, slot FROM vectors WHERE chunk = ?1 ORDER BY slot",
-                )
-                .and_then(|mut s| {
-                    s.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                        .collect()
-                })
-                .ctx(|| format!("read the live slots of vector chunk {id}"))?;
+            let live: Vec<(i64, i64, i64, i64)> = tx.query_rows(
+                "SELECT layer, record, model, slot FROM vectors WHERE chunk = ?1 ORDER BY slot",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                || format!("read the live slots of vector chunk {id}"),
+            )?;
             if live.is_empty() {
                 tx.execute("DELETE FROM vector_chunks WHERE id = ?1", [id])
                     .ctx(|| format!("drop vector chunk {id}"))?;
@@ -626,17 +601,17 @@ impl Store {
                 };
                 new_records.extend_from_slice(r);
                 new_bits.extend_from_slice(b);
-                tx.prepare_cached(
+                tx.execute_cached(
                     "UPDATE vectors SET slot = ?4 WHERE layer = ?1 AND record = ?2 AND model = ?3",
-                )
-                .and_then(|mut s| s.execute(params![layer, record, model, at as i64]))
-                .ctx(|| format!("move record {record} in vector chunk {id}"))?;
+                    params![layer, record, model, at as i64],
+                    || format!("move record {record} in vector chunk {id}"),
+                )?;
             }
-            tx.prepare_cached(
+            tx.execute_cached(
                 "UPDATE vector_chunks SET records = ?2, bits = ?3, dead = 0 WHERE id = ?1",
-            )
-            .and_then(|mut s| s.execute(params![id, new_records, new_bits]))
-            .ctx(|| format!("rewrite vector chunk {id}"))?;
+                params![id, new_records, new_bits],
+                || format!("rewrite vector chunk {id}"),
+            )?;
         }
         tx.commit().ctx(|| "commit the vector compaction".into())?;
         Ok(done)
@@ -644,16 +619,13 @@ impl Store {
 
     /// Number of stored vectors per embedder name.
     pub(crate) fn vector_counts(&self) -> Result<Vec<(String, u64)>> {
-        self.conn
-            .prepare_cached(
-                "SELECT m.name, (SELECT count(*) FROM vectors v WHERE v.model = m.id)
-                 FROM vector_models m ORDER BY m.id",
-            )
-            .and_then(|mut s| {
-                s.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)))?
-                    .collect()
-            })
-            .ctx(|| "count stored vectors".into())
+        self.conn.query_rows(
+            "SELECT m.name, (SELECT count(*) FROM vectors v WHERE v.model = m.id)
+             FROM vector_models m ORDER BY m.id",
+            [],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)),
+            || "count stored vectors".into(),
+        )
     }
 }
 

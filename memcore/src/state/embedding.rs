@@ -1,18 +1,19 @@
 //! Embedding records: checked calls to the embedder, the vector of an observation as it is
 //! written, and the lazy backfill that gives every other record its vector.
 //!
-//! An observation written through [`Memory`] is embedded in the transaction that stores it.
+//! An observation written through [`crate::Memory`] is embedded in the transaction that
+//! stores it.
 //! Everything else gets its vector later, oldest first, in bounded batches: conversation
 //! records (a hook that records an event must not wait for a model), records of a store
 //! written before it had vectors or by another embedder, and records written while vectors
-//! were off. [`Memory::embed_pending`] does one bounded step; recall calls it with a small
+//! were off. [`crate::Memory::embed_pending`] does one bounded step; recall calls it with a small
 //! budget, extraction with a large one, and `memcore doctor` reports what is left. Search
 //! works meanwhile: a record without a vector is still found by its words.
 
-use super::embed::Embedder;
+use super::State;
 use crate::error::{Error, Result};
-use crate::memory::Memory;
 use crate::model::Observation;
+use crate::recall::embed::{self, Embedder};
 use crate::store::StoredVector;
 use crate::store::vectors::{Layer, NewVector, advance_progress, put_vectors};
 use serde::{Deserialize, Serialize};
@@ -28,7 +29,7 @@ pub struct EmbedProgress {
     pub conversation_left: u64,
 }
 
-/// What the vector index holds; see [`Memory::vector_status`].
+/// What the vector index holds; see [`crate::Memory::vector_status`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VectorStatus {
     /// The embedder in use (`None`: vectors are off).
@@ -76,18 +77,18 @@ pub(crate) fn embed_checked(embedder: &dyn Embedder, texts: &[&str]) -> Result<V
                 ),
             });
         }
-        super::embed::normalize(vector);
+        embed::normalize(vector);
     }
     Ok(vectors)
 }
 
-impl Memory {
+impl State {
     /// The vector of an observation about to be stored, with the configured embedder.
     pub(crate) fn embed_observation(&self, obs: &Observation) -> Result<Option<StoredVector>> {
         let Some(embedder) = self.embedder() else {
             return Ok(None);
         };
-        let text = super::embed::observation_text(obs);
+        let text = embed::observation_text(obs);
         let vector = embed_checked(embedder, &[text.as_str()])?
             .pop()
             .unwrap_or_default();
@@ -97,11 +98,8 @@ impl Memory {
         }))
     }
 
-    /// Embeds up to `limit` records that lack a vector of the current embedder (observations
-    /// first, then conversation records, oldest first), one transaction per layer, and says
-    /// what is left. Without an embedder it does nothing. Safe to call from several
-    /// processes at once: a record embedded twice keeps one vector.
-    pub fn embed_pending(&self, limit: usize) -> Result<EmbedProgress> {
+    /// One bounded step of the backfill (see [`crate::Memory::embed_pending`]).
+    pub(crate) fn embed_pending(&self, limit: usize) -> Result<EmbedProgress> {
         let Some(embedder) = self.embedder() else {
             return Ok(EmbedProgress::default());
         };
@@ -122,7 +120,7 @@ impl Memory {
                     .store
                     .observations_by_id(&ids)?
                     .into_iter()
-                    .map(|o| (o.id, o.project.clone(), super::embed::observation_text(&o)))
+                    .map(|o| (o.id, o.project.clone(), embed::observation_text(&o)))
                     .collect(),
                 Layer::Conversation => self
                     .store
@@ -165,15 +163,8 @@ impl Memory {
         })
     }
 
-    /// Rewrites the vector chunks that mostly hold deleted records (at most `limit`), so
-    /// searches stop scanning them; returns how many it rewrote. Retention calls it.
-    pub fn compact_vectors(&self, limit: usize) -> Result<usize> {
-        self.store.compact_vector_chunks(limit)
-    }
-
-    /// What the vector index holds: the current embedder, the records still waiting for a
-    /// vector of it, and the stored vectors per embedder id. Reads only.
-    pub fn vector_status(&self) -> Result<VectorStatus> {
+    /// What the vector index holds (see [`crate::Memory::vector_status`]).
+    pub(crate) fn vector_status(&self) -> Result<VectorStatus> {
         let (embedder, left) = match self.embedder() {
             Some(e) => (
                 Some(e.id().to_owned()),
