@@ -59,7 +59,10 @@
  * Timestamps are RFC 3339 strings (`"2026-11-24T10:31:00Z"`); ids of events and
  * observations are integers, ids of sessions the host's own strings.
  *
- * The shapes, field by field (`?` marks a field that may be omitted or null):
+ * The shapes, field by field (`?` marks a field that may be omitted or null). Each is the
+ * serde form of a record of `memcore-ffi` (its `records` module), the same records the
+ * Python and Swift bindings use; a test checks that every field of every record is listed
+ * here.
  *
  * - session in (`memcore_session_start`): `{"v":1, "id", "project", "agent",
  *   "started_at"?}`
@@ -70,23 +73,26 @@
  *   `{"type":"assistant_message", "text"}`, `{"type":"note", "text"}`,
  *   `{"type":"tool_use", "tool_name", "input"? (any JSON), "output"?, "error"?,
  *   "tool_use_id"?}`
- * - event out: the same fields plus `"id"`, `"project"`, `"occurred_at"`,
- *   `"status": "pending"|"extracted"|"skipped"|"failed"` and `"attempts"`
+ * - event out: `{"v":1, "id", "session_id", "project", "payload", "external_id"?,
+ *   "occurred_at", "status": "pending"|"extracted"|"skipped"|"failed", "attempts"}`
  * - observation in (`memcore_observation_add`): `{"v":1, "title", "project"?,
  *   "session_id"?, "kind"?, "subtitle"?, "narrative"?, "facts"? [strings], "context"?,
  *   "concepts"? [strings], "files_read"? [strings], "files_modified"? [strings],
  *   "source_event_ids"? [ids], "importance"? (0..1), "supersedes"? (id), "created_at"?}`;
  *   `kind` is `bugfix`, `feature`, `refactor`, `change`, `discovery`, `decision` or a mode's
  *   own kind
- * - observation out: those fields plus `"id"`, `"created_at"`, `"content_hash"`,
- *   `"token_count"`, `"superseded_by"`?, `"pinned"`
+ * - observation out: `{"v":1, "id", "project", "session_id"?, "kind", "title",
+ *   "subtitle", "narrative", "facts", "context", "concepts", "files_read",
+ *   "files_modified", "source_event_ids", "created_at", "importance", "content_hash",
+ *   "token_count", "supersedes"?, "superseded_by"?, "pinned"}`
  * - summary in (`memcore_summary_add`): `{"v":1, "request"?, "investigated"?, "learned"?,
- *   "completed"?, "next_steps"?, "notes"?}`; summary out: those plus `"id"`,
- *   `"session_id"`, `"project"`, `"created_at"`
+ *   "completed"?, "next_steps"?, "notes"?}`
+ * - summary out: `{"v":1, "id", "session_id", "project", "request", "investigated",
+ *   "learned", "completed", "next_steps", "notes", "created_at"}`
  * - lists out: `{"v":1, "sessions": [...]}`, `{"v":1, "events": [...]}`,
  *   `{"v":1, "observations": [...]}`, `{"v":1, "projects": [strings]}`,
  *   `{"v":1, "findings": [strings]}`, `{"v":1, "entries": [...]}` (ledger); list items
- *   are the objects above without their own `"v"`
+ *   are the objects here without their own `"v"`
  * - stats out: `{"v":1, "observations", "observations_by_kind": {kind: count},
  *   "sessions", "summaries", "events", "pending_events", "failed_events",
  *   "file_size_bytes", "schema_version"}`
@@ -99,30 +105,56 @@
  * - usage in: `{"v":1, "model"?, "prompt_tokens"?, "completion_tokens"?}`
  * - LLM answer (from a `MemcoreLlm` callback): `{"v":1, "text", "usage"? {"model"?,
  *   "prompt_tokens"?, "completion_tokens"?}}`
- * - completion report out: `{"v":1, "stored": [ids], "duplicates": [ids], "issues": [...],
- *   "events_extracted"}`; failure report out: `{"v":1, "events_failed", "events_pending"}`
+ * - parse issue out (in reports): `{"item"? (0-based position in the answer), "reason"}`
+ * - completion report out: `{"v":1, "stored": [ids], "duplicates": [ids], "issues": [parse
+ *   issues], "events_extracted"}`
+ * - failure report out: `{"v":1, "events_failed", "events_pending"}`
  * - extraction run out: `{"v":1, "requests", "observations_stored", "duplicates",
- *   "events_extracted", "failures", "events_failed", "issues": [...], "prompt_tokens",
- *   "completion_tokens"}`
+ *   "events_extracted", "failures", "events_failed", "issues": [parse issues],
+ *   "prompt_tokens", "completion_tokens"}`
+ * - ledger entry out: `{"id", "session_id"?, "project", "purpose", "model",
+ *   "prompt_tokens", "completion_tokens", "event_ids", "outcome":
+ *   "completed"|"failed"|"gave_up", "detail"?, "observations", "created_at"}`
  * - mode in / out (`memcore_set_mode`, `memcore_mode`): `{"v":1, "name", "description"?,
  *   "kinds": [{"name", "label", "description"}], "concepts"? [{"name", "description"}],
  *   "fallback_kind", "prompts": {"observation_system", "summary_system",
  *   "observation_header", "observation_footer", "summary_header", "summary_footer"}}`;
  *   unknown fields are rejected here
- * - search in: `{"v":1, "query", "scope"? ({"project": name} or "all"; absent: the
- *   project of the working directory), "filter"? {"kinds", "files", "concepts",
- *   "session_id", "since", "until"}, "files"?, "mode"? ("fused"|"lexical"|"vector"),
- *   "limit"? (10), "offset"?, "now"?}`; search out: `{"v":1, "hits": [{"id", "score",
- *   "parts": {...}, "observation": {...}}]}`
- * - context in: `{"v":1, "purpose"? ("session_start"|"prompt"), "scope"?, "query"?,
- *   "budget"? (tokens), "files"?, "now"?}`; context out: `{"v":1, "text" (markdown),
- *   "observation_ids", "detailed_ids", "summary_id"?, "tokens", "budget"}`
+ * - search in: `{"v":1, "query", "scope" ({"project": name} or "all"; required: memcore
+ *   does not guess a project from the working directory), "filter"? {"kinds", "files",
+ *   "concepts", "session_id", "since", "until"}, "files"?, "mode"?
+ *   ("fused"|"lexical"|"vector"), "limit"? (10), "offset"?, "now"?}`
+ * - search hit out: `{"v":1, "hits": [{"id", "score", "parts": {score parts},
+ *   "observation": {observation out}}]}`
+ * - score parts out: `{"text_rank", "bm25"?, "vector_similarity"?, "relevance",
+ *   "recency", "kind_weight", "importance", "file_match", "superseded", "diversity"}`
+ * - context in: `{"v":1, "purpose"? ("session_start"|"prompt"), "scope" (required, as in
+ *   a search), "query"?, "budget"? (tokens), "files"?, "now"?}`
+ * - context out: `{"v":1, "text" (markdown), "observation_ids", "detailed_ids",
+ *   "record_ids", "detailed_record_ids", "open_item_ids", "summary_id"?, "tokens",
+ *   "budget"}`
  * - timeline in: `{"v":1, "anchor": {"observation": id} or {"time": timestamp},
- *   "before", "after", "scope"?}`; timeline out: `{"v":1, "entries": [{"at", "item":
- *   {"type": "observation"|"prompt", ...}}], "anchor_index"}`
- * - export options in: `{"v":1, "project"?, "since"?, "until"?, "include_events"?}`;
- *   retention policy in: `{"v":1, "max_age_days"?, "max_observations_per_project"?,
- *   "max_file_bytes"?}`; the reports of export, import, backup, prune and transcript import
+ *   "before", "after", "scope"? (required around a time; around an observation absent
+ *   means its project)}`
+ * - timeline out: `{"v":1, "entries": [timeline entries], "anchor_index"}`
+ * - timeline entry out: `{"at", "item": {"type": "observation"|"prompt", ...the
+ *   observation's or the event's fields}}`
+ * - export options in: `{"v":1, "project"?, "since"?, "until"?, "include_events"?}`
+ * - record counts out (in reports): `{"projects", "sessions", "prompts", "events",
+ *   "observations", "summaries", "ledger"}`
+ * - export report out: `{"v":1, "records": {record counts}, "bytes"}`
+ * - import report out: `{"v":1, "format_version", "schema_version", "lines", "added":
+ *   {record counts}, "skipped": {record counts}, "unresolved_references", "warnings":
+ *   [strings]}`
+ * - backup report out: `{"v":1, "path", "bytes", "pages"}`
+ * - retention policy in: `{"v":1, "max_age_days"?, "max_observations_per_project"?,
+ *   "max_file_bytes"?}`
+ * - prune report out: `{"v":1, "dry_run", "observations": [pruned observations],
+ *   "events", "events_by_project": {project: count}, "estimated_bytes",
+ *   "size_limit_met", "space_reclaimed", "file_size_before", "file_size_after"}`
+ * - pruned observation out: `{"id", "project", "kind", "title", "created_at", "reason":
+ *   "age"|"project_limit"|"file_size"}`
+ * - the reports of the Markdown export, the transcript import and the claude-mem import
  *   are documented at their functions
  */
 #define MEMCORE_JSON_VERSION 1
@@ -972,9 +1004,9 @@ MemcoreStatus memcore_mode(const MemcoreStore *store, char **out_mode_json);
  * Searches the observations: full text and (with an embedder) vectors, fused with recency,
  * kind, importance and the files named, best first, each hit with the parts of its score.
  *
- * `request_json` is a search document: `{"v":1, "query": "refresh token"}` at least, plus
- * any of `"scope"` (`{"project": "<name>"}` or `"all"`; absent: the project of the
- * process's working directory), `"filter"` (`{"kinds": [...], "files": [...],
+ * `request_json` is a search document: `{"v":1, "query": "refresh token"}` and
+ * `"scope"` (`{"project": "<name>"}` or `"all"`; required), plus any of `"filter"`
+ * (`{"kinds": [...], "files": [...],
  * "concepts": [...], "session_id", "since", "until"}`), `"files"` (boosted),
  * `"mode"` (`"fused"`, `"lexical"`, `"vector"`), `"limit"` (10), `"offset"`, `"now"`.
  *
@@ -984,7 +1016,7 @@ MemcoreStatus memcore_mode(const MemcoreStore *store, char **out_mode_json);
  * `memcore_string_free()`.
  *
  * Fails with `MEMCORE_ERR_NULL_POINTER` (NULL `store`, `request_json` or `out_hits_json`),
- * a JSON error (an unknown `mode` is `MEMCORE_ERR_INVALID_ARGUMENT`),
+ * a JSON error (an unknown `mode` or a missing `scope` is `MEMCORE_ERR_INVALID_ARGUMENT`),
  * `MEMCORE_ERR_CALLBACK` (the host embedder failed), or a store error.
  *
  * # Safety
@@ -1003,16 +1035,16 @@ MemcoreStatus memcore_search(const MemcoreStore *store,
  * the full text of the best few. The rest is one `memcore_get()` away.
  *
  * `request_json` is a context document: `{"v":1, "purpose": "session_start"|"prompt",
- * "scope": {"project": "<name>"}, "query": "<the prompt>", "budget": 2000}`, every field
- * optional (`"files"` and `"now"` too); an absent scope is the project of the process's
- * working directory, an absent budget the configured default of the purpose.
+ * "scope": {"project": "<name>"}, "query": "<the prompt>", "budget": 2000}`: `"scope"`
+ * (`{"project": "<name>"}` or `"all"`) is required, every other field optional (`"files"`
+ * and `"now"` too); an absent budget is the configured default of the purpose.
  *
  * Sets `*out_context_json` to `{"v":1, "text": "<markdown>", "observation_ids": [...],
  * "detailed_ids": [...], "summary_id", "tokens", "budget"}` (`text` is empty when nothing
  * is worth saying); free it with `memcore_string_free()`.
  *
  * Fails with `MEMCORE_ERR_NULL_POINTER` (NULL `store`, `request_json` or
- * `out_context_json`), a JSON error (an unknown `purpose` is
+ * `out_context_json`), a JSON error (an unknown `purpose` or a missing `scope` is
  * `MEMCORE_ERR_INVALID_ARGUMENT`), `MEMCORE_ERR_CALLBACK`, or a store error.
  *
  * # Safety
@@ -1028,9 +1060,9 @@ MemcoreStatus memcore_context(const MemcoreStore *store,
  * Observations and user prompts around an observation or a moment, in time order.
  *
  * `request_json` is a timeline document: `{"v":1, "anchor": {"observation": 12} or
- * {"time": "<RFC 3339>"}, "before": 5, "after": 5}` plus an optional `"scope"` (absent:
- * the anchor observation's project, or for a time anchor the project of the process's
- * working directory).
+ * {"time": "<RFC 3339>"}, "before": 5, "after": 5}` plus a `"scope"` (`{"project":
+ * "<name>"}` or `"all"`), optional around an observation (absent: its project) and required
+ * around a time.
  *
  * Sets `*out_timeline_json` to `{"v":1, "entries": [{"at", "item": {"type":
  * "observation", ...observation} or {"type": "prompt", ...event}}, ...], "anchor_index"}`

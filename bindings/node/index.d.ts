@@ -87,7 +87,11 @@ export type ObservationKind =
   | 'decision'
   | (string & {});
 
-/** Which projects a search, context or timeline looks at (absent: the working directory's). */
+/**
+ * Which projects a search, context or timeline looks at: one project, or every project.
+ * Required in a search and a context request (memcore does not guess the project from the
+ * working directory), and in a timeline around a time.
+ */
 export type Scope = { project: string } | 'all';
 
 export interface NewSession {
@@ -313,7 +317,7 @@ export interface SearchFilter {
 
 export interface SearchRequest {
   query: string;
-  scope?: Scope;
+  scope: Scope;
   filter?: SearchFilter;
   /** Files the host is working on: observations that name them rank higher. */
   files?: string[];
@@ -346,7 +350,7 @@ export interface SearchHit {
 
 export interface ContextRequest {
   purpose?: 'session_start' | 'prompt';
-  scope?: Scope;
+  scope: Scope;
   /** The prompt, for `purpose: 'prompt'`. */
   query?: string;
   /** In tokens; default: the configured budget of the purpose. */
@@ -360,6 +364,11 @@ export interface Context {
   text: string;
   observationIds: number[];
   detailedIds: number[];
+  /** Conversation records (events) the text mentions: prompt contexts only. */
+  recordIds: number[];
+  detailedRecordIds: number[];
+  /** Open items listed first at a session start: what the last sessions left unfinished. */
+  openItemIds: number[];
   summaryId: number | null;
   tokens: number;
   budget: number;
@@ -424,6 +433,8 @@ export interface ImportReport {
   added: RecordCounts;
   skipped: RecordCounts;
   unresolvedReferences: number;
+  /** What the import noticed without refusing the file (a file cut short...). */
+  warnings: string[];
 }
 
 export interface MarkdownReport {
@@ -455,21 +466,25 @@ export interface RetentionPolicy {
   maxFileBytes?: number;
 }
 
+export interface PrunedObservation {
+  id: number;
+  project: string;
+  kind: ObservationKind;
+  title: string;
+  createdAt: string;
+  reason: 'age' | 'project_limit' | 'file_size';
+}
+
 export interface PruneReport {
   dryRun: boolean;
-  observations: {
-    id: number;
-    project: string;
-    kind: ObservationKind;
-    title: string;
-    createdAt: string;
-    reason: 'age' | 'project_limit' | 'file_size';
-  }[];
+  observations: PrunedObservation[];
   events: number;
   /** Project name -> count. */
   eventsByProject: Record<string, number>;
   estimatedBytes: number;
   sizeLimitMet: boolean;
+  /** False when the rows were removed but giving the space back failed (the store was busy). */
+  spaceReclaimed: boolean;
   fileSizeBefore: number;
   fileSizeAfter: number;
 }
@@ -585,8 +600,10 @@ export declare class Memory {
   setMode(mode: Mode): void;
 
   // Recall
-  search(query: string | SearchRequest): SearchHit[];
-  context(request?: ContextRequest): Context;
+  /** `search('coupon', { project: 'shop' })` or `search({ query, scope, ... })`. */
+  search(query: string, scope: Scope): SearchHit[];
+  search(request: SearchRequest): SearchHit[];
+  context(request: ContextRequest): Context;
   timeline(request: TimelineRequest): Timeline;
 
   // Maintenance

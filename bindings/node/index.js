@@ -762,20 +762,22 @@ export class Memory {
   // Recall --------------------------------------------------------------------------------
 
   /**
-   * Searches the observations, best first. `query` is the query text or a request
-   * `{ query, scope?, filter?, files?, mode?, limit?, offset?, now? }`; `scope` is
-   * `{ project }` or `'all'` (absent: the project of the working directory).
+   * Searches the observations, best first: `search(text, scope)`, or `search(request)` with a
+   * request `{ query, scope, filter?, files?, mode?, limit?, offset?, now? }`. `scope` is
+   * `{ project }` or `'all'`, and required: memcore does not guess the project from the
+   * working directory (a search without one fails with `INVALID_ARGUMENT`).
    */
-  search(query) {
-    const value = typeof query === 'string' ? { query } : query;
+  search(query, scope) {
+    const value = typeof query === 'string' ? { query, scope } : query;
     return this.#doc(ffi().search, doc(value)).hits;
   }
 
   /**
    * Renders what memory holds for a session start or a prompt as markdown within a token
-   * budget: `{ purpose?, scope?, query?, budget?, files?, now? }`.
+   * budget: `{ purpose?, scope, query?, budget?, files?, now? }` (`scope` required, as in a
+   * search).
    */
-  context(contextRequest = {}) {
+  context(contextRequest) {
     return this.#doc(ffi().context, doc(contextRequest));
   }
 

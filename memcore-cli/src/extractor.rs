@@ -419,7 +419,8 @@ fn llm_loop(
                     Err(e) => return Err(e.into()),
                 }
             }
-            Err(reason) => {
+            Err(err) => {
+                let reason = err.to_string();
                 let failed = memory.fail_extraction(&request, &reason)?;
                 report.run.events_failed += failed.events_failed;
                 Some(reason)

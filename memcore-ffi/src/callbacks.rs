@@ -1,12 +1,14 @@
 //! Host callbacks: the host's embedding model ([`MemcoreEmbedder`]) and LLM ([`MemcoreLlm`]),
-//! each a struct of function pointers with a `user_data` pointer and its destructor, and the
-//! adapters that make them memcore's `Embedder` and `LlmClient`.
+//! each a struct of function pointers with a `user_data` pointer and its destructor. This
+//! module only makes the C call (strings and JSON across the boundary); the adapters in
+//! `host.rs`, shared with uniffi, check what comes back and map failures.
 
-use crate::error::{FfiError, MemcoreStatus, ffi_call, host_callback_error};
+use crate::error::{FfiError, MemcoreStatus, ffi_call};
 use crate::handle::MemcoreStore;
+use crate::host::{EmbedCall, HostEmbedder, HostLlm, LlmCall};
+use crate::records::{ExtractionRequest, LlmResponse, Usage};
 use crate::strings::{parse_document, str_arg, to_document};
-use memcore::extract::{ExtractionRequest, LlmClient, LlmResponse, Usage};
-use memcore::recall::embed::{Embedder, default_embedder};
+use memcore::recall::embed::default_embedder;
 use serde::Deserialize;
 use std::ffi::{CStr, CString, c_char, c_void};
 
@@ -93,33 +95,23 @@ impl Drop for UserData {
     }
 }
 
-/// A [`MemcoreEmbedder`] as memcore's [`Embedder`].
-struct HostEmbedder {
+/// The C call of a [`MemcoreEmbedder`], one text at a time.
+struct CEmbed {
     user_data: UserData,
-    id: String,
-    dimension: usize,
     embed: unsafe extern "C" fn(*mut c_void, *const c_char, *mut f32, usize) -> i32,
 }
 
 // SAFETY: the host declares, by registering the callbacks (see `memcore_set_embedder`), that
 // `user_data` and the callbacks may be used from any thread; the store's lock ensures one call
 // at a time.
-unsafe impl Send for HostEmbedder {}
+unsafe impl Send for CEmbed {}
 
-impl Embedder for HostEmbedder {
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn dimension(&self) -> usize {
-        self.dimension
-    }
-
-    fn embed(&self, texts: &[&str]) -> memcore::Result<Vec<Vec<f32>>> {
+impl EmbedCall for CEmbed {
+    fn embed(&self, texts: &[&str], dimension: usize) -> Result<Vec<Vec<f32>>, String> {
         let mut vectors = Vec::with_capacity(texts.len());
         for text in texts {
             let text = c_string_lossless(text);
-            let mut vector = vec![0f32; self.dimension];
+            let mut vector = vec![0f32; dimension];
             // SAFETY: `text` is NUL-terminated and lives through the call; `vector` holds
             // `dimension` floats, as the callback's contract says.
             let code = unsafe {
@@ -127,21 +119,14 @@ impl Embedder for HostEmbedder {
                     self.user_data.ptr,
                     text.as_ptr(),
                     vector.as_mut_ptr(),
-                    self.dimension,
+                    dimension,
                 )
             };
             if code != 0 {
-                return Err(host_callback_error(format!(
-                    "embedder {} returned {code} for a text of {} bytes",
-                    self.id,
+                return Err(format!(
+                    "embed returned {code} for a text of {} bytes",
                     text.as_bytes().len()
-                )));
-            }
-            if vector.iter().any(|x| !x.is_finite()) {
-                return Err(host_callback_error(format!(
-                    "embedder {} wrote a non-finite value (NaN or infinity) into the vector",
-                    self.id
-                )));
+                ));
             }
             vectors.push(vector);
         }
@@ -149,15 +134,16 @@ impl Embedder for HostEmbedder {
     }
 }
 
-/// A [`MemcoreLlm`] as memcore's [`LlmClient`].
-pub(crate) struct HostLlm {
+/// The C call of a [`MemcoreLlm`]: the request as a JSON document in, the answer document
+/// out.
+struct CLlm {
     user_data: UserData,
     complete: unsafe extern "C" fn(*mut c_void, *const c_char, *mut *mut c_char) -> i32,
 }
 
-// SAFETY: as for `HostEmbedder`: the host declares the callbacks usable from any thread (see
+// SAFETY: as for `CEmbed`: the host declares the callbacks usable from any thread (see
 // `memcore_set_llm`), and the store's lock ensures one call at a time.
-unsafe impl Send for HostLlm {}
+unsafe impl Send for CLlm {}
 
 /// What a `MemcoreLlm.complete` callback returns.
 #[derive(Deserialize)]
@@ -168,9 +154,9 @@ struct LlmAnswer {
     usage: Usage,
 }
 
-impl LlmClient for HostLlm {
-    fn complete(&self, request: &ExtractionRequest) -> Result<LlmResponse, String> {
-        let request_json = to_document(request).map_err(|e| e.message)?;
+impl LlmCall for CLlm {
+    fn call(&self, request: ExtractionRequest) -> Result<LlmResponse, String> {
+        let request_json = to_document(&request).map_err(|e| e.message)?;
         let request_json = c_string_lossless(&request_json);
         let mut answer: *mut c_char = std::ptr::null_mut();
         // SAFETY: `request_json` is NUL-terminated and lives through the call; `answer` is a
@@ -204,15 +190,14 @@ impl LlmClient for HostLlm {
                 usage: answer.usage,
             }),
             other => Err(format!(
-                "the host LLM returned the wrong type: its answer's \"text\" is {}, \
-                 not a string (the model's text)",
+                "the host LLM returned the wrong type: its answer's \"text\" is {}, not a \
+                 string (the model's text)",
                 json_type(&other)
             )),
         }
     }
 }
 
-/// A C string of `text`, with any NUL byte (which a C string cannot carry) made a space.
 /// The JSON type of `value`, with its article, for messages.
 fn json_type(value: &serde_json::Value) -> &'static str {
     match value {
@@ -225,6 +210,7 @@ fn json_type(value: &serde_json::Value) -> &'static str {
     }
 }
 
+/// A C string of `text`, with any NUL byte (which a C string cannot carry) made a space.
 fn c_string_lossless(text: &str) -> CString {
     CString::new(text.replace('\0', " ")).unwrap_or_default()
 }
@@ -264,20 +250,15 @@ pub unsafe extern "C" fn memcore_set_embedder(
         let embed = embedder
             .embed
             .ok_or_else(|| FfiError::null("embedder->embed"))?;
-        if id.trim().is_empty() {
-            return Err(FfiError::invalid("embedder->id must not be empty"));
-        }
-        if embedder.dimension == 0 {
-            return Err(FfiError::invalid("embedder->dimension must be at least 1"));
-        }
+        let host = HostEmbedder::new(
+            id,
+            embedder.dimension,
+            "embedder->",
+            CEmbed { user_data, embed },
+        )
+        .map_err(|e| FfiError::invalid(e.0))?;
         // SAFETY: the caller guarantees `store` is NULL or a live handle.
         let store = unsafe { MemcoreStore::from_ptr(store) }?;
-        let host = HostEmbedder {
-            user_data,
-            id: id.to_owned(),
-            dimension: embedder.dimension,
-            embed,
-        };
         store.lock()?.memory.set_embedder(Some(Box::new(host)));
         Ok(())
     })
@@ -353,10 +334,10 @@ pub unsafe extern "C" fn memcore_set_llm(
             .ok_or_else(|| FfiError::null("llm->complete"))?;
         // SAFETY: the caller guarantees `store` is NULL or a live handle.
         let store = unsafe { MemcoreStore::from_ptr(store) }?;
-        let host = HostLlm {
+        let host = HostLlm::new(CLlm {
             user_data,
             complete,
-        };
+        });
         // The old LLM is dropped (and freed) after the lock is released.
         let old = store.lock()?.llm.replace(host);
         drop(old);
@@ -400,24 +381,18 @@ mod tests {
 
     #[test]
     fn an_answer_of_the_wrong_type_is_reported_as_that() {
-        let llm = HostLlm {
+        let llm = HostLlm::new(CLlm {
             user_data: UserData {
                 ptr: std::ptr::null_mut(),
                 free: None,
             },
             complete: answers_a_number,
-        };
-        let request: ExtractionRequest = serde_json::from_value(serde_json::json!({
-            "claim": "c", "session_id": "s", "project": "p", "purpose": "observations",
-            "system_prompt": "", "user_prompt": "", "format": "observations_json",
-            "max_output_tokens": 10, "event_ids": [], "input_tokens": 0,
-            "truncated_event_ids": []
-        }))
-        .expect("a request");
-        let err = llm
-            .complete(&request)
+        });
+        let request = crate::records::extraction_tests::core_request();
+        let err = memcore::extract::LlmClient::complete(&llm, &request)
             .expect_err("a number is not the model's text");
-        assert!(err.contains("returned the wrong type"), "{err}");
-        assert!(err.contains("a number"), "{err}");
+        assert_eq!(err.kind, memcore::extract::LlmErrorKind::HostCallback);
+        assert!(err.message.contains("returned the wrong type"), "{err}");
+        assert!(err.message.contains("a number"), "{err}");
     }
 }

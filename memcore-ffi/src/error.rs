@@ -85,19 +85,6 @@ impl FfiError {
     }
 }
 
-/// The error a host-callback adapter returns to the core: an [`memcore::Error::InvalidInput`]
-/// whose `what` marks it, so that the failure maps back to `MEMCORE_ERR_CALLBACK`.
-pub(crate) fn host_callback_error(reason: String) -> memcore::Error {
-    memcore::Error::InvalidInput {
-        what: "host callback",
-        reason,
-    }
-}
-
-fn is_host_callback(what: &str) -> bool {
-    what == "host callback"
-}
-
 impl From<memcore::Error> for FfiError {
     fn from(err: memcore::Error) -> FfiError {
         use MemcoreStatus::*;
@@ -110,9 +97,9 @@ impl From<memcore::Error> for FfiError {
             Error::SchemaTooNew { .. } => MEMCORE_ERR_SCHEMA_TOO_NEW,
             Error::ReadOnly { .. } => MEMCORE_ERR_READ_ONLY,
             Error::Open { .. } | Error::Io { .. } => MEMCORE_ERR_IO,
-            Error::Sqlite { source, .. } if is_busy(source) => MEMCORE_ERR_BUSY,
+            Error::Busy { .. } => MEMCORE_ERR_BUSY,
             Error::Sqlite { .. } => MEMCORE_ERR_DATABASE,
-            Error::InvalidInput { what, .. } if is_host_callback(what) => MEMCORE_ERR_CALLBACK,
+            Error::HostCallback { .. } => MEMCORE_ERR_CALLBACK,
             Error::InvalidInput { .. } => MEMCORE_ERR_INVALID_ARGUMENT,
             Error::NotFound { .. } => MEMCORE_ERR_NOT_FOUND,
             Error::Json { .. } => MEMCORE_ERR_INVALID_JSON,
@@ -120,13 +107,6 @@ impl From<memcore::Error> for FfiError {
         };
         FfiError::new(status, err.to_string())
     }
-}
-
-fn is_busy(err: &rusqlite::Error) -> bool {
-    matches!(
-        err.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-    )
 }
 
 /// The last failure on this thread.
@@ -279,10 +259,22 @@ mod tests {
         let err = FfiError::from(not_found);
         assert_eq!(err.status, MemcoreStatus::MEMCORE_ERR_NOT_FOUND);
         assert_eq!(err.message, "session s9 not found");
-        let callback = host_callback_error("embed returned 3".into());
+        let callback = memcore::Error::HostCallback {
+            what: "embedder",
+            reason: "embed returned 3".into(),
+        };
         assert_eq!(
             FfiError::from(callback).status,
             MemcoreStatus::MEMCORE_ERR_CALLBACK
+        );
+        // A failure of the core's own embedder check is an argument error, whatever its text.
+        let invalid = memcore::Error::InvalidInput {
+            what: "host callback",
+            reason: "x".into(),
+        };
+        assert_eq!(
+            FfiError::from(invalid).status,
+            MemcoreStatus::MEMCORE_ERR_INVALID_ARGUMENT
         );
     }
 }

@@ -2,8 +2,9 @@
 
 use crate::error::{FfiError, MemcoreStatus, ffi_call};
 use crate::handle::MemcoreStore;
-use crate::strings::{StringOut, json_arg, project_arg, str_arg, value_out};
-use memcore::{EventStatus, NewEvent};
+use crate::records::{Event, NewEvent, Recorded};
+use crate::strings::{StringOut, json_arg, project_arg, records, str_arg, value_out};
+use memcore::EventStatus;
 use std::ffi::c_char;
 use std::path::Path;
 
@@ -76,7 +77,8 @@ pub unsafe extern "C" fn memcore_event_record(
         let store = unsafe { MemcoreStore::from_ptr(store) }?;
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let event: NewEvent = unsafe { json_arg(event_json, "event_json") }?;
-        let recorded = store.lock()?.memory.record_event(event)?;
+        let event = memcore::NewEvent::try_from(event)?;
+        let recorded = Recorded::from(store.lock()?.memory.record_event(event)?);
         if let Some(out) = out_id {
             *out = recorded.id;
         }
@@ -115,7 +117,7 @@ pub unsafe extern "C" fn memcore_events(
         let session_id = unsafe { str_arg(session_id, "session_id") }?;
         let status = event_filter(status)?;
         let events = store.lock()?.memory.events(session_id, status)?;
-        out.set_list("events", &events)
+        out.set_list("events", &records(events, Event::from))
     })
 }
 

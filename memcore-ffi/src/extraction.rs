@@ -4,9 +4,12 @@
 
 use crate::error::{MemcoreStatus, ffi_call};
 use crate::handle::MemcoreStore;
-use crate::strings::{StringOut, json_arg, opt_json_arg, project_arg, str_arg};
+use crate::records::{
+    CompletionReport, ExtractionRequest, ExtractionRun, FailureReport, LedgerEntry, Usage,
+};
+use crate::strings::{StringOut, json_arg, opt_json_arg, project_arg, records, str_arg};
 use crate::summaries::no_llm;
-use memcore::extract::{ExtractionRequest, Extractor, Mode, Usage};
+use memcore::extract::{Extractor, Mode};
 use std::ffi::c_char;
 
 /// Claims the next batch of pending events (oldest session first; of `project`, or of any
@@ -40,7 +43,7 @@ pub unsafe extern "C" fn memcore_extraction_next(
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let project = unsafe { project_arg(project, "project") }?;
         let request = store.lock()?.memory.next_extraction(project)?;
-        out.set_optional_document(request.as_ref())
+        out.set_optional_document(request.map(ExtractionRequest::from).as_ref())
     })
 }
 
@@ -82,11 +85,12 @@ pub unsafe extern "C" fn memcore_extraction_complete(
         let answer = unsafe { str_arg(answer, "answer") }?;
         // SAFETY: as above.
         let usage: Usage = unsafe { opt_json_arg(usage_json, "usage_json") }?.unwrap_or_default();
-        let report = store
-            .lock()?
-            .memory
-            .complete_extraction(&request, answer, &usage)?;
-        out.set_document(&report)
+        let report =
+            store
+                .lock()?
+                .memory
+                .complete_extraction(&request.into(), answer, &usage.into())?;
+        out.set_document(&CompletionReport::from(report))
     })
 }
 
@@ -118,8 +122,11 @@ pub unsafe extern "C" fn memcore_extraction_fail(
         let request: ExtractionRequest = unsafe { json_arg(request_json, "request_json") }?;
         // SAFETY: as above.
         let reason = unsafe { str_arg(reason, "reason") }?;
-        let report = store.lock()?.memory.fail_extraction(&request, reason)?;
-        out.set_document(&report)
+        let report = store
+            .lock()?
+            .memory
+            .fail_extraction(&request.into(), reason)?;
+        out.set_document(&FailureReport::from(report))
     })
 }
 
@@ -152,7 +159,7 @@ pub unsafe extern "C" fn memcore_extract_heuristic(
             .lock()?
             .memory
             .run_extraction(Extractor::Heuristic, project)?;
-        out.set_document(&run)
+        out.set_document(&ExtractionRun::from(run))
     })
 }
 
@@ -185,7 +192,7 @@ pub unsafe extern "C" fn memcore_extract_pending(
         let state = store.lock()?;
         let llm = state.llm.as_ref().ok_or_else(no_llm)?;
         let run = state.memory.extract_pending(llm, project)?;
-        out.set_document(&run)
+        out.set_document(&ExtractionRun::from(run))
     })
 }
 
@@ -248,7 +255,7 @@ pub unsafe extern "C" fn memcore_ledger(
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let project = unsafe { project_arg(project, "project") }?;
         let entries = store.lock()?.memory.ledger(project, limit)?;
-        out.set_list("entries", &entries)
+        out.set_list("entries", &records(entries, LedgerEntry::from))
     })
 }
 

@@ -1,12 +1,10 @@
 //! The opaque store handle: opening, closing, and the lock every call takes.
 
-use crate::callbacks::HostLlm;
 use crate::error::{FfiError, MemcoreStatus, ffi_call, no_unwind};
+use crate::store::{LockError, Store, StoreGuard};
 use crate::strings::{StringOut, opt_json_arg, str_arg};
 use memcore::{Config, Memory};
-use std::cell::RefCell;
 use std::ffi::c_char;
-use std::sync::{Mutex, MutexGuard};
 
 /// An open memcore store: one SQLite file. Opaque: create it with `memcore_open()`, pass it
 /// to the other functions, free it with `memcore_close()`.
@@ -15,45 +13,7 @@ use std::sync::{Mutex, MutexGuard};
 /// internal lock (a call waits for the one before it). Several handles, in one process or
 /// many, may open the same file.
 pub struct MemcoreStore {
-    state: Mutex<StoreState>,
-}
-
-/// What a handle guards: the store and the host's callbacks.
-pub(crate) struct StoreState {
-    pub(crate) memory: Memory,
-    pub(crate) llm: Option<HostLlm>,
-}
-
-thread_local! {
-    /// The handles this thread holds the lock of: a host callback that calls back into the
-    /// store it was called from gets an error instead of a deadlock.
-    static HELD: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
-}
-
-/// A locked handle; releases the lock (and its entry in [`HELD`]) when dropped.
-pub(crate) struct StoreGuard<'a> {
-    guard: MutexGuard<'a, StoreState>,
-    key: usize,
-}
-
-impl std::ops::Deref for StoreGuard<'_> {
-    type Target = StoreState;
-    fn deref(&self) -> &StoreState {
-        &self.guard
-    }
-}
-
-impl std::ops::DerefMut for StoreGuard<'_> {
-    fn deref_mut(&mut self) -> &mut StoreState {
-        &mut self.guard
-    }
-}
-
-impl Drop for StoreGuard<'_> {
-    fn drop(&mut self) {
-        let key = self.key;
-        let _ = HELD.try_with(|held| held.borrow_mut().retain(|k| *k != key));
-    }
+    store: Store,
 }
 
 impl MemcoreStore {
@@ -71,21 +31,21 @@ impl MemcoreStore {
 
     /// Takes the handle's lock, waiting for a call on another thread to finish.
     pub(crate) fn lock(&self) -> Result<StoreGuard<'_>, FfiError> {
-        let key = self as *const MemcoreStore as usize;
-        if HELD.with(|held| held.borrow().contains(&key)) {
-            return Err(FfiError::invalid(
+        self.store.lock().map_err(|err| match err {
+            LockError::Nested => FfiError::invalid(
                 "a host callback called libmemcore on the store that is calling it; \
                  use another handle (memcore_open the same file) from callbacks",
-            ));
-        }
-        let guard = self.state.lock().map_err(|_| {
-            FfiError::new(
+            ),
+            LockError::Poisoned => FfiError::new(
                 MemcoreStatus::MEMCORE_ERR_POISONED,
                 "an earlier call panicked while it used this store; close it and open it again",
-            )
-        })?;
-        HELD.with(|held| held.borrow_mut().push(key));
-        Ok(StoreGuard { guard, key })
+            ),
+            // A C handle is closed only by memcore_close, which frees it.
+            LockError::Closed => FfiError::new(
+                MemcoreStatus::MEMCORE_ERR_INTERNAL,
+                format!("the store {} was closed", self.store.path()),
+            ),
+        })
     }
 }
 
@@ -120,9 +80,8 @@ pub unsafe extern "C" fn memcore_open(
         // SAFETY: as above.
         let config: Config =
             unsafe { opt_json_arg(config_json, "config_json") }?.unwrap_or_default();
-        let memory = Memory::open_with(path, config)?;
         let store = MemcoreStore {
-            state: Mutex::new(StoreState { memory, llm: None }),
+            store: Store::open(path, config)?,
         };
         *out = Box::into_raw(Box::new(store));
         Ok(())
@@ -150,7 +109,8 @@ pub unsafe extern "C" fn memcore_close(store: *mut MemcoreStore) {
     no_unwind((), || {
         // SAFETY: the caller guarantees `store` came from `Box::into_raw` in `memcore_open` and
         // is not used again or elsewhere.
-        drop(unsafe { Box::from_raw(store) });
+        let store = unsafe { Box::from_raw(store) };
+        store.store.close();
     });
 }
 
@@ -185,15 +145,17 @@ pub unsafe extern "C" fn memcore_default_path(out_path: *mut *mut c_char) -> Mem
 mod tests {
     use super::*;
 
+    fn open(dir: &tempfile::TempDir) -> MemcoreStore {
+        let path = dir.path().join("m.db");
+        MemcoreStore {
+            store: Store::open(path.to_str().unwrap(), Config::default()).unwrap(),
+        }
+    }
+
     #[test]
     fn a_poisoned_handle_reports_a_status() {
         let dir = tempfile::tempdir().unwrap();
-        let store = MemcoreStore {
-            state: Mutex::new(StoreState {
-                memory: Memory::open(dir.path().join("m.db")).unwrap(),
-                llm: None,
-            }),
-        };
+        let store = open(&dir);
         let status = ffi_call(|| {
             let _guard = store.lock()?;
             panic!("while holding the store");
@@ -206,12 +168,7 @@ mod tests {
     #[test]
     fn a_nested_lock_on_one_thread_is_an_error_not_a_deadlock() {
         let dir = tempfile::tempdir().unwrap();
-        let store = MemcoreStore {
-            state: Mutex::new(StoreState {
-                memory: Memory::open(dir.path().join("m.db")).unwrap(),
-                llm: None,
-            }),
-        };
+        let store = open(&dir);
         let outer = store.lock().unwrap();
         let err = store.lock().err().unwrap();
         assert_eq!(err.status, MemcoreStatus::MEMCORE_ERR_INVALID_ARGUMENT);

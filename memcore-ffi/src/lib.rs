@@ -31,7 +31,14 @@
 //! per concept: `sessions`, `events`, `observations`, `summaries`, `extraction`, `recall`,
 //! `stats`, `portable` (export, import, backup, retention), `callbacks` (the host's LLM and
 //! embedder). Adding a function is a few lines in the module of its concept: read the
-//! arguments with the `strings` helpers, lock the handle, call the core, write the result.
+//! arguments with the `strings` helpers, lock the handle, call the core, convert the result
+//! to its [`records`] type and write it.
+//!
+//! Shared with the uniffi API (no C items): `store` (the one handle type, its lock and
+//! re-entrancy guard, which `MemcoreStore` and `uniffi_api::Memory` wrap), `host` (the one
+//! adapter each for the host's LLM and embedder, fed by the C callbacks or the uniffi foreign
+//! traits) and [`records`] (every record both front doors exchange, defined once: its serde
+//! form is the C JSON, under the `uniffi` feature it is a uniffi record).
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
@@ -62,6 +69,15 @@ mod stats;
 mod portable;
 
 mod callbacks;
+
+// No C items below: the handle and the host adapters shared by both front doors, and the
+// records they exchange.
+mod host;
+pub mod records;
+mod store;
+
+#[cfg(test)]
+mod docs_check;
 
 pub use callbacks::{MemcoreEmbedder, MemcoreLlm};
 pub use error::MemcoreStatus;

@@ -2,8 +2,8 @@
 
 use crate::error::{FfiError, MemcoreStatus, ffi_call};
 use crate::handle::MemcoreStore;
-use crate::strings::{StringOut, json_arg, scope_arg, value_out};
-use memcore::NewObservation;
+use crate::records::{Added, NewObservation, Observation};
+use crate::strings::{StringOut, json_arg, records, scope_arg, value_out};
 use std::ffi::c_char;
 
 /// Stores an observation (redacted) unless one with the same content already exists in its
@@ -44,7 +44,7 @@ pub unsafe extern "C" fn memcore_observation_add(
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let observation: NewObservation =
             unsafe { json_arg(observation_json, "observation_json") }?;
-        let added = store.lock()?.memory.add_observation(observation)?;
+        let added = Added::from(store.lock()?.memory.add_observation(observation.into())?);
         if let Some(out) = out_id {
             *out = added.id;
         }
@@ -86,7 +86,7 @@ pub unsafe extern "C" fn memcore_get(
             (false, len) => unsafe { std::slice::from_raw_parts(ids, len) },
         };
         let observations = store.lock()?.memory.get(ids)?;
-        out.set_list("observations", &observations)
+        out.set_list("observations", &records(observations, Observation::from))
     })
 }
 
@@ -116,7 +116,7 @@ pub unsafe extern "C" fn memcore_recent(
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let scope = unsafe { scope_arg(project, "project") }?;
         let observations = store.lock()?.memory.recent(&scope, limit)?;
-        out.set_list("observations", &observations)
+        out.set_list("observations", &records(observations, Observation::from))
     })
 }
 

@@ -3,8 +3,10 @@
 
 use crate::error::{FfiError, MemcoreStatus, ffi_call};
 use crate::handle::MemcoreStore;
+use crate::records::{
+    BackupReport, ExportOptions, ExportReport, ImportReport, PruneReport, RetentionPolicy,
+};
 use crate::strings::{StringOut, json_arg, opt_json_arg, str_arg, value_out};
-use memcore::{ExportOptions, RetentionPolicy};
 use std::ffi::c_char;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
@@ -60,7 +62,7 @@ pub unsafe extern "C" fn memcore_export_jsonl(
             .map_err(|e| io_error("create", &partial, e))
             .and_then(|file| {
                 let mut writer = BufWriter::new(file);
-                let report = state.memory.export_jsonl(&mut writer, &options)?;
+                let report = state.memory.export_jsonl(&mut writer, &options.into())?;
                 writer.flush().map_err(|e| io_error("write", &partial, e))?;
                 Ok(report)
             })
@@ -69,7 +71,7 @@ pub unsafe extern "C" fn memcore_export_jsonl(
                 Ok(report)
             });
         match written {
-            Ok(report) => out.set_document(&report),
+            Ok(report) => out.set_document(&ExportReport::from(report)),
             Err(err) => {
                 let _ = std::fs::remove_file(&partial);
                 Err(err)
@@ -110,7 +112,7 @@ pub unsafe extern "C" fn memcore_import_jsonl(
         let path = unsafe { str_arg(path, "path") }?;
         let file = File::open(path).map_err(|e| io_error("open", path, e))?;
         let report = store.lock()?.memory.import_jsonl(BufReader::new(file))?;
-        out.set_document(&report)
+        out.set_document(&ImportReport::from(report))
     })
 }
 
@@ -147,7 +149,7 @@ pub unsafe extern "C" fn memcore_export_markdown(
         let report = store
             .lock()?
             .memory
-            .export_markdown(Path::new(dir), &options)?;
+            .export_markdown(Path::new(dir), &options.into())?;
         out.set_document(&report)
     })
 }
@@ -179,7 +181,7 @@ pub unsafe extern "C" fn memcore_backup(
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let dest = unsafe { str_arg(dest_path, "dest_path") }?;
         let report = store.lock()?.memory.backup_to(dest)?;
-        out.set_document(&report)
+        out.set_document(&BackupReport::from(report))
     })
 }
 
@@ -243,8 +245,8 @@ pub unsafe extern "C" fn memcore_prune(
         let store = unsafe { MemcoreStore::from_ptr(store) }?;
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let policy: RetentionPolicy = unsafe { json_arg(policy_json, "policy_json") }?;
-        let report = store.lock()?.memory.prune(&policy, dry_run)?;
-        out.set_document(&report)
+        let report = store.lock()?.memory.prune(&policy.into(), dry_run)?;
+        out.set_document(&PruneReport::from(report))
     })
 }
 

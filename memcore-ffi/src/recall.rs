@@ -1,17 +1,30 @@
 //! Recall: search, context rendering within a token budget, and timelines.
 
-use crate::error::{MemcoreStatus, ffi_call};
+use crate::error::{FfiError, MemcoreStatus, ffi_call};
 use crate::handle::MemcoreStore;
-use crate::strings::{StringOut, json_arg};
-use memcore::{ContextRequest, SearchRequest, TimelineRequest};
+use crate::records::{Context, SearchHit, Timeline};
+use crate::strings::{StringOut, json_arg, records};
+use memcore::{ContextRequest, Scope, SearchRequest, TimelineAnchor, TimelineRequest};
 use std::ffi::c_char;
+
+/// Refuses a request that does not say where to look: libmemcore never guesses the project
+/// from the working directory of the host's process.
+fn require_scope(scope: Option<&Scope>, what: &str) -> Result<(), FfiError> {
+    match scope {
+        Some(_) => Ok(()),
+        None => Err(FfiError::invalid(format!(
+            "{what} must say where to look: \"scope\": {{\"project\": \"<name>\"}} or \
+             \"scope\": \"all\""
+        ))),
+    }
+}
 
 /// Searches the observations: full text and (with an embedder) vectors, fused with recency,
 /// kind, importance and the files named, best first, each hit with the parts of its score.
 ///
-/// `request_json` is a search document: `{"v":1, "query": "refresh token"}` at least, plus
-/// any of `"scope"` (`{"project": "<name>"}` or `"all"`; absent: the project of the
-/// process's working directory), `"filter"` (`{"kinds": [...], "files": [...],
+/// `request_json` is a search document: `{"v":1, "query": "refresh token"}` and
+/// `"scope"` (`{"project": "<name>"}` or `"all"`; required), plus any of `"filter"`
+/// (`{"kinds": [...], "files": [...],
 /// "concepts": [...], "session_id", "since", "until"}`), `"files"` (boosted),
 /// `"mode"` (`"fused"`, `"lexical"`, `"vector"`), `"limit"` (10), `"offset"`, `"now"`.
 ///
@@ -21,7 +34,7 @@ use std::ffi::c_char;
 /// `memcore_string_free()`.
 ///
 /// Fails with `MEMCORE_ERR_NULL_POINTER` (NULL `store`, `request_json` or `out_hits_json`),
-/// a JSON error (an unknown `mode` is `MEMCORE_ERR_INVALID_ARGUMENT`),
+/// a JSON error (an unknown `mode` or a missing `scope` is `MEMCORE_ERR_INVALID_ARGUMENT`),
 /// `MEMCORE_ERR_CALLBACK` (the host embedder failed), or a store error.
 ///
 /// # Safety
@@ -41,8 +54,9 @@ pub unsafe extern "C" fn memcore_search(
         let store = unsafe { MemcoreStore::from_ptr(store) }?;
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let request: SearchRequest = unsafe { json_arg(request_json, "request_json") }?;
+        require_scope(request.scope.as_ref(), "request_json (a search)")?;
         let hits = store.lock()?.memory.search(&request)?;
-        out.set_list("hits", &hits)
+        out.set_list("hits", &records(hits, SearchHit::from))
     })
 }
 
@@ -52,16 +66,16 @@ pub unsafe extern "C" fn memcore_search(
 /// the full text of the best few. The rest is one `memcore_get()` away.
 ///
 /// `request_json` is a context document: `{"v":1, "purpose": "session_start"|"prompt",
-/// "scope": {"project": "<name>"}, "query": "<the prompt>", "budget": 2000}`, every field
-/// optional (`"files"` and `"now"` too); an absent scope is the project of the process's
-/// working directory, an absent budget the configured default of the purpose.
+/// "scope": {"project": "<name>"}, "query": "<the prompt>", "budget": 2000}`: `"scope"`
+/// (`{"project": "<name>"}` or `"all"`) is required, every other field optional (`"files"`
+/// and `"now"` too); an absent budget is the configured default of the purpose.
 ///
 /// Sets `*out_context_json` to `{"v":1, "text": "<markdown>", "observation_ids": [...],
 /// "detailed_ids": [...], "summary_id", "tokens", "budget"}` (`text` is empty when nothing
 /// is worth saying); free it with `memcore_string_free()`.
 ///
 /// Fails with `MEMCORE_ERR_NULL_POINTER` (NULL `store`, `request_json` or
-/// `out_context_json`), a JSON error (an unknown `purpose` is
+/// `out_context_json`), a JSON error (an unknown `purpose` or a missing `scope` is
 /// `MEMCORE_ERR_INVALID_ARGUMENT`), `MEMCORE_ERR_CALLBACK`, or a store error.
 ///
 /// # Safety
@@ -81,17 +95,18 @@ pub unsafe extern "C" fn memcore_context(
         let store = unsafe { MemcoreStore::from_ptr(store) }?;
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let request: ContextRequest = unsafe { json_arg(request_json, "request_json") }?;
+        require_scope(request.scope.as_ref(), "request_json (a context request)")?;
         let context = store.lock()?.memory.context(&request)?;
-        out.set_document(&context)
+        out.set_document(&Context::from(context))
     })
 }
 
 /// Observations and user prompts around an observation or a moment, in time order.
 ///
 /// `request_json` is a timeline document: `{"v":1, "anchor": {"observation": 12} or
-/// {"time": "<RFC 3339>"}, "before": 5, "after": 5}` plus an optional `"scope"` (absent:
-/// the anchor observation's project, or for a time anchor the project of the process's
-/// working directory).
+/// {"time": "<RFC 3339>"}, "before": 5, "after": 5}` plus a `"scope"` (`{"project":
+/// "<name>"}` or `"all"`), optional around an observation (absent: its project) and required
+/// around a time.
 ///
 /// Sets `*out_timeline_json` to `{"v":1, "entries": [{"at", "item": {"type":
 /// "observation", ...observation} or {"type": "prompt", ...event}}, ...], "anchor_index"}`
@@ -118,7 +133,13 @@ pub unsafe extern "C" fn memcore_timeline(
         let store = unsafe { MemcoreStore::from_ptr(store) }?;
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let request: TimelineRequest = unsafe { json_arg(request_json, "request_json") }?;
+        if matches!(request.anchor, TimelineAnchor::Time(_)) {
+            require_scope(
+                request.scope.as_ref(),
+                "request_json (a timeline around a time)",
+            )?;
+        }
         let timeline = store.lock()?.memory.timeline(&request)?;
-        out.set_document(&timeline)
+        out.set_document(&Timeline::from(timeline))
     })
 }

@@ -2,8 +2,8 @@
 
 use crate::error::{MemcoreStatus, ffi_call};
 use crate::handle::MemcoreStore;
-use crate::strings::{StringOut, json_arg, opt_str_arg, scope_arg, str_arg};
-use memcore::NewSession;
+use crate::records::{NewSession, Session};
+use crate::strings::{StringOut, json_arg, opt_str_arg, records, scope_arg, str_arg};
 use std::ffi::c_char;
 use std::path::Path;
 
@@ -65,8 +65,8 @@ pub unsafe extern "C" fn memcore_session_start(
         let store = unsafe { MemcoreStore::from_ptr(store) }?;
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let session: NewSession = unsafe { json_arg(session_json, "session_json") }?;
-        let session = store.lock()?.memory.start_session(session)?;
-        out.set_document(&session)
+        let session = store.lock()?.memory.start_session(session.into())?;
+        out.set_document(&Session::from(session))
     })
 }
 
@@ -94,7 +94,7 @@ pub unsafe extern "C" fn memcore_session_end(
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let session_id = unsafe { str_arg(session_id, "session_id") }?;
         let session = store.lock()?.memory.end_session(session_id)?;
-        out.set_document(&session)
+        out.set_document(&Session::from(session))
     })
 }
 
@@ -122,7 +122,7 @@ pub unsafe extern "C" fn memcore_session_get(
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let session_id = unsafe { str_arg(session_id, "session_id") }?;
         let session = store.lock()?.memory.session(session_id)?;
-        out.set_optional_document(session.as_ref())
+        out.set_optional_document(session.map(Session::from).as_ref())
     })
 }
 
@@ -151,7 +151,7 @@ pub unsafe extern "C" fn memcore_sessions_recent(
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let scope = unsafe { scope_arg(project, "project") }?;
         let sessions = store.lock()?.memory.recent_sessions(&scope, limit)?;
-        out.set_list("sessions", &sessions)
+        out.set_list("sessions", &records(sessions, Session::from))
     })
 }
 

@@ -33,7 +33,7 @@ pub unsafe extern "C" fn memcore_stats(
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let scope = unsafe { scope_arg(project, "project") }?;
         let stats = store.lock()?.memory.stats(&scope)?;
-        out.set_document(&stats)
+        out.set_document(&crate::records::Stats::from(stats))
     })
 }
 

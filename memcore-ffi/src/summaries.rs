@@ -3,9 +3,8 @@
 
 use crate::error::{FfiError, MemcoreStatus, ffi_call};
 use crate::handle::MemcoreStore;
+use crate::records::{ExtractionRequest, NewSummary, Summary, Usage};
 use crate::strings::{StringOut, json_arg, opt_json_arg, scope_arg, str_arg};
-use memcore::NewSummary;
-use memcore::extract::{ExtractionRequest, Usage};
 use std::ffi::c_char;
 
 /// Stores a summary of a session (redacted).
@@ -38,8 +37,11 @@ pub unsafe extern "C" fn memcore_summary_add(
         let session_id = unsafe { str_arg(session_id, "session_id") }?;
         // SAFETY: as above.
         let summary: NewSummary = unsafe { json_arg(summary_json, "summary_json") }?;
-        let summary = store.lock()?.memory.add_summary(session_id, summary)?;
-        out.set_document(&summary)
+        let summary = store
+            .lock()?
+            .memory
+            .add_summary(session_id, summary.into())?;
+        out.set_document(&Summary::from(summary))
     })
 }
 
@@ -67,7 +69,7 @@ pub unsafe extern "C" fn memcore_summary_latest(
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let scope = unsafe { scope_arg(project, "project") }?;
         let summary = store.lock()?.memory.latest_summary(&scope)?;
-        out.set_optional_document(summary.as_ref())
+        out.set_optional_document(summary.map(Summary::from).as_ref())
     })
 }
 
@@ -98,7 +100,7 @@ pub unsafe extern "C" fn memcore_summary_request(
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let session_id = unsafe { str_arg(session_id, "session_id") }?;
         let request = store.lock()?.memory.summary_request(session_id)?;
-        out.set_optional_document(request.as_ref())
+        out.set_optional_document(request.map(ExtractionRequest::from).as_ref())
     })
 }
 
@@ -137,11 +139,12 @@ pub unsafe extern "C" fn memcore_summary_complete(
         let answer = unsafe { str_arg(answer, "answer") }?;
         // SAFETY: as above.
         let usage: Usage = unsafe { opt_json_arg(usage_json, "usage_json") }?.unwrap_or_default();
-        let summary = store
-            .lock()?
-            .memory
-            .complete_summary(&request, answer, &usage)?;
-        out.set_optional_document(summary.as_ref())
+        let summary =
+            store
+                .lock()?
+                .memory
+                .complete_summary(&request.into(), answer, &usage.into())?;
+        out.set_optional_document(summary.map(Summary::from).as_ref())
     })
 }
 
@@ -170,7 +173,7 @@ pub unsafe extern "C" fn memcore_summarize_heuristic(
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let session_id = unsafe { str_arg(session_id, "session_id") }?;
         let summary = store.lock()?.memory.summarize_heuristic(session_id)?;
-        out.set_optional_document(summary.as_ref())
+        out.set_optional_document(summary.map(Summary::from).as_ref())
     })
 }
 
@@ -202,7 +205,7 @@ pub unsafe extern "C" fn memcore_summarize(
         let state = store.lock()?;
         let llm = state.llm.as_ref().ok_or_else(no_llm)?;
         let summary = state.memory.summarize(session_id, llm)?;
-        out.set_optional_document(summary.as_ref())
+        out.set_optional_document(summary.map(Summary::from).as_ref())
     })
 }
 

@@ -1,4 +1,8 @@
 //! The crate's one error type.
+//!
+//! Callers tell failures apart by variant, never by message: a busy database is
+//! [`Error::Busy`] (worth retrying), a failed host callback [`Error::HostCallback`], any other
+//! SQLite failure [`Error::Sqlite`].
 
 use std::path::PathBuf;
 
@@ -69,7 +73,8 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// A SQLite operation failed.
+    /// A SQLite operation failed for another reason than a busy database (see
+    /// [`Error::Busy`]).
     #[error("{context}: {source}")]
     Sqlite {
         /// What was being done.
@@ -77,6 +82,27 @@ pub enum Error {
         /// The underlying error.
         #[source]
         source: rusqlite::Error,
+    },
+    /// Another connection held the database longer than the busy timeout (SQLite's
+    /// `SQLITE_BUSY` or `SQLITE_LOCKED`); the same call may succeed when retried.
+    #[error(
+        "{context}: the database is busy (another writer held it longer than the busy timeout); try again: {source}"
+    )]
+    Busy {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A host callback (the host's LLM client or embedder, given through the FFI or as a Rust
+    /// trait object) failed or returned something unusable.
+    #[error("the host's {what} failed: {reason}")]
+    HostCallback {
+        /// Which callback ("embedder", "LLM client").
+        what: &'static str,
+        /// What it reported or what was wrong with what it returned.
+        reason: String,
     },
     /// An argument was invalid.
     #[error("invalid {what}: {reason}")]
@@ -108,17 +134,63 @@ pub enum Error {
 /// memcore's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+impl Error {
+    /// A SQLite error with a description of the operation: [`Error::Busy`] for a busy or
+    /// locked database, else [`Error::Sqlite`]. Every conversion of a `rusqlite::Error` goes
+    /// through here (or [`SqlContext::ctx`]), so that a busy database is always recognised.
+    pub(crate) fn sqlite(context: impl Into<String>, source: rusqlite::Error) -> Error {
+        let context = context.into();
+        if is_busy(&source) {
+            Error::Busy { context, source }
+        } else {
+            Error::Sqlite { context, source }
+        }
+    }
+}
+
+/// Whether SQLite gave up waiting for another connection (`SQLITE_BUSY`, `SQLITE_LOCKED`).
+fn is_busy(err: &rusqlite::Error) -> bool {
+    matches!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 /// Attaches a description of the operation to a SQLite error.
 pub(crate) trait SqlContext<T> {
-    /// Wraps the error in [`Error::Sqlite`] with `context`.
+    /// Wraps the error with `context` (see [`Error::sqlite`]).
     fn ctx(self, context: impl FnOnce() -> String) -> Result<T>;
 }
 
 impl<T> SqlContext<T> for std::result::Result<T, rusqlite::Error> {
     fn ctx(self, context: impl FnOnce() -> String) -> Result<T> {
-        self.map_err(|source| Error::Sqlite {
-            context: context(),
-            source,
-        })
+        self.map_err(|source| Error::sqlite(context(), source))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite_failure(code: std::ffi::c_int) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn a_busy_or_locked_database_is_its_own_variant() {
+        for code in [rusqlite::ffi::SQLITE_BUSY, rusqlite::ffi::SQLITE_LOCKED] {
+            let err = Err::<(), _>(sqlite_failure(code))
+                .ctx(|| "write event".into())
+                .unwrap_err();
+            assert!(matches!(err, Error::Busy { .. }), "{err:?}");
+            assert!(
+                err.to_string()
+                    .starts_with("write event: the database is busy")
+            );
+        }
+        let other = Err::<(), _>(sqlite_failure(rusqlite::ffi::SQLITE_CORRUPT))
+            .ctx(|| "read".into())
+            .unwrap_err();
+        assert!(matches!(other, Error::Sqlite { .. }), "{other:?}");
     }
 }

@@ -1,7 +1,9 @@
 //! The extraction loop through the public API: step by step, with a client, failures and
 //! retries, summaries, the ledger, and two processes extracting one store at once.
 
-use memcore::extract::{ExtractionRequest, Extractor, LlmClient, LlmResponse, Usage};
+use memcore::extract::{
+    ExtractionRequest, Extractor, LlmClient, LlmError, LlmErrorKind, LlmResponse, Usage,
+};
 use memcore::{
     Config, EventPayload, EventStatus, Memory, NewEvent, NewSession, ObservationKind, Scope,
 };
@@ -207,10 +209,10 @@ struct FlakyClient {
 }
 
 impl LlmClient for FlakyClient {
-    fn complete(&self, _request: &ExtractionRequest) -> Result<LlmResponse, String> {
+    fn complete(&self, _request: &ExtractionRequest) -> Result<LlmResponse, LlmError> {
         self.calls.set(self.calls.get() + 1);
         if self.calls.get() == 1 {
-            return Err("connection reset".into());
+            return Err(LlmError::transport("connection reset"));
         }
         Ok(LlmResponse {
             text: ANSWER.into(),
@@ -244,8 +246,8 @@ fn extract_pending_drives_the_loop_and_retries_a_failed_call_in_the_next_run() {
 struct DownClient;
 
 impl LlmClient for DownClient {
-    fn complete(&self, _request: &ExtractionRequest) -> std::result::Result<LlmResponse, String> {
-        Err("connection refused".into())
+    fn complete(&self, _request: &ExtractionRequest) -> Result<LlmResponse, LlmError> {
+        Err(LlmError::transport("connection refused"))
     }
 }
 
@@ -341,7 +343,7 @@ fn child_extractor() {
     };
     struct Echo;
     impl LlmClient for Echo {
-        fn complete(&self, request: &ExtractionRequest) -> Result<LlmResponse, String> {
+        fn complete(&self, request: &ExtractionRequest) -> Result<LlmResponse, LlmError> {
             // Slow enough that both processes are extracting at the same time.
             std::thread::sleep(std::time::Duration::from_millis(20));
             let ids: Vec<String> = request.event_ids.iter().map(ToString::to_string).collect();
@@ -414,11 +416,11 @@ fn two_processes_extracting_at_once_never_take_the_same_event() {
 struct LeakyClient;
 
 impl LlmClient for LeakyClient {
-    fn complete(&self, _request: &ExtractionRequest) -> std::result::Result<LlmResponse, String> {
-        Err(
-            "401: invalid x-api-key sk-ant-api03-Zq8vN3kP1mW7xR4tY6uB2cD9eF0gH5jL8nM3pQ7sT1vX4zA6"
-                .into(),
-        )
+    fn complete(&self, _request: &ExtractionRequest) -> Result<LlmResponse, LlmError> {
+        Err(LlmError::new(
+            LlmErrorKind::Status(401),
+            "401: invalid x-api-key sk-ant-api03-Zq8vN3kP1mW7xR4tY6uB2cD9eF0gH5jL8nM3pQ7sT1vX4zA6",
+        ))
     }
 }
 

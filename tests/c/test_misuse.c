@@ -323,6 +323,16 @@ static void wrong_shapes_and_enums(MemcoreStore *store) {
                 MEMCORE_ERR_INVALID_ARGUMENT);
     CHECK_FAILS(memcore_search(store, "{\"v\":1,\"query\":\"x\",\"scope\":\"galaxy\"}", &out),
                 MEMCORE_ERR_INVALID_ARGUMENT);
+    /* A search, a context or a timeline around a time must say where to look. */
+    CHECK_FAILS(memcore_search(store, "{\"v\":1,\"query\":\"x\"}", &out),
+                MEMCORE_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(memcore_last_error_message(), "must say where to look");
+    CHECK_FAILS(memcore_context(store, "{\"v\":1,\"purpose\":\"session_start\"}", &out),
+                MEMCORE_ERR_INVALID_ARGUMENT);
+    CHECK_FAILS(memcore_timeline(store, "{\"v\":1,\"anchor\":{\"time\":"
+                                        "\"2026-11-24T10:31:00Z\"},\"before\":1,\"after\":1}",
+                                 &out),
+                MEMCORE_ERR_INVALID_ARGUMENT);
     /* Unknown enum constants passed as integers. */
     CHECK_FAILS(memcore_events(store, "s1", 99, &out), MEMCORE_ERR_INVALID_ARGUMENT);
     CHECK_CONTAINS(memcore_last_error_message(), "status filter 99");

@@ -77,6 +77,11 @@ test('invalid arguments are INVALID_ARGUMENT', (t) => {
   assertCode(() => mem.addObservation({ title: 'no project' }), 'INVALID_ARGUMENT');
   assertCode(() => mem.search({ query: 'x', mode: 'telepathic' }), 'INVALID_ARGUMENT');
   assertCode(() => mem.context({ purpose: 'lunch' }), 'INVALID_ARGUMENT');
+  // A search or a context must say where to look: memcore does not guess the project.
+  assertCode(() => mem.search('x'), 'INVALID_ARGUMENT');
+  assertCode(() => mem.search({ query: 'x' }), 'INVALID_ARGUMENT');
+  assertCode(() => mem.context({ purpose: 'session_start' }), 'INVALID_ARGUMENT');
+  assertCode(() => mem.timeline({ anchor: { time: new Date() }, before: 1, after: 1 }), 'INVALID_ARGUMENT');
   assertCode(() => mem.stats({ project: '' }), 'INVALID_ARGUMENT');
   assertCode(() => mem.prune({ maxAgeDays: -1 }), 'INVALID_ARGUMENT');
   // Refused by the wrapper before any call, with the same code.

@@ -74,7 +74,9 @@ test('a session is recorded, distilled by rules and recalled in the next session
   assert.ok(hits[0].score > 0);
   assert.ok('textRank' in hits[0].parts && 'kindWeight' in hits[0].parts);
   assert.ok(hits[0].observation.filesModified.includes('src/cart.js'));
-  assert.deepEqual(mem.search('coupon').length >= 0, true); // a plain string is a query
+  // A plain string is a query, with the scope beside it.
+  assert.deepEqual(mem.search('coupon', 'all').map((h) => h.id), mem.search({ query: 'coupon', scope: 'all' }).map((h) => h.id));
+  assert.ok(mem.search('coupon', { project: 'shop' }).length >= 1);
 
   mem.startSession({ id: 's2', project: 'shop', agent: 'node-test' });
   const context = mem.context({ purpose: 'session_start', scope: { project: 'shop' } });

@@ -45,6 +45,13 @@ def test_invalid_arguments(mem, tmp_path):
         mem.stats("  ")
     with pytest.raises(memcore.MemcoreError.InvalidArgument):
         mem.search_with(memcore.SearchRequest(query="x", project="p", all_projects=True))
+    # A search or a context must say where to look: memcore does not guess the project
+    # from the working directory.
+    with pytest.raises(memcore.MemcoreError.InvalidArgument, match="all_projects"):
+        mem.search_with(memcore.SearchRequest(query="x"))
+    with pytest.raises(memcore.MemcoreError.InvalidArgument, match="all_projects"):
+        mem.context(memcore.ContextRequest())
+    assert mem.search_with(memcore.SearchRequest(query="x", all_projects=True)) == []
     with pytest.raises(memcore.MemcoreError.InvalidArgument):
         mem.set_mode_json('{"name": "x"}')
 

@@ -9,6 +9,7 @@
 
 use crate::config::HttpSettings;
 use crate::log::Log;
+use memcore::extract::{LlmError, LlmErrorKind};
 use std::time::{Duration, SystemTime};
 
 /// Longest error text quoted from a response.
@@ -29,11 +30,20 @@ enum Attempt {
     Done(String),
     /// Worth another try, after the server's wait if it named one.
     Retry {
-        reason: String,
+        error: LlmError,
         wait: Option<Duration>,
     },
     /// Not worth another try.
-    Fail(String),
+    Fail(LlmError),
+}
+
+/// The kind of failure an HTTP error status is: 429 is the rate limit, the rest a status.
+fn status_kind(status: u16) -> LlmErrorKind {
+    if status == 429 {
+        LlmErrorKind::RateLimited
+    } else {
+        LlmErrorKind::Status(status)
+    }
 }
 
 impl Client {
@@ -59,25 +69,32 @@ impl Client {
         url: &str,
         headers: &[(&'static str, String)],
         body: &serde_json::Value,
-    ) -> Result<String, String> {
+    ) -> Result<String, LlmError> {
         let body = body.to_string();
         let mut retry = 0u32;
         loop {
-            let (reason, wait) = match self.attempt(url, headers, &body) {
+            let (error, wait) = match self.attempt(url, headers, &body) {
                 Attempt::Done(text) => return Ok(text),
-                Attempt::Fail(reason) => return Err(reason),
-                Attempt::Retry { reason, wait } => (reason, wait),
+                Attempt::Fail(error) => return Err(error),
+                Attempt::Retry { error, wait } => (error, wait),
             };
+            let reason = &error.message;
             if retry >= self.settings.max_retries {
-                return Err(format!("{reason} (gave up after {} retries)", retry));
+                return Err(LlmError::new(
+                    error.kind,
+                    format!("{reason} (gave up after {retry} retries)"),
+                ));
             }
             let wait = wait.unwrap_or_else(|| backoff(self.settings.retry_base, retry));
             if wait > self.settings.max_retry_wait {
-                return Err(format!(
-                    "{reason}; the server asks to wait {} s, more than the {} s allowed \
-                     (max_retry_wait_secs)",
-                    wait.as_secs(),
-                    self.settings.max_retry_wait.as_secs()
+                return Err(LlmError::new(
+                    error.kind,
+                    format!(
+                        "{reason}; the server asks to wait {} s, more than the {} s allowed \
+                         (max_retry_wait_secs)",
+                        wait.as_secs(),
+                        self.settings.max_retry_wait.as_secs()
+                    ),
                 ));
             }
             self.log.line(format!(
@@ -108,10 +125,12 @@ impl Client {
                     | ureq::Error::ConnectionFailed
                     | ureq::Error::HostNotFound
                     | ureq::Error::Protocol(_) => Attempt::Retry {
-                        reason: format!("request to {url} failed: {e}"),
+                        error: LlmError::transport(format!("request to {url} failed: {e}")),
                         wait: None,
                     },
-                    e => Attempt::Fail(format!("request to {url} failed: {e}")),
+                    e => {
+                        Attempt::Fail(LlmError::transport(format!("request to {url} failed: {e}")))
+                    }
                 };
             }
         };
@@ -125,16 +144,22 @@ impl Client {
         match (status, text) {
             (200..=299, Ok(text)) => Attempt::Done(text),
             (200..=299, Err(e)) => Attempt::Retry {
-                reason: format!("reading the answer of {url} failed: {e}"),
+                error: LlmError::transport(format!("reading the answer of {url} failed: {e}")),
                 wait: None,
             },
             (429 | 500..=599, text) => Attempt::Retry {
-                reason: format!("HTTP {status}{}", error_message(text.ok().as_deref())),
+                error: LlmError::new(
+                    status_kind(status),
+                    format!("HTTP {status}{}", error_message(text.ok().as_deref())),
+                ),
                 wait,
             },
-            (_, text) => Attempt::Fail(format!(
-                "HTTP {status} from {url}{}",
-                error_message(text.ok().as_deref())
+            (_, text) => Attempt::Fail(LlmError::new(
+                status_kind(status),
+                format!(
+                    "HTTP {status} from {url}{}",
+                    error_message(text.ok().as_deref())
+                ),
             )),
         }
     }

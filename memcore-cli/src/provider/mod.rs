@@ -21,7 +21,7 @@ mod openai;
 use crate::config::Settings;
 use crate::error::{CliError, CliResult};
 use crate::log::Log;
-use memcore::extract::{ExtractionRequest, LlmClient, LlmResponse};
+use memcore::extract::{ExtractionRequest, LlmClient, LlmError, LlmErrorKind, LlmResponse};
 use std::cell::Cell;
 use std::fmt;
 
@@ -138,7 +138,7 @@ impl HttpLlm {
 }
 
 impl LlmClient for HttpLlm {
-    fn complete(&self, request: &ExtractionRequest) -> Result<LlmResponse, String> {
+    fn complete(&self, request: &ExtractionRequest) -> Result<LlmResponse, LlmError> {
         let (body, headers) = match self.api {
             Api::Anthropic => (
                 anthropic::request_body(&self.model, request),
@@ -154,7 +154,9 @@ impl LlmClient for HttpLlm {
             Api::Anthropic => anthropic::parse_response(&text, &self.model),
             Api::OpenAi => openai::parse_response(&text, &self.model),
         }
-        .map_err(|reason| format!("malformed response from {}: {reason}", self.url))
+        .map_err(|reason| {
+            LlmError::unusable_answer(format!("malformed response from {}: {reason}", self.url))
+        })
     }
 }
 
@@ -195,13 +197,16 @@ impl<'a> TokenCap<'a> {
 }
 
 impl LlmClient for TokenCap<'_> {
-    fn complete(&self, request: &ExtractionRequest) -> Result<LlmResponse, String> {
+    fn complete(&self, request: &ExtractionRequest) -> Result<LlmResponse, LlmError> {
         let most = u64::from(request.input_tokens) + u64::from(request.max_output_tokens);
         if !self.allows(most) {
-            return Err(format!(
-                "daily token cap reached ({} of {} tokens spent today)",
-                self.spent.get(),
-                self.cap.unwrap_or_default()
+            return Err(LlmError::new(
+                LlmErrorKind::RateLimited,
+                format!(
+                    "daily token cap reached ({} of {} tokens spent today)",
+                    self.spent.get(),
+                    self.cap.unwrap_or_default()
+                ),
             ));
         }
         let response = self.inner.complete(request)?;

@@ -1,8 +1,9 @@
 //! The host's embedding model as the foreign trait [`Embedder`], and the methods that set
 //! it, restore the built-in one or turn vectors off.
 
-use super::error::{MemcoreError, callback_error};
+use super::error::MemcoreError;
 use super::memory::Memory;
+use crate::host::{EmbedCall, HostEmbedder};
 use std::sync::Arc;
 
 /// The host's embedding model: implement it (a Python class with `id`, `dimension` and
@@ -23,25 +24,17 @@ pub trait Embedder: Send + Sync {
     fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, MemcoreError>;
 }
 
-/// A foreign [`Embedder`] as memcore's, with its id and dimension read once.
-struct ForeignEmbedder {
-    inner: Arc<dyn Embedder>,
-    id: String,
-    dimension: usize,
-}
+/// A foreign [`Embedder`] as the call the shared adapter ([`HostEmbedder`]) makes; the
+/// adapter checks what it returns.
+struct ForeignEmbedder(Arc<dyn Embedder>);
 
-impl memcore::recall::embed::Embedder for ForeignEmbedder {
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn dimension(&self) -> usize {
-        self.dimension
-    }
-
-    fn embed(&self, texts: &[&str]) -> memcore::Result<Vec<Vec<f32>>> {
+impl EmbedCall for ForeignEmbedder {
+    fn embed(&self, texts: &[&str], _dimension: usize) -> Result<Vec<Vec<f32>>, String> {
         let texts = texts.iter().map(|t| (*t).to_owned()).collect();
-        self.inner.embed(texts).map_err(callback_error)
+        self.0.embed(texts).map_err(|err| match err {
+            MemcoreError::Callback { message } => message,
+            other => format!("{other:?}"),
+        })
     }
 }
 
@@ -54,19 +47,13 @@ impl Memory {
     pub fn set_embedder(&self, embedder: Arc<dyn Embedder>) -> Result<(), MemcoreError> {
         let id = embedder.id()?;
         let dimension = embedder.dimension()?;
-        if id.trim().is_empty() {
-            return Err(MemcoreError::invalid("embedder id must not be empty"));
-        }
-        if dimension == 0 {
-            return Err(MemcoreError::invalid(
-                "embedder dimension must be at least 1",
-            ));
-        }
-        let embedder = ForeignEmbedder {
-            inner: embedder,
-            id,
-            dimension: dimension as usize,
-        };
+        let embedder = HostEmbedder::new(
+            &id,
+            usize::try_from(dimension).unwrap_or(usize::MAX),
+            "embedder ",
+            ForeignEmbedder(embedder),
+        )
+        .map_err(|e| MemcoreError::invalid(e.0))?;
         self.with(|m| {
             m.set_embedder(Some(Box::new(embedder)));
             Ok(())

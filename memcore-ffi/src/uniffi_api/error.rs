@@ -159,15 +159,6 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for MemcoreError {
     }
 }
 
-/// A failure reported by a host callback, as the core's error: it maps back to
-/// [`MemcoreError::Callback`] on the way out.
-pub(crate) fn callback_error(err: MemcoreError) -> memcore::Error {
-    crate::error::host_callback_error(match err {
-        MemcoreError::Callback { message } => message,
-        other => format!("{other:?}"),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,10 +197,11 @@ mod tests {
             MemcoreError::from(memcore::Error::EmptyPath),
             MemcoreError::InvalidArgument { .. }
         ));
-        let callback = MemcoreError::from(callback_error(MemcoreError::Callback {
-            message: "model down".into(),
-        }));
-        assert_eq!(callback.message(), "invalid host callback: model down");
+        let callback = MemcoreError::from(memcore::Error::HostCallback {
+            what: "embedder",
+            reason: "model down".into(),
+        });
+        assert_eq!(callback.message(), "the host's embedder failed: model down");
         assert!(matches!(callback, MemcoreError::Callback { .. }));
     }
 }

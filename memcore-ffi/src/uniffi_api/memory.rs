@@ -3,12 +3,12 @@
 //! their methods in their own modules.
 
 use super::error::MemcoreError;
-use super::model::{
-    Added, Event, EventPayload, EventStatus, NewEvent, NewObservation, NewSummary, Observation,
-    Recorded, Session, Stats, Summary, scope, to_time, to_usize,
+use crate::records::{
+    Added, Event, EventPayload, EventStatus, NewEvent, NewObservation, NewSession, NewSummary,
+    Observation, Recorded, Session, Stats, Summary, to_usize,
 };
-use std::cell::RefCell;
-use std::sync::{Arc, Mutex};
+use crate::store::{LockError, Store};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 /// A memory store: one SQLite file that any number of handles, threads and processes may
@@ -20,24 +20,7 @@ use std::time::SystemTime;
 /// the file early (it is also released when the handle is garbage-collected).
 #[derive(uniffi::Object)]
 pub struct Memory {
-    path: String,
-    state: Mutex<Option<memcore::Memory>>,
-}
-
-thread_local! {
-    /// The handles whose lock this thread holds: a host callback that calls back into the
-    /// handle that is calling it gets an error instead of a deadlock.
-    static HELD: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Releases a handle's entry in [`HELD`] when dropped.
-struct Held(usize);
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        let key = self.0;
-        let _ = HELD.try_with(|held| held.borrow_mut().retain(|k| *k != key));
-    }
+    store: Store,
 }
 
 impl Memory {
@@ -46,28 +29,39 @@ impl Memory {
         &self,
         f: impl FnOnce(&mut memcore::Memory) -> Result<T, MemcoreError>,
     ) -> Result<T, MemcoreError> {
-        let key = self as *const Memory as usize;
-        if HELD.with(|held| held.borrow().contains(&key)) {
-            return Err(MemcoreError::invalid(
+        let mut guard = self.store.lock().map_err(|err| match err {
+            LockError::Nested => MemcoreError::invalid(
                 "a host callback (LLM client or embedder) called the Memory that is calling it; \
                  open another Memory on the same file for use inside callbacks",
-            ));
-        }
-        let mut guard = self.state.lock().map_err(|_| MemcoreError::Internal {
-            message: format!(
-                "an earlier call panicked while it used the store {}; open it again",
-                self.path
             ),
+            LockError::Poisoned => MemcoreError::Internal {
+                message: format!(
+                    "an earlier call panicked while it used the store {}; open it again",
+                    self.store.path()
+                ),
+            },
+            LockError::Closed => MemcoreError::Closed {
+                message: format!("the store {} was closed", self.store.path()),
+            },
         })?;
-        HELD.with(|held| held.borrow_mut().push(key));
-        let _held = Held(key);
-        match guard.as_mut() {
-            Some(memory) => f(memory),
-            None => Err(MemcoreError::Closed {
-                message: format!("the store {} was closed", self.path),
-            }),
-        }
+        f(&mut guard.memory)
     }
+}
+
+/// A project argument: `None` is every project; an empty name is an error.
+pub(crate) fn scope(project: Option<String>) -> Result<memcore::Scope, MemcoreError> {
+    match project {
+        None => Ok(memcore::Scope::All),
+        Some(name) if name.trim().is_empty() => Err(MemcoreError::invalid(
+            "project must not be empty; pass None for every project",
+        )),
+        Some(name) => Ok(memcore::Scope::Project(name.trim().to_owned())),
+    }
+}
+
+/// A project filter argument as the core's `Option<&str>`, checked like [`scope`].
+pub(crate) fn project_filter(project: Option<String>) -> Result<Option<String>, MemcoreError> {
+    Ok(scope(project)?.project().map(str::to_owned))
 }
 
 fn non_negative(limit: u32) -> usize {
@@ -94,32 +88,25 @@ impl Memory {
                 MemcoreError::invalid(format!("config_json is not a valid config: {e}"))
             })?
         };
-        let memory = memcore::Memory::open_with(&path, config)?;
         Ok(Arc::new(Memory {
-            path,
-            state: Mutex::new(Some(memory)),
+            store: Store::open(&path, config)?,
         }))
     }
 
     /// The file this store lives in, as given when it was opened.
     pub fn path(&self) -> String {
-        self.path.clone()
+        self.store.path().to_owned()
     }
 
     /// Releases the file now. Later calls on this handle raise `MemcoreError.Closed`;
     /// closing twice is harmless. Nothing is lost: every call was durable when it returned.
     pub fn close(&self) {
-        // A poisoned lock still holds the store: take it out and drop it all the same.
-        let mut guard = match self.state.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        guard.take();
+        self.store.close();
     }
 
     /// True until `close()` is called.
     pub fn is_open(&self) -> bool {
-        self.state.lock().map(|g| g.is_some()).unwrap_or(false)
+        self.store.is_open()
     }
 
     // Sessions ---------------------------------------------------------------------------
@@ -134,13 +121,13 @@ impl Memory {
         agent: String,
         started_at: Option<SystemTime>,
     ) -> Result<Session, MemcoreError> {
-        let new = memcore::NewSession {
+        let new = NewSession {
             id: session_id,
             project,
             agent,
-            started_at: started_at.map(to_time),
+            started_at,
         };
-        self.with(|m| Ok(m.start_session(new)?.into()))
+        self.with(|m| Ok(m.start_session(new.into())?.into()))
     }
 
     /// Marks a session ended; ending it again is harmless. Raises `MemcoreError.NotFound`
@@ -181,7 +168,7 @@ impl Memory {
     /// and recognisable secrets are removed), idempotent on its key (`external_id`, else the
     /// tool-use id). Raises `MemcoreError.NotFound` when the session was not started.
     pub fn record_event(&self, event: NewEvent) -> Result<Recorded, MemcoreError> {
-        let event = event.into_core()?;
+        let event = memcore::NewEvent::try_from(event)?;
         self.with(|m| Ok(m.record_event(event)?.into()))
     }
 
@@ -270,12 +257,12 @@ impl Memory {
     /// Stores an observation (redacted, deduplicated per project by its content, embedded
     /// when an embedder is set).
     pub fn add_observation(&self, observation: NewObservation) -> Result<Added, MemcoreError> {
-        self.with(|m| Ok(m.add_observation(observation.into())?.into()))
+        self.with(|m| Ok(Added::from(m.add_observation(observation.into())?)))
     }
 
     /// The observations with these ids, in the order given; unknown ids are left out.
     pub fn get(&self, ids: Vec<i64>) -> Result<Vec<Observation>, MemcoreError> {
-        self.with(|m| Ok(m.get(&ids)?.into_iter().map(Into::into).collect()))
+        self.with(|m| Ok(m.get(&ids)?.into_iter().map(Observation::from).collect()))
     }
 
     /// The newest observations, of `project` or of every project (`None`).
@@ -307,7 +294,7 @@ impl Memory {
         session_id: String,
         summary: NewSummary,
     ) -> Result<Summary, MemcoreError> {
-        self.with(|m| Ok(m.add_summary(&session_id, summary.into())?.into()))
+        self.with(|m| Ok(Summary::from(m.add_summary(&session_id, summary.into())?)))
     }
 
     /// The newest session summary, of `project` or of every project (`None`).
@@ -323,7 +310,7 @@ impl Memory {
     #[uniffi::method(default(project = None))]
     pub fn stats(&self, project: Option<String>) -> Result<Stats, MemcoreError> {
         let scope = scope(project)?;
-        self.with(|m| Ok(m.stats(&scope)?.into()))
+        self.with(|m| Ok(Stats::from(m.stats(&scope)?)))
     }
 
     /// Runs SQLite's integrity check: `["ok"]` for a sound file, else one finding per

@@ -6,20 +6,28 @@
 //!
 //! - [`error`]: [`MemcoreError`], one variant per failure family (the same families as the
 //!   C status codes), each with its message.
-//! - [`model`]: the records a host passes and gets back (sessions, events, observations,
-//!   summaries, statistics), converted from and to memcore's model types.
+//! - the records a host passes and gets back (sessions, events, observations, summaries,
+//!   statistics, extraction requests and reports, search hits, contexts, timelines, the
+//!   reports of export, import, backup and retention) are [`crate::records`], shared with the
+//!   C ABI (whose JSON documents are their serde form).
 //! - [`memory`]: [`Memory`], the handle (`memcore.Memory(path)` in Python), with sessions,
-//!   events, observations, summaries and statistics.
+//!   events, observations, summaries and statistics. It wraps the same store handle as the
+//!   C `MemcoreStore` (one lock, one re-entrancy guard).
 //! - [`extraction`]: the host's LLM as the foreign trait [`LlmClient`], the extraction loop
 //!   driven with it or step by step, and the ledger.
-//! - [`recall`]: search, context and timeline.
+//! - [`recall`]: search, context and timeline, with their request records.
 //! - [`embed`]: the host's embedding model as the foreign trait [`Embedder`].
+//!
+//! Both foreign traits feed the same adapters as the C callbacks (`crate::host`): what they
+//! return is checked, and their failures mapped, in one place.
 //! - [`portable`]: export, import, backup and retention.
 //!
 //! Conventions: ids of events and observations are `i64`, session ids the host's strings;
 //! times are timestamps (`datetime` in Python, `Date` in Swift); a `project` argument that is
-//! `None` means every project, except in search and context requests, where it means the
-//! project of the working directory (as in the core). Calls on one [`Memory`] take turns (it
+//! `None` means every project. Search and context requests must say where to look: a
+//! `project`, or `all_projects = True`; a request with neither is refused
+//! (`MemcoreError.InvalidArgument`): memcore never guesses the project from the working
+//! directory of the host's process. Calls on one [`Memory`] take turns (it
 //! holds a lock), so a handle may be shared by threads; a host callback must not call back
 //! into the handle that is calling it (that call fails instead of deadlocking).
 //!
@@ -31,7 +39,6 @@ pub mod embed;
 pub mod error;
 pub mod extraction;
 pub mod memory;
-pub mod model;
 pub mod portable;
 pub mod recall;
 

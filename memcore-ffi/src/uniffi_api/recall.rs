@@ -3,11 +3,11 @@
 
 use super::error::MemcoreError;
 use super::memory::Memory;
-use super::model::{Event, Observation, from_time, to_time, to_usize};
+use crate::records::{Context, SearchHit, Timeline, to_time, to_usize};
 use std::time::SystemTime;
 
-/// Where a search or a context looks: `project`, else every project with `all_projects`,
-/// else the project of the working directory.
+/// Where a search or a context looks: `project`, or every project with `all_projects`. One
+/// of the two is required: memcore does not guess the project from the working directory.
 fn request_scope(
     project: Option<String>,
     all_projects: bool,
@@ -21,7 +21,10 @@ fn request_scope(
         }
         (Some(name), false) => Ok(Some(memcore::Scope::Project(name.trim().to_owned()))),
         (None, true) => Ok(Some(memcore::Scope::All)),
-        (None, false) => Ok(None),
+        (None, false) => Err(MemcoreError::invalid(
+            "a search or context request must name a project, or set all_projects to look in \
+             every project",
+        )),
     }
 }
 
@@ -67,8 +70,7 @@ pub struct SearchRequest {
     /// The text to look for; its words are searched one by one (no query syntax). Empty:
     /// the newest observations that pass the filter.
     pub query: String,
-    /// The project to look in; with neither this nor `all_projects`, the project of the
-    /// working directory.
+    /// The project to look in; this or `all_projects` is required.
     #[uniffi(default)]
     pub project: Option<String>,
     /// Look in every project.
@@ -125,68 +127,6 @@ impl SearchRequest {
     }
 }
 
-/// Why a hit ranks where it does: the score is the product of `relevance`, `recency`,
-/// `kind_weight`, `importance`, `file_match`, `superseded` and `diversity`.
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
-pub struct ScoreParts {
-    /// BM25 of the hit over the best BM25 among the candidates (`0..=1`).
-    pub text_rank: f64,
-    /// FTS5's BM25 score (higher is better); `None` when full text did not find it.
-    pub bm25: Option<f64>,
-    /// Cosine similarity with the query's vector; `None` without vectors.
-    pub vector_similarity: Option<f64>,
-    /// The fused relevance.
-    pub relevance: f64,
-    /// Recency factor.
-    pub recency: f64,
-    /// The weight of the hit's kind.
-    pub kind_weight: f64,
-    /// Importance factor.
-    pub importance: f64,
-    /// Boost when the hit touched a file the request names, else 1.
-    pub file_match: f64,
-    /// Penalty when a newer observation supersedes the hit, else 1.
-    pub superseded: f64,
-    /// Penalty when a better-ranked hit says nearly the same, else 1.
-    pub diversity: f64,
-}
-
-/// One search result.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct SearchHit {
-    /// The observation's id.
-    pub id: i64,
-    /// The final score (higher is better).
-    pub score: f64,
-    /// What the score is made of.
-    pub parts: ScoreParts,
-    /// The observation.
-    pub observation: Observation,
-}
-
-impl From<memcore::SearchHit> for SearchHit {
-    fn from(h: memcore::SearchHit) -> Self {
-        let p = h.parts;
-        SearchHit {
-            id: h.id,
-            score: h.score,
-            parts: ScoreParts {
-                text_rank: p.text_rank,
-                bm25: p.bm25,
-                vector_similarity: p.vector_similarity,
-                relevance: p.relevance,
-                recency: p.recency,
-                kind_weight: p.kind_weight,
-                importance: p.importance,
-                file_match: p.file_match,
-                superseded: p.superseded,
-                diversity: p.diversity,
-            },
-            observation: h.observation.into(),
-        }
-    }
-}
-
 /// When a context is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, uniffi::Enum)]
 pub enum ContextPurpose {
@@ -203,8 +143,7 @@ pub struct ContextRequest {
     /// Session start (the default) or prompt.
     #[uniffi(default)]
     pub purpose: Option<ContextPurpose>,
-    /// The project; with neither this nor `all_projects`, the project of the working
-    /// directory.
+    /// The project; this or `all_projects` is required.
     #[uniffi(default)]
     pub project: Option<String>,
     /// Look in every project.
@@ -245,93 +184,6 @@ impl ContextRequest {
     }
 }
 
-/// A rendered context: markdown ready to inject into the model's context.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Context {
-    /// The markdown; empty when nothing was worth saying.
-    pub text: String,
-    /// Every observation the text mentions, in the order listed.
-    pub observation_ids: Vec<i64>,
-    /// The observations rendered in full (a prefix of the best ones).
-    pub detailed_ids: Vec<i64>,
-    /// The session summary included, if any.
-    pub summary_id: Option<i64>,
-    /// The text's cost in tokens by memcore's estimator; never above the budget.
-    pub tokens: u32,
-    /// The budget the text was held to.
-    pub budget: u32,
-}
-
-impl From<memcore::Context> for Context {
-    fn from(c: memcore::Context) -> Self {
-        Context {
-            text: c.text,
-            observation_ids: c.observation_ids,
-            detailed_ids: c.detailed_ids,
-            summary_id: c.summary_id,
-            tokens: c.tokens,
-            budget: c.budget,
-        }
-    }
-}
-
-/// One entry of a timeline.
-#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
-pub enum TimelineItem {
-    /// An observation.
-    Observation {
-        /// The observation.
-        observation: Observation,
-    },
-    /// A user prompt.
-    Prompt {
-        /// The prompt's event.
-        event: Event,
-    },
-}
-
-/// A timeline entry with its time.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct TimelineEntry {
-    /// When it happened.
-    pub at: SystemTime,
-    /// What it is.
-    pub item: TimelineItem,
-}
-
-/// Observations and user prompts in time order around an anchor.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct Timeline {
-    /// Oldest first.
-    pub entries: Vec<TimelineEntry>,
-    /// The index in `entries` of the anchor observation, or for a time anchor of the first
-    /// entry at or after it (`len(entries)` when there is none).
-    pub anchor_index: u64,
-}
-
-impl From<memcore::Timeline> for Timeline {
-    fn from(t: memcore::Timeline) -> Self {
-        Timeline {
-            entries: t
-                .entries
-                .into_iter()
-                .map(|e| TimelineEntry {
-                    at: from_time(e.at),
-                    item: match e.item {
-                        memcore::TimelineItem::Observation(o) => TimelineItem::Observation {
-                            observation: o.into(),
-                        },
-                        memcore::TimelineItem::Prompt(e) => {
-                            TimelineItem::Prompt { event: e.into() }
-                        }
-                    },
-                })
-                .collect(),
-            anchor_index: t.anchor_index as u64,
-        }
-    }
-}
-
 #[uniffi::export]
 impl Memory {
     /// Searches the observations of `project` (every project when `None`) for `query`: full
@@ -361,7 +213,12 @@ impl Memory {
     /// Searches with every option of a [`SearchRequest`] (filters, files, mode, paging).
     pub fn search_with(&self, request: SearchRequest) -> Result<Vec<SearchHit>, MemcoreError> {
         let request = request.into_core()?;
-        self.with(|m| Ok(m.search(&request)?.into_iter().map(Into::into).collect()))
+        self.with(|m| {
+            Ok(m.search(&request)?
+                .into_iter()
+                .map(SearchHit::from)
+                .collect())
+        })
     }
 
     /// Renders what memory holds as markdown within a token budget: the latest summary
@@ -369,7 +226,7 @@ impl Memory {
     /// the best few.
     pub fn context(&self, request: ContextRequest) -> Result<Context, MemcoreError> {
         let request = request.into_core()?;
-        self.with(|m| Ok(m.context(&request)?.into()))
+        self.with(|m| Ok(Context::from(m.context(&request)?)))
     }
 
     /// The context to inject when a session of `project` starts (relevant to `query`, such
@@ -427,6 +284,6 @@ impl Memory {
             to_usize(before),
             to_usize(after),
         );
-        self.with(|m| Ok(m.timeline(&request)?.into()))
+        self.with(|m| Ok(Timeline::from(m.timeline(&request)?)))
     }
 }

@@ -24,6 +24,7 @@
 //! [`Memory::run_extraction`]: crate::Memory::run_extraction
 
 use super::heuristic::{heuristic_observations, heuristic_summary};
+use super::llm::{LlmClient, Usage};
 use super::parse::{ParseIssue, SummaryOutcome, parse_observations, parse_summary};
 use super::request::{ExtractionRequest, RequestPurpose, build_observation_requests};
 use crate::error::{Error, Result, SqlContext};
@@ -32,7 +33,7 @@ use crate::model::{
 };
 use crate::state::State;
 use crate::store::{LedgerEntry, NewLedgerEntry, StoredVector, now_millis};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 
 /// Events indexed per transaction when extraction catches up with deferred conversation rows.
@@ -46,34 +47,6 @@ const CLAIM_LIMIT: usize = 500;
 const REVERSAL_LOOKBACK: usize = 500;
 /// The model name the ledger records for the rule-based extractor.
 pub const HEURISTIC_MODEL: &str = "heuristic";
-
-/// What the host's model reports about one call.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Usage {
-    /// The model's name, as the host knows it (`claude-haiku-4-5`, `gpt-4o-mini`...).
-    pub model: String,
-    /// Input tokens billed; memcore's estimate of the request when absent.
-    pub prompt_tokens: Option<u64>,
-    /// Output tokens billed; memcore's estimate of the answer when absent.
-    pub completion_tokens: Option<u64>,
-}
-
-/// A model's answer to an [`ExtractionRequest`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct LlmResponse {
-    /// The answer's text, as the model wrote it.
-    pub text: String,
-    /// What the call cost.
-    pub usage: Usage,
-}
-
-/// The host's LLM, for hosts that let memcore drive the extraction loop.
-pub trait LlmClient {
-    /// Sends the request's system and user prompts to the model and returns its answer, or a
-    /// description of what went wrong (recorded as a failed attempt).
-    fn complete(&self, request: &ExtractionRequest) -> std::result::Result<LlmResponse, String>;
-}
 
 /// Who turns events into observations in [`Memory::run_extraction`](crate::Memory::run_extraction).
 #[derive(Clone, Copy)]
@@ -414,10 +387,11 @@ impl Extraction<'_> {
                                 Err(e) => return Err(e),
                             }
                         }
-                        Err(reason) => {
+                        Err(err) => {
                             run.failures += 1;
-                            run.events_failed +=
-                                self.fail_extraction(&request, &reason)?.events_failed;
+                            run.events_failed += self
+                                .fail_extraction(&request, &err.to_string())?
+                                .events_failed;
                             failed_sessions.push(request.session_id.clone());
                         }
                     }

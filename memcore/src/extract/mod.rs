@@ -3,15 +3,14 @@
 
 mod driver;
 pub mod heuristic;
+mod llm;
 pub mod mode;
 pub mod parse;
 pub mod request;
 
 pub(crate) use driver::Extraction;
-pub use driver::{
-    CompletionReport, ExtractionRun, Extractor, FailureReport, HEURISTIC_MODEL, LlmClient,
-    LlmResponse, Usage,
-};
+pub use driver::{CompletionReport, ExtractionRun, Extractor, FailureReport, HEURISTIC_MODEL};
+pub use llm::{LlmClient, LlmError, LlmErrorKind, LlmResponse, Usage};
 pub use mode::Mode;
 pub use parse::ParseIssue;
 pub use request::{ExtractionRequest, OutputFormat, RequestPurpose};

@@ -2571,6 +2571,20 @@ public struct Context: Equatable, Hashable {
      */
     public var detailedIds: [Int64]
     /**
+     * Every conversation record (event) the text mentions (prompt contexts only), in the
+     * order listed.
+     */
+    public var recordIds: [Int64]
+    /**
+     * The conversation records rendered in full.
+     */
+    public var detailedRecordIds: [Int64]
+    /**
+     * The open items listed first (session start): what the last sessions left unfinished
+     * or named as next.
+     */
+    public var openItemIds: [Int64]
+    /**
      * The session summary included, if any.
      */
     public var summaryId: Int64?
@@ -2596,6 +2610,17 @@ public struct Context: Equatable, Hashable {
          * The observations rendered in full (a prefix of the best ones).
          */detailedIds: [Int64], 
         /**
+         * Every conversation record (event) the text mentions (prompt contexts only), in the
+         * order listed.
+         */recordIds: [Int64], 
+        /**
+         * The conversation records rendered in full.
+         */detailedRecordIds: [Int64], 
+        /**
+         * The open items listed first (session start): what the last sessions left unfinished
+         * or named as next.
+         */openItemIds: [Int64], 
+        /**
          * The session summary included, if any.
          */summaryId: Int64?, 
         /**
@@ -2607,6 +2632,9 @@ public struct Context: Equatable, Hashable {
         self.text = text
         self.observationIds = observationIds
         self.detailedIds = detailedIds
+        self.recordIds = recordIds
+        self.detailedRecordIds = detailedRecordIds
+        self.openItemIds = openItemIds
         self.summaryId = summaryId
         self.tokens = tokens
         self.budget = budget
@@ -2631,6 +2659,9 @@ public struct FfiConverterTypeContext: FfiConverterRustBuffer {
                 text: FfiConverterString.read(from: &buf), 
                 observationIds: FfiConverterSequenceInt64.read(from: &buf), 
                 detailedIds: FfiConverterSequenceInt64.read(from: &buf), 
+                recordIds: FfiConverterSequenceInt64.read(from: &buf), 
+                detailedRecordIds: FfiConverterSequenceInt64.read(from: &buf), 
+                openItemIds: FfiConverterSequenceInt64.read(from: &buf), 
                 summaryId: FfiConverterOptionInt64.read(from: &buf), 
                 tokens: FfiConverterUInt32.read(from: &buf), 
                 budget: FfiConverterUInt32.read(from: &buf)
@@ -2641,6 +2672,9 @@ public struct FfiConverterTypeContext: FfiConverterRustBuffer {
         FfiConverterString.write(value.text, into: &buf)
         FfiConverterSequenceInt64.write(value.observationIds, into: &buf)
         FfiConverterSequenceInt64.write(value.detailedIds, into: &buf)
+        FfiConverterSequenceInt64.write(value.recordIds, into: &buf)
+        FfiConverterSequenceInt64.write(value.detailedRecordIds, into: &buf)
+        FfiConverterSequenceInt64.write(value.openItemIds, into: &buf)
         FfiConverterOptionInt64.write(value.summaryId, into: &buf)
         FfiConverterUInt32.write(value.tokens, into: &buf)
         FfiConverterUInt32.write(value.budget, into: &buf)
@@ -2672,8 +2706,7 @@ public struct ContextRequest: Equatable, Hashable {
      */
     public var purpose: ContextPurpose?
     /**
-     * The project; with neither this nor `all_projects`, the project of the working
-     * directory.
+     * The project; this or `all_projects` is required.
      */
     public var project: String?
     /**
@@ -2706,8 +2739,7 @@ public struct ContextRequest: Equatable, Hashable {
          * Session start (the default) or prompt.
          */purpose: ContextPurpose? = nil, 
         /**
-         * The project; with neither this nor `all_projects`, the project of the working
-         * directory.
+         * The project; this or `all_projects` is required.
          */project: String? = nil, 
         /**
          * Look in every project.
@@ -3079,7 +3111,7 @@ public func FfiConverterTypeExportReport_lower(_ value: ExportReport) -> RustBuf
 
 /**
  * One bounded prompt for the host's LLM, with the events it covers. Pass it back unchanged
- * to `complete_extraction` or `fail_extraction`.
+ * to complete or fail it.
  */
 public struct ExtractionRequest: Equatable, Hashable {
     /**
@@ -3475,6 +3507,11 @@ public struct ImportReport: Equatable, Hashable {
      * Links whose target is neither in the file nor in the store; left out.
      */
     public var unresolvedReferences: UInt64
+    /**
+     * What the import noticed about the file without refusing it (a file cut short, counts
+     * that disagree with its `end` record); empty for a whole export.
+     */
+    public var warnings: [String]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3496,13 +3533,18 @@ public struct ImportReport: Equatable, Hashable {
          */skipped: RecordCounts, 
         /**
          * Links whose target is neither in the file nor in the store; left out.
-         */unresolvedReferences: UInt64) {
+         */unresolvedReferences: UInt64, 
+        /**
+         * What the import noticed about the file without refusing it (a file cut short, counts
+         * that disagree with its `end` record); empty for a whole export.
+         */warnings: [String]) {
         self.formatVersion = formatVersion
         self.schemaVersion = schemaVersion
         self.lines = lines
         self.added = added
         self.skipped = skipped
         self.unresolvedReferences = unresolvedReferences
+        self.warnings = warnings
     }
 
     
@@ -3526,7 +3568,8 @@ public struct FfiConverterTypeImportReport: FfiConverterRustBuffer {
                 lines: FfiConverterUInt64.read(from: &buf), 
                 added: FfiConverterTypeRecordCounts.read(from: &buf), 
                 skipped: FfiConverterTypeRecordCounts.read(from: &buf), 
-                unresolvedReferences: FfiConverterUInt64.read(from: &buf)
+                unresolvedReferences: FfiConverterUInt64.read(from: &buf), 
+                warnings: FfiConverterSequenceString.read(from: &buf)
         )
     }
 
@@ -3537,6 +3580,7 @@ public struct FfiConverterTypeImportReport: FfiConverterRustBuffer {
         FfiConverterTypeRecordCounts.write(value.added, into: &buf)
         FfiConverterTypeRecordCounts.write(value.skipped, into: &buf)
         FfiConverterUInt64.write(value.unresolvedReferences, into: &buf)
+        FfiConverterSequenceString.write(value.warnings, into: &buf)
     }
 }
 
@@ -3727,7 +3771,8 @@ public func FfiConverterTypeLedgerEntry_lower(_ value: LedgerEntry) -> RustBuffe
 
 
 /**
- * A model's answer to an [`ExtractionRequest`].
+ * A model's answer to an [`ExtractionRequest`] (C: the LLM answer document a `MemcoreLlm`
+ * callback returns).
  */
 public struct LlmResponse: Equatable, Hashable {
     /**
@@ -3798,7 +3843,7 @@ public func FfiConverterTypeLlmResponse_lower(_ value: LlmResponse) -> RustBuffe
 
 
 /**
- * An event to record with `Memory.record_event`.
+ * An event to record.
  */
 public struct NewEvent: Equatable, Hashable {
     /**
@@ -4548,6 +4593,11 @@ public struct PruneReport: Equatable, Hashable {
      */
     public var sizeLimitMet: Bool
     /**
+     * False when the removal was committed but giving the space back failed (another
+     * process kept the store busy): a later prune gives it back. True in a dry run.
+     */
+    public var spaceReclaimed: Bool
+    /**
      * The store's size before.
      */
     public var fileSizeBefore: UInt64
@@ -4578,6 +4628,10 @@ public struct PruneReport: Equatable, Hashable {
          * With a file-size limit: whether removing every candidate meets it.
          */sizeLimitMet: Bool, 
         /**
+         * False when the removal was committed but giving the space back failed (another
+         * process kept the store busy): a later prune gives it back. True in a dry run.
+         */spaceReclaimed: Bool, 
+        /**
          * The store's size before.
          */fileSizeBefore: UInt64, 
         /**
@@ -4589,6 +4643,7 @@ public struct PruneReport: Equatable, Hashable {
         self.eventsByProject = eventsByProject
         self.estimatedBytes = estimatedBytes
         self.sizeLimitMet = sizeLimitMet
+        self.spaceReclaimed = spaceReclaimed
         self.fileSizeBefore = fileSizeBefore
         self.fileSizeAfter = fileSizeAfter
     }
@@ -4615,6 +4670,7 @@ public struct FfiConverterTypePruneReport: FfiConverterRustBuffer {
                 eventsByProject: FfiConverterDictionaryStringUInt64.read(from: &buf), 
                 estimatedBytes: FfiConverterUInt64.read(from: &buf), 
                 sizeLimitMet: FfiConverterBool.read(from: &buf), 
+                spaceReclaimed: FfiConverterBool.read(from: &buf), 
                 fileSizeBefore: FfiConverterUInt64.read(from: &buf), 
                 fileSizeAfter: FfiConverterUInt64.read(from: &buf)
         )
@@ -4627,6 +4683,7 @@ public struct FfiConverterTypePruneReport: FfiConverterRustBuffer {
         FfiConverterDictionaryStringUInt64.write(value.eventsByProject, into: &buf)
         FfiConverterUInt64.write(value.estimatedBytes, into: &buf)
         FfiConverterBool.write(value.sizeLimitMet, into: &buf)
+        FfiConverterBool.write(value.spaceReclaimed, into: &buf)
         FfiConverterUInt64.write(value.fileSizeBefore, into: &buf)
         FfiConverterUInt64.write(value.fileSizeAfter, into: &buf)
     }
@@ -5385,8 +5442,7 @@ public struct SearchRequest: Equatable, Hashable {
      */
     public var query: String
     /**
-     * The project to look in; with neither this nor `all_projects`, the project of the
-     * working directory.
+     * The project to look in; this or `all_projects` is required.
      */
     public var project: String?
     /**
@@ -5426,8 +5482,7 @@ public struct SearchRequest: Equatable, Hashable {
          * the newest observations that pass the filter.
          */query: String, 
         /**
-         * The project to look in; with neither this nor `all_projects`, the project of the
-         * working directory.
+         * The project to look in; this or `all_projects` is required.
          */project: String? = nil, 
         /**
          * Look in every project.
@@ -6213,7 +6268,8 @@ public func FfiConverterTypeContextPurpose_lower(_ value: ContextPurpose) -> Rus
 
 
 /**
- * What happened in a session, as the host reports it.
+ * What happened in a session. In JSON an object with `"type"`: `user_prompt`, `tool_use`,
+ * `assistant_message` or `note`.
  */
 
 public enum EventPayload: Equatable, Hashable {
@@ -6235,6 +6291,7 @@ public enum EventPayload: Equatable, Hashable {
          */toolName: String, 
         /**
          * The tool's input as JSON text (`{"file_path": "src/cart.py"}`); empty for none.
+         * In a C document: the JSON value itself, field `"input"`.
          */inputJson: String = "", 
         /**
          * What the tool returned, if it succeeded.
@@ -7106,7 +7163,8 @@ public func FfiConverterTypeSessionStatus_lower(_ value: SessionStatus) -> RustB
 
 
 /**
- * One entry of a timeline.
+ * One entry of a timeline. In JSON the entry's fields with `"type"`: `observation` or
+ * `prompt`.
  */
 
 public enum TimelineItem: Equatable, Hashable {
@@ -7922,7 +7980,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_memcore_checksum_method_embedder_embed() != 62598) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_llmclient_complete() != 58741) {
+    if (uniffi_memcore_checksum_method_llmclient_complete() != 61813) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_memcore_checksum_method_memory_disable_embedder() != 48464) {
@@ -7937,28 +7995,28 @@ private let initializationResult: InitializationResult = {
     if (uniffi_memcore_checksum_method_memory_use_builtin_embedder() != 30578) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_complete_extraction() != 38585) {
+    if (uniffi_memcore_checksum_method_memory_complete_extraction() != 36364) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_complete_summary() != 12570) {
+    if (uniffi_memcore_checksum_method_memory_complete_summary() != 52428) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_extract_heuristic() != 326) {
+    if (uniffi_memcore_checksum_method_memory_extract_heuristic() != 25229) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_extract_pending() != 15813) {
+    if (uniffi_memcore_checksum_method_memory_extract_pending() != 151) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_fail_extraction() != 10509) {
+    if (uniffi_memcore_checksum_method_memory_fail_extraction() != 51411) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_ledger() != 36913) {
+    if (uniffi_memcore_checksum_method_memory_ledger() != 13508) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_memcore_checksum_method_memory_mode_json() != 14144) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_next_extraction() != 44382) {
+    if (uniffi_memcore_checksum_method_memory_next_extraction() != 60774) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_memcore_checksum_method_memory_retry_failed() != 29805) {
@@ -7967,31 +8025,31 @@ private let initializationResult: InitializationResult = {
     if (uniffi_memcore_checksum_method_memory_set_mode_json() != 46701) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_summarize() != 55085) {
+    if (uniffi_memcore_checksum_method_memory_summarize() != 35560) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_summary_request() != 48963) {
+    if (uniffi_memcore_checksum_method_memory_summary_request() != 35815) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_add_observation() != 843) {
+    if (uniffi_memcore_checksum_method_memory_add_observation() != 20314) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_add_summary() != 8297) {
+    if (uniffi_memcore_checksum_method_memory_add_summary() != 48825) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_memcore_checksum_method_memory_close() != 44710) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_end_session() != 6576) {
+    if (uniffi_memcore_checksum_method_memory_end_session() != 7368) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_events() != 61773) {
+    if (uniffi_memcore_checksum_method_memory_events() != 6165) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_memcore_checksum_method_memory_forget() != 44102) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_get() != 17484) {
+    if (uniffi_memcore_checksum_method_memory_get() != 56920) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_memcore_checksum_method_memory_integrity_check() != 27223) {
@@ -8000,7 +8058,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_memcore_checksum_method_memory_is_open() != 958) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_latest_summary() != 28208) {
+    if (uniffi_memcore_checksum_method_memory_latest_summary() != 56155) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_memcore_checksum_method_memory_path() != 60023) {
@@ -8009,67 +8067,67 @@ private let initializationResult: InitializationResult = {
     if (uniffi_memcore_checksum_method_memory_projects() != 51598) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_recent() != 5246) {
+    if (uniffi_memcore_checksum_method_memory_recent() != 47470) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_recent_sessions() != 30655) {
+    if (uniffi_memcore_checksum_method_memory_recent_sessions() != 58098) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_record_assistant_message() != 40487) {
+    if (uniffi_memcore_checksum_method_memory_record_assistant_message() != 23096) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_record_event() != 4581) {
+    if (uniffi_memcore_checksum_method_memory_record_event() != 4765) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_record_note() != 6251) {
+    if (uniffi_memcore_checksum_method_memory_record_note() != 55205) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_record_tool_use() != 13676) {
+    if (uniffi_memcore_checksum_method_memory_record_tool_use() != 57565) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_record_user_prompt() != 54845) {
+    if (uniffi_memcore_checksum_method_memory_record_user_prompt() != 44330) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_session() != 50831) {
+    if (uniffi_memcore_checksum_method_memory_session() != 31153) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_start_session() != 48901) {
+    if (uniffi_memcore_checksum_method_memory_start_session() != 53853) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_stats() != 29049) {
+    if (uniffi_memcore_checksum_method_memory_stats() != 44645) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_backup() != 35391) {
+    if (uniffi_memcore_checksum_method_memory_backup() != 46586) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_export_jsonl() != 27824) {
+    if (uniffi_memcore_checksum_method_memory_export_jsonl() != 52447) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_import_jsonl() != 24182) {
+    if (uniffi_memcore_checksum_method_memory_import_jsonl() != 21283) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_memcore_checksum_method_memory_pin() != 46715) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_prune() != 12131) {
+    if (uniffi_memcore_checksum_method_memory_prune() != 40252) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_context() != 51945) {
+    if (uniffi_memcore_checksum_method_memory_context() != 5578) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_prompt_context() != 11131) {
+    if (uniffi_memcore_checksum_method_memory_prompt_context() != 58741) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_search() != 45650) {
+    if (uniffi_memcore_checksum_method_memory_search() != 54722) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_search_with() != 17795) {
+    if (uniffi_memcore_checksum_method_memory_search_with() != 31960) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_session_context() != 45690) {
+    if (uniffi_memcore_checksum_method_memory_session_context() != 13389) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_timeline() != 49686) {
+    if (uniffi_memcore_checksum_method_memory_timeline() != 6646) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_memcore_checksum_constructor_memory_new() != 713) {
