@@ -59,12 +59,12 @@
  * Timestamps are RFC 3339 strings (`"2026-11-24T10:31:00Z"`); ids of events and
  * observations are integers, ids of sessions the host's own strings.
  *
- * The shapes, field by field. A record's fields are listed with their JSON type and meaning;
- * in a record passed in, `"key"?` marks a key that may be omitted (its default applies), and
- * `or null` a key that may also be null. A record passed or returned on its own is a document
- * and also has `"v":1`; inside another document (a list, a report) it has no `"v"`. Each is the
- * serde form of a record of `memcore-ffi` (its `records` module), the same records the Python
- * and Swift bindings use and the Node package's types are generated from.
+ * The shapes, field by field. Each field is listed with its JSON type and meaning; `"key"?`
+ * marks a key that a record passed in may omit (its default applies), and `or null` a value
+ * that may be null. A record passed or returned on its own is a document and also has
+ * `"v":1`; inside another document (a list, a report) it has no `"v"`. Each is the serde form
+ * of a record of `memcore-ffi` (its `records` module), the same records the Python and Swift
+ * bindings use and the Node package's types are generated from.
  *
  * - lists out: `{"v":1, "sessions": [sessions]}`, `{"v":1, "events": [events]}`,
  *   `{"v":1, "observations": [observations]}`, `{"v":1, "projects": [strings]}`,
@@ -114,8 +114,8 @@
  *   - with `"type": "tool_use"`:
  *     - `"tool_name"` (string): The tool's name (`Edit`, `Bash`, `Read`...).
  *     - `"input"`? (any JSON): The tool's input: any JSON (`{"file_path": "src/cart.py"}`), stored
- *       as given. JSON text for uniffi (empty for none); the JSON value itself, field `"input"`, in
- *       a C document and in the Node package (which leaves its keys as they are).
+ *       as given. JSON text for uniffi (empty for none); the JSON value itself, field `"input"`,
+ *       in a C document and in the Node package (which leaves its keys as they are).
  *     - `"output"`? (string or null): What the tool returned, if it succeeded.
  *     - `"error"`? (string or null): The error, if it failed.
  *     - `"tool_use_id"`? (string or null): The host's id for this call; the idempotency key when

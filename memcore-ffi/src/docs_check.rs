@@ -688,23 +688,37 @@ fn c_type(ty: &str, records: &[Record], decls: &[Decl]) -> String {
     }
 }
 
-/// One field's bullet. `omit`: the key may be left out; `null`: null is accepted (for a record
-/// passed in; a record given out says so in its type).
-fn c_field(
-    field: &Field,
-    key: &str,
+/// A field's bullet, nested `depth` levels below its record's. `omit`: the key may be left
+/// out; `null`: null is accepted (for a record passed in; a record given out says so in its
+/// type).
+struct CField<'a> {
+    key: &'a str,
     omit: bool,
     null: bool,
-    ctx: (&[Record], &[Decl]),
-) -> Vec<String> {
-    let mut ty = c_type(&field.ty, ctx.0, ctx.1);
+    depth: usize,
+}
+
+fn c_field(field: &Field, c: CField<'_>, records: &[Record], decls: &[Decl]) -> Vec<String> {
+    let CField {
+        key,
+        omit,
+        null,
+        depth,
+    } = c;
+    let mut ty = c_type(&field.ty, records, decls);
     if null && !ty.ends_with(" or null") {
         ty.push_str(" or null");
     }
     let optional = if omit { "?" } else { "" };
     let mut words = vec![format!("`\"{key}\"`{optional} ({ty}):")];
     words.extend(field.docs.iter().cloned());
-    wrap(&words, "///   -", "///    ", WIDTH)
+    let indent = "  ".repeat(depth);
+    wrap(
+        &words,
+        &format!("///   {indent}-"),
+        &format!("///    {indent}"),
+        WIDTH,
+    )
 }
 
 /// The generated part of the JSON documentation.
@@ -715,7 +729,7 @@ fn c_documentation(records: &[Record], decls: &[Decl]) -> Vec<String> {
         let mut head = vec![format!("{label}:")];
         head.extend(record.docs.iter().cloned());
         out.extend(wrap(&head, "/// -", "///  ", WIDTH));
-        let fields = |fields: &[Field], out: &mut Vec<String>| {
+        let fields = |fields: &[Field], depth: usize, out: &mut Vec<String>| {
             for field in fields {
                 let key = snake(&field.name);
                 let (omit, null) = match (record.reads, &record.sample, decl.alts.len()) {
@@ -735,11 +749,17 @@ fn c_documentation(records: &[Record], decls: &[Decl]) -> Vec<String> {
                     // A union's alternatives and what is given out: as declared.
                     _ => (field.optional, false),
                 };
-                out.extend(c_field(field, &key, omit, null, (records, decls)));
+                let c = CField {
+                    key: &key,
+                    omit,
+                    null,
+                    depth,
+                };
+                out.extend(c_field(field, c, records, decls));
             }
         };
         match decl.alts.as_slice() {
-            [Alt::Object(list)] => fields(list, &mut out),
+            [Alt::Object(list)] => fields(list, 0, &mut out),
             alts => {
                 for alt in alts {
                     match alt {
@@ -750,11 +770,7 @@ fn c_documentation(records: &[Record], decls: &[Decl]) -> Vec<String> {
                                 .map(|t| format!("\"{}\": {}", t.name, t.ty))
                                 .collect();
                             out.push(format!("///   - with `{}`:", tag.join(", ")));
-                            let mut inner = Vec::new();
-                            fields(&list[tags..], &mut inner);
-                            out.extend(
-                                inner.into_iter().map(|l| l.replacen("///  ", "///    ", 1)),
-                            );
+                            fields(&list[tags..], 1, &mut out);
                         }
                         Alt::Tagged(list, name) => {
                             let tag: Vec<String> = list
@@ -909,7 +925,8 @@ fn the_json_documentation_is_generated() {
 fn the_reader_sees_fields_unions_and_docs() {
     // The parser itself: a generator that read nothing would write nothing, and pass.
     let decl = parse_decl(
-        "type A = { \n/**\n * One, two {x}.\n */\nkeyName?: Array<string>, \"type\": \"a\", m: Record<string, number>, };",
+        "type A = { \n/**\n * One, two {x}.\n */\nkeyName?: Array<string>, \
+         \"type\": \"a\", m: Record<string, number>, };",
     )
     .expect("parses");
     assert_eq!(decl.name, "A");
