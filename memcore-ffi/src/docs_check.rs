@@ -9,7 +9,11 @@
 //! (camelCase keys, `Timestamp` in, `string` out, `field?:` for inputs with a default). The
 //! declarations are parsed back into fields and written twice: as TypeScript, and in the C
 //! documentation as JSON keys (`snake_case`) with their types, meanings and, for what a host
-//! passes in, whether they may be omitted or null (found by deserializing the record).
+//! passes in, whether they may be omitted (the record deserializes without them and the Node
+//! type does not require them) or null (the record deserializes with null).
+//!
+//! One more test keeps the generation honest: ts-rs's reading of the serde attributes must
+//! give exactly the keys serde writes, record by record (a populated value of each).
 //!
 //! `MEMCORE_UPDATE_DOCS=1 cargo test -p memcore-ffi docs_check` rewrites both files; without
 //! the variable the same tests fail when a committed file differs from its generation

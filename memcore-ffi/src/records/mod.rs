@@ -29,8 +29,9 @@
 //! Adding a field to a record is therefore: the field (with its doc comment, which both
 //! documents carry), its conversion, then `scripts/test-c.sh --update` (or
 //! `MEMCORE_UPDATE_DOCS=1 cargo test -p memcore-ffi docs_check`, then cbindgen) to regenerate
-//! `records.d.ts`, `strings.rs`'s field lists and `include/memcore.h`; the tests fail until
-//! then, naming the file.
+//! `records.d.ts`, `strings.rs`'s field lists and `include/memcore.h` (the tests fail until
+//! then, naming the file), and `scripts/check-swift.sh --update` for the committed Swift
+//! binding when the record is a uniffi record.
 
 mod event;
 mod extraction;
