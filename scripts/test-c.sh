@@ -3,7 +3,13 @@
 # example and the C test suite, built with gcc against include/memcore.h and libmemcore, run
 # under valgrind memcheck with zero errors and zero definitely-lost bytes.
 #
-# Usage: scripts/test-c.sh        (from anywhere inside the repository; needs no input)
+# The header's JSON documentation lists the records' fields, generated from the records
+# (memcore-ffi/src/docs_check.rs, which also generates bindings/node/records.d.ts): the first
+# step checks that those generated parts are up to date.
+#
+# Usage: scripts/test-c.sh           (from anywhere inside the repository; needs no input)
+#        scripts/test-c.sh --update  regenerate the records' documentation (strings.rs,
+#                                    bindings/node/records.d.ts) and include/memcore.h, then stop
 # Needs: cargo, gcc, valgrind; installs cbindgen 0.29.4 with cargo when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +26,13 @@ VALGRIND=(valgrind --leak-check=full --errors-for-leak-kinds=definite --error-ex
 step() { printf '\n--> %s\n' "$*"; }
 fail() { printf 'test-c: %s\n' "$*" >&2; exit 1; }
 
+update=false
+case ${1:-} in
+  --update) update=true ;;
+  "") ;;
+  *) fail "unknown argument: $1 (use --update to regenerate the documentation and the header)" ;;
+esac
+
 for tool in cargo gcc valgrind; do
   command -v "$tool" >/dev/null || fail "$tool is required but not installed"
 done
@@ -30,13 +43,24 @@ if [ "$(cbindgen --version 2>/dev/null || true)" != "cbindgen $CBINDGEN_VERSION"
   cargo install cbindgen --version "$CBINDGEN_VERSION" --locked
 fi
 
+if $update; then
+  step "MEMCORE_UPDATE_DOCS=1 cargo test -p memcore-ffi --lib docs_check (strings.rs, records.d.ts)"
+  MEMCORE_UPDATE_DOCS=1 cargo test -p memcore-ffi --lib docs_check
+  step "cbindgen -> include/memcore.h"
+  cbindgen --quiet --config memcore-ffi/cbindgen.toml --output include/memcore.h memcore-ffi
+  echo "updated memcore-ffi/src/strings.rs, bindings/node/records.d.ts and include/memcore.h"
+  exit 0
+fi
+
+step "the records' generated documentation is up to date (cargo test -p memcore-ffi --lib docs_check)"
+cargo test -p memcore-ffi --lib docs_check || fail "regenerate it with: scripts/test-c.sh --update"
+
 step "include/memcore.h matches a fresh generation by $(cbindgen --version)"
 fresh=$(mktemp "${TMPDIR:-/tmp}/memcore-h.XXXXXX")
 trap 'rm -f "$fresh"' EXIT
 cbindgen --quiet --config memcore-ffi/cbindgen.toml --output "$fresh" memcore-ffi
 if ! diff -u include/memcore.h "$fresh"; then
-  fail "include/memcore.h is stale; regenerate it with:
-  cbindgen --config memcore-ffi/cbindgen.toml --output include/memcore.h memcore-ffi"
+  fail "include/memcore.h is stale; regenerate it with: scripts/test-c.sh --update"
 fi
 echo "header up to date"
 

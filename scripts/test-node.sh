@@ -3,6 +3,7 @@
 # dependencies from its lock file (koffi's prebuilt binary: no compiler), runs the node:test
 # suite (full flow, errors, unicode, 10,000 events, JavaScript callbacks, TypeScript
 # declarations, the README's example, the example agent), then the example agent on its own.
+# The record types (records.d.ts) are generated from memcore-ffi's records: checked first.
 #
 # Usage: scripts/test-node.sh        (from anywhere inside the repository; needs no input)
 # Needs: cargo, node >= 18 and npm, and the npm registry (or a warm npm cache).
@@ -37,6 +38,10 @@ fi
 [ -f "$MEMCORE_LIB" ] || fail "$MEMCORE_LIB was not built"
 export MEMCORE_LIB
 echo "libmemcore: $MEMCORE_LIB"
+
+step "bindings/node/records.d.ts matches the records (cargo test -p memcore-ffi --lib docs_check)"
+cargo test -p memcore-ffi --lib docs_check::the_node_record_types_are_generated ||
+  fail "records.d.ts is generated from memcore-ffi's records; regenerate it with: scripts/test-c.sh --update"
 
 step "npm ci (bindings/node: koffi $(node -p "require('./bindings/node/package.json').dependencies.koffi"), typescript for the .d.ts check)"
 (cd bindings/node && npm ci --no-audit --no-fund --loglevel=error)

@@ -5,6 +5,38 @@
 // timestamp goes in. Ids of events and observations are integers, ids of sessions the host's
 // own strings. Objects returned may gain fields in later versions.
 
+// The records: generated from libmemcore's own definitions (see records.d.ts).
+import type {
+  Added,
+  BackupReport,
+  CompletionReport,
+  Context,
+  EventStatus,
+  ExportOptions,
+  ExportReport,
+  ExtractionRequest,
+  ExtractionRun,
+  FailureReport,
+  ImportReport,
+  LedgerEntry,
+  MemoryEvent,
+  NewEvent,
+  NewObservation,
+  NewSession,
+  NewSummary,
+  Observation,
+  PruneReport,
+  Recorded,
+  RetentionPolicy,
+  SearchHit,
+  Session,
+  Stats,
+  Summary,
+  Timeline,
+  Usage,
+} from './records.js';
+export * from './records.js';
+
 /** A timestamp going in: an RFC 3339 string or a Date. */
 export type Timestamp = string | Date;
 
@@ -76,6 +108,11 @@ export declare function resolveProject(name?: string | null, cwd?: string): stri
 
 // ---------------------------------------------------------------------------------------------
 // Data
+//
+// The records (sessions, events, observations, summaries, extraction requests and reports,
+// search hits, contexts, timelines, statistics, the reports of export, import, backup and
+// retention) are in records.d.ts, re-exported above. The types here are this package's own:
+// requests, options, callbacks and unions.
 
 /** The default observation kinds; a mode may define its own. */
 export type ObservationKind =
@@ -94,201 +131,8 @@ export type ObservationKind =
  */
 export type Scope = { project: string } | 'all';
 
-export interface NewSession {
-  /** The host's session id. */
-  id: string;
-  /** Default: `resolveProject()` of the working directory. */
-  project?: string;
-  /** The host: `'claude-code'`, `'codex'`, a framework's name. */
-  agent: string;
-  startedAt?: Timestamp;
-}
-
-export interface Session {
-  id: string;
-  project: string;
-  agent: string;
-  startedAt: string;
-  endedAt: string | null;
-  status: 'active' | 'ended';
-}
-
-export type EventPayload =
-  | { type: 'user_prompt'; text: string }
-  | { type: 'assistant_message'; text: string }
-  | { type: 'note'; text: string }
-  | {
-      type: 'tool_use';
-      toolName: string;
-      /** The tool's input: any JSON, stored as given (its keys are not converted). */
-      input?: unknown;
-      output?: string | null;
-      error?: string | null;
-      /** The host's id for the call: the idempotency key when `externalId` is absent. */
-      toolUseId?: string | null;
-    };
-
-export interface NewEvent {
-  sessionId: string;
-  payload: EventPayload;
-  /** The idempotency key: recording the same key twice in a session stores one event. */
-  externalId?: string;
-  occurredAt?: Timestamp;
-}
-
-export type EventStatus = 'pending' | 'extracted' | 'skipped' | 'failed';
-
-export interface MemoryEvent {
-  id: number;
-  sessionId: string;
-  project: string;
-  payload: EventPayload;
-  externalId: string | null;
-  occurredAt: string;
-  status: EventStatus;
-  attempts: number;
-}
-
-export interface Recorded {
-  id: number;
-  /** False when an event with the same idempotency key was already stored. */
-  inserted: boolean;
-}
-
-export interface NewObservation {
-  title: string;
-  /** The project; a `sessionId` may stand for it. */
-  project?: string;
-  sessionId?: string;
-  kind?: ObservationKind;
-  subtitle?: string;
-  narrative?: string;
-  facts?: string[];
-  context?: string;
-  concepts?: string[];
-  filesRead?: string[];
-  filesModified?: string[];
-  sourceEventIds?: number[];
-  /** 0..1 */
-  importance?: number;
-  /** The id of an observation this one replaces. */
-  supersedes?: number;
-  createdAt?: Timestamp;
-}
-
-export interface Observation {
-  id: number;
-  project: string;
-  sessionId: string | null;
-  kind: ObservationKind;
-  title: string;
-  subtitle: string;
-  narrative: string;
-  facts: string[];
-  context: string;
-  concepts: string[];
-  filesRead: string[];
-  filesModified: string[];
-  sourceEventIds: number[];
-  createdAt: string;
-  importance: number;
-  contentHash: string;
-  tokenCount: number;
-  supersedes: number | null;
-  supersededBy: number | null;
-  pinned: boolean;
-}
-
-export interface Added {
-  id: number;
-  /** True when an observation with the same content existed (nothing was stored). */
-  duplicate: boolean;
-}
-
-export interface NewSummary {
-  request?: string;
-  investigated?: string;
-  learned?: string;
-  completed?: string;
-  nextSteps?: string;
-  notes?: string;
-}
-
-export interface Summary extends Required<NewSummary> {
-  id: number;
-  sessionId: string;
-  project: string;
-  createdAt: string;
-}
-
-/** A request for the host's LLM. Pass it back unchanged. */
-export interface ExtractionRequest {
-  sessionId: string;
-  project: string;
-  purpose: 'observations' | 'summary';
-  systemPrompt: string;
-  userPrompt: string;
-  format: 'observations_json' | 'summary_json';
-  maxOutputTokens: number;
-  eventIds: number[];
-  inputTokens: number;
-  truncatedEventIds: number[];
-  claim: string;
-}
-
-export interface Usage {
-  model?: string;
-  promptTokens?: number;
-  completionTokens?: number;
-}
-
 /** What an LLM callback answers: the model's text, or the text with its usage. */
 export type LlmAnswer = string | { text: string; usage?: Usage };
-
-/** A problem with an LLM answer: `item` is the 0-based item it concerns, or null for the whole answer. */
-export interface ParseIssue {
-  item: number | null;
-  reason: string;
-}
-
-export interface CompletionReport {
-  stored: number[];
-  duplicates: number[];
-  issues: ParseIssue[];
-  eventsExtracted: number;
-}
-
-export interface FailureReport {
-  eventsFailed: number;
-  eventsPending: number;
-}
-
-export interface ExtractionRun {
-  requests: number;
-  observationsStored: number;
-  duplicates: number;
-  eventsExtracted: number;
-  failures: number;
-  eventsFailed: number;
-  issues: ParseIssue[];
-  promptTokens: number;
-  completionTokens: number;
-}
-
-export interface LedgerEntry {
-  id: number;
-  sessionId: string | null;
-  project: string;
-  purpose: string;
-  model: string;
-  promptTokens: number;
-  completionTokens: number;
-  eventIds: number[];
-  outcome: string;
-  detail: string | null;
-  observations: number;
-  createdAt: string;
-}
 
 export interface Mode {
   name: string;
@@ -328,26 +172,6 @@ export interface SearchRequest {
   now?: Timestamp;
 }
 
-export interface ScoreParts {
-  textRank: number;
-  bm25: number | null;
-  vectorSimilarity: number | null;
-  relevance: number;
-  recency: number;
-  kindWeight: number;
-  importance: number;
-  fileMatch: number;
-  superseded: number;
-  diversity: number;
-}
-
-export interface SearchHit {
-  id: number;
-  score: number;
-  parts: ScoreParts;
-  observation: Observation;
-}
-
 export interface ContextRequest {
   purpose?: 'session_start' | 'prompt';
   scope: Scope;
@@ -359,21 +183,6 @@ export interface ContextRequest {
   now?: Timestamp;
 }
 
-export interface Context {
-  /** Markdown, ready to inject; empty when nothing is worth saying. */
-  text: string;
-  observationIds: number[];
-  detailedIds: number[];
-  /** Conversation records (events) the text mentions: prompt contexts only. */
-  recordIds: number[];
-  detailedRecordIds: number[];
-  /** Open items listed first at a session start: what the last sessions left unfinished. */
-  openItemIds: number[];
-  summaryId: number | null;
-  tokens: number;
-  budget: number;
-}
-
 export interface TimelineRequest {
   anchor: { observation: number } | { time: Timestamp };
   before: number;
@@ -381,73 +190,11 @@ export interface TimelineRequest {
   scope?: Scope;
 }
 
-export interface TimelineEntry {
-  at: string;
-  item: ({ type: 'observation' } & Observation) | ({ type: 'prompt' } & MemoryEvent);
-}
-
-export interface Timeline {
-  entries: TimelineEntry[];
-  anchorIndex: number;
-}
-
-export interface Stats {
-  observations: number;
-  /** Kind name -> count. */
-  observationsByKind: Record<string, number>;
-  sessions: number;
-  summaries: number;
-  events: number;
-  pendingEvents: number;
-  failedEvents: number;
-  fileSizeBytes: number;
-  schemaVersion: number;
-}
-
-export interface ExportOptions {
-  project?: string;
-  since?: Timestamp;
-  until?: Timestamp;
-  includeEvents?: boolean;
-}
-
-export interface RecordCounts {
-  projects: number;
-  sessions: number;
-  prompts: number;
-  events: number;
-  observations: number;
-  summaries: number;
-  ledger: number;
-}
-
-export interface ExportReport {
-  records: RecordCounts;
-  bytes: number;
-}
-
-export interface ImportReport {
-  formatVersion: number;
-  schemaVersion: number;
-  lines: number;
-  added: RecordCounts;
-  skipped: RecordCounts;
-  unresolvedReferences: number;
-  /** What the import noticed without refusing the file (a file cut short...). */
-  warnings: string[];
-}
-
 export interface MarkdownReport {
   files: string[];
   sessions: number;
   observations: number;
   summaries: number;
-}
-
-export interface BackupReport {
-  path: string;
-  bytes: number;
-  pages: number;
 }
 
 export interface TranscriptReport {
@@ -458,35 +205,6 @@ export interface TranscriptReport {
   /** Kind -> count. */
   skipped: Record<string, number>;
   badLines: [number, string][];
-}
-
-export interface RetentionPolicy {
-  maxAgeDays?: number;
-  maxObservationsPerProject?: number;
-  maxFileBytes?: number;
-}
-
-export interface PrunedObservation {
-  id: number;
-  project: string;
-  kind: ObservationKind;
-  title: string;
-  createdAt: string;
-  reason: 'age' | 'project_limit' | 'file_size';
-}
-
-export interface PruneReport {
-  dryRun: boolean;
-  observations: PrunedObservation[];
-  events: number;
-  /** Project name -> count. */
-  eventsByProject: Record<string, number>;
-  estimatedBytes: number;
-  sizeLimitMet: boolean;
-  /** False when the rows were removed but giving the space back failed (the store was busy). */
-  spaceReclaimed: boolean;
-  fileSizeBefore: number;
-  fileSizeAfter: number;
 }
 
 /** memcore's `Config`, every field optional (`{ busyTimeoutMs: 5000 }`). */

@@ -9,6 +9,7 @@ use std::time::SystemTime;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all_fields = "camelCase"))]
 pub enum EventPayload {
     /// A prompt the user submitted.
     UserPrompt {
@@ -19,22 +20,27 @@ pub enum EventPayload {
     ToolUse {
         /// The tool's name (`Edit`, `Bash`, `Read`...).
         tool_name: String,
-        /// The tool's input as JSON text (`{"file_path": "src/cart.py"}`); empty for none.
-        /// In a C document: the JSON value itself, field `"input"`.
+        /// The tool's input: any JSON (`{"file_path": "src/cart.py"}`), stored as given. JSON
+        /// text for uniffi (empty for none); the JSON value itself, field `"input"`, in a C
+        /// document and in the Node package (which leaves its keys as they are).
         #[serde(rename = "input", default, with = "json_text")]
         #[cfg_attr(feature = "uniffi", uniffi(default))]
+        #[cfg_attr(test, ts(type = "unknown", optional))]
         input_json: String,
         /// What the tool returned, if it succeeded.
         #[serde(default)]
         #[cfg_attr(feature = "uniffi", uniffi(default))]
+        #[cfg_attr(test, ts(optional = nullable))]
         output: Option<String>,
         /// The error, if it failed.
         #[serde(default)]
         #[cfg_attr(feature = "uniffi", uniffi(default))]
+        #[cfg_attr(test, ts(optional = nullable))]
         error: Option<String>,
         /// The host's id for this call; the idempotency key when present.
         #[serde(default)]
         #[cfg_attr(feature = "uniffi", uniffi(default))]
+        #[cfg_attr(test, ts(optional = nullable))]
         tool_use_id: Option<String>,
     },
     /// A message from the assistant (typically the last one of a turn).
@@ -108,6 +114,7 @@ impl From<memcore::EventPayload> for EventPayload {
 /// An event to record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct NewEvent {
     /// The session it belongs to (must have been started).
     pub session_id: String,
@@ -117,10 +124,12 @@ pub struct NewEvent {
     /// event. Defaults to the tool-use id of a tool call.
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(optional))]
     pub external_id: Option<String>,
     /// When it happened; now when absent.
     #[serde(default, with = "rfc3339::option")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(type = "Timestamp", optional))]
     pub occurred_at: Option<SystemTime>,
 }
 
@@ -141,6 +150,7 @@ impl TryFrom<NewEvent> for memcore::NewEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum EventStatus {
     /// Waiting for extraction.
     Pending,
@@ -177,6 +187,11 @@ impl From<EventStatus> for memcore::EventStatus {
 /// A stored event (its text already redacted).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(rename = "MemoryEvent", rename_all = "camelCase")
+)]
 pub struct Event {
     /// The event's id.
     pub id: i64,
@@ -190,6 +205,7 @@ pub struct Event {
     pub external_id: Option<String>,
     /// When it happened.
     #[serde(with = "rfc3339")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub occurred_at: SystemTime,
     /// Extraction status.
     pub status: EventStatus,
@@ -215,6 +231,7 @@ impl From<memcore::Event> for Event {
 /// The result of recording an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct Recorded {
     /// The event's id (the existing one when the key was already recorded).
     pub id: i64,

@@ -9,6 +9,7 @@ use std::time::SystemTime;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum RequestPurpose {
     /// Observations distilled from a batch of events.
     Observations,
@@ -20,6 +21,7 @@ pub enum RequestPurpose {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum OutputFormat {
     /// A JSON array of observation objects (`[]` when nothing is worth keeping).
     ObservationsJson,
@@ -31,6 +33,7 @@ pub enum OutputFormat {
 /// to complete or fail it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct ExtractionRequest {
     /// The session the events belong to.
     pub session_id: String,
@@ -113,15 +116,19 @@ impl From<ExtractionRequest> for memcore::extract::ExtractionRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct Usage {
     /// The model's name as the host knows it (`claude-haiku-4-5`, `gpt-4o-mini`...).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(as = "Option<_>", optional))]
     pub model: String,
     /// Input tokens billed.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(optional))]
     pub prompt_tokens: Option<u64>,
     /// Output tokens billed.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(optional))]
     pub completion_tokens: Option<u64>,
 }
 
@@ -161,6 +168,7 @@ impl From<LlmResponse> for memcore::extract::LlmResponse {
 /// An item of an LLM answer that was skipped or changed, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct ParseIssue {
     /// The item's 0-based position in the answer, or `None` for the answer as a whole.
     pub item: Option<u64>,
@@ -180,6 +188,7 @@ impl From<memcore::extract::ParseIssue> for ParseIssue {
 /// The result of completing one request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct CompletionReport {
     /// Ids of the observations stored.
     pub stored: Vec<i64>,
@@ -205,6 +214,7 @@ impl From<memcore::extract::CompletionReport> for CompletionReport {
 /// The result of reporting a failed request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct FailureReport {
     /// Events that reached the attempt limit and are now marked failed.
     pub events_failed: u64,
@@ -224,6 +234,7 @@ impl From<memcore::extract::FailureReport> for FailureReport {
 /// Totals of one extraction run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct ExtractionRun {
     /// Requests (or heuristic batches) processed.
     pub requests: u64,
@@ -265,6 +276,7 @@ impl From<memcore::extract::ExtractionRun> for ExtractionRun {
 /// produced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct LedgerEntry {
     /// The row's id.
     pub id: i64,
@@ -290,6 +302,7 @@ pub struct LedgerEntry {
     pub observations: u64,
     /// When it happened.
     #[serde(with = "rfc3339")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub created_at: SystemTime,
 }
 

@@ -19,8 +19,19 @@
 //! in JSON (the [`rfc3339`] helpers). Tool inputs are JSON text for uniffi and a JSON value in
 //! the C documents ([`json_text`]). Kinds are strings.
 //!
-//! `bindings/node/index.d.ts` and the JSON documentation in `crate::strings` describe these
-//! shapes for people; `crate::docs_check` (tests) fails when either misses or invents a field.
+//! - under `cfg(test)` it derives `ts_rs::TS`, from which `crate::docs_check` generates the
+//!   Node package's record types (`bindings/node/records.d.ts`) and the field lists of the
+//!   JSON documentation in `crate::strings` (the C header's). Its `ts(...)` attributes say what
+//!   the Node package hands out and accepts: `type = "string"` for a timestamp going out,
+//!   `type = "Timestamp", optional` for one going in, `as = "Option<_>", optional` for a field
+//!   a host may leave out (serde's default), `optional` for an input `Option`.
+//!
+//! Adding a field to a record is therefore: the field (with its doc comment, which both
+//! documents carry), its conversion, then `scripts/test-c.sh --update` (or
+//! `MEMCORE_UPDATE_DOCS=1 cargo test -p memcore-ffi docs_check`, then cbindgen) to regenerate
+//! `records.d.ts`, `strings.rs`'s field lists and `include/memcore.h` (the tests fail until
+//! then, naming the file), and `scripts/check-swift.sh --update` for the committed Swift
+//! binding when the record is a uniffi record.
 
 mod event;
 mod extraction;

@@ -9,53 +9,68 @@ use std::time::SystemTime;
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct NewObservation {
     /// A short title (required, non-empty).
     pub title: String,
     /// The project it belongs to; the session's project when absent and a session is given.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(optional))]
     pub project: Option<String>,
     /// The session it came from, if any.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(optional))]
     pub session_id: Option<String>,
     /// Its kind (`bugfix`, `feature`, `refactor`, `change`, `discovery`, `decision` or a
     /// mode's own); the mode's fallback kind when absent.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(type = "ObservationKind", optional))]
     pub kind: Option<String>,
     /// One sentence that expands the title.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(as = "Option<_>", optional))]
     pub subtitle: String,
     /// What was done, how it works, why it matters.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(as = "Option<_>", optional))]
     pub narrative: String,
     /// Self-contained factual statements.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(as = "Option<_>", optional))]
     pub facts: Vec<String>,
     /// Text that situates the observation (the prompt that started the work): searched at a
     /// lower weight, not rendered in context.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(as = "Option<_>", optional))]
     pub context: String,
     /// Knowledge-type tags (`how-it-works`, `gotcha`...).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(as = "Option<_>", optional))]
     pub concepts: Vec<String>,
     /// Files read, as paths from the project root.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(as = "Option<_>", optional))]
     pub files_read: Vec<String>,
     /// Files modified, as paths from the project root.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(as = "Option<_>", optional))]
     pub files_modified: Vec<String>,
     /// The events it was distilled from (provenance).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(as = "Option<_>", optional))]
     pub source_event_ids: Vec<i64>,
     /// Importance in `0.0..=1.0`; 0.5 when absent.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(optional))]
     pub importance: Option<f32>,
     /// An older observation this one replaces.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(optional))]
     pub supersedes: Option<i64>,
     /// When it was made; now when absent.
     #[serde(with = "rfc3339::option")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(type = "Timestamp", optional))]
     pub created_at: Option<SystemTime>,
 }
 
@@ -84,6 +99,7 @@ impl From<NewObservation> for memcore::NewObservation {
 /// A stored observation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct Observation {
     /// Its id.
     pub id: i64,
@@ -92,6 +108,7 @@ pub struct Observation {
     /// The session it came from, if any.
     pub session_id: Option<String>,
     /// Its kind (`bugfix`, `feature`, ... or a mode's own).
+    #[cfg_attr(test, ts(type = "ObservationKind"))]
     pub kind: String,
     /// Short title.
     pub title: String,
@@ -113,6 +130,7 @@ pub struct Observation {
     pub source_event_ids: Vec<i64>,
     /// When it was made.
     #[serde(with = "rfc3339")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub created_at: SystemTime,
     /// Importance in `0.0..=1.0`.
     pub importance: f32,
@@ -158,6 +176,7 @@ impl From<memcore::Observation> for Observation {
 /// The result of adding an observation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct Added {
     /// The observation's id: the new one, or the existing one with the same content.
     pub id: i64,

@@ -9,21 +9,26 @@ use std::time::SystemTime;
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct ExportOptions {
     /// Only this project (every project when `None`).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(optional))]
     pub project: Option<String>,
     /// Only records from this time on.
     #[serde(with = "rfc3339::option")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(type = "Timestamp", optional))]
     pub since: Option<SystemTime>,
     /// Only records from before this time.
     #[serde(with = "rfc3339::option")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(type = "Timestamp", optional))]
     pub until: Option<SystemTime>,
     /// Include raw events (tool uses, assistant messages, notes); user prompts are always
     /// included.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(as = "Option<_>", optional))]
     pub include_events: bool,
 }
 
@@ -41,6 +46,7 @@ impl From<ExportOptions> for memcore::ExportOptions {
 /// Record counts by type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct RecordCounts {
     /// Project records.
     pub projects: u64,
@@ -75,6 +81,7 @@ impl From<memcore::RecordCounts> for RecordCounts {
 /// What an export wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct ExportReport {
     /// Records written, by type.
     pub records: RecordCounts,
@@ -94,6 +101,7 @@ impl From<memcore::ExportReport> for ExportReport {
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct ImportReport {
     /// The file's format version.
     pub format_version: u32,
@@ -129,6 +137,7 @@ impl From<memcore::ImportReport> for ImportReport {
 /// What a backup wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct BackupReport {
     /// The backup file.
     pub path: String,
@@ -153,15 +162,19 @@ impl From<memcore::BackupReport> for BackupReport {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct RetentionPolicy {
     /// Remove unpinned observations, and finished events, older than this many days.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(optional))]
     pub max_age_days: Option<u32>,
     /// Keep at most this many unpinned observations per project (the newest).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(optional))]
     pub max_observations_per_project: Option<u32>,
     /// Remove the oldest rows until the store's estimated size fits in this many bytes.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(optional))]
     pub max_file_bytes: Option<u64>,
 }
 
@@ -179,6 +192,7 @@ impl From<RetentionPolicy> for memcore::RetentionPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum PruneReason {
     /// Older than `max_age_days`.
     Age,
@@ -201,17 +215,20 @@ impl From<memcore::portable::PruneReason> for PruneReason {
 /// An observation a prune removed (or, in a dry run, would remove).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct PrunedObservation {
     /// Its id.
     pub id: i64,
     /// Its project.
     pub project: String,
     /// Its kind.
+    #[cfg_attr(test, ts(type = "ObservationKind"))]
     pub kind: String,
     /// Its title.
     pub title: String,
     /// When it was created.
     #[serde(with = "rfc3339")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub created_at: SystemTime,
     /// Why it goes.
     pub reason: PruneReason,
@@ -233,6 +250,7 @@ impl From<memcore::portable::PrunedObservation> for PrunedObservation {
 /// What a prune removed, or in a dry run would remove.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct PruneReport {
     /// True when nothing was removed: the report says what would go.
     pub dry_run: bool,
@@ -242,6 +260,7 @@ pub struct PruneReport {
     pub events: u64,
     /// Removed events per project.
     #[serde(serialize_with = "super::sorted_map")]
+    #[cfg_attr(test, ts(type = "Record<string, number>"))]
     pub events_by_project: HashMap<String, u64>,
     /// Estimated bytes the removed rows took.
     pub estimated_bytes: u64,

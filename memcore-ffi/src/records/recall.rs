@@ -9,6 +9,7 @@ use std::time::SystemTime;
 /// `kind_weight`, `importance`, `file_match`, `superseded` and `diversity`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct ScoreParts {
     /// BM25 of the hit over the best BM25 among the candidates (`0..=1`).
     pub text_rank: f64,
@@ -52,6 +53,7 @@ impl From<memcore::ScoreParts> for ScoreParts {
 /// One search result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct SearchHit {
     /// The observation's id.
     pub id: i64,
@@ -77,6 +79,7 @@ impl From<memcore::SearchHit> for SearchHit {
 /// A rendered context: markdown ready to inject into the model's context.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct Context {
     /// The markdown; empty when nothing was worth saying.
     pub text: String,
@@ -121,6 +124,7 @@ impl From<memcore::Context> for Context {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all_fields = "camelCase"))]
 pub enum TimelineItem {
     /// An observation.
     Observation {
@@ -139,9 +143,11 @@ pub enum TimelineItem {
 /// A timeline entry with its time.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct TimelineEntry {
     /// When it happened.
     #[serde(with = "rfc3339")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub at: SystemTime,
     /// What it is.
     pub item: TimelineItem,
@@ -150,6 +156,7 @@ pub struct TimelineEntry {
 /// Observations and user prompts in time order around an anchor.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct Timeline {
     /// Oldest first.
     pub entries: Vec<TimelineEntry>,

@@ -8,6 +8,7 @@ use std::time::SystemTime;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum SessionStatus {
     /// Started and not yet ended.
     Active,
@@ -24,18 +25,21 @@ impl From<memcore::SessionStatus> for SessionStatus {
     }
 }
 
-/// A session to start (C: `memcore_session_start`; uniffi builds it from the arguments of
-/// `Memory.start_session`).
+/// A session to start (uniffi builds it from the arguments of `Memory.start_session`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct NewSession {
     /// The host's session id.
     pub id: String,
-    /// The project it belongs to.
+    /// The project it belongs to (in the Node package: the working directory's project,
+    /// `resolveProject()`, when absent).
+    #[cfg_attr(test, ts(as = "Option<_>", optional))]
     pub project: String,
     /// The agent that runs it.
     pub agent: String,
     /// When it started; now when absent.
     #[serde(default, with = "rfc3339::option")]
+    #[cfg_attr(test, ts(type = "Timestamp", optional))]
     pub started_at: Option<SystemTime>,
 }
 
@@ -53,6 +57,7 @@ impl From<NewSession> for memcore::NewSession {
 /// A stored session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct Session {
     /// The host's session id.
     pub id: String,
@@ -62,9 +67,11 @@ pub struct Session {
     pub agent: String,
     /// When it started.
     #[serde(with = "rfc3339")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub started_at: SystemTime,
     /// When it ended, if it has.
     #[serde(default, with = "rfc3339::option")]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub ended_at: Option<SystemTime>,
     /// Active or ended.
     pub status: SessionStatus,

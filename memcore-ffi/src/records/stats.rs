@@ -6,9 +6,11 @@ use std::collections::HashMap;
 /// Store statistics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct Stats {
     /// Observations per kind name.
     #[serde(serialize_with = "super::sorted_map")]
+    #[cfg_attr(test, ts(type = "Record<string, number>"))]
     pub observations_by_kind: HashMap<String, u64>,
     /// All observations in scope.
     pub observations: u64,

@@ -8,24 +8,31 @@ use std::time::SystemTime;
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct NewSummary {
     /// What the user asked for.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(as = "Option<_>", optional))]
     pub request: String,
     /// What was looked into.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(as = "Option<_>", optional))]
     pub investigated: String,
     /// What was learned.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(as = "Option<_>", optional))]
     pub learned: String,
     /// What was done.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(as = "Option<_>", optional))]
     pub completed: String,
     /// Where the work was heading.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(as = "Option<_>", optional))]
     pub next_steps: String,
     /// Anything else worth keeping.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(test, ts(as = "Option<_>", optional))]
     pub notes: String,
 }
 
@@ -45,6 +52,7 @@ impl From<NewSummary> for memcore::NewSummary {
 /// A stored session summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct Summary {
     /// Its id.
     pub id: i64,
@@ -66,6 +74,7 @@ pub struct Summary {
     pub notes: String,
     /// When it was written.
     #[serde(with = "rfc3339")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub created_at: SystemTime,
 }
 

@@ -6290,8 +6290,9 @@ public enum EventPayload: Equatable, Hashable {
          * The tool's name (`Edit`, `Bash`, `Read`...).
          */toolName: String, 
         /**
-         * The tool's input as JSON text (`{"file_path": "src/cart.py"}`); empty for none.
-         * In a C document: the JSON value itself, field `"input"`.
+         * The tool's input: any JSON (`{"file_path": "src/cart.py"}`), stored as given. JSON
+         * text for uniffi (empty for none); the JSON value itself, field `"input"`, in a C
+         * document and in the Node package (which leaves its keys as they are).
          */inputJson: String = "", 
         /**
          * What the tool returned, if it succeeded.
