@@ -44,7 +44,10 @@ fn golden_store(dir: &Path) -> Memory {
             title: "Cart totals computed in one function".into(),
             subtitle: "total() and subtotal() shared a loop".into(),
             narrative: "Merged the two loops; total() calls subtotal().".into(),
-            facts: vec!["subtotal() is pure".into(), "total() applies coupons".into()],
+            facts: vec![
+                "subtotal() is pure".into(),
+                "total() applies coupons".into(),
+            ],
             concepts: vec!["how-it-works".into()],
             files_read: vec!["src/cart.rs".into(), "src/coupon.rs".into()],
             files_modified: vec!["src/cart.rs".into()],
@@ -112,7 +115,10 @@ fn an_export_is_byte_for_byte_the_golden_file() {
         include_events: true,
         ..ExportOptions::default()
     };
-    check_golden("export-golden-all.jsonl", &without_clock(&export(&mem, &all)));
+    check_golden(
+        "export-golden-all.jsonl",
+        &without_clock(&export(&mem, &all)),
+    );
     let billing = ExportOptions {
         project: Some("billing".into()),
         ..ExportOptions::default()
