@@ -12,12 +12,18 @@
 //!   MEMCORE_BLESS_GOLDEN=1 cargo test -p memcore --test export_format
 //!   ```
 //!
+//! - `a_format_1_file_imports_as_it_always_did`: the fuzz seed `full.jsonl` (format 1) gives
+//!   the same import report and the same store (`fixtures/export-golden-v1-import.jsonl`: the
+//!   report, then the store's export).
+//!
 //! - `every_field_of_an_observation_travels`: whatever fields [`memcore::Observation`] has,
 //!   each one but the store-local ones is in the exported line and comes back equal from an
 //!   import, so a field added to the model travels with no edit in `portable/`.
 
 use memcore::{ExportOptions, Memory, NewObservation, ObservationKind, Scope};
 use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use time::macros::datetime;
 
 /// The fields of an observation that name rows of the store holding it (ids): an export
@@ -93,6 +99,27 @@ fn without_clock(export: &str) -> String {
     )
 }
 
+/// The export with every time from `start` on (what the import stamped with the clock: a
+/// project's creation, an event's recording, when the file has none, and the export's own
+/// time) replaced by `<now>`.
+fn without_times_from(export: &str, start: OffsetDateTime) -> String {
+    let mut out = String::with_capacity(export.len());
+    let mut rest = export;
+    while let Some(i) = rest.find(":\"") {
+        let (head, tail) = rest.split_at(i + 2);
+        out.push_str(head);
+        let end = tail.find('"').unwrap_or(tail.len());
+        let value = &tail[..end];
+        match OffsetDateTime::parse(value, &Rfc3339) {
+            Ok(t) if t >= start => out.push_str("<now>"),
+            _ => out.push_str(value),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn check_golden(name: &str, actual: &str) {
     let path = fixture(name);
     if std::env::var_os("MEMCORE_BLESS_GOLDEN").is_some() {
@@ -127,6 +154,30 @@ fn an_export_is_byte_for_byte_the_golden_file() {
         "export-golden-billing.jsonl",
         &without_clock(&export(&mem, &billing)),
     );
+}
+
+/// A format-1 file (the `import_jsonl` fuzz target's full seed: no `end` record, hand-written
+/// values, references that resolve and some that do not) imports as it did before the
+/// export's observation record followed the core type: the same report, and a store whose
+/// export is the golden file.
+#[test]
+fn a_format_1_file_imports_as_it_always_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let mem = Memory::open(dir.path().join("v1.db")).unwrap();
+    // Whole milliseconds, as the store keeps times.
+    let start = OffsetDateTime::now_utc().replace_millisecond(0).unwrap();
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/import_jsonl/full.jsonl");
+    let report = mem
+        .import_jsonl(std::fs::read(seed).unwrap().as_slice())
+        .unwrap();
+    let all = ExportOptions {
+        include_events: true,
+        ..ExportOptions::default()
+    };
+    let mut golden = serde_json::to_string(&report).unwrap();
+    golden.push('\n');
+    golden.push_str(&without_times_from(&export(&mem, &all), start));
+    check_golden("export-golden-v1-import.jsonl", &golden);
 }
 
 /// An observation's portable fields: its serde form without the local ones. Read back from
