@@ -5,8 +5,10 @@
 //!   exactly `fixtures/export-golden-all.jsonl` (every record, with events) and
 //!   `fixtures/export-golden-billing.jsonl` (one project, no events), header time aside. The
 //!   golden files were written by the code before the export's observation record was derived
-//!   from [`memcore::Observation`]; a change to the format must be a deliberate one (a new
-//!   format version), never a side effect. To write them again after such a change:
+//!   from [`memcore::Observation`]. The format changes only on purpose: a field added to
+//!   `Observation` adds its key to the observation lines (and nothing else), any other
+//!   change of shape is a new format version. To write the files again after such a change,
+//!   and review their diff:
 //!
 //!   ```sh
 //!   MEMCORE_BLESS_GOLDEN=1 cargo test -p memcore --test export_format

@@ -488,8 +488,9 @@ mod tests {
             line.starts_with(r#"{"type":"observation","project":"p","session_id":null,"#),
             "{line}"
         );
+        assert!(line.contains(r#","pinned":false,"#), "{line}");
         assert!(
-            line.ends_with(r#","pinned":false,"supersedes":null,"sources":[]}"#),
+            line.ends_with(r#","supersedes":null,"sources":[]}"#),
             "{line}"
         );
         let record: Record = serde_json::from_str(&line).unwrap();
