@@ -454,7 +454,75 @@ pub struct NewObservation {
     pub created_at: Option<OffsetDateTime>,
 }
 
+impl NewObservation {
+    /// The observation this asks to store, each field checked, redacted and completed by its
+    /// own rule, written here beside the declarations: texts are trimmed and passed through
+    /// `redact` (the store's redactor), and so is every list item, the empty ones dropped; the
+    /// title must not be empty; the kind is `change`, the importance 0.5 (clamped to
+    /// `0.0..=1.0`) and the time now when absent; a new observation is not pinned.
+    ///
+    /// What needs the store is left to the caller (`State::prepare_observation`): the project
+    /// when only a session is given (empty here), checking that `supersedes` exists, the content
+    /// hash and the token count (computed from the prepared text; empty and 0 here), the id.
+    pub(crate) fn prepare(
+        self,
+        redact: impl Fn(&str) -> String,
+    ) -> crate::error::Result<Observation> {
+        let text = |s: &str| redact(s.trim());
+        let list = |items: &[String]| -> Vec<String> {
+            items
+                .iter()
+                .map(|s| text(s))
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        let title = text(&self.title);
+        if title.trim().is_empty() {
+            return Err(crate::error::Error::InvalidInput {
+                what: "observation title",
+                reason: "must not be empty".into(),
+            });
+        }
+        Ok(Observation {
+            id: 0,
+            project: self
+                .project
+                .as_deref()
+                .map(str::trim)
+                .unwrap_or_default()
+                .to_owned(),
+            session_id: self.session_id,
+            kind: self.kind.unwrap_or(ObservationKind::Change),
+            title,
+            subtitle: text(&self.subtitle),
+            narrative: text(&self.narrative),
+            facts: list(&self.facts),
+            context: text(&self.context),
+            concepts: list(&self.concepts),
+            files_read: list(&self.files_read),
+            files_modified: list(&self.files_modified),
+            source_event_ids: self.source_event_ids,
+            created_at: self.created_at.unwrap_or_else(OffsetDateTime::now_utc),
+            importance: match self.importance {
+                Some(i) if i.is_finite() => i.clamp(0.0, 1.0),
+                _ => 0.5,
+            },
+            content_hash: String::new(),
+            token_count: 0,
+            supersedes: self.supersedes,
+            superseded_by: None,
+            pinned: false,
+        })
+    }
+}
+
 /// A stored observation.
+///
+/// Its serde form is also the export's observation record (see [`crate::portable`]), less the
+/// fields that name rows of the store holding it (`id`, `source_event_ids`, `supersedes`,
+/// `superseded_by`), which the export replaces by references. A field that is also one of
+/// [`NewObservation`] has the same serde form there (as an `Option` when it has a default),
+/// so an import reads it back with no code of its own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Observation {
     /// Its id.

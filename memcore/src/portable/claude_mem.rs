@@ -47,10 +47,12 @@
 //! database that claude-mem has grown since adds only what is new.
 
 use super::Portable;
-use super::format::{ObservationRecord, SummaryRecord};
-use super::import::{Importer, IncomingEvent};
+use super::format::SummaryRecord;
+use super::import::{Importer, IncomingEvent, IncomingObservation};
 use crate::error::{Error, Result, SqlContext};
-use crate::model::{EventPayload, EventStatus, ObservationKind, Session, SessionStatus};
+use crate::model::{
+    EventPayload, EventStatus, NewObservation, ObservationKind, Session, SessionStatus,
+};
 use crate::store::portable::{import_session, session_project};
 use rusqlite::types::Value;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
@@ -810,23 +812,24 @@ impl Portable<'_> {
                         (!c.is_empty()).then_some(c)
                     })
                     .collect();
-                let record = ObservationRecord {
-                    project,
-                    session_id: session,
-                    kind: ObservationKind::parse(&text(&v[4]).unwrap_or_default()),
-                    title,
-                    subtitle: text(&v[6]).unwrap_or_default(),
-                    narrative,
-                    facts: list(7, ListField::Facts),
-                    context: context.unwrap_or_default(),
-                    concepts,
-                    files_read: list(10, ListField::Names),
-                    files_modified: list(11, ListField::Names),
-                    created_at: created,
-                    importance: 0.5,
-                    content_hash: None,
-                    token_count: None,
+                let record = IncomingObservation {
+                    new: NewObservation {
+                        project: Some(project),
+                        session_id: session,
+                        kind: Some(ObservationKind::parse(&text(&v[4]).unwrap_or_default())),
+                        title,
+                        subtitle: text(&v[6]).unwrap_or_default(),
+                        narrative,
+                        facts: list(7, ListField::Facts),
+                        context: context.unwrap_or_default(),
+                        concepts,
+                        files_read: list(10, ListField::Names),
+                        files_modified: list(11, ListField::Names),
+                        created_at: Some(created),
+                        ..NewObservation::default()
+                    },
                     pinned: false,
+                    content_hash: None,
                     supersedes: None,
                     sources: Vec::new(),
                 };

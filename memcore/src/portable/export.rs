@@ -3,7 +3,7 @@
 use super::Portable;
 use super::format::{
     EXPORT_FORMAT_VERSION, EndRecord, EventRecord, EventRef, FORMAT_NAME, Header, LedgerRecord,
-    ObservationRecord, ObservationRef, ProjectRecord, PromptRecord, Record, SessionRecord,
+    ObservationLine, ObservationRef, ProjectRecord, PromptRecord, Record, SessionRecord,
     SummaryRecord, event_content_key,
 };
 use super::{ExportOptions, ExportReport};
@@ -183,7 +183,12 @@ impl Portable<'_> {
             })?;
         }
         self.state.store.for_each_export_observation(scope, |o| {
-            lines.line(&Record::Observation(self.observation_record(o)?))?;
+            let (supersedes, sources) = self.observation_refs(&o)?;
+            lines.line(&ObservationLine {
+                observation: &o,
+                supersedes,
+                sources,
+            })?;
             counts.observations += 1;
             Ok(())
         })?;
@@ -235,8 +240,9 @@ impl Portable<'_> {
         })
     }
 
-    /// An observation as exported: provenance and `supersedes` by names that hold in any store.
-    fn observation_record(&self, o: Observation) -> Result<ObservationRecord> {
+    /// The references an exported observation carries in place of its local fields (see
+    /// [`ObservationLine`]): `supersedes` and its provenance, by names that hold in any store.
+    fn observation_refs(&self, o: &Observation) -> Result<(Option<ObservationRef>, Vec<EventRef>)> {
         // Sorted by name, so the order does not depend on this store's row ids.
         let mut sources: Vec<EventRef> = self
             .state
@@ -266,25 +272,6 @@ impl Portable<'_> {
             }
             None => None,
         };
-        Ok(ObservationRecord {
-            project: o.project,
-            session_id: o.session_id,
-            kind: o.kind,
-            title: o.title,
-            subtitle: o.subtitle,
-            narrative: o.narrative,
-            facts: o.facts,
-            context: o.context,
-            concepts: o.concepts,
-            files_read: o.files_read,
-            files_modified: o.files_modified,
-            created_at: o.created_at,
-            importance: o.importance,
-            content_hash: Some(o.content_hash),
-            token_count: Some(o.token_count),
-            pinned: o.pinned,
-            supersedes,
-            sources,
-        })
+        Ok((supersedes, sources))
     }
 }

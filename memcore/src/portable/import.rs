@@ -249,7 +249,15 @@ fn parse_record(line: usize, text: &str) -> Result<Record> {
         Some(_) => return Err(bad_line(line, "the record's type is not a string")),
         None => return Err(bad_line(line, "the record has no type")),
     };
-    serde_json::from_value(value).map_err(|e| bad_line(line, format!("bad {kind} record: {e}")))
+    let record: Record = serde_json::from_value(value)
+        .map_err(|e| bad_line(line, format!("bad {kind} record: {e}")))?;
+    // An observation's fields are read when it is applied; checked here already, so that a
+    // malformed one refuses the file before anything is written.
+    if let Record::Observation(o) = &record {
+        IncomingObservation::from_record(o)
+            .map_err(|e| bad_line(line, format!("bad {kind} record: {e}")))?;
+    }
+    Ok(record)
 }
 
 /// An event to import, whichever record it came from.
@@ -262,6 +270,48 @@ pub(crate) struct IncomingEvent {
     pub status: EventStatus,
     pub attempts: u32,
     pub last_error: Option<String>,
+}
+
+/// An observation to import, whichever record it came from.
+pub(crate) struct IncomingObservation {
+    /// What to store. Its `source_event_ids` and `supersedes` are not read: they come from
+    /// `sources` and `supersedes` below, resolved in the store.
+    pub new: NewObservation,
+    /// Whether it is pinned (a stored observation is pinned, a new one is not).
+    pub pinned: bool,
+    /// The content hash the exporting store gave it: the name other records'
+    /// `supersedes` use (the stored hash is computed again from the content).
+    pub content_hash: Option<String>,
+    /// The observation it replaces.
+    pub supersedes: Option<ObservationRef>,
+    /// The events it came from.
+    pub sources: Vec<EventRef>,
+}
+
+impl IncomingObservation {
+    /// What an observation record asks to store. Its fields are read as a [`NewObservation`]
+    /// (unknown ones ignored, missing ones given their defaults), so a field of the core types
+    /// travels with no code here; beside them, what the store keeps of its own: `pinned`, and
+    /// the content hash as a name.
+    pub(crate) fn from_record(record: &ObservationRecord) -> serde_json::Result<Self> {
+        #[derive(Deserialize)]
+        struct Read {
+            #[serde(flatten)]
+            new: NewObservation,
+            #[serde(default)]
+            pinned: bool,
+            #[serde(default)]
+            content_hash: Option<String>,
+        }
+        let read = Read::deserialize(record.portable_fields()?)?;
+        Ok(IncomingObservation {
+            new: read.new,
+            pinned: read.pinned,
+            content_hash: read.content_hash,
+            supersedes: record.supersedes.clone(),
+            sources: record.sources.clone(),
+        })
+    }
 }
 
 /// The state of one import: the transaction and what it has resolved so far.
@@ -360,7 +410,12 @@ impl<'a> Importer<'a> {
                 self.count(inserted, |c| &mut c.events);
             }
             Record::Observation(o) => {
-                let inserted = self.observation(line, o)?;
+                let incoming =
+                    IncomingObservation::from_record(&o).map_err(|source| Error::Json {
+                        context: "read the observation".into(),
+                        source,
+                    })?;
+                let inserted = self.observation(line, incoming)?;
                 self.count(inserted, |c| &mut c.observations);
             }
             Record::Summary(s) => {
@@ -516,8 +571,8 @@ impl<'a> Importer<'a> {
 
     /// Stores an observation (redacted, embedded) unless its content is in its project
     /// already; returns whether it was stored.
-    pub(crate) fn observation(&mut self, line: usize, o: ObservationRecord) -> Result<bool> {
-        if let Some(session) = &o.session_id
+    pub(crate) fn observation(&mut self, line: usize, o: IncomingObservation) -> Result<bool> {
+        if let Some(session) = &o.new.session_id
             && session_project(self.tx, session)?.is_none()
         {
             return Err(Error::NotFound {
@@ -527,21 +582,9 @@ impl<'a> Importer<'a> {
         }
         let (sources, missing) = self.resolve_split(&o.sources)?;
         let new = NewObservation {
-            project: Some(o.project),
-            session_id: o.session_id,
-            kind: Some(o.kind),
-            title: o.title,
-            subtitle: o.subtitle,
-            narrative: o.narrative,
-            facts: o.facts,
-            context: o.context,
-            concepts: o.concepts,
-            files_read: o.files_read,
-            files_modified: o.files_modified,
             source_event_ids: sources.clone(),
-            importance: Some(o.importance),
             supersedes: None,
-            created_at: Some(o.created_at),
+            ..o.new
         };
         let mut obs = self.state.prepare_observation(new)?;
         obs.pinned = o.pinned;

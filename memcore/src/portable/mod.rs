@@ -43,13 +43,22 @@
 //! - `event`: any other event (tool use, assistant message, note), only when
 //!   [`ExportOptions::include_events`] is set: the same fields as a prompt, with `payload` (the
 //!   [`crate::EventPayload`] as JSON, tagged by its own `type`) instead of `text`.
-//! - `observation`: `project`, `session_id`, `kind`, `title`, `subtitle`, `narrative`,
-//!   `facts`, `context`, `concepts`, `files_read`, `files_modified`, `created_at`,
-//!   `importance`, `content_hash`, `token_count`, `pinned`, `supersedes` (the observation it
-//!   replaces as `{"project", "content_hash"}`, or null) and `sources`: the events it came from, each as
-//!   `{"session_id", "external_id"}`, or, for an event without a key,
-//!   `{"session_id", "content_key"}` where the content key is the first 32 hex digits of
-//!   SHA-256 over the event's type, payload JSON and time in milliseconds (NUL-separated).
+//! - `observation`: the fields of [`crate::Observation`] as its serde form writes them, in the
+//!   order it declares them, less those that name rows of the store holding it (`id`,
+//!   `source_event_ids`, `supersedes`, `superseded_by`; the one list is
+//!   `format::LOCAL_OBSERVATION_FIELDS`); today `project`, `session_id`, `kind`, `title`,
+//!   `subtitle`, `narrative`, `facts`, `context`, `concepts`, `files_read`,
+//!   `files_modified`, `created_at`, `importance`, `content_hash`, `token_count`, `pinned`.
+//!   Then `supersedes` (the observation it replaces as `{"project", "content_hash"}`, or null)
+//!   and `sources`: the events it came from, each as `{"session_id", "external_id"}`, or, for
+//!   an event without a key, `{"session_id", "content_key"}` where the content key is the
+//!   first 32 hex digits of SHA-256 over the event's type, payload JSON and time in
+//!   milliseconds (NUL-separated). A field added to `Observation` is exported and imported
+//!   with no change here (an import reads the fields as a [`crate::NewObservation`]; files
+//!   without the field give it its default), so the format version is not raised for it.
+//!   `project`, `kind`, `title` and `created_at` are required; `content_hash` and
+//!   `token_count` are computed again on import (the file's hash still names the
+//!   observation for other records' `supersedes`).
 //! - `summary`: `session_id`, `project`, `request`, `investigated`, `learned`, `completed`,
 //!   `next_steps`, `notes`, `created_at`.
 //! - `ledger`: one extraction call: `session_id`, `project`, `purpose`, `model`,

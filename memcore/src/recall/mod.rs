@@ -320,31 +320,21 @@ impl ColumnWeights {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use crate::model::{Observation, ObservationKind};
+    use crate::model::{NewObservation, Observation};
 
-    /// A blank observation for unit tests.
+    /// A blank observation for unit tests: id 1, project `p`, an empty title, the epoch, and
+    /// every other field as [`NewObservation::prepare`] makes it by default.
     pub(crate) fn observation() -> Observation {
-        Observation {
-            id: 1,
-            project: "p".into(),
-            session_id: None,
-            kind: ObservationKind::Change,
-            title: String::new(),
-            subtitle: String::new(),
-            narrative: String::new(),
-            facts: Vec::new(),
-            context: String::new(),
-            concepts: Vec::new(),
-            files_read: Vec::new(),
-            files_modified: Vec::new(),
-            source_event_ids: Vec::new(),
-            created_at: time::OffsetDateTime::UNIX_EPOCH,
-            importance: 0.5,
-            content_hash: String::new(),
-            token_count: 0,
-            supersedes: None,
-            superseded_by: None,
-            pinned: false,
+        let mut o = NewObservation {
+            project: Some("p".into()),
+            title: "blank".into(),
+            created_at: Some(time::OffsetDateTime::UNIX_EPOCH),
+            ..NewObservation::default()
         }
+        .prepare(str::to_owned)
+        .expect("a titled observation prepares");
+        o.id = 1;
+        o.title.clear();
+        o
     }
 }

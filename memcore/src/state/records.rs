@@ -6,7 +6,7 @@ use super::State;
 use crate::error::{Error, Result};
 use crate::model::{
     Added, EventPayload, EventStatus, NewEvent, NewObservation, NewSession, NewSummary,
-    Observation, ObservationKind, Recorded, Scope, Session, Stats, Summary,
+    Observation, Recorded, Scope, Session, Stats, Summary,
 };
 use crate::store::SCHEMA_VERSION;
 use time::OffsetDateTime;
@@ -97,36 +97,31 @@ impl State {
         self.store.insert_observation(&obs, vector.as_ref())
     }
 
-    /// Validates, redacts and completes an observation before it is stored.
+    /// Validates, redacts and completes an observation before it is stored: each field by its
+    /// own rule ([`NewObservation::prepare`], beside the type), then what needs the store: the
+    /// session's project when none is given, the superseded observation's existence, the
+    /// content hash and the token count.
     pub(crate) fn prepare_observation(&self, new: NewObservation) -> Result<Observation> {
-        let r = |s: &str| self.redactor.redact(s.trim());
-        let list = |items: &[String]| -> Vec<String> {
-            items
-                .iter()
-                .map(|s| r(s))
-                .filter(|s| !s.is_empty())
-                .collect()
-        };
-        let title = r(&new.title);
-        non_empty("observation title", &title)?;
-        let project = match (&new.project, &new.session_id) {
-            (Some(p), _) if !p.trim().is_empty() => p.trim().to_owned(),
-            (_, Some(session)) => {
-                self.store
-                    .session_project(session)?
-                    .ok_or_else(|| Error::NotFound {
-                        what: "session",
-                        id: session.clone(),
-                    })?
-            }
-            _ => {
-                return Err(Error::InvalidInput {
-                    what: "observation project",
-                    reason: "give a project or a session id".into(),
-                });
-            }
-        };
-        if let Some(older) = new.supersedes
+        let mut obs = new.prepare(|s| self.redactor.redact(s))?;
+        if obs.project.is_empty() {
+            obs.project = match &obs.session_id {
+                Some(session) => {
+                    self.store
+                        .session_project(session)?
+                        .ok_or_else(|| Error::NotFound {
+                            what: "session",
+                            id: session.clone(),
+                        })?
+                }
+                None => {
+                    return Err(Error::InvalidInput {
+                        what: "observation project",
+                        reason: "give a project or a session id".into(),
+                    });
+                }
+            };
+        }
+        if let Some(older) = obs.supersedes
             && self.store.observations_by_id(&[older])?.is_empty()
         {
             return Err(Error::NotFound {
@@ -134,48 +129,22 @@ impl State {
                 id: older.to_string(),
             });
         }
-        let kind = new.kind.unwrap_or(ObservationKind::Change);
-        let subtitle = r(&new.subtitle);
-        let narrative = r(&new.narrative);
-        let context = r(&new.context);
-        let facts = list(&new.facts);
-        let concepts = list(&new.concepts);
-        let files_read = list(&new.files_read);
-        let files_modified = list(&new.files_modified);
-        let content_hash = crate::store::content_hash(&kind, &title, &subtitle, &narrative, &facts);
-        let token_count = crate::tokens::estimate(&title)
-            + crate::tokens::estimate(&subtitle)
-            + crate::tokens::estimate(&narrative)
-            + facts
+        obs.content_hash = crate::store::content_hash(
+            &obs.kind,
+            &obs.title,
+            &obs.subtitle,
+            &obs.narrative,
+            &obs.facts,
+        );
+        obs.token_count = crate::tokens::estimate(&obs.title)
+            + crate::tokens::estimate(&obs.subtitle)
+            + crate::tokens::estimate(&obs.narrative)
+            + obs
+                .facts
                 .iter()
                 .map(|f| crate::tokens::estimate(f))
                 .sum::<u32>();
-        let importance = match new.importance {
-            Some(i) if i.is_finite() => i.clamp(0.0, 1.0),
-            _ => 0.5,
-        };
-        Ok(Observation {
-            id: 0,
-            project,
-            session_id: new.session_id,
-            kind,
-            title,
-            subtitle,
-            narrative,
-            facts,
-            context,
-            concepts,
-            files_read,
-            files_modified,
-            source_event_ids: new.source_event_ids,
-            created_at: new.created_at.unwrap_or_else(OffsetDateTime::now_utc),
-            importance,
-            content_hash,
-            token_count,
-            supersedes: new.supersedes,
-            superseded_by: None,
-            pinned: false,
-        })
+        Ok(obs)
     }
 
     /// Stores a summary of a session, redacted, dated `created_at` (the session's own time,

@@ -114,7 +114,13 @@ impl Store {
             path: path.to_owned(),
             read_only: false,
         };
-        if version < schema::VERSION {
+        // A store of this version may still lack a column declared since it was made (see
+        // `schema`: such a column needs no new version); adding it is a write, like a migration.
+        if version < schema::VERSION
+            || !schema::missing_columns(&store.conn)
+                .ctx(|| format!("read the columns of {}", path.display()))?
+                .is_empty()
+        {
             store.migrate()?;
         }
         Ok(store)
@@ -151,6 +157,17 @@ impl Store {
                 ),
             });
         }
+        let missing = schema::missing_columns(&conn).map_err(|e| open_error(path, e))?;
+        if !missing.is_empty() {
+            return Err(Error::ReadOnly {
+                path: path.to_owned(),
+                detail: format!(
+                    "the store lacks the column(s) {}, which this build adds when it opens a \
+                     store; that needs write access",
+                    missing.join(", ")
+                ),
+            });
+        }
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
             .map_err(|e| open_error(path, e))?;
         conn.set_prepared_statement_cache_capacity(64);
@@ -181,8 +198,9 @@ impl Store {
             .ctx(|| format!("begin a write transaction on {}", self.path.display()))
     }
 
-    /// Runs the migrations from the file's version to the current one in one transaction.
-    /// Another process may have migrated meanwhile, so the version is read again under the lock.
+    /// Runs the migrations from the file's version to the current one, then adds the declared
+    /// columns the store lacks ([`schema::reconcile_columns`]), in one transaction. Another
+    /// process may have done either meanwhile, so both are looked at again under the lock.
     fn migrate(&self) -> Result<()> {
         let tx = self.write()?;
         let version = user_version(&tx).ctx(|| "read the schema version".into())?;
@@ -194,6 +212,7 @@ impl Store {
                     .ctx(|| format!("migrate the schema from version {from}"))?;
             }
         }
+        schema::reconcile_columns(&tx)?;
         if version < schema::VERSION {
             tx.pragma_update(None, "user_version", schema::VERSION)
                 .ctx(|| "record the schema version".into())?;

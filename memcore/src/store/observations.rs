@@ -2,52 +2,189 @@
 //! forgetting keep all of them in step, in one transaction.
 
 use super::fts::observation_terms;
+use super::schema::{Column, Table};
 use super::sessions::ensure_project;
 use super::{ConnExt, Store, from_millis, json_list, parse_json_list, placeholders, to_millis};
 use crate::error::{Result, SqlContext};
 use crate::model::{Added, Observation, ObservationId, ObservationKind, Scope};
+use rusqlite::types::ToSql;
 use rusqlite::{Row, Transaction, params, params_from_iter};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
-/// Columns of [`observation_from_row`], with `o` the observations table.
-pub(crate) const OBSERVATION_COLUMNS: &str = "o.id, o.project, o.session_id, o.kind, o.title,
-    o.subtitle, o.narrative, o.facts, o.concepts, o.files_read, o.files_modified, o.created_at,
-    o.importance, o.content_hash, o.token_count, o.supersedes, o.pinned,
-    (SELECT group_concat(event_id) FROM observation_sources WHERE observation_id = o.id),
-    (SELECT max(n.id) FROM observations n WHERE n.supersedes = o.id), o.context";
+/// The observations table, one entry per column: its declaration (what a new store creates,
+/// and what opening adds to a store that lacks the column) and the value an insert writes
+/// from an [`Observation`]. A stored field of [`Observation`] is one entry here and one line
+/// in [`observation_from_row`], which reads columns by name. A column added after a store was
+/// made needs a `DEFAULT` (or must be nullable): see `schema`'s rule on versions.
+pub(crate) const TABLE: Table<Observation> = Table {
+    name: "observations",
+    columns: &[
+        Column {
+            name: "id",
+            decl: "INTEGER PRIMARY KEY",
+            value: None,
+        },
+        Column {
+            name: "project",
+            decl: "TEXT NOT NULL REFERENCES projects(name)",
+            value: Some(|o| o.project.to_sql()),
+        },
+        Column {
+            name: "session_id",
+            decl: "TEXT REFERENCES sessions(id) ON DELETE SET NULL",
+            value: Some(|o| o.session_id.to_sql()),
+        },
+        Column {
+            name: "kind",
+            decl: "TEXT NOT NULL",
+            value: Some(|o| o.kind.as_str().to_sql()),
+        },
+        Column {
+            name: "title",
+            decl: "TEXT NOT NULL",
+            value: Some(|o| o.title.to_sql()),
+        },
+        Column {
+            name: "subtitle",
+            decl: "TEXT NOT NULL",
+            value: Some(|o| o.subtitle.to_sql()),
+        },
+        Column {
+            name: "narrative",
+            decl: "TEXT NOT NULL",
+            value: Some(|o| o.narrative.to_sql()),
+        },
+        Column {
+            name: "facts",
+            decl: "TEXT NOT NULL",
+            value: Some(|o| Ok(json_list(&o.facts).into())),
+        },
+        Column {
+            name: "context",
+            decl: "TEXT NOT NULL",
+            value: Some(|o| o.context.to_sql()),
+        },
+        Column {
+            name: "concepts",
+            decl: "TEXT NOT NULL",
+            value: Some(|o| Ok(json_list(&o.concepts).into())),
+        },
+        Column {
+            name: "files_read",
+            decl: "TEXT NOT NULL",
+            value: Some(|o| Ok(json_list(&o.files_read).into())),
+        },
+        Column {
+            name: "files_modified",
+            decl: "TEXT NOT NULL",
+            value: Some(|o| Ok(json_list(&o.files_modified).into())),
+        },
+        Column {
+            name: "created_at",
+            decl: "INTEGER NOT NULL",
+            value: Some(|o| Ok(to_millis(o.created_at).into())),
+        },
+        Column {
+            name: "importance",
+            decl: "REAL NOT NULL",
+            value: Some(|o| Ok(f64::from(o.importance).into())),
+        },
+        Column {
+            name: "content_hash",
+            decl: "TEXT NOT NULL",
+            value: Some(|o| o.content_hash.to_sql()),
+        },
+        Column {
+            name: "token_count",
+            decl: "INTEGER NOT NULL",
+            value: Some(|o| o.token_count.to_sql()),
+        },
+        Column {
+            name: "supersedes",
+            decl: "INTEGER REFERENCES observations(id) ON DELETE SET NULL",
+            value: Some(|o| o.supersedes.to_sql()),
+        },
+        Column {
+            name: "pinned",
+            decl: "INTEGER NOT NULL DEFAULT 0",
+            value: Some(|o| o.pinned.to_sql()),
+        },
+    ],
+    constraints: &["UNIQUE (project, content_hash)"],
+    indexes: &[
+        "CREATE INDEX observations_by_project ON observations(project, created_at)",
+        "CREATE INDEX observations_by_session ON observations(session_id)",
+        "CREATE INDEX observations_by_supersedes ON observations(supersedes)",
+    ],
+};
 
+/// What [`observation_from_row`] reads, with `o` the observations table: every column of the
+/// table (by name, so their order and any column a newer build added do not matter), the
+/// provenance and the newest observation that supersedes it.
+pub(crate) const OBSERVATION_COLUMNS: &str = "o.*,
+    (SELECT group_concat(event_id) FROM observation_sources WHERE observation_id = o.id)
+        AS source_event_ids,
+    (SELECT max(n.id) FROM observations n WHERE n.supersedes = o.id) AS superseded_by";
+
+/// An [`Observation`] from a row of [`OBSERVATION_COLUMNS`], column by column by name.
 pub(crate) fn observation_from_row(row: &Row<'_>) -> rusqlite::Result<Observation> {
-    let kind: String = row.get(3)?;
-    let sources: Option<String> = row.get(17)?;
+    let sources: Option<String> = row.get("source_event_ids")?;
     let mut source_event_ids: Vec<i64> = sources
         .unwrap_or_default()
         .split(',')
         .filter_map(|s| s.parse().ok())
         .collect();
     source_event_ids.sort_unstable();
+    let list = |name: &str| -> rusqlite::Result<Vec<String>> {
+        Ok(parse_json_list(&row.get::<_, String>(name)?))
+    };
     Ok(Observation {
-        id: row.get(0)?,
-        project: row.get(1)?,
-        session_id: row.get(2)?,
-        kind: ObservationKind::parse(&kind),
-        title: row.get(4)?,
-        subtitle: row.get(5)?,
-        narrative: row.get(6)?,
-        facts: parse_json_list(&row.get::<_, String>(7)?),
-        concepts: parse_json_list(&row.get::<_, String>(8)?),
-        files_read: parse_json_list(&row.get::<_, String>(9)?),
-        files_modified: parse_json_list(&row.get::<_, String>(10)?),
-        created_at: from_millis(row.get(11)?),
-        importance: row.get::<_, f64>(12)? as f32,
-        content_hash: row.get(13)?,
-        token_count: row.get(14)?,
-        supersedes: row.get(15)?,
-        pinned: row.get(16)?,
+        id: row.get("id")?,
+        project: row.get("project")?,
+        session_id: row.get("session_id")?,
+        kind: ObservationKind::parse(&row.get::<_, String>("kind")?),
+        title: row.get("title")?,
+        subtitle: row.get("subtitle")?,
+        narrative: row.get("narrative")?,
+        facts: list("facts")?,
+        context: row.get("context")?,
+        concepts: list("concepts")?,
+        files_read: list("files_read")?,
+        files_modified: list("files_modified")?,
         source_event_ids,
-        superseded_by: row.get(18)?,
-        context: row.get(19)?,
+        created_at: from_millis(row.get("created_at")?),
+        importance: row.get::<_, f64>("importance")? as f32,
+        content_hash: row.get("content_hash")?,
+        token_count: row.get("token_count")?,
+        supersedes: row.get("supersedes")?,
+        superseded_by: row.get("superseded_by")?,
+        pinned: row.get("pinned")?,
     })
+}
+
+/// Inserts an observation's row: every column of [`TABLE`] that has a value, by name.
+fn insert_row(tx: &Transaction<'_>, obs: &Observation) -> Result<()> {
+    let columns: Vec<_> = TABLE
+        .columns
+        .iter()
+        .filter_map(|c| Some((c.name, c.value?)))
+        .collect();
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let values = columns
+        .iter()
+        .map(|(_, value)| value(obs))
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .ctx(|| format!("encode observation {:?}", obs.title))?;
+    let sql = format!(
+        "INSERT INTO observations ({}) VALUES ({})",
+        names.join(", "),
+        placeholders(names.len())
+    );
+    tx.execute_cached(&sql, params_from_iter(values), || {
+        format!("store observation {:?}", obs.title)
+    })?;
+    Ok(())
 }
 
 /// The dedup key of an observation: SHA-256 over its kind and text, case-folded and with
@@ -197,32 +334,7 @@ pub(crate) fn insert_observation(
             duplicate: true,
         });
     }
-    tx.execute_cached(
-        "INSERT INTO observations (project, session_id, kind, title, subtitle, narrative,
-             facts, concepts, files_read, files_modified, created_at, importance,
-             content_hash, token_count, supersedes, pinned, context)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-        params![
-            obs.project,
-            obs.session_id,
-            obs.kind.as_str(),
-            obs.title,
-            obs.subtitle,
-            obs.narrative,
-            json_list(&obs.facts),
-            json_list(&obs.concepts),
-            json_list(&obs.files_read),
-            json_list(&obs.files_modified),
-            to_millis(obs.created_at),
-            f64::from(obs.importance),
-            obs.content_hash,
-            obs.token_count,
-            obs.supersedes,
-            obs.pinned,
-            obs.context,
-        ],
-        || format!("store observation {:?}", obs.title),
-    )?;
+    insert_row(tx, obs)?;
     let id = tx.last_insert_rowid();
     link_sources(tx, id, &obs.source_event_ids)?;
     {

@@ -1,10 +1,34 @@
-//! The schema: the current version, the SQL that creates it, and one function per migration.
+//! The schema: the current version, the SQL that creates it, one function per migration, and
+//! the one generic step that adds declared columns a store lacks.
 //!
 //! Versions are kept in `PRAGMA user_version`. Opening a store runs, in one IMMEDIATE
 //! transaction, either [`create`] (empty file) or every `upgrade_from_N` from the file's version
-//! to [`VERSION`]. A file newer than [`VERSION`] is refused before anything is written.
+//! to [`VERSION`], then [`reconcile_columns`]. A file newer than [`VERSION`] is refused before
+//! anything is written.
+//!
+//! # Tables declared column by column
+//!
+//! A table whose rows mirror a model type (the observations table, [`Observation`]) is
+//! declared in the store module that reads and writes it, as a [`Table`]: each column's name,
+//! SQL declaration and the value an insert writes, in one list. [`create`] makes it from that
+//! list; the module's INSERT and SELECT come from the same list or read columns by name.
+//!
+//! # When the version is raised
+//!
+//! Only for a change an older build cannot live with: a new table it must write to, a column
+//! it would have to fill, an index or data it must keep in step, a change of meaning. A column
+//! added with a `DEFAULT` (or nullable) is not one: an older build names the columns it writes
+//! and reads, so it ignores the new one, and rows it inserts get the default. Such a column
+//! needs no migration step: declare it in its table and [`reconcile_columns`] adds it, with
+//! its default, to a store that lacks it the next time the store is opened, whatever the
+//! store's version. A declared column that cannot be added that way (`NOT NULL` without a
+//! default, `UNIQUE`, `PRIMARY KEY`) is an error on open: it needs a version and a migration.
+//!
+//! [`Observation`]: crate::model::Observation
 
+use crate::error::{Result, SqlContext};
 use rusqlite::Transaction;
+use rusqlite::types::ToSqlOutput;
 
 /// The schema version this build writes.
 pub const VERSION: u32 = 3;
@@ -17,7 +41,7 @@ const TOKENIZER: &str = "porter unicode61 remove_diacritics 2";
 
 /// Creates the current schema in an empty database.
 pub(crate) fn create(tx: &Transaction<'_>) -> rusqlite::Result<()> {
-    tx.execute_batch(&format!(
+    tx.execute_batch(
         "
         CREATE TABLE projects (
             name        TEXT PRIMARY KEY,
@@ -53,32 +77,11 @@ pub(crate) fn create(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         );
         CREATE INDEX events_by_status ON events(status, session_id, id);
         CREATE INDEX events_by_project ON events(project, occurred_at);
-
-        CREATE TABLE observations (
-            id              INTEGER PRIMARY KEY,
-            project         TEXT NOT NULL REFERENCES projects(name),
-            session_id      TEXT REFERENCES sessions(id) ON DELETE SET NULL,
-            kind            TEXT NOT NULL,
-            title           TEXT NOT NULL,
-            subtitle        TEXT NOT NULL,
-            narrative       TEXT NOT NULL,
-            facts           TEXT NOT NULL,
-            context         TEXT NOT NULL,
-            concepts        TEXT NOT NULL,
-            files_read      TEXT NOT NULL,
-            files_modified  TEXT NOT NULL,
-            created_at      INTEGER NOT NULL,
-            importance      REAL NOT NULL,
-            content_hash    TEXT NOT NULL,
-            token_count     INTEGER NOT NULL,
-            supersedes      INTEGER REFERENCES observations(id) ON DELETE SET NULL,
-            pinned          INTEGER NOT NULL DEFAULT 0,
-            UNIQUE (project, content_hash)
-        );
-        CREATE INDEX observations_by_project ON observations(project, created_at);
-        CREATE INDEX observations_by_session ON observations(session_id);
-        CREATE INDEX observations_by_supersedes ON observations(supersedes);
-
+        ",
+    )?;
+    create_table(tx, &super::observations::TABLE)?;
+    tx.execute_batch(&format!(
+        "
         CREATE TABLE observation_sources (
             observation_id  INTEGER NOT NULL REFERENCES observations(id) ON DELETE CASCADE,
             event_id        INTEGER NOT NULL,
@@ -138,6 +141,111 @@ pub(crate) fn create(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     create_vector_index(tx)
 }
 
+/// A table declared column by column in the store module that owns it; see the [module
+/// docs](self#tables-declared-column-by-column).
+pub(crate) struct Table<R: 'static> {
+    /// The table's name.
+    pub name: &'static str,
+    /// Its columns, in the order a new store declares them.
+    pub columns: &'static [Column<R>],
+    /// Table constraints, after the columns (`UNIQUE (...)`).
+    pub constraints: &'static [&'static str],
+    /// The statements that complete a new table: its indexes.
+    pub indexes: &'static [&'static str],
+}
+
+/// One column of a [`Table`].
+pub(crate) struct Column<R: 'static> {
+    /// The column's name.
+    pub name: &'static str,
+    /// Its SQL declaration: type, constraints, default.
+    pub decl: &'static str,
+    /// The value an insert writes into it, from the record it stores; `None` for a column
+    /// the insert leaves to SQLite (the row id).
+    pub value: Option<for<'a> fn(&'a R) -> rusqlite::Result<ToSqlOutput<'a>>>,
+}
+
+impl<R> Table<R> {
+    /// The `CREATE TABLE` statement of a new store.
+    fn create_sql(&self) -> String {
+        let mut lines: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| format!("{:<16}{}", c.name, c.decl))
+            .collect();
+        lines.extend(self.constraints.iter().map(|c| (*c).to_owned()));
+        format!(
+            "CREATE TABLE {} (\n            {}\n        )",
+            self.name,
+            lines.join(",\n            ")
+        )
+    }
+
+    /// The declared columns `conn`'s table lacks (every one when the table is missing).
+    pub(crate) fn missing_columns(
+        &self,
+        conn: &rusqlite::Connection,
+    ) -> rusqlite::Result<Vec<&'static Column<R>>> {
+        let present: Vec<String> = conn
+            .prepare_cached("SELECT name FROM pragma_table_info(?1)")?
+            .query_map([self.name], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(self
+            .columns
+            .iter()
+            .filter(|c| !present.iter().any(|p| p.eq_ignore_ascii_case(c.name)))
+            .collect())
+    }
+}
+
+/// Creates a declared table and its indexes.
+fn create_table<R>(tx: &Transaction<'_>, table: &Table<R>) -> rusqlite::Result<()> {
+    tx.execute_batch(&table.create_sql())?;
+    for index in table.indexes {
+        tx.execute_batch(index)?;
+    }
+    Ok(())
+}
+
+/// The declared tables' columns that `conn`'s store lacks, as `table.column`. Opening
+/// calls [`reconcile_columns`] when there are any (or refuses a read-only store).
+pub(crate) fn missing_columns(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
+    let table = &super::observations::TABLE;
+    Ok(table
+        .missing_columns(conn)?
+        .into_iter()
+        .map(|c| format!("{}.{}", table.name, c.name))
+        .collect())
+}
+
+/// Adds to the declared tables every column they lack, each with its declaration (so its
+/// default fills the existing rows); writes nothing when none is missing. Runs after the
+/// migrations, in their transaction: a migration works on the table as its version left it.
+/// Returns the columns added, as `table.column`.
+pub(crate) fn reconcile_columns(tx: &Transaction<'_>) -> Result<Vec<String>> {
+    let table = &super::observations::TABLE;
+    let missing = table
+        .missing_columns(tx)
+        .ctx(|| format!("read the columns of {}", table.name))?;
+    let mut added = Vec::with_capacity(missing.len());
+    for column in missing {
+        let name = format!("{}.{}", table.name, column.name);
+        tx.execute_batch(&format!(
+            "ALTER TABLE {} ADD COLUMN {} {}",
+            table.name, column.name, column.decl
+        ))
+        .ctx(|| {
+            format!(
+                "add the column {name} ({}) that this build declares and the store lacks \
+                 (a column added without a migration needs a DEFAULT or must be nullable)",
+                column.decl
+            )
+        })?;
+        added.push(name);
+    }
+    Ok(added)
+}
+
 /// What version 2 added: the conversation layer's full-text index (every event in short
 /// form, rowid = event id; it replaces version 1's `prompts_fts`, which held only prompts),
 /// the mark of events recorded without their index row yet (`conversation_indexed = 0`: a
@@ -171,7 +279,8 @@ fn create_conversation_layer(tx: &Transaction<'_>) -> rusqlite::Result<()> {
 }
 
 /// Brings a store from `from` to `from + 1`. Every version adds a `match` arm here and a
-/// test that opens a fixture of the version before (`tests/schema_upgrade.rs`).
+/// test that opens a fixture of the version before (`tests/schema_upgrade.rs`). A column
+/// with a default needs neither (see the [module docs](self#when-the-version-is-raised)).
 pub(crate) fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
     match from {
         1 => upgrade_from_1(tx),
