@@ -202,30 +202,7 @@ pub(crate) mod samples {
     pub(crate) const T0: OffsetDateTime = datetime!(2026-11-24 10:31:00 UTC);
     pub(crate) const T1: OffsetDateTime = datetime!(2026-11-24 11:02:30.25 UTC);
 
-    pub(crate) fn observation() -> memcore::Observation {
-        memcore::Observation {
-            id: 7,
-            project: "shop".into(),
-            session_id: Some("s1".into()),
-            kind: memcore::ObservationKind::Bugfix,
-            title: "Cart total rounds per line".into(),
-            subtitle: "Rounding moved to the total".into(),
-            narrative: "The cart rounded each line.".into(),
-            facts: vec!["rounding is per total".into()],
-            context: "fix the cart".into(),
-            concepts: vec!["gotcha".into()],
-            files_read: vec!["src/cart.py".into()],
-            files_modified: vec!["src/cart.py".into()],
-            source_event_ids: vec![3, 4],
-            created_at: T0,
-            importance: 0.75,
-            content_hash: "ab12".into(),
-            token_count: 42,
-            supersedes: Some(2),
-            superseded_by: Some(9),
-            pinned: true,
-        }
-    }
+    pub(crate) use super::observation::sample as observation;
 
     pub(crate) fn event() -> memcore::Event {
         memcore::Event {

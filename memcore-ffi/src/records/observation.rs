@@ -194,6 +194,34 @@ impl From<memcore::Added> for Added {
     }
 }
 
+/// Test support: a core observation with every field set (a new field gets its sample value
+/// here, beside the record), for the record tests and the documentation checks.
+#[cfg(test)]
+pub(crate) fn sample() -> memcore::Observation {
+    memcore::Observation {
+        id: 7,
+        project: "shop".into(),
+        session_id: Some("s1".into()),
+        kind: memcore::ObservationKind::Bugfix,
+        title: "Cart total rounds per line".into(),
+        subtitle: "Rounding moved to the total".into(),
+        narrative: "The cart rounded each line.".into(),
+        facts: vec!["rounding is per total".into()],
+        context: "fix the cart".into(),
+        concepts: vec!["gotcha".into()],
+        files_read: vec!["src/cart.py".into()],
+        files_modified: vec!["src/cart.py".into()],
+        source_event_ids: vec![3, 4],
+        created_at: super::samples::T0,
+        importance: 0.75,
+        content_hash: "ab12".into(),
+        token_count: 42,
+        supersedes: Some(2),
+        superseded_by: Some(9),
+        pinned: true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
