@@ -108,9 +108,8 @@ impl Portable<'_> {
                     ),
                 });
             }
-            copy.close().map_err(|(_, source)| Error::Sqlite {
-                context: format!("close the backup {}", tmp.display()),
-                source,
+            copy.close().map_err(|(_, source)| {
+                Error::sqlite(format!("close the backup {}", tmp.display()), source)
             })?;
             pages
         };

@@ -390,10 +390,10 @@ impl Source {
                 reason: format!("{} is not a SQLite database", self.path.display()),
             };
         }
-        Error::Sqlite {
-            context: format!("{doing} in claude-mem database {}", self.path.display()),
-            source: e,
-        }
+        Error::sqlite(
+            format!("{doing} in claude-mem database {}", self.path.display()),
+            e,
+        )
     }
 
     /// The columns of a table; `None` when the table does not exist.

@@ -71,6 +71,10 @@ fn at_line(line: usize, record: &str, e: Error) -> Error {
             context: format!("line {line} ({record}): {context}"),
             source,
         },
+        Error::Busy { context, source } => Error::Busy {
+            context: format!("line {line} ({record}): {context}"),
+            source,
+        },
         Error::Json { context, source } => Error::Json {
             context: format!("line {line} ({record}): {context}"),
             source,
@@ -717,10 +721,8 @@ impl Portable<'_> {
             warnings,
         };
         drop(importer);
-        tx.commit().map_err(|source| Error::Sqlite {
-            context: "commit the import".into(),
-            source,
-        })?;
+        tx.commit()
+            .map_err(|source| Error::sqlite("commit the import", source))?;
         Ok(report)
     }
 }

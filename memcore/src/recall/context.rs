@@ -516,7 +516,7 @@ pub fn index_row(obs: &Observation) -> String {
 
 /// The index row of a conversation record, in the same table as observations: `c` and its id,
 /// date, what it is (`prompt`, `assistant`, a tool's name), its text on one line (cut at
-/// [`INDEX_TITLE_CHARS`]), and its cost in tokens.
+/// 100 characters, as an observation's title), and its cost in tokens.
 pub fn record_index_row(record: &ConversationRecord) -> String {
     format!(
         "| {} | {} | {} | {} | {} |\n",

@@ -149,10 +149,8 @@ impl State {
             let tx = self.store.write()?;
             put_vectors(&tx, model, dim, &new)?;
             advance_progress(&tx, model, dim, layer, upto)?;
-            tx.commit().map_err(|source| Error::Sqlite {
-                context: "commit a batch of vectors".into(),
-                source,
-            })?;
+            tx.commit()
+                .map_err(|source| Error::sqlite("commit a batch of vectors", source))?;
             embedded += texts.len();
         }
         let left = self.store.vector_backlog(model, dim)?;
