@@ -596,6 +596,22 @@ pub struct NewSummary {
     pub notes: String,
 }
 
+impl NewSummary {
+    /// The summary with every text passed through `redact` (the store's redactor, which the
+    /// caller applies to trimmed text): the one rule for a summary's fields, used when one is
+    /// recorded and when one is imported.
+    pub(crate) fn redacted(&self, redact: impl Fn(&str) -> String) -> NewSummary {
+        NewSummary {
+            request: redact(&self.request),
+            investigated: redact(&self.investigated),
+            learned: redact(&self.learned),
+            completed: redact(&self.completed),
+            next_steps: redact(&self.next_steps),
+            notes: redact(&self.notes),
+        }
+    }
+}
+
 /// A stored session summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {

@@ -51,7 +51,7 @@ use super::format::SummaryRecord;
 use super::import::{Importer, IncomingEvent, IncomingObservation};
 use crate::error::{Error, Result, SqlContext};
 use crate::model::{
-    EventPayload, EventStatus, NewObservation, ObservationKind, Session, SessionStatus,
+    EventPayload, EventStatus, NewObservation, NewSummary, ObservationKind, Session, SessionStatus,
 };
 use crate::store::portable::{import_session, session_project};
 use rusqlite::types::Value;
@@ -872,12 +872,14 @@ impl Portable<'_> {
             let record = SummaryRecord {
                 session_id: session,
                 project: None,
-                request: next(),
-                investigated: next(),
-                learned: next(),
-                completed: next(),
-                next_steps: next(),
-                notes: next(),
+                content: NewSummary {
+                    request: next(),
+                    investigated: next(),
+                    learned: next(),
+                    completed: next(),
+                    next_steps: next(),
+                    notes: next(),
+                },
                 created_at: created,
             };
             let inserted = importer.summary(record)?;

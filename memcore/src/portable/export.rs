@@ -196,12 +196,7 @@ impl Portable<'_> {
             lines.line(&Record::Summary(SummaryRecord {
                 session_id: s.session_id,
                 project: Some(s.project),
-                request: s.content.request,
-                investigated: s.content.investigated,
-                learned: s.content.learned,
-                completed: s.content.completed,
-                next_steps: s.content.next_steps,
-                notes: s.content.notes,
+                content: s.content,
                 created_at: from_millis(s.created_at),
             }))?;
             counts.summaries += 1;

@@ -1,7 +1,7 @@
 //! The JSONL export format's records (see the [module docs](super) for the format itself).
 
 use super::RecordCounts;
-use crate::model::{EventPayload, EventStatus, Observation, SessionStatus};
+use crate::model::{EventPayload, EventStatus, NewSummary, Observation, SessionStatus};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -391,18 +391,10 @@ pub(crate) struct SummaryRecord {
     pub session_id: String,
     #[serde(default)]
     pub project: Option<String>,
-    #[serde(default)]
-    pub request: String,
-    #[serde(default)]
-    pub investigated: String,
-    #[serde(default)]
-    pub learned: String,
-    #[serde(default)]
-    pub completed: String,
-    #[serde(default)]
-    pub next_steps: String,
-    #[serde(default)]
-    pub notes: String,
+    /// The summary's texts: [`NewSummary`]'s own serde form (every field defaults to empty),
+    /// so a field added there travels with no code here.
+    #[serde(flatten)]
+    pub content: NewSummary,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }

@@ -8,7 +8,7 @@ use super::format::{
     ObservationRef, Record, SummaryRecord, event_content_key,
 };
 use crate::error::{Error, Result};
-use crate::model::{EventId, EventPayload, EventStatus, NewObservation, NewSummary, ObservationId};
+use crate::model::{EventId, EventPayload, EventStatus, NewObservation, ObservationId};
 use crate::state::State;
 use crate::store::portable::{
     self as sql, ImportedEvent, LedgerRow, SummaryRow, event_by_key, keyless_events,
@@ -635,15 +635,7 @@ impl<'a> Importer<'a> {
             what: "session",
             id: s.session_id.clone(),
         })?;
-        let r = |t: &str| self.redact(t);
-        let content = NewSummary {
-            request: r(&s.request),
-            investigated: r(&s.investigated),
-            learned: r(&s.learned),
-            completed: r(&s.completed),
-            next_steps: r(&s.next_steps),
-            notes: r(&s.notes),
-        };
+        let content = s.content.redacted(|t| self.redact(t));
         let inserted = sql::import_summary(
             self.tx,
             &SummaryRow {

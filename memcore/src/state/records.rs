@@ -156,15 +156,7 @@ impl State {
         summary: NewSummary,
         created_at: Option<OffsetDateTime>,
     ) -> Result<Summary> {
-        let r = |s: &str| self.redactor.redact(s.trim());
-        let summary = NewSummary {
-            request: r(&summary.request),
-            investigated: r(&summary.investigated),
-            learned: r(&summary.learned),
-            completed: r(&summary.completed),
-            next_steps: r(&summary.next_steps),
-            notes: r(&summary.notes),
-        };
+        let summary = summary.redacted(|s| self.redactor.redact(s.trim()));
         self.store.insert_summary(session_id, &summary, created_at)
     }
 
