@@ -264,10 +264,16 @@ fn the_plugin_registers_the_hooks_install_writes() {
             .expect("install writes a command");
         // Type, timeout, async...: the same fields with the same values.
         assert_eq!(fields, other, "{event}: handler fields");
-        // Install's command is `<its program> hook <Event>`, shell-quoted; this test's
-        // program path has no character that needs quoting.
-        let expected = format!("{} {}", common::BIN, args.join(" "));
-        assert_eq!(installed_command, expected, "{event}: the same invocation");
+        // Install's command is `<its program, shell-quoted> hook <Event>`: the same words
+        // after the program.
+        let mut words: Vec<&str> = installed_command.rsplitn(args.len() + 1, ' ').collect();
+        words.reverse();
+        let program = words[0].trim_matches('\'');
+        assert!(
+            program.ends_with("memcore") || program.ends_with("memcore.exe"),
+            "{event}: install runs {program}"
+        );
+        assert_eq!(words[1..], args, "{event}: the same invocation");
         assert_eq!(args, ["hook", event.as_str()], "{event}");
     }
 }
