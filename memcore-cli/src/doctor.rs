@@ -111,6 +111,9 @@ pub struct HooksReport {
     pub mcp_path: Option<PathBuf>,
     /// Whether `memcore mcp` is registered there.
     pub mcp_registered: bool,
+    /// The memcore plugin enabled in this scope's settings (`memcore@memcore`), which
+    /// registers the hooks and the MCP server itself.
+    pub plugin: Option<String>,
 }
 
 /// `memcore doctor`
@@ -305,6 +308,7 @@ pub fn examine(env: &Env) -> Report {
             let status = path.as_deref().map(install::status).unwrap_or_default();
             let mcp_path = install::mcp::config_path(scope).ok();
             HooksReport {
+                plugin: path.as_deref().and_then(install::enabled_plugin),
                 mcp_registered: mcp_path.as_deref().is_some_and(install::mcp::registered),
                 mcp_path,
                 scope: scope.name(),
@@ -322,9 +326,26 @@ pub fn examine(env: &Env) -> Report {
             }
         })
         .collect();
-    if hooks.iter().all(|h| h.installed.is_empty()) {
+    let plugin = hooks.iter().find_map(|h| h.plugin.clone());
+    if let Some(plugin) = &plugin {
+        if let Some(twice) = hooks.iter().find(|h| !h.installed.is_empty()) {
+            problems.push(format!(
+                "memcore's hooks are registered twice, by the plugin {plugin} and in {}, so \
+                 every hook runs twice: run `memcore uninstall claude-code --{}` to keep the \
+                 plugin's",
+                twice
+                    .path
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                twice.scope
+            ));
+        }
+    } else if hooks.iter().all(|h| h.installed.is_empty()) {
         problems.push(
-            "memcore's hooks are not installed: run `memcore install claude-code`".to_owned(),
+            "memcore's hooks are not installed: install the Claude Code plugin or run \
+             `memcore install claude-code`"
+                .to_owned(),
         );
     } else if hooks
         .iter()
@@ -529,6 +550,12 @@ pub fn text(r: &Report) -> String {
             format!("partly installed, missing {}", h.missing.join(", "))
         };
         let _ = writeln!(out, "  {:<8}    {path}: {state}", h.scope);
+        if let Some(plugin) = &h.plugin {
+            let _ = writeln!(
+                out,
+                "              plugin {plugin} enabled: it runs the hooks and the MCP server"
+            );
+        }
         if let Some(mcp) = &h.mcp_path {
             let state = if h.mcp_registered {
                 "MCP server registered"

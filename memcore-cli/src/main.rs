@@ -235,6 +235,21 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
                 }
             }
         };
+        // The plugin registers the same hooks: both would run every hook twice.
+        for settings in [SettingsScope::User, SettingsScope::Project] {
+            let Ok(settings_path) = settings.path() else {
+                continue;
+            };
+            if let Some(plugin) = install::enabled_plugin(&settings_path) {
+                return Err(CliError::Usage(format!(
+                    "the memcore plugin ({plugin}) is enabled in {}: it already runs memcore's \
+                     hooks and MCP server, and installing them into the settings too would run \
+                     every hook twice; nothing was changed (disable the plugin with \
+                     `/plugin disable {plugin}` first to install this way instead)",
+                    settings_path.display()
+                )));
+            }
+        }
         // The MCP file is checked first and written last: when either file cannot be
         // edited, neither is, and the permission rules never name tools of a server that
         // is not memcore's.

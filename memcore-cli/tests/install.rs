@@ -598,3 +598,49 @@ fn claude_mcp_add_registers_the_server_when_claude_is_on_path() {
         serde_json::json!(["mcp"])
     );
 }
+
+#[test]
+fn with_the_plugin_enabled_install_refuses_and_doctor_counts_the_plugin() {
+    let setup = Setup::new();
+    let path = settings(&setup);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    // As Claude Code writes it after `/plugin install memcore@memcore`.
+    let with_plugin = "{\n  \"enabledPlugins\": {\n    \"memcore@memcore\": true\n  }\n}\n";
+    std::fs::write(&path, with_plugin).unwrap();
+
+    let out = setup.run_with_input(&["install", "claude-code"], b"");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("memcore@memcore") && err.contains("twice"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), with_plugin);
+    assert!(!setup.home.join(".claude.json").exists());
+
+    // The plugin registers the hooks: doctor does not send the user to install them again.
+    let report = setup.doctor();
+    assert_eq!(report["hooks"][0]["plugin"], "memcore@memcore");
+    let problems = report["problems"].to_string();
+    assert!(!problems.contains("not installed"), "{problems}");
+    assert!(!problems.contains("twice"), "{problems}");
+
+    // Hooks in the settings as well as the plugin: every hook would run twice.
+    std::fs::write(&path, "{}").unwrap();
+    setup.ok(&["install", "claude-code", "--no-mcp"]);
+    let mut tree: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    tree["enabledPlugins"] = serde_json::json!({"memcore@memcore": true});
+    std::fs::write(&path, tree.to_string()).unwrap();
+    let report = setup.doctor();
+    let problems = report["problems"].to_string();
+    assert!(problems.contains("registered twice"), "{problems}");
+
+    // A disabled plugin counts for nothing.
+    std::fs::write(&path, r#"{"enabledPlugins": {"memcore@memcore": false}}"#).unwrap();
+    let out = setup.run_with_input(&["install", "claude-code", "--no-mcp"], b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

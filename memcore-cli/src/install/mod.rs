@@ -420,6 +420,21 @@ fn prune_member(
     true
 }
 
+/// The memcore plugin enabled in the settings file at `path`, if any: the first key of its
+/// `enabledPlugins` object that names the plugin `memcore` from any marketplace
+/// (`"memcore@memcore": true`, as Claude Code writes it when the plugin is installed). A
+/// missing or unreadable file has none.
+pub fn enabled_plugin(path: &Path) -> Option<String> {
+    let (_, tree) = read_settings(path).ok().flatten()?;
+    let Some(Json::Object(plugins)) = tree.get("enabledPlugins") else {
+        return None;
+    };
+    plugins
+        .iter()
+        .find(|(id, on)| id.split('@').next() == Some("memcore") && *on == Json::Bool(true))
+        .map(|(id, _)| id.clone())
+}
+
 /// Adds memcore's hooks to the settings file at `path`, running `program`, and lets Claude
 /// Code run the tools named in `allow` without asking (`permissions.allow`).
 pub fn install(path: &Path, program: &str, allow: &[String]) -> CliResult<Change> {
