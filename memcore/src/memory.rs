@@ -257,24 +257,26 @@ impl Memory {
         Recall::new(&self.state).conversation(ids)
     }
 
-    /// The one relevance rule, for any caller that shows hits of a free-text query (a
-    /// prompt's context, `memcore search`, the MCP search tool): the hit's score and whether
-    /// it is worth showing. A query without a word matches everything. Otherwise a hit passes
-    /// when the search found it by its words or by a vector at least
+    /// The relevance rule's strict level, what the prompt context injects: the hit's score
+    /// and whether it is found (the search found it by its words or by a vector at least
     /// [`prompt_min_similarity`](crate::recall::RecallConfig::prompt_min_similarity) similar
-    /// to the query's, and it says enough about the query: an observation whose vector
+    /// to the query's) and says enough about the query (an observation whose vector
     /// similarity reaches `prompt_min_similarity` or that holds at least
     /// [`prompt_min_coverage`](crate::recall::RecallConfig::prompt_min_coverage) of the
     /// query's words, a conversation record that holds at least `prompt_min_coverage` of
-    /// them. The score is the observation's vector similarity when it has one, else the
-    /// share of the query's words the hit holds.
+    /// them). A query without a word matches everything. The score is the observation's
+    /// vector similarity when it has one, else the share of the query's words the hit holds.
+    /// The `recall::relevance` module documents both levels.
     pub fn relevance(&self, query: &str, hit: &RecallHit) -> (f64, bool) {
         Recall::new(&self.state).relevance(query, hit)
     }
 
-    /// [`Memory::recall`] keeping only the hits that pass [`Memory::relevance`]: what a
-    /// listing of hits shows (`memcore search`, the MCP search tool). With a query, the hits
-    /// that fail the rule would only fill the list. Fails where [`Memory::search`] fails.
+    /// [`Memory::recall`] keeping what a listing shows (`memcore search`, the MCP search tool):
+    /// the hits the search found by their words or by a close vector (the relevance rule's
+    /// first level; [`Memory::relevance`] adds the second, for the prompt context, whose
+    /// hits are always among these), those that pass [`Memory::relevance`] first, each group
+    /// in ranking order (within the page the request asks for). With a query, the hits it did
+    /// not find would only fill the list. Fails where [`Memory::search`] fails.
     pub fn recall_relevant(&self, request: &SearchRequest) -> Result<Vec<RecallHit>> {
         Recall::new(&self.state).recall_relevant(request)
     }

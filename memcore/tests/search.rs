@@ -1100,13 +1100,30 @@ fn one_relevance_rule_for_listings_and_the_prompt_context() {
     let request = SearchRequest::new(query).project(P).limit(50);
     let relevant = mem.recall_relevant(&request).expect("relevant");
     assert!(!relevant.is_empty());
-    let passing: Vec<memcore::RecallHit> = mem
-        .recall(&request)
-        .expect("recall")
-        .into_iter()
-        .filter(|h| mem.relevance(query, h).1)
-        .collect();
-    assert_eq!(refs(&relevant), refs(&passing));
+    // Without vectors, a listing shows what the full-text search found, the hits that say
+    // enough first, each group in ranking order.
+    let listing = |q: &str| {
+        let request = SearchRequest::new(q).project(P).limit(50);
+        let (mut enough, thin): (Vec<memcore::RecallHit>, Vec<memcore::RecallHit>) = mem
+            .recall(&request)
+            .expect("recall")
+            .into_iter()
+            .filter(|h| h.parts().bm25.is_some())
+            .partition(|h| mem.relevance(q, h).1);
+        let mixed = !enough.is_empty() && !thin.is_empty();
+        enough.extend(thin);
+        (
+            refs(&mem.recall_relevant(&request).expect("relevant")),
+            refs(&enough),
+            mixed,
+        )
+    };
+    let (listed, expected, _) = listing(query);
+    assert_eq!(listed, expected);
+    assert_eq!(refs(&relevant), expected);
+    let (listed, expected, mixed) = listing("coupon discount haiku autumn leaves");
+    assert!(mixed, "the query should find hits of both levels");
+    assert_eq!(listed, expected);
     // The prompt context shows only what a listing would.
     let context = mem
         .context(&ContextRequest::prompt(P, query))
@@ -1118,10 +1135,16 @@ fn one_relevance_rule_for_listings_and_the_prompt_context() {
             "{id} is not relevant"
         );
     }
-    // One shared word of five is found by the text search, but says too little.
+    // One shared word of five is found by the text search and listed, but says too little to
+    // be injected.
     let thin = SearchRequest::new("discount haiku autumn leaves poem").project(P);
-    assert!(!mem.recall(&thin).expect("recall").is_empty());
-    assert!(mem.recall_relevant(&thin).expect("relevant").is_empty());
+    let listed = mem.recall_relevant(&thin).expect("relevant");
+    assert!(!listed.is_empty());
+    assert!(
+        listed
+            .iter()
+            .all(|h| !mem.relevance("discount haiku autumn leaves poem", h).1)
+    );
     assert!(
         mem.context(&ContextRequest::prompt(
             P,
@@ -1243,4 +1266,47 @@ proptest! {
         prop_assert_eq!(ctx.tokens, memcore::tokens::estimate(&ctx.text));
         prop_assert_eq!(ctx.text.is_empty(), ctx.tokens == 0);
     }
+}
+
+#[test]
+fn a_listing_puts_hits_that_say_enough_before_thin_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut mem = Memory::open(dir.path().join("m.db")).expect("open");
+    mem.set_embedder(None);
+    let add = |title: &str| {
+        mem.add_observation(NewObservation {
+            project: Some(P.into()),
+            title: title.into(),
+            ..Default::default()
+        })
+        .expect("add")
+        .id
+    };
+    for i in 0..20 {
+        add(&format!("Coupon applied at checkout, case {i}"));
+    }
+    // One rare word of the query, three times: BM25 ranks it first, but it holds a quarter
+    // of the query's words, too little for the prompt context.
+    let thin = add("Zebra zebra zebra");
+    let query = "zebra coupon checkout haiku";
+    let request = SearchRequest::new(query).project(P).limit(5);
+    let ranked = mem.recall(&request).expect("recall");
+    assert_eq!(
+        ranked[0].reference(),
+        thin.to_string(),
+        "BM25 ranks it first"
+    );
+    assert!(!mem.relevance(query, &ranked[0]).1);
+    let listed = mem.recall_relevant(&request).expect("relevant");
+    assert_eq!(
+        listed.len(),
+        ranked.len(),
+        "a listing drops nothing the search found"
+    );
+    assert_eq!(listed.last().map(|h| h.reference()), Some(thin.to_string()));
+    assert!(
+        listed[..listed.len() - 1]
+            .iter()
+            .all(|h| mem.relevance(query, h).1)
+    );
 }

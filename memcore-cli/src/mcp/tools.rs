@@ -363,8 +363,8 @@ impl Tools {
             offset,
             ..SearchRequest::default()
         };
-        // The core's one relevance rule (the prompt context's and `memcore search`'s): a hit
-        // that shares too little with the query is not shown, and each row shows its score.
+        // The core's relevance rule at its listing level (as `memcore search`): only what the
+        // search found is shown, and each row shows its score.
         let hits: Vec<(RecallHit, Option<f64>)> = self
             .memory
             .recall_relevant(&request)?
