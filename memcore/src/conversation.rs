@@ -98,6 +98,7 @@ pub fn short_form_parts(payload: &EventPayload) -> ShortForm {
             return ShortForm {
                 text: shorten(&text, MAX_CHARS - OUTCOME_CHARS - 3),
                 outcome: if has_outcome {
+                    let output = output.as_deref().map(tools::output_text);
                     outcome(error.as_deref(), output.as_deref()).unwrap_or_default()
                 } else {
                     String::new()
@@ -169,8 +170,11 @@ fn tool_call(name: &str, input: &Value, output: Option<&str>) -> String {
             if !field("prompt").is_empty() {
                 s.push_str(&format!(": {}", shorten(field("prompt"), 600)));
             }
-            if let Some(report) = output.filter(|o| !o.trim().is_empty()) {
-                s.push_str(&format!("\nReport: {}", shorten(report, 1500)));
+            if let Some(report) = output
+                .map(tools::output_text)
+                .filter(|o| !o.trim().is_empty())
+            {
+                s.push_str(&format!("\nReport: {}", shorten(&report, 1500)));
             }
             s
         }
@@ -264,6 +268,37 @@ mod tests {
             text,
             "$ cargo test -p app  # Run the app tests\n→ failed: Exit code 101 thread 'main' panicked"
         );
+    }
+
+    #[test]
+    fn structured_tool_responses_read_as_their_text() {
+        // Claude Code's PostToolUse sends Bash's response as an object; the hook stores it as
+        // compact JSON.
+        let text = tool(
+            "Bash",
+            json!({"command": "cargo test invoice_export"}),
+            Some(
+                r#"{"stdout":"test invoice_export ... FAILED","stderr":"","interrupted":false,"isImage":false}"#,
+            ),
+            None,
+        );
+        assert_eq!(
+            text,
+            "$ cargo test invoice_export\n→ test invoice_export ... FAILED"
+        );
+        let text = tool(
+            "Write",
+            json!({"file_path": "/p/a.rs", "content": "fn main() {}"}),
+            Some(r#"{"filePath":"/p/a.rs","success":true}"#),
+            None,
+        );
+        assert!(
+            text.ends_with("→ filePath: /p/a.rs success: true"),
+            "{text}"
+        );
+        // Text that only looks like JSON stays as it is.
+        let text = tool("Bash", json!({"command": "echo"}), Some("{not json"), None);
+        assert!(text.ends_with("→ {not json"), "{text}");
     }
 
     #[test]

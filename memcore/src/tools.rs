@@ -249,6 +249,78 @@ pub fn is_rejection(error: &str) -> bool {
         || e.contains("interrupted by user")
 }
 
+/// A tool's output as readable text. A JSON object (a host's structured tool response, such
+/// as Claude Code's `{"stdout": "...", "stderr": "", "interrupted": false, "isImage": false}`
+/// for Bash) becomes its fields (see [`flatten_json`]): one field's text alone, several as
+/// `key: text` lines; anything else is returned as it is.
+pub fn output_text(output: &str) -> std::borrow::Cow<'_, str> {
+    let trimmed = output.trim();
+    if !trimmed.starts_with('{') {
+        return std::borrow::Cow::Borrowed(output);
+    }
+    let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(trimmed) else {
+        return std::borrow::Cow::Borrowed(output);
+    };
+    let mut fields = Vec::new();
+    for (key, value) in &obj {
+        flatten_json(key, value, 0, &mut fields);
+    }
+    match fields.as_slice() {
+        [(_, text)] => std::borrow::Cow::Owned(text.clone()),
+        _ => std::borrow::Cow::Owned(
+            fields
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+    }
+}
+
+/// Flattens a JSON value to `(path, text)` fields; nulls, `false` and empty values are left
+/// out, arrays of plain values joined with commas.
+pub(crate) fn flatten_json(
+    path: &str,
+    value: &Value,
+    depth: usize,
+    out: &mut Vec<(String, String)>,
+) {
+    match value {
+        Value::Null | Value::Bool(false) => {}
+        Value::Bool(true) => out.push((path.to_string(), "true".into())),
+        Value::Number(n) => out.push((path.to_string(), n.to_string())),
+        Value::String(s) => {
+            if !s.trim().is_empty() {
+                out.push((path.to_string(), s.trim_end().to_string()));
+            }
+        }
+        Value::Array(items) if items.is_empty() => {}
+        Value::Object(obj) if obj.is_empty() => {}
+        _ if depth >= 3 => out.push((path.to_string(), value.to_string())),
+        Value::Array(items) => {
+            if items.iter().all(|v| !v.is_array() && !v.is_object()) {
+                let parts: Vec<String> = items
+                    .iter()
+                    .map(|v| match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect();
+                out.push((path.to_string(), parts.join(", ")));
+            } else {
+                for (i, item) in items.iter().enumerate() {
+                    flatten_json(&format!("{path}[{i}]"), item, depth + 1, out);
+                }
+            }
+        }
+        Value::Object(obj) => {
+            for (key, item) in obj {
+                flatten_json(&format!("{path}.{key}"), item, depth + 1, out);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -262,7 +262,7 @@ pub(super) fn tool_input(tool: &str, input: &Value) -> (String, Vec<Piece>, bool
     });
     let mut fields = Vec::new();
     for (key, value) in rest {
-        flatten(key, value, 0, &mut fields);
+        crate::tools::flatten_json(key, value, 0, &mut fields);
     }
     let (fields, lossy) = limit_fields(fields);
     pieces.extend(fields.into_iter().map(|(k, v)| Piece::new(k, v)));
@@ -277,7 +277,7 @@ pub(super) fn tool_output(output: &str) -> (Vec<Piece>, bool) {
     {
         let mut fields = Vec::new();
         for (key, value) in &obj {
-            flatten(&format!("output.{key}"), value, 0, &mut fields);
+            crate::tools::flatten_json(&format!("output.{key}"), value, 0, &mut fields);
         }
         let (fields, lossy) = limit_fields(fields);
         return (
@@ -310,45 +310,6 @@ pub(super) fn strip_host_noise(text: &str) -> std::borrow::Cow<'_, str> {
 pub(super) fn inline(text: &str) -> Option<&str> {
     let text = text.trim();
     (!text.is_empty() && !text.contains('\n') && text.len() <= INLINE_CHARS).then_some(text)
-}
-
-/// Flattens a JSON value to `(path, text)` fields; nulls, `false` and empty values are left
-/// out, arrays of plain values joined with commas.
-pub(super) fn flatten(path: &str, value: &Value, depth: usize, out: &mut Vec<(String, String)>) {
-    match value {
-        Value::Null | Value::Bool(false) => {}
-        Value::Bool(true) => out.push((path.to_string(), "true".into())),
-        Value::Number(n) => out.push((path.to_string(), n.to_string())),
-        Value::String(s) => {
-            if !s.trim().is_empty() {
-                out.push((path.to_string(), s.trim_end().to_string()));
-            }
-        }
-        Value::Array(items) if items.is_empty() => {}
-        Value::Object(obj) if obj.is_empty() => {}
-        _ if depth >= 3 => out.push((path.to_string(), value.to_string())),
-        Value::Array(items) => {
-            if items.iter().all(|v| !v.is_array() && !v.is_object()) {
-                let parts: Vec<String> = items
-                    .iter()
-                    .map(|v| match v {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
-                    .collect();
-                out.push((path.to_string(), parts.join(", ")));
-            } else {
-                for (i, item) in items.iter().enumerate() {
-                    flatten(&format!("{path}[{i}]"), item, depth + 1, out);
-                }
-            }
-        }
-        Value::Object(obj) => {
-            for (key, item) in obj {
-                flatten(&format!("{path}.{key}"), item, depth + 1, out);
-            }
-        }
-    }
 }
 
 /// Keeps the first [`MAX_FIELDS`] fields, with a line saying how many were left out.
