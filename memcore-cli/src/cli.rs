@@ -184,9 +184,10 @@ memcore: persistent memory for Claude Code (and any agent), in one local SQLite 
 USAGE: memcore [--db PATH] [--project NAME] [--all-projects] [--json] <command> [args]
 
 Setup
-  install claude-code [--user|--project] [--command PROG] [--no-mcp]
+  install claude-code [--user|--project] [--command PROG] [--no-mcp] [--hooks auto|command|mcp]
                           add memcore's hooks to Claude Code's settings.json (user by default)
-                          and register its MCP server (~/.claude.json, or .mcp.json)
+                          and register its MCP server (~/.claude.json, or .mcp.json); tool
+                          calls go through the server (mcp) when Claude Code is 2.1.118+ (auto)
   uninstall claude-code [--user|--project] [--no-mcp]
                           remove exactly the hooks and the MCP server install added
   doctor                  store, schema, pending and failed events, last extraction, size,
@@ -220,7 +221,8 @@ Upkeep
 
 MCP server (what Claude Code starts; install registers it)
   mcp                     serve search, timeline, get_observations, remember and forget over
-                          the Model Context Protocol on stdin/stdout, for the current project
+                          the Model Context Protocol on stdin/stdout, for the current project,
+                          and the hook tool that mcp_tool hooks call
 
 Hooks (what Claude Code runs; reads the event JSON on stdin, always exits 0)
   hook SessionStart|UserPromptSubmit|PostToolUse|PostToolUseFailure|PreCompact|Stop|SessionEnd

@@ -108,24 +108,105 @@ pub fn run(event: &str, global: &Global) -> Option<String> {
     });
     match outcome {
         Ok(Ok(answer)) => answer,
-        Ok(Err(skip)) => {
-            let reason = skip?;
-            log.line(&reason);
-            // A store that cannot be written loses this event: leave a trace that survives a
-            // full disk (see `crate::failed`), and tell a starting session at once.
-            let error = reason.strip_prefix(STORE_ERROR)?;
-            crate::failed::record(&paths, event, error);
-            (event == "SessionStart").then(|| {
-                let note = format!(
-                    "**memcore cannot use its memory store** ({}): this session is not being \
-                     recorded. Tell the user to run `memcore doctor`.\n",
-                    render_line(error)
-                );
-                answer_raw(event, &note)
-            })
-        }
+        Ok(Err(skip)) => skipped(event, skip, &paths, &log),
         Err(_) => None, // the panic hook logged it
     }
+}
+
+/// Handles one event on a store that is already open: what `memcore mcp` does when Claude
+/// Code calls its hook tool (an `mcp_tool` hook), so that no process starts. The same checks,
+/// records, keys and answers as [`run`]; `explicit_project` is the server's `--project` or
+/// `$MEMCORE_PROJECT`. Returns the text to answer with (possibly empty); `Err` only when the
+/// store failed (logged and kept as a failed write, as a process hook does), so that the host
+/// sees a failed call.
+pub fn serve(
+    memory: &Memory,
+    event: &str,
+    input: &Map<String, Value>,
+    explicit_project: Option<&str>,
+    paths: &Paths,
+    log: &Log,
+) -> Result<String, String> {
+    if !EVENTS.contains(&event) {
+        let reason = format!(
+            "memcore does not handle the event {event:?}; ignored (it handles {})",
+            EVENTS.join(", ")
+        );
+        log.line(&reason);
+        return Ok(String::new());
+    }
+    let input = match untemplate(input) {
+        Ok(input) => input,
+        Err(reason) => {
+            log.line(&reason);
+            return Ok(String::new());
+        }
+    };
+    let input = Input(&input);
+    let outcome = check(event, &input).and_then(|checked| {
+        let project = hook_project(explicit_project, &input);
+        respond(memory, event, &checked, &input, &project, true, paths, log)
+    });
+    match outcome {
+        Ok(answer) => Ok(answer.unwrap_or_default()),
+        Err(skip) => {
+            let store_error = skip.as_deref().is_some_and(|r| r.starts_with(STORE_ERROR));
+            let answer = skipped(event, skip.clone(), paths, log).unwrap_or_default();
+            match skip {
+                Some(reason) if store_error => Err(reason),
+                _ => Ok(answer),
+            }
+        }
+    }
+}
+
+/// The fields an `mcp_tool` hook gives as text, as the hook's JSON has them: Claude Code
+/// substitutes `${field}` into string values only, so an object (`tool_input`) arrives as its
+/// JSON text, and a flag as `"true"`. A value that is not JSON stays text. One that names no
+/// value (`"[object Object]"`, what JavaScript makes of an object) refuses the event: stored
+/// without its input, the call could not be completed later, while the transcript's copy,
+/// read at the end of the turn under the same key, is whole.
+fn untemplate(input: &Map<String, Value>) -> Result<Map<String, Value>, String> {
+    let mut input = input.clone();
+    for key in ["tool_input", "tool_response", "error"] {
+        let Some(Value::String(text)) = input.get(key) else {
+            continue;
+        };
+        let trimmed = text.trim_start();
+        if text == "[object Object]" {
+            return Err(format!(
+                "the hook tool got {key} as {text:?}, not its JSON; not recorded now (the \
+                 transcript's copy is read at the end of the turn)"
+            ));
+        }
+        if (trimmed.starts_with('{') || trimmed.starts_with('['))
+            && let Ok(value) = serde_json::from_str::<Value>(text)
+        {
+            input.insert(key.to_owned(), value);
+        }
+    }
+    if let Some(Value::String(flag)) = input.get("is_interrupt") {
+        let flag = flag.trim() == "true";
+        input.insert("is_interrupt".to_owned(), Value::Bool(flag));
+    }
+    Ok(input)
+}
+
+/// Logs why a hook stopped early; a store error also leaves a trace that survives a full disk
+/// (see `crate::failed`), and a starting session is told at once (the answer returned).
+fn skipped(event: &str, skip: Skip, paths: &Paths, log: &Log) -> Option<String> {
+    let reason = skip?;
+    log.line(&reason);
+    let error = reason.strip_prefix(STORE_ERROR)?;
+    crate::failed::record(paths, event, error);
+    (event == "SessionStart").then(|| {
+        let note = format!(
+            "**memcore cannot use its memory store** ({}): this session is not being \
+             recorded. Tell the user to run `memcore doctor`.\n",
+            render_line(error)
+        );
+        answer_raw(event, &note)
+    })
 }
 
 /// Why a hook stopped early: a message for the log, or `None` when there is nothing to say.
@@ -207,15 +288,15 @@ impl<'a> Input<'a> {
     }
 }
 
-/// Handles one event; `Ok(Some(json))` is the answer to print.
-fn handle(
-    event: &str,
-    input: &Map<String, Value>,
-    global: &Global,
-    paths: &Paths,
-    log: &Log,
-) -> Result<Option<String>, Skip> {
-    let input = Input(input);
+/// What an event carries, checked before anything is opened, so that bad input stores
+/// nothing.
+struct Checked<'a> {
+    session_id: &'a str,
+    payload: Option<EventPayload>,
+}
+
+/// Checks the input of `event`: of this event, with a session, and with what the event needs.
+fn check<'a>(event: &str, input: &Input<'a>) -> Result<Checked<'a>, Skip> {
     if let Some(named) = input.text("hook_event_name")
         && named != event
     {
@@ -226,15 +307,30 @@ fn handle(
     let Some(session_id) = input.text("session_id") else {
         return Err(Some("input has no session_id; ignored".to_owned()));
     };
-    // Check what the event needs before opening anything, so bad input stores nothing.
     let payload = match event {
         "UserPromptSubmit" => match input.text("prompt") {
             Some(text) => Some(EventPayload::UserPrompt { text: text.into() }),
             None => return Err(Some("input has no prompt; ignored".into())),
         },
-        "PostToolUse" | "PostToolUseFailure" => Some(tool_payload(event, &input)?),
+        "PostToolUse" | "PostToolUseFailure" => Some(tool_payload(event, input)?),
         _ => None,
     };
+    Ok(Checked {
+        session_id,
+        payload,
+    })
+}
+
+/// Handles one event in a process of its own; `Ok(Some(json))` is the answer to print.
+fn handle(
+    event: &str,
+    input: &Map<String, Value>,
+    global: &Global,
+    paths: &Paths,
+    log: &Log,
+) -> Result<Option<String>, Skip> {
+    let input = Input(input);
+    let checked = check(event, &input)?;
     let settings = Settings::load(paths);
     if event == "SessionStart" {
         // Once per session is enough to be seen (doctor shows them too).
@@ -247,29 +343,59 @@ fn handle(
     // row is written by the next prompt's recall or the extractor instead.
     config.defer_conversation_index |= matches!(event, "PostToolUse" | "PostToolUseFailure");
     let memory = Memory::open_with(&paths.db, config).map_err(failed)?;
-    let project = hook_project(global, &input);
+    let explicit = global
+        .project
+        .clone()
+        .or_else(|| std::env::var("MEMCORE_PROJECT").ok());
+    let project = hook_project(explicit.as_deref(), &input);
+    respond(
+        &memory,
+        event,
+        &checked,
+        &input,
+        &project,
+        mcp_registered(),
+        paths,
+        log,
+    )
+}
+
+/// Records what `event` carries on an open store and computes its answer; `mcp` tells whether
+/// the agent has memcore's MCP tools (the answer says how to get more with them).
+#[allow(clippy::too_many_arguments)]
+fn respond(
+    memory: &Memory,
+    event: &str,
+    checked: &Checked<'_>,
+    input: &Input<'_>,
+    project: &str,
+    mcp: bool,
+    paths: &Paths,
+    log: &Log,
+) -> Result<Option<String>, Skip> {
+    let session_id = checked.session_id;
     let session = if event == "SessionStart" {
         memory
-            .start_session(NewSession::new(session_id, &project, AGENT))
+            .start_session(NewSession::new(session_id, project, AGENT))
             .map_err(failed)?
     } else {
         match memory.session(session_id).map_err(failed)? {
             Some(session) => session,
             None => memory
-                .start_session(NewSession::new(session_id, &project, AGENT))
+                .start_session(NewSession::new(session_id, project, AGENT))
                 .map_err(failed)?,
         }
     };
-    let transcript = transcript_path(&input);
+    let transcript = transcript_path(input);
     if event == "UserPromptSubmit"
         && let Some(path) = &transcript
     {
         // The previous turn's words, before the prompt (and before its context).
-        read_transcript(&memory, session_id, path, Some(PROMPT_READ_BYTES), log);
+        read_transcript(memory, session_id, path, Some(PROMPT_READ_BYTES), log);
     }
-    if let Some(payload) = payload {
-        let mut new = NewEvent::new(session_id, payload);
-        new.external_id = external_id(event, &input);
+    if let Some(payload) = &checked.payload {
+        let mut new = NewEvent::new(session_id, payload.clone());
+        new.external_id = external_id(event, input);
         memory.record_event(new).map_err(failed)?;
     }
     if event == "Stop"
@@ -297,8 +423,8 @@ fn handle(
             // Hook writes that failed earlier (a full disk...): said once, at the top.
             match crate::failed::take_unreported(paths) {
                 Some(note) if context.text.trim().is_empty() => Some(answer_raw(event, &note)),
-                Some(note) => answer(event, &format!("{note}{}", context.text)),
-                None => answer(event, &context.text),
+                Some(note) => answer(event, &format!("{note}{}", context.text), mcp),
+                None => answer(event, &context.text, mcp),
             }
             .map_or(Ok(None), |a| Ok(Some(a)))
         }
@@ -310,16 +436,14 @@ fn handle(
             let context = memory
                 .context(&ContextRequest::prompt(&session.project, prompt).session(session_id))
                 .map_err(failed)?;
-            Ok(answer(event, &context.text))
+            Ok(answer(event, &context.text, mcp))
         }
         "Stop" | "PreCompact" => {
-            drop(memory);
             extractor::spawn_detached(paths, &extract_args, log);
             Ok(None)
         }
         "SessionEnd" => {
             memory.end_session(session_id).map_err(failed)?;
-            drop(memory);
             extract_args.extend([
                 "--wait".to_owned(),
                 "--summarize".to_owned(),
@@ -350,19 +474,15 @@ fn render_line(text: &str) -> String {
         .collect()
 }
 
-/// The project of a hook: `--project` or `$MEMCORE_PROJECT` when set, else the resolver on
-/// the input's `cwd` (or the process's working directory).
-fn hook_project(global: &Global, input: &Input<'_>) -> String {
-    let explicit = global
-        .project
-        .clone()
-        .or_else(|| std::env::var("MEMCORE_PROJECT").ok());
+/// The project of a hook: `explicit` (`--project` or `$MEMCORE_PROJECT`) when set, else the
+/// resolver on the input's `cwd` (or the process's working directory).
+fn hook_project(explicit: Option<&str>, input: &Input<'_>) -> String {
     let cwd = input
         .text("cwd")
         .map(PathBuf::from)
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_default();
-    memcore::resolve_project(explicit.as_deref(), &cwd)
+    memcore::resolve_project(explicit, &cwd)
 }
 
 /// The tool call a PostToolUse or PostToolUseFailure input describes.
@@ -468,23 +588,29 @@ const MORE: &str = "`memcore show <id>` prints an observation's full record; \
 const MORE_MCP: &str = "The memcore MCP tools give more: `get_observations` with ids from \
                         above (`c` ids too) for full records, `search` for anything else.\n";
 
-/// The hook answer carrying `context` (and how to get more), or nothing when it is empty.
-fn answer(event: &str, context: &str) -> Option<String> {
+/// The hook answer carrying `context` (and how to get more: with the MCP tools when `mcp`),
+/// or nothing when it is empty.
+fn answer(event: &str, context: &str, mcp: bool) -> Option<String> {
     if context.trim().is_empty() {
         return None;
     }
-    let more = if mcp_registered() { MORE_MCP } else { MORE };
+    let more = if mcp { MORE_MCP } else { MORE };
     Some(answer_raw(event, &format!("{context}{more}")))
 }
 
 /// Whether memcore's MCP server is registered for this session: in the user's
-/// `~/.claude.json` or in the project's `.mcp.json` (hooks run in the project's folder).
+/// `~/.claude.json` or in the project's `.mcp.json` (hooks run in the project's folder), or
+/// by the memcore plugin, enabled in the user's or the project's settings.
 fn mcp_registered() -> bool {
-    use crate::install::{SettingsScope, mcp};
+    use crate::install::{SettingsScope, enabled_plugin, mcp};
     [SettingsScope::User, SettingsScope::Project]
         .into_iter()
-        .filter_map(|scope| mcp::config_path(scope).ok())
-        .any(|path| mcp::registered(&path))
+        .any(|scope| {
+            mcp::config_path(scope).is_ok_and(|path| mcp::registered(&path))
+                || scope
+                    .path()
+                    .is_ok_and(|path| enabled_plugin(&path).is_some())
+        })
 }
 
 /// The hook answer carrying `context` as it is.
@@ -563,18 +689,15 @@ mod tests {
 
     #[test]
     fn answers_are_hook_json_or_nothing() {
-        assert_eq!(answer("SessionStart", "  \n"), None);
-        let text = answer("UserPromptSubmit", "# Memory\n- x").unwrap();
+        assert_eq!(answer("SessionStart", "  \n", false), None);
+        let text = answer("UserPromptSubmit", "# Memory\n- x", true).unwrap();
         let v: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["hookSpecificOutput"]["hookEventName"], "UserPromptSubmit");
         let context = v["hookSpecificOutput"]["additionalContext"]
             .as_str()
             .unwrap();
         assert!(context.starts_with("# Memory\n- x"), "{context}");
-        assert!(
-            context.contains("memcore show") || context.contains("get_observations"),
-            "{context}"
-        );
+        assert!(context.contains("get_observations"), "{context}");
     }
 
     #[test]

@@ -190,6 +190,7 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
     let project = args.flag("--project");
     let no_mcp = args.flag("--no-mcp");
     let program = args.value("--command")?;
+    let hooks = args.value("--hooks")?;
     let target = args.positionals()?;
     let verb = if add { "install" } else { "uninstall" };
     match target.as_slice() {
@@ -215,6 +216,23 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
         Vec::new()
     } else {
         install::mcp::allow_rules()
+    };
+    let route = match hooks.as_deref() {
+        _ if !add => install::Route::Command,
+        Some("command") => install::Route::Command,
+        Some("mcp") if no_mcp => {
+            return Err(CliError::usage(
+                "--hooks mcp calls the MCP server's hook tool: it cannot go with --no-mcp",
+            ));
+        }
+        Some("mcp") => install::Route::McpTool,
+        Some("auto") | None if no_mcp => install::Route::Command,
+        Some("auto") | None => install::claude_version::route(),
+        Some(other) => {
+            return Err(CliError::usage(format!(
+                "--hooks {other:?}: give command, mcp or auto"
+            )));
+        }
     };
     let mut absolute_in_project = None;
     let mut change = if add {
@@ -253,10 +271,12 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
         // The MCP file is checked first and written last: when either file cannot be
         // edited, neither is, and the permission rules never name tools of a server that
         // is not memcore's.
+        install::check_writable(&path)?;
         if !no_mcp {
+            install::check_writable(&mcp_path)?;
             install::mcp::check(&mcp_path, &program)?;
         }
-        let change = install::install(&path, &program, &allow)?;
+        let change = install::install(&path, &program, route, &allow)?;
         let mcp = (!no_mcp)
             .then(|| install::mcp::register_in(scope, &mcp_path, &program))
             .transpose()?;
@@ -284,7 +304,14 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
         (false, false) => outln!("removed memcore's hooks from {file} ({events})"),
     }
     if !change.updated.is_empty() {
-        outln!("updated the command of {}", change.updated.join(", "));
+        outln!("updated the hook of {}", change.updated.join(", "));
+    }
+    if add && route == install::Route::McpTool {
+        outln!(
+            "{} go through memcore's MCP server (mcp_tool hooks, Claude Code 2.1.118 and \
+             later): no process per tool call; `--hooks command` runs a process instead",
+            install::MCP_TOOL_EVENTS.join(" and ")
+        );
     }
     if !change.allowed.is_empty() {
         let rules = change.allowed.join(", ");

@@ -117,7 +117,15 @@ pub fn dev(env: &Env, mut args: Args) -> CliResult<()> {
                 .map_err(|_| CliError::usage(format!("seed takes a count, not {n:?}")))?;
             seed(env, n, events)
         }
-        _ => Err(CliError::usage("dev seed N [--events K]")),
+        [cmd, n] if cmd == "time-hook-tool" => {
+            let n: usize = n
+                .parse()
+                .map_err(|_| CliError::usage(format!("time-hook-tool takes a count, not {n:?}")))?;
+            crate::mcp::time_hook_tool(env, n)
+        }
+        _ => Err(CliError::usage(
+            "dev seed N [--events K] | dev time-hook-tool RUNS",
+        )),
     }
 }
 

@@ -121,7 +121,8 @@ fn install_merges_and_uninstall_restores_byte_for_byte() {
             "Read(~/.zshrc)",
             "mcp__memcore__search",
             "mcp__memcore__timeline",
-            "mcp__memcore__get_observations"
+            "mcp__memcore__get_observations",
+            "mcp__memcore__hook"
         ])
     );
     assert!(
@@ -243,7 +244,7 @@ fn a_moved_binary_updates_the_commands_in_place() {
     let before = std::fs::read_to_string(&path).unwrap();
     assert!(before.contains("/opt/old/memcore hook Stop"));
     let out = setup.ok(&["install", "claude-code"]);
-    assert!(out.contains("updated the command"), "{out}");
+    assert!(out.contains("updated the hook"), "{out}");
     let tree: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let ours = memcore_commands(&tree);
     assert_eq!(ours.len(), 7, "updated, not added: {ours:?}");
@@ -563,9 +564,19 @@ fn claude_mcp_add_registers_the_server_when_claude_is_on_path() {
     let out = setup.ok(&["install", "claude-code"]);
     assert!(out.contains("claude mcp"), "{out}");
     let logged = std::fs::read_to_string(&calls).unwrap();
+    // `--version` first: it says nothing (no version), so the hooks stay commands.
     assert_eq!(
         logged,
-        format!("mcp add --scope user memcore -- {} mcp\n", common::BIN)
+        format!(
+            "--version\nmcp add --scope user memcore -- {} mcp\n",
+            common::BIN
+        )
+    );
+    let settings = setup.home.join(".claude").join("settings.json");
+    let tree: Value = serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    assert_eq!(
+        tree["hooks"]["PostToolUse"][0]["hooks"][0]["type"],
+        "command"
     );
     // memcore did not edit ~/.claude.json itself (the fake claude writes nothing).
     assert!(!setup.home.join(".claude.json").exists());
@@ -643,4 +654,155 @@ fn with_the_plugin_enabled_install_refuses_and_doctor_counts_the_plugin() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A fake `claude` on PATH that prints `version` for `--version` and succeeds at anything else.
+#[cfg(unix)]
+fn with_claude(setup: Setup, version: &str) -> Setup {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = setup.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let claude = bin.join("claude");
+    std::fs::write(
+        &claude,
+        format!("#!/bin/sh\n[ \"$1\" = --version ] && echo '{version}'\nexit 0\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&claude, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    setup.with_env("PATH", path)
+}
+
+/// The handler types of memcore's hooks in the user's settings, by event.
+fn handler_types(setup: &Setup) -> Vec<(String, String)> {
+    let settings = setup.home.join(".claude").join("settings.json");
+    let tree: Value = serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    let mut types = Vec::new();
+    for (event, groups) in tree["hooks"].as_object().unwrap() {
+        for group in groups.as_array().unwrap() {
+            for handler in group["hooks"].as_array().unwrap() {
+                types.push((event.clone(), handler["type"].as_str().unwrap().to_owned()));
+            }
+        }
+    }
+    types
+}
+
+#[cfg(unix)]
+#[test]
+fn tool_calls_go_through_the_mcp_server_when_claude_code_runs_mcp_tool_hooks() {
+    let mcp_tool = |types: &[(String, String)]| -> Vec<String> {
+        types
+            .iter()
+            .filter(|(_, t)| t == "mcp_tool")
+            .map(|(e, _)| e.clone())
+            .collect()
+    };
+    // 2.1.118 and later: PostToolUse and PostToolUseFailure call the server's hook tool.
+    let setup = with_claude(Setup::new(), "2.1.240 (Claude Code)");
+    let out = setup.ok(&["install", "claude-code"]);
+    assert!(out.contains("mcp_tool hooks"), "{out}");
+    let types = handler_types(&setup);
+    assert_eq!(mcp_tool(&types), ["PostToolUse", "PostToolUseFailure"]);
+    assert_eq!(types.len(), 7, "{types:?}");
+    let settings = setup.home.join(".claude").join("settings.json");
+    let tree: Value = serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    let handler = &tree["hooks"]["PostToolUse"][0]["hooks"][0];
+    assert_eq!(handler["server"], "memcore");
+    assert_eq!(handler["tool"], "hook");
+    assert_eq!(handler["input"]["event"], "PostToolUse");
+    assert_eq!(handler["input"]["tool_use_id"], "${tool_use_id}");
+    // Installing again changes nothing; `--hooks command` turns them into commands in place.
+    let again = setup.ok(&["install", "claude-code"]);
+    assert!(again.contains("already"), "{again}");
+    let out = setup.ok(&["install", "claude-code", "--hooks", "command"]);
+    assert!(
+        out.contains("updated the hook of PostToolUse, PostToolUseFailure"),
+        "{out}"
+    );
+    assert!(mcp_tool(&handler_types(&setup)).is_empty());
+    // And back; uninstall removes both kinds.
+    setup.ok(&["install", "claude-code", "--hooks", "mcp"]);
+    assert_eq!(mcp_tool(&handler_types(&setup)).len(), 2);
+    let out = setup.ok(&["uninstall", "claude-code"]);
+    assert!(out.contains("removed memcore's hooks"), "{out}");
+    assert!(
+        !settings.exists()
+            || !std::fs::read_to_string(&settings)
+                .unwrap()
+                .contains("memcore")
+    );
+
+    // Before 2.1.118, or with --no-mcp: commands only. A wrong --hooks is refused.
+    let old = with_claude(Setup::new(), "2.1.117 (Claude Code)");
+    old.ok(&["install", "claude-code"]);
+    assert!(mcp_tool(&handler_types(&old)).is_empty());
+    let no_mcp = with_claude(Setup::new(), "2.1.240 (Claude Code)");
+    no_mcp.ok(&["install", "claude-code", "--no-mcp"]);
+    assert!(mcp_tool(&handler_types(&no_mcp)).is_empty());
+    for bad in [&["--hooks", "fast"][..], &["--hooks", "mcp", "--no-mcp"]] {
+        let fresh = Setup::new();
+        let mut args = vec!["install", "claude-code"];
+        args.extend_from_slice(bad);
+        let out = fresh.run_with_input(&args, b"");
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(
+            !fresh.home.join(".claude").exists(),
+            "{bad:?}: nothing written"
+        );
+    }
+}
+
+#[test]
+fn an_install_that_cannot_write_says_why_and_changes_nothing() {
+    // ~/.claude is a file, not a folder: settings.json cannot be written under it.
+    let setup = Setup::new();
+    std::fs::write(setup.home.join(".claude"), "not a folder").unwrap();
+    let out = setup.run_with_input(&["install", "claude-code"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(".claude") && err.contains("cannot be written"),
+        "{err}"
+    );
+    assert!(err.contains("changed nothing"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(setup.home.join(".claude")).unwrap(),
+        "not a folder"
+    );
+    assert!(
+        !setup.home.join(".claude.json").exists(),
+        "no MCP entry either"
+    );
+
+    // A read-only ~/.claude (meaningless for root, who writes anyway: skipped then).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let setup = Setup::new();
+        let dir = setup.home.join(".claude");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("settings.json"), "{\"model\": \"opus\"}\n").unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let root = std::fs::write(dir.join("probe"), "x").is_ok();
+        if root {
+            eprintln!("running as root: the read-only folder case is not checked");
+            let _ = std::fs::remove_file(dir.join("probe"));
+        } else {
+            let out = setup.run_with_input(&["install", "claude-code"], b"");
+            assert_eq!(out.status.code(), Some(1));
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains("cannot be written"), "{err}");
+            assert_eq!(
+                std::fs::read_to_string(dir.join("settings.json")).unwrap(),
+                "{\"model\": \"opus\"}\n"
+            );
+            assert!(!setup.home.join(".claude.json").exists());
+        }
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
 }

@@ -195,9 +195,10 @@ fn the_manifests_are_well_formed() {
     }
 }
 
-/// The settings.json hooks `memcore install claude-code` writes, into a private home.
+/// The settings.json hooks `memcore install claude-code --hooks mcp` writes, into a private
+/// home (tool calls through the MCP server's hook tool, as the plugin does).
 fn installed_hooks(setup: &Setup) -> Map<String, Value> {
-    setup.ok(&["install", "claude-code", "--no-mcp"]);
+    setup.ok(&["install", "claude-code", "--hooks", "mcp"]);
     let path = setup.home.join(".claude").join("settings.json");
     let settings: Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("settings.json written"))
@@ -254,6 +255,18 @@ fn the_plugin_registers_the_hooks_install_writes() {
             theirs["hooks"].as_array().expect("handlers"),
         );
         assert_eq!((ours.len(), theirs.len()), (1, 1), "{event}: one handler");
+        if ours[0]["type"] == "mcp_tool" {
+            // The same call, of the plugin's server: `plugin:<plugin>:<server key>`.
+            let mut ours = ours[0].clone();
+            assert_eq!(ours["server"], "plugin:memcore:memcore", "{event}");
+            ours["server"] = theirs[0]["server"].clone();
+            assert_eq!(
+                ours, theirs[0],
+                "{event}: the mcp_tool handler install writes"
+            );
+            continue;
+        }
+        assert_eq!(theirs[0]["type"], "command", "{event}");
         let (program, args, fields) = exec_form(&ours[0], event);
         // The plugin runs the command found on PATH; install writes its own path.
         assert_eq!(program, "memcore", "{event}: the command on PATH, by name");
@@ -301,6 +314,9 @@ fn every_hook_event_is_one_memcore_hook_accepts() {
         "the plugin hooks every event memcore takes"
     );
     for (event, groups) in &hooks {
+        if groups[0]["hooks"][0]["type"] == "mcp_tool" {
+            continue; // served by the MCP server: see the next test
+        }
         let (_, args, _) = exec_form(&groups[0]["hooks"][0], event);
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         let input = json!({
@@ -420,7 +436,86 @@ fn the_mcp_server_entry_starts_memcore_mcp_for_the_session_project() {
             .is_some_and(|d| d.contains("\"plugin-probe\"")),
         "the default project is the session's project directory's: {project}"
     );
+
+    // The plugin's mcp_tool hooks call a tool of this server, with their input filled in as
+    // Claude Code does (`${field}` from the hook's JSON; an object as its JSON text): each
+    // call records its tool call, and a repeated call stores nothing twice.
+    let hook_json = json!({
+        "session_id": "plugin-mcp-hook",
+        "transcript_path": "",
+        "cwd": project_dir,
+        "tool_name": "Bash",
+        "tool_use_id": "toolu_plugin_1",
+        "tool_input": {"command": "cargo test"},
+        "tool_response": {"stdout": "test result: ok", "stderr": ""},
+        "error": "Exit code 101",
+        "is_interrupt": false
+    });
+    let mut id = 10;
+    let mut called = 0;
+    for (event, groups) in object(&plugin, "hooks", "plugin.json") {
+        let handler = &groups[0]["hooks"][0];
+        if handler["type"] != "mcp_tool" {
+            continue;
+        }
+        assert_eq!(
+            handler["server"],
+            format!("plugin:memcore:{key}"),
+            "{event}"
+        );
+        let tool = string(handler, "tool", event);
+        assert!(
+            tools.iter().any(|t| t == tool),
+            "{event}: {tool} in {tools:?}"
+        );
+        let mut input = object(handler, "input", event).clone();
+        for value in input.values_mut() {
+            let Some(text) = value.as_str() else { continue };
+            if let Some(field) = text.strip_prefix("${").and_then(|t| t.strip_suffix('}')) {
+                let mut given = hook_json.get(field).cloned().unwrap_or(json!(""));
+                if field == "hook_event_name" {
+                    given = json!(event);
+                }
+                *value = match given {
+                    Value::String(s) => Value::String(s),
+                    other => Value::String(other.to_string()),
+                };
+            }
+        }
+        if event == "PostToolUseFailure" {
+            input.insert("tool_use_id".into(), json!("toolu_plugin_2"));
+        }
+        for _ in 0..2 {
+            id += 1;
+            let answer = server.request(
+                id,
+                "tools/call",
+                json!({"name": tool, "arguments": input.clone()}),
+            );
+            assert!(answer.get("error").is_none(), "{event}: {answer}");
+            assert_ne!(answer["result"]["isError"], true, "{event}: {answer}");
+        }
+        called += 1;
+    }
+    assert_eq!(
+        called, 2,
+        "PostToolUse and PostToolUseFailure go through the server"
+    );
     drop(server);
+    let export = setup.ok(&["--all-projects", "export", "-", "--include-events"]);
+    for (key, what) in [
+        ("toolu_plugin_1", "test result: ok"),
+        ("toolu_plugin_2", "Exit code 101"),
+    ] {
+        let lines: Vec<&str> = export.lines().filter(|l| l.contains(key)).collect();
+        assert_eq!(lines.len(), 1, "{key} stored once: {export}");
+        assert!(lines[0].contains(what), "{key}: {}", lines[0]);
+        assert!(
+            lines[0].contains("cargo test"),
+            "{key}: the input: {}",
+            lines[0]
+        );
+    }
 
     // The tool names the README gives for the plugin are this server's.
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");

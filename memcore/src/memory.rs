@@ -440,9 +440,11 @@ impl Memory {
 
     /// Reads a live session's Claude Code transcript from where the last read ended, and
     /// records what the hooks do not carry: the assistant's text (never its thinking), each
-    /// message with its record's time and keyed by its record's id. Prompts and tool calls are
-    /// not recorded from it: the hooks record them under their own keys. The read
-    /// position is kept per session, in the store. The session must exist.
+    /// message with its record's time and keyed by its record's id. Prompts are not recorded
+    /// from it: the hooks record them under their own keys. A finished tool call (its result
+    /// is in the transcript) that no hook delivered is recorded, under its tool-use id, the key
+    /// the hooks use: a hook that failed loses nothing, and one that delivered stores nothing
+    /// twice. The read position is kept per session, in the store. The session must exist.
     ///
     /// # Errors
     ///

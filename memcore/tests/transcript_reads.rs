@@ -125,9 +125,10 @@ fn the_assistants_words_between_tool_calls_are_recorded_with_their_times() {
     assert_eq!((read.added, read.already_stored), (2, 0));
     assert_eq!(read.restarted, None);
     let stored = events(&f.memory);
-    // Only the assistant's text: not its thinking, not the prompt, not the tool call (the
-    // hooks record those under their own keys).
-    assert_eq!(stored.len(), 2, "{stored:?}");
+    // The assistant's text, not its thinking, not the prompt (the hook records it under its
+    // own key); the tool call too, as no hook delivered it.
+    assert_eq!(stored.len(), 3, "{stored:?}");
+    assert_eq!(read.tool_calls_added, 1);
     assert_eq!(
         texts(&f.memory),
         [
@@ -136,10 +137,61 @@ fn the_assistants_words_between_tool_calls_are_recorded_with_their_times() {
         ]
     );
     assert_eq!(stored[0].external_id.as_deref(), Some("a1"));
-    assert_eq!(stored[1].external_id.as_deref(), Some("a3"));
+    assert_eq!(stored[1].external_id.as_deref(), Some("toolu_1"));
+    assert_eq!(stored[2].external_id.as_deref(), Some("a3"));
     assert_eq!(stored[0].occurred_at, at("2026-03-01T10:00:02.000Z"));
-    assert_eq!(stored[1].occurred_at, at("2026-03-01T10:00:05.000Z"));
+    assert_eq!(stored[2].occurred_at, at("2026-03-01T10:00:05.000Z"));
     assert_eq!(read.end, std::fs::metadata(&f.path).unwrap().len());
+}
+
+fn tool_calls(memory: &Memory) -> Vec<(Option<String>, Option<String>)> {
+    events(memory)
+        .into_iter()
+        .filter_map(|e| match e.payload {
+            EventPayload::ToolUse {
+                tool_use_id,
+                output,
+                ..
+            } => Some((tool_use_id, output)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_tool_call_the_hook_delivered_is_kept_as_the_hook_gave_it() {
+    let f = fixture(&lines(&turn()));
+    let hook = memcore::NewEvent::new(
+        SESSION,
+        EventPayload::ToolUse {
+            tool_name: "Bash".into(),
+            input: serde_json::json!({"command": "cargo test"}),
+            output: Some("ok, from the hook".into()),
+            error: None,
+            tool_use_id: Some("toolu_1".into()),
+        },
+    );
+    f.memory.record_event(hook).expect("hook event");
+    let read = f.memory.read_transcript(SESSION, &f.path).expect("read");
+    assert_eq!((read.added, read.tool_calls_added), (2, 0));
+    assert_eq!(
+        tool_calls(&f.memory),
+        [(Some("toolu_1".into()), Some("ok, from the hook".into()))]
+    );
+}
+
+#[test]
+fn a_tool_call_without_its_result_yet_is_left_to_the_hook() {
+    // The call is still running: its PostToolUse hook will carry the output.
+    let f = fixture(&lines(&[tool(
+        "a2",
+        "m1",
+        "2026-03-01T10:00:03.000Z",
+        "toolu_9",
+    )]));
+    let read = f.memory.read_transcript(SESSION, &f.path).expect("read");
+    assert_eq!(read.tool_calls_added, 0);
+    assert!(tool_calls(&f.memory).is_empty());
 }
 
 #[test]

@@ -296,11 +296,13 @@ pub fn unregister(path: &Path) -> CliResult<McpChange> {
 }
 
 /// The `permissions.allow` rules install adds to Claude Code's settings: memcore's read-only
-/// tools (`mcp__memcore__search`...), which then run without a prompt. `remember` and
-/// `forget` still ask.
+/// tools (`mcp__memcore__search`...), which then run without a prompt, and the `hook` tool
+/// that `mcp_tool` hooks call (whether Claude Code asks before a hook's call is not
+/// documented: a hook must never wait on a prompt). `remember` and `forget` still ask.
 pub fn allow_rules() -> Vec<String> {
     crate::mcp::tools::READ_ONLY
         .iter()
+        .chain([&super::HOOK_TOOL])
         .map(|tool| format!("mcp__{SERVER_NAME}__{tool}"))
         .collect()
 }

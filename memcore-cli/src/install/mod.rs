@@ -36,6 +36,7 @@
 //! `JSON.stringify` would not produce; when there is no backup (or an empty one, from older
 //! versions) and nothing is left, the file is removed again.
 
+pub mod claude_version;
 pub mod json;
 pub mod mcp;
 
@@ -53,6 +54,105 @@ pub const HOOK_EVENTS: [(&str, Option<&str>); 7] = [
     ("Stop", None),
     ("SessionEnd", None),
 ];
+
+/// How a hook event reaches memcore.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// A `memcore hook <Event>` process per event: every host, every event.
+    Command,
+    /// The events in [`MCP_TOOL_EVENTS`] as `mcp_tool` hooks: a call of the `hook` tool of
+    /// the MCP server Claude Code already runs (2.1.118 and later), so that no process starts;
+    /// the other events stay commands.
+    McpTool,
+}
+
+/// The events an `mcp_tool` hook carries on [`Route::McpTool`]: those that fire on every tool
+/// call, where a process start is most of the cost. The others stay commands: SessionStart
+/// comes before the MCP server is connected, UserPromptSubmit must never be lost (the server
+/// may not be connected yet at the first prompt), and Stop, PreCompact and SessionEnd start
+/// the extractor. A tool call the server missed is recorded from the transcript at the end of
+/// the turn, under the same key (see `memcore::Memory::read_transcript`).
+pub const MCP_TOOL_EVENTS: [&str; 2] = ["PostToolUse", "PostToolUseFailure"];
+
+/// The name of the MCP tool `mcp_tool` hooks call.
+pub const HOOK_TOOL: &str = "hook";
+
+/// How long Claude Code waits for an `mcp_tool` hook, in seconds (its default is 600): a
+/// server that hangs must not hold the agent up.
+pub const MCP_TOOL_TIMEOUT_SECS: u32 = 10;
+
+/// The hook fields an `mcp_tool` hook passes for `event`, each as `"${field}"` (Claude Code
+/// gives an `mcp_tool` only the `input` written for it, with `${path}` filled in from the
+/// hook's JSON).
+pub fn mcp_tool_fields(event: &str) -> &'static [&'static str] {
+    match event {
+        "PostToolUseFailure" => &[
+            "session_id",
+            "cwd",
+            "transcript_path",
+            "hook_event_name",
+            "tool_name",
+            "tool_use_id",
+            "tool_input",
+            "error",
+            "is_interrupt",
+        ],
+        _ => &[
+            "session_id",
+            "cwd",
+            "transcript_path",
+            "hook_event_name",
+            "tool_name",
+            "tool_use_id",
+            "tool_input",
+            "tool_response",
+        ],
+    }
+}
+
+/// The handler of memcore's hook for `event` on `route`: a command running `program`, or a
+/// call of the `hook` tool of the MCP server named `server` (`memcore` when install registers
+/// it, `plugin:memcore:memcore` for the plugin's).
+pub fn handler(route: Route, event: &str, program: &str, server: &str) -> Json {
+    if route == Route::Command || !MCP_TOOL_EVENTS.contains(&event) {
+        return Json::Object(vec![
+            ("type".to_owned(), Json::string("command")),
+            (
+                "command".to_owned(),
+                Json::string(hook_command(program, event)),
+            ),
+        ]);
+    }
+    let mut input = vec![("event".to_owned(), Json::string(event))];
+    for field in mcp_tool_fields(event) {
+        input.push(((*field).to_owned(), Json::string(format!("${{{field}}}"))));
+    }
+    Json::Object(vec![
+        ("type".to_owned(), Json::string("mcp_tool")),
+        ("server".to_owned(), Json::string(server)),
+        ("tool".to_owned(), Json::string(HOOK_TOOL)),
+        ("input".to_owned(), Json::Object(input)),
+        (
+            "timeout".to_owned(),
+            Json::Number(MCP_TOOL_TIMEOUT_SECS.into()),
+        ),
+    ])
+}
+
+/// The event of one of memcore's hook handlers: a command `<…memcore> hook <Event>`, or an
+/// `mcp_tool` call of the `hook` tool of the server install registers (`memcore`); `None` for
+/// any other handler.
+pub fn handler_event(entry: &Json) -> Option<String> {
+    match entry.get("type").and_then(Json::as_str) {
+        Some("mcp_tool") => {
+            let ours = entry.get("server").and_then(Json::as_str) == Some(mcp::SERVER_NAME)
+                && entry.get("tool").and_then(Json::as_str) == Some(HOOK_TOOL);
+            let event = entry.get("input")?.get("event")?.as_str()?;
+            ours.then(|| event.to_owned())
+        }
+        _ => memcore_hook_event(entry.get("command")?.as_str()?).map(str::to_owned),
+    }
+}
 
 /// Which settings file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,6 +311,47 @@ fn first_shell_word(command: &str) -> Option<(String, &str)> {
         }
     }
     None
+}
+
+/// Checks, before anything is changed, that install can write `path` the way it writes it: a
+/// temporary file in its folder (the nearest one that exists, when install would create the
+/// rest) renamed over it, and the file itself when it exists. A folder that is read-only, or
+/// a path through a file, is refused with what is wrong, so that install changes nothing
+/// rather than half of what it would.
+pub fn check_writable(path: &Path) -> CliResult<()> {
+    let refuse = |what: &Path, e: std::io::Error| CliError::BadFile {
+        path: what.to_owned(),
+        reason: format!("cannot be written ({e}); memcore changed nothing"),
+    };
+    let mut dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    while !dir.exists() {
+        match dir.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => dir = parent.to_owned(),
+            _ => break,
+        }
+    }
+    let probe = dir.join(format!(".memcore-probe-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(file) => {
+            drop(file);
+            let _ = std::fs::remove_file(&probe);
+        }
+        Err(e) => return Err(refuse(&dir, e)),
+    }
+    if path.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| refuse(path, e))?;
+    }
+    Ok(())
 }
 
 /// The settings file as text and tree (`None` when it does not exist).
@@ -437,7 +578,7 @@ pub fn enabled_plugin(path: &Path) -> Option<String> {
 
 /// Adds memcore's hooks to the settings file at `path`, running `program`, and lets Claude
 /// Code run the tools named in `allow` without asking (`permissions.allow`).
-pub fn install(path: &Path, program: &str, allow: &[String]) -> CliResult<Change> {
+pub fn install(path: &Path, program: &str, route: Route, allow: &[String]) -> CliResult<Change> {
     let mut change = Change {
         path: path.to_owned(),
         events: Vec::new(),
@@ -449,7 +590,8 @@ pub fn install(path: &Path, program: &str, allow: &[String]) -> CliResult<Change
     let backup = edit_file(path, |root| {
         let hooks = object_member(path, root, "hooks", "hooks")?;
         for (event, matcher) in HOOK_EVENTS {
-            add_hook(path, hooks, event, matcher, program, &mut change)?;
+            let handler = handler(route, event, program, mcp::SERVER_NAME);
+            add_hook(path, hooks, event, matcher, handler, &mut change)?;
         }
         if !allow.is_empty() {
             let permissions = object_member(path, root, "permissions", "permissions")?;
@@ -469,16 +611,16 @@ pub fn install(path: &Path, program: &str, allow: &[String]) -> CliResult<Change
     Ok(change)
 }
 
-/// Adds (or updates) memcore's hook for `event` in the `hooks` object.
+/// Adds memcore's hook for `event` to the `hooks` object as `handler`, or updates the one there
+/// (a changed program path, or another route) in place.
 fn add_hook(
     path: &Path,
     hooks: &mut Vec<(String, Json)>,
     event: &str,
     matcher: Option<&str>,
-    program: &str,
+    handler: Json,
     change: &mut Change,
 ) -> CliResult<()> {
-    let command = hook_command(program, event);
     let Json::Array(groups) = member(hooks, event, || Json::Array(Vec::new())) else {
         return Err(not_shaped(
             path,
@@ -492,15 +634,10 @@ fn add_hook(
             continue;
         };
         for entry in entries.iter_mut() {
-            let Json::Object(entry) = entry else { continue };
-            let Some((_, Json::String(existing))) = entry.iter_mut().find(|(k, _)| k == "command")
-            else {
-                continue;
-            };
-            if memcore_hook_event(existing) == Some(event) {
+            if handler_event(entry).as_deref() == Some(event) {
                 found = true;
-                if *existing != command {
-                    *existing = command.clone();
+                if *entry != handler {
+                    *entry = handler.clone();
                     change.updated.push(event.to_owned());
                 }
             }
@@ -511,13 +648,7 @@ fn add_hook(
         if let Some(m) = matcher {
             group.push(("matcher".to_owned(), Json::string(m)));
         }
-        group.push((
-            "hooks".to_owned(),
-            Json::Array(vec![Json::Object(vec![
-                ("type".to_owned(), Json::string("command")),
-                ("command".to_owned(), Json::string(command)),
-            ])]),
-        ));
+        group.push(("hooks".to_owned(), Json::Array(vec![handler])));
         groups.push(Json::Object(group));
         change.events.push(event.to_owned());
     }
@@ -584,10 +715,7 @@ fn remove_hooks(hooks: &mut Vec<(String, Json)>, change: &mut Change) -> bool {
                 return true;
             };
             let before = entries.len();
-            entries.retain(|entry| {
-                let command = entry.get("command").and_then(Json::as_str);
-                command.and_then(memcore_hook_event).is_none()
-            });
+            entries.retain(|entry| handler_event(entry).is_none());
             let removed = entries.len() < before;
             removed_here |= removed;
             // Drop the group only when memcore's hooks were all it held.
@@ -641,12 +769,9 @@ pub fn status(path: &Path) -> Vec<(&'static str, bool)> {
                 .and_then(|h| h.get(event))
                 .is_some_and(|groups| match groups {
                     Json::Array(groups) => groups.iter().any(|g| match g.get("hooks") {
-                        Some(Json::Array(entries)) => entries.iter().any(|e| {
-                            e.get("command")
-                                .and_then(Json::as_str)
-                                .and_then(memcore_hook_event)
-                                == Some(event)
-                        }),
+                        Some(Json::Array(entries)) => entries
+                            .iter()
+                            .any(|e| handler_event(e).as_deref() == Some(*event)),
                         _ => false,
                     }),
                     _ => false,

@@ -5,7 +5,9 @@
 //!
 //! Tools ([`tools`]): `search` (a compact index), `timeline` (around an id or a moment),
 //! `get_observations` (full records), `remember` (an explicit memory, redacted like
-//! everything else), `forget` (by id). Each works on one project unless the call names
+//! everything else), `forget` (by id), and `hook`, which Claude Code's `mcp_tool` hooks call
+//! to record tool calls without starting a process (the same path as `memcore hook`:
+//! [`crate::hook::serve`]). Each works on one project unless the call names
 //! another (`"*"` is every project): `--project`, else the project of `$CLAUDE_PROJECT_DIR`,
 //! else that of the working directory, by the resolver the hooks use.
 //!
@@ -17,7 +19,10 @@
 mod args;
 mod frame;
 mod server;
+mod timing;
 pub mod tools;
+
+pub use timing::time_hook_tool;
 
 use crate::cli::Args;
 use crate::commands::Env;
@@ -36,7 +41,16 @@ pub fn mcp(env: &Env, args: Args) -> CliResult<()> {
         .open()
         .inspect_err(|e| log.line(format!("cannot serve: {e}")))?;
     crate::embedder::LongLived::load(&env.settings, &log).apply(&mut memory);
-    let tools = tools::Tools::new(memory, project(env));
+    let explicit_project = env
+        .global
+        .project
+        .clone()
+        .or_else(|| std::env::var("MEMCORE_PROJECT").ok());
+    let tools = tools::Tools::new(memory, project(env)).with_hooks(tools::Hooks {
+        paths: env.paths.clone(),
+        log: env.log("hook (mcp)"),
+        explicit_project,
+    });
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -68,7 +82,7 @@ pub fn mcp(env: &Env, args: Args) -> CliResult<()> {
 
 /// The project the tools default to: `--project`, else the project of `$CLAUDE_PROJECT_DIR`
 /// (which Claude Code gives the servers it starts), else the working directory's.
-fn project(env: &Env) -> String {
+pub(crate) fn project(env: &Env) -> String {
     let claude_dir = std::env::var_os("CLAUDE_PROJECT_DIR").filter(|d| !d.is_empty());
     match claude_dir {
         Some(dir) if env.global.project.is_none() => {

@@ -26,6 +26,9 @@ pub const GET_OBSERVATIONS: &str = "get_observations";
 pub const REMEMBER: &str = "remember";
 /// `forget`: delete observations by id.
 pub const FORGET: &str = "forget";
+/// `hook`: what Claude Code's `mcp_tool` hooks call to record the session (see
+/// [`crate::hook::serve`]); listed only when the server records hooks.
+pub const HOOK: &str = "hook";
 /// The tools that only read ([`Effect::Read`]).
 pub const READ_ONLY: [&str; 3] = [SEARCH, TIMELINE, GET_OBSERVATIONS];
 
@@ -96,12 +99,36 @@ pub enum Effect {
 pub struct Tools {
     memory: Memory,
     project: String,
+    hooks: Option<Hooks>,
+}
+
+/// What the `hook` tool needs beyond the store: where failed writes and the detached
+/// extractor go, the log, and the project named on the command line.
+pub struct Hooks {
+    /// The store's files.
+    pub paths: crate::paths::Paths,
+    /// The log hook problems go to.
+    pub log: crate::log::Log,
+    /// `--project` or `$MEMCORE_PROJECT`, when given.
+    pub explicit_project: Option<String>,
 }
 
 impl Tools {
     /// Tools over `memory`, scoped to `project` unless a call names another.
     pub fn new(memory: Memory, project: String) -> Tools {
-        Tools { memory, project }
+        Tools {
+            memory,
+            project,
+            hooks: None,
+        }
+    }
+
+    /// These tools with the `hook` tool, which records hook events as `memcore hook` does.
+    pub fn with_hooks(self, hooks: Hooks) -> Tools {
+        Tools {
+            hooks: Some(hooks),
+            ..self
+        }
     }
 
     /// The kinds of observation the store's mode defines, in display order.
@@ -147,7 +174,7 @@ impl Tools {
         };
         let list =
             |what: &str| json!({"type": "array", "items": {"type": "string"}, "description": what});
-        vec![
+        let mut defs = vec![
             ToolDef {
                 name: SEARCH,
                 title: "Search memory",
@@ -265,7 +292,30 @@ impl Tools {
                 ),
                 effect: Effect::Delete,
             },
-        ]
+        ];
+        if self.hooks.is_some() {
+            let mut schema = Map::new();
+            schema.insert("type".into(), json!("object"));
+            schema.insert(
+                "properties".into(),
+                json!({"event": {"type": "string", "enum": crate::hook::EVENTS,
+                                 "description": "The hook event."}}),
+            );
+            schema.insert("required".into(), json!(["event"]));
+            // The hook's own fields (session_id, tool_name, ...), as Claude Code gives them.
+            schema.insert("additionalProperties".into(), json!(true));
+            defs.push(ToolDef {
+                name: HOOK,
+                title: "Record a hook event",
+                description: "Called by memcore's Claude Code hooks to record this session as \
+                    it happens (tool calls, prompts). Not for you to call: it holds nothing \
+                    to read, and what it records the hooks already record."
+                    .to_owned(),
+                input_schema: schema,
+                effect: Effect::Add,
+            });
+        }
+        defs
     }
 
     /// Runs tool `name` with `arguments`, answering with text for the model.
@@ -281,6 +331,7 @@ impl Tools {
             GET_OBSERVATIONS => self.get_observations(Args::new(GET_OBSERVATIONS, arguments)),
             REMEMBER => self.remember(Args::new(REMEMBER, arguments)),
             FORGET => self.forget(Args::new(FORGET, arguments)),
+            HOOK if self.hooks.is_some() => self.hook(arguments),
             other => Err(ToolError::UnknownTool(format!(
                 "unknown tool {other:?}; the tools are {SEARCH}, {TIMELINE}, {GET_OBSERVATIONS}, {REMEMBER} and {FORGET}"
             ))),
@@ -641,6 +692,30 @@ impl Tools {
                 ""
             }
         ))
+    }
+
+    /// Records a hook event as `memcore hook` would, answering with the hook's answer (the
+    /// JSON Claude Code reads like a command hook's stdout) or nothing.
+    fn hook(&self, mut arguments: Map<String, Value>) -> Result<String, ToolError> {
+        let Some(hooks) = &self.hooks else {
+            return Err(ToolError::UnknownTool(format!("unknown tool {HOOK:?}")));
+        };
+        let event = match arguments.remove("event") {
+            Some(Value::String(event)) => event,
+            Some(other) => {
+                return Err(invalid(HOOK, "event", &format!("is {other}, not a string")));
+            }
+            None => return Err(invalid(HOOK, "event", "is missing")),
+        };
+        crate::hook::serve(
+            &self.memory,
+            &event,
+            &arguments,
+            hooks.explicit_project.as_deref(),
+            &hooks.paths,
+            &hooks.log,
+        )
+        .map_err(ToolError::Failed)
     }
 
     fn forget(&self, mut args: Args) -> Result<String, ToolError> {

@@ -1,7 +1,8 @@
 //! Claude Code transcripts into a store, through the same path as a live host's events
 //! (redacted, bounded, idempotent on each record's key): [`Memory::import_transcript`] imports
 //! a finished transcript whole; [`Memory::read_transcript`] reads a live session's transcript
-//! from where its last read ended, for what the hooks do not carry (the assistant's words).
+//! from where its last read ended, for what the hooks do not carry (the assistant's words,
+//! and any finished tool call a hook failed to deliver).
 //!
 //! # The read position
 //!
@@ -56,6 +57,10 @@ pub struct TranscriptRead {
     /// Assistant messages read that were stored before (by an earlier read, or as the Stop
     /// hook's copy).
     pub already_stored: usize,
+    /// Finished tool calls stored by this read because no hook had delivered them (a hook
+    /// that failed or timed out, a host that does not send them): keyed by their tool-use id,
+    /// as the hooks key them, so a later hook's copy is not stored twice.
+    pub tool_calls_added: usize,
     /// Lines that could not be read (line number counted from `start`, and reason).
     pub bad_lines: Vec<(usize, String)>,
     /// Why the read started again from the beginning of the file, when it did.
@@ -217,18 +222,33 @@ impl Ingest<'_> {
             ..TranscriptRead::default()
         };
         for event in chunk.transcript.new_events(session_id) {
-            let EventPayload::AssistantMessage { text } = &event.payload else {
-                continue;
-            };
-            let copied = self.state.store.has_event_key_like(
-                session_id,
-                LAST_MESSAGE_PREFIX,
-                &format!(":{}", text_fingerprint(text)),
-            )?;
-            if copied || !self.state.record_event(event)?.inserted {
-                read.already_stored += 1;
-            } else {
-                read.added += 1;
+            match &event.payload {
+                EventPayload::AssistantMessage { text } => {
+                    let copied = self.state.store.has_event_key_like(
+                        session_id,
+                        LAST_MESSAGE_PREFIX,
+                        &format!(":{}", text_fingerprint(text)),
+                    )?;
+                    if copied || !self.state.record_event(event)?.inserted {
+                        read.already_stored += 1;
+                    } else {
+                        read.added += 1;
+                    }
+                }
+                // A finished call the hooks did not deliver; one without its result yet is
+                // left to the hook, whose copy carries the output. Looked up before anything
+                // is redacted: nearly every call is stored already.
+                EventPayload::ToolUse {
+                    tool_use_id: Some(id),
+                    output,
+                    error,
+                    ..
+                } if output.is_some() || error.is_some() => {
+                    let missing = !self.state.store.has_event_key(session_id, id)?;
+                    let added = missing && self.state.record_event(event)?.inserted;
+                    read.tool_calls_added += usize::from(added);
+                }
+                _ => {}
             }
         }
         // The first bytes' hash changes only while the position is within them.

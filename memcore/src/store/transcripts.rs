@@ -78,6 +78,15 @@ impl Store {
         )
     }
 
+    /// Whether the session has an event stored under the idempotency key `key`.
+    pub(crate) fn has_event_key(&self, session_id: &str, key: &str) -> Result<bool> {
+        self.conn().exists(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE session_id = ?1 AND external_id = ?2)",
+            params![session_id, key],
+            || format!("look up an event key of session {session_id:?}"),
+        )
+    }
+
     /// The texts of the session's last `limit` assistant messages whose key does not start
     /// with `excluded_prefix`, newest first.
     pub(crate) fn recent_assistant_texts(
