@@ -63,9 +63,10 @@ for var in NODE_EXTRA_CA_CERTS SSL_CERT_FILE SSL_CERT_DIR HTTP_PROXY HTTPS_PROXY
   npm_config_registry NPM_CONFIG_REGISTRY npm_config_cafile NPM_CONFIG_CAFILE; do
   [ -n "${!var:-}" ] && PASS_THROUGH+=("$var=${!var}")
 done
-# Runs a command in the sandbox: fresh HOME, clean PATH, working directory <dir>.
+# Runs a command in the sandbox: fresh HOME ($TEST_HOME), clean PATH, working directory <dir>
+# (or $IN).
 clean() {
-  (cd "$DIR" && env -i HOME="$TEST_HOME" PATH="$CLEAN_PATH" LANG=C.UTF-8 CI=true TERM=dumb \
+  (cd "${IN:-$DIR}" && env -i HOME="$TEST_HOME" PATH="$CLEAN_PATH" LANG=C.UTF-8 CI=true TERM=dumb \
     npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false \
     ${PASS_THROUGH[@]+"${PASS_THROUGH[@]}"} "$@")
 }
@@ -106,63 +107,67 @@ out=$(clean npx --no -- memcore --version 2>&1) || fail "npx memcore --version f
 grep -Fq "$VERSION" <<<"$out" || fail "npx memcore --version printed '$out', not $VERSION"
 pass "npx memcore --version: $out"
 
-step "memcore install claude-code"
-clean "$MEMCORE" install claude-code || fail "memcore install claude-code failed"
-SETTINGS=$TEST_HOME/.claude/settings.json
-[ -f "$SETTINGS" ] || fail "memcore install claude-code wrote no $SETTINGS"
-# Every event memcore hooks names an executable memcore that exists; the core events are
-# there; one hook runs as Claude Code runs it (through the shell, the event on stdin), and
-# the Node API reads what it recorded below.
-clean env SETTINGS="$SETTINGS" DIR="$DIR" PLATFORM_DIR="$PLATFORM_DIR" node --input-type=module -e '
-  import { accessSync, constants, readFileSync, realpathSync, statSync } from "node:fs";
-  const fail = (m) => { console.error(m); process.exit(1); };
-  const settings = JSON.parse(readFileSync(process.env.SETTINGS, "utf8"));
-  const hooks = settings.hooks ?? fail(`no "hooks" in ${process.env.SETTINGS}`);
-  // The first shell word of a command: plain, or single-quoted as memcore writes it.
-  const program = (command) => {
-    const quoted = /^\x27((?:[^\x27]|\x27\\\x27\x27)*)\x27/.exec(command);
-    return quoted ? quoted[1].replaceAll("\x27\\\x27\x27", "\x27") : command.split(/\s+/)[0];
-  };
-  const events = {};
-  for (const [event, groups] of Object.entries(hooks)) {
-    for (const group of groups) {
-      for (const hook of group.hooks ?? []) {
-        if (hook.type !== "command" || !/(^|[\/\\\x27])memcore(\.exe)?\x27? hook /.test(hook.command)) continue;
-        const exe = program(hook.command);
-        try {
-          if (!statSync(exe).isFile()) fail(`${event}: ${exe} is not a file`);
-          accessSync(exe, constants.X_OK);
-        } catch (e) {
-          fail(`${event}: the hook command "${hook.command}" names ${exe}, which is not an executable file (${e.message})`);
-        }
-        if (!realpathSync(exe).startsWith(realpathSync(process.env.PLATFORM_DIR) + "/")) {
-          fail(`${event}: the hook runs ${exe}, not the binary of the npm install (${process.env.PLATFORM_DIR})`);
-        }
-        events[event] = hook.command;
-      }
+# The check of what `memcore install claude-code` wrote in a HOME: every event memcore hooks
+# names an executable memcore that exists, inside the install that ran it (EXPECT_UNDER); the
+# core events are there; the MCP server in ~/.claude.json names the same executable. Prints
+# the hooks, then the UserPromptSubmit command on the last line.
+cat >"$WORK/check-hooks.mjs" <<'JS'
+import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const home = process.env.HOME;
+const under = realpathSync(process.env.EXPECT_UNDER);
+const fail = (message) => {
+  console.error(message);
+  process.exit(1);
+};
+const executable = (what, exe) => {
+  try {
+    if (!statSync(exe).isFile()) fail(`${what}: ${exe} is not a file`);
+    accessSync(exe, constants.X_OK);
+  } catch (error) {
+    fail(`${what}: ${exe} is not an executable file (${error.message})`);
+  }
+  if (!realpathSync(exe).startsWith(`${under}/`)) fail(`${what}: ${exe} is not the binary of the npm install (${under})`);
+};
+// The first shell word of a command: plain, or single-quoted as memcore writes it.
+const program = (command) => {
+  const quoted = /^'((?:[^']|'\\'')*)'/.exec(command);
+  return quoted ? quoted[1].replaceAll("'\\''", "'") : command.split(/\s+/)[0];
+};
+
+const settingsPath = join(home, '.claude', 'settings.json');
+const settings = JSON.parse(readFileSync(settingsPath, 'utf8'));
+const hooks = settings.hooks ?? fail(`no "hooks" in ${settingsPath}`);
+const events = {};
+for (const [event, groups] of Object.entries(hooks)) {
+  for (const group of groups) {
+    for (const hook of group.hooks ?? []) {
+      if (hook.type !== 'command' || !/(^|[/\\'])memcore(\.exe)?'? hook /.test(hook.command)) continue;
+      executable(`the ${event} hook "${hook.command}"`, program(hook.command));
+      events[event] = hook.command;
     }
   }
-  for (const core of ["SessionStart", "UserPromptSubmit", "PostToolUse", "Stop"]) {
-    if (!events[core]) fail(`no memcore hook for ${core} in ${process.env.SETTINGS}: ${JSON.stringify(hooks)}`);
-  }
-  for (const [event, command] of Object.entries(events)) console.log(`  ${event}: ${command}`);
-  console.log(events.UserPromptSubmit);
-' >"$WORK/hooks.txt" || fail "the hooks in $SETTINGS are not memcore's runnable hooks (above)"
+}
+for (const core of ['SessionStart', 'UserPromptSubmit', 'PostToolUse', 'Stop']) {
+  if (!events[core]) fail(`no memcore hook for ${core} in ${settingsPath}: ${JSON.stringify(hooks)}`);
+}
+const claudeJson = join(home, '.claude.json');
+const server = JSON.parse(readFileSync(claudeJson, 'utf8')).mcpServers?.memcore;
+if (!server) fail(`no mcpServers.memcore in ${claudeJson}`);
+executable(`the MCP server in ${claudeJson}`, server.command);
+for (const [event, command] of Object.entries(events)) console.log(`  ${event}: ${command}`);
+console.log(`  MCP server: ${server.command} ${(server.args ?? []).join(' ')}`);
+console.log(events.UserPromptSubmit);
+JS
+
+step "memcore install claude-code"
+clean "$MEMCORE" install claude-code || fail "memcore install claude-code failed"
+clean env EXPECT_UNDER="$PLATFORM_DIR" node "$WORK/check-hooks.mjs" >"$WORK/hooks.txt" ||
+  fail "what memcore install claude-code wrote in $TEST_HOME is not memcore's runnable hooks (above)"
 sed '$d' "$WORK/hooks.txt"
 PROMPT_HOOK=$(tail -n 1 "$WORK/hooks.txt")
-pass "$SETTINGS: $(($(wc -l <"$WORK/hooks.txt") - 1)) memcore hooks, each naming the installed executable"
-
-CLAUDE_JSON=$TEST_HOME/.claude.json
-if [ -f "$CLAUDE_JSON" ]; then
-  clean env F="$CLAUDE_JSON" node -e '
-    const fs = require("node:fs");
-    const server = JSON.parse(fs.readFileSync(process.env.F, "utf8")).mcpServers?.memcore;
-    if (!server) { console.error(`no mcpServers.memcore in ${process.env.F}`); process.exit(1); }
-    fs.accessSync(server.command, fs.constants.X_OK);
-    console.log(`  MCP server: ${server.command} ${(server.args ?? []).join(" ")}`);
-  ' || fail "the MCP server entry in $CLAUDE_JSON does not name an executable"
-  pass "$CLAUDE_JSON: the memcore MCP server names the installed executable"
-fi
+pass "~/.claude/settings.json: $(($(wc -l <"$WORK/hooks.txt") - 2)) memcore hooks and the MCP server in ~/.claude.json, each naming the installed executable"
 
 step "a hook as Claude Code runs it: sh -c '$PROMPT_HOOK' with the event on stdin"
 HOOK_DB=$WORK/hook.db
@@ -223,6 +228,20 @@ out=$(clean env MEMCORE_DB="$WORK/readme.db" node readme-example.mjs 2>&1) || fa
 grep -q '# Memory of shop' <<<"$out" && grep -Fq 'applyCoupon(subtotal, coupon)' <<<"$out" ||
   fail "the README's example did not print the memory of shop with the fix: $out"
 pass "the README's Node example runs as written against the install"
+
+step "npx --package <each tarball> -- memcore install claude-code, in a second fresh HOME (npx's own install: npx memcore install claude-code once published)"
+NPX_HOME=$WORK/home-npx
+mkdir -p "$NPX_HOME" "$WORK/elsewhere"
+NPX_ARGS=()
+for tgz in "${TARBALLS[@]}"; do NPX_ARGS+=(--package "$tgz"); done
+TEST_HOME=$NPX_HOME IN=$WORK/elsewhere clean npx --yes "${NPX_ARGS[@]}" -- memcore install claude-code \
+  >"$WORK/npx.log" 2>&1 || { cat "$WORK/npx.log" >&2; fail "npx ... memcore install claude-code failed (log above)"; }
+sed 's/^/  /' "$WORK/npx.log"
+[ -d "$NPX_HOME/.npm/_npx" ] || fail "npx installed nothing in $NPX_HOME/.npm/_npx"
+TEST_HOME=$NPX_HOME clean env EXPECT_UNDER="$NPX_HOME/.npm/_npx" node "$WORK/check-hooks.mjs" >"$WORK/hooks-npx.txt" ||
+  fail "what npx ... memcore install claude-code wrote in $NPX_HOME is not memcore's runnable hooks (above)"
+sed '$d' "$WORK/hooks-npx.txt"
+pass "npx: the hooks and the MCP server name the binary of npx's install ($NPX_HOME/.npm/_npx/...)"
 
 echo
 echo "npm packages from $DIST, without a toolchain:"
