@@ -13,9 +13,11 @@
 #   MEMCORE_NPM_TARGET  optional: the target of the binaries (linux-x64-gnu, darwin-arm64...;
 #                     see bindings/node/platform.js), when not this machine's
 # Writes dist/memcore-<version>.tgz and dist/memcore-<target>-<version>.tgz (replacing earlier
-# memcore-*.tgz there), staged in target/npm-stage/. The version is the workspace's
-# (Cargo.toml, [workspace.package]). Install both together: npm install dist/memcore-*.tgz
-# Needs: node >= 18 and npm. Runs from anywhere in the repository; needs no input.
+# memcore-*.tgz there), staged in target/npm-stage/ (removed when done). The version is the
+# workspace's (Cargo.toml, [workspace.package]). Install both together:
+#   npm install ./dist/memcore-*.tgz     (the ./ matters: npm reads dist/x.tgz as a GitHub repo)
+# scripts/test-package-npm.sh tests them. Needs: node >= 18 and npm. Runs from anywhere in the
+# repository; needs no input. Tested on Linux x64 only (macOS and Windows: untried).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -53,6 +55,8 @@ STAGE=$ROOT/target/npm-stage
 DIST=$ROOT/dist
 rm -rf "$STAGE"
 mkdir -p "$STAGE" "$DIST"
+# The staged copies (as large as the binaries) go once packed; a failure leaves them to look at.
+trap 'status=$?; [ "$status" -ne 0 ] || rm -rf "$STAGE"' EXIT
 
 # Everything that needs the platform table is done by node, with bindings/node/platform.js:
 # the target's package.json, and a check that the binaries are of that target.
@@ -201,13 +205,15 @@ done <"$STAGE/packages.txt"
 # The tarballs hold what a user runs: the executable with its mode, the library, the launcher.
 platform_tgz=${packed[0]}
 listing=$(tar -tvzf "$platform_tgz")
-grep -Eq '^-rwx.* package/bin/memcore(\.exe)?$' <<<"$listing" ||
+# (npm makes only a package's `bin` entries executable on install: the binary keeps the mode
+# it has in the tarball.)
+grep -Eq '^-rwx.* package/bin/memcore$| package/bin/memcore\.exe$' <<<"$listing" ||
   fail "$platform_tgz has no executable package/bin/memcore:"$'\n'"$listing"
 grep -Eq ' package/lib/(libmemcore\.(so|dylib)|memcore\.dll)$' <<<"$listing" ||
   fail "$platform_tgz has no library in package/lib/:"$'\n'"$listing"
 listing=$(tar -tvzf "${packed[1]}")
-grep -Eq '^-rwx.* package/bin/memcore\.js$' <<<"$listing" ||
-  fail "${packed[1]} has no executable package/bin/memcore.js:"$'\n'"$listing"
+grep -Eq ' package/bin/memcore\.js$' <<<"$listing" ||
+  fail "${packed[1]} has no package/bin/memcore.js (the memcore command):"$'\n'"$listing"
 
 step "written"
 ls -l "${packed[@]}"
