@@ -56,7 +56,7 @@ DIST=$ROOT/dist
 rm -rf "$STAGE"
 mkdir -p "$STAGE" "$DIST"
 # The staged copies (as large as the binaries) go once packed; a failure leaves them to look at.
-trap 'status=$?; [ "$status" -ne 0 ] || rm -rf "$STAGE"' EXIT
+trap '[ $? -ne 0 ] || rm -rf "$STAGE"' EXIT
 
 # Everything that needs the platform table is done by node, with bindings/node/platform.js:
 # the target's package.json, and a check that the binaries are of that target.

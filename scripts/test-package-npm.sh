@@ -167,7 +167,7 @@ clean env EXPECT_UNDER="$PLATFORM_DIR" node "$WORK/check-hooks.mjs" >"$WORK/hook
   fail "what memcore install claude-code wrote in $TEST_HOME is not memcore's runnable hooks (above)"
 sed '$d' "$WORK/hooks.txt"
 PROMPT_HOOK=$(tail -n 1 "$WORK/hooks.txt")
-pass "~/.claude/settings.json: $(($(wc -l <"$WORK/hooks.txt") - 2)) memcore hooks and the MCP server in ~/.claude.json, each naming the installed executable"
+pass "$TEST_HOME/.claude/settings.json: $(($(wc -l <"$WORK/hooks.txt") - 2)) memcore hooks and the MCP server in .claude.json, each naming the installed executable"
 
 step "a hook as Claude Code runs it: sh -c '$PROMPT_HOOK' with the event on stdin"
 HOOK_DB=$WORK/hook.db
@@ -214,6 +214,7 @@ clean env VERSION="$VERSION" PLATFORM_DIR="$PLATFORM_DIR" API_DB="$WORK/api.db" 
 pass "the Node API opens a store, records a prompt and reads it back, and reads the hook's prompt"
 
 step "the package README's Node example (node_modules/memcore/README.md, '## Using it from Node')"
+# shellcheck disable=SC2016 # JavaScript, with its own template strings
 clean node --input-type=module -e '
   import { readFileSync, writeFileSync } from "node:fs";
   const readme = readFileSync("node_modules/memcore/README.md", "utf8");
@@ -225,7 +226,7 @@ clean node --input-type=module -e '
   writeFileSync("readme-example.mjs", block[1]);
 ' || fail "the README of the installed package has no Node example"
 out=$(clean env MEMCORE_DB="$WORK/readme.db" node readme-example.mjs 2>&1) || fail "the README's example failed: $out"
-grep -q '# Memory of shop' <<<"$out" && grep -Fq 'applyCoupon(subtotal, coupon)' <<<"$out" ||
+{ grep -q '# Memory of shop' <<<"$out" && grep -Fq 'applyCoupon(subtotal, coupon)' <<<"$out"; } ||
   fail "the README's example did not print the memory of shop with the fix: $out"
 pass "the README's Node example runs as written against the install"
 
