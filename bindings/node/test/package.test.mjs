@@ -54,7 +54,7 @@ test('package.json: the memcore command is the launcher, and the shipped files i
 /**
  * A project as npm lays it out: node_modules/memcore (a copy of this package, with koffi
  * linked from its own install) and, unless `platform` is false, the host's platform package
- * with `binary` (a shell script) as bin/memcore and the real libmemcore in lib/.
+ * with `binary` (a shell script) as bin/memcore and the real libmemcore (a link) in lib/.
  */
 function installedProject(t, { binary, platform = true, platformVersion = MANIFEST.version } = {}) {
   const project = tempDir(t);
@@ -71,7 +71,7 @@ function installedProject(t, { binary, platform = true, platformVersion = MANIFE
     mkdirSync(join(platformDir, 'bin'), { recursive: true });
     mkdirSync(join(platformDir, 'lib'), { recursive: true });
     writeFileSync(join(platformDir, 'package.json'), JSON.stringify({ name: packageName(HOST), version: platformVersion }));
-    cpSync(libraryPath(), join(platformDir, 'lib', libraryName(HOST.os)));
+    symlinkSync(libraryPath(), join(platformDir, 'lib', libraryName(HOST.os)));
     const exe = join(platformDir, 'bin', binaryName(HOST.os));
     writeFileSync(exe, binary ?? '#!/bin/sh\necho "fake memcore $*"\n');
     chmodSync(exe, 0o755);
