@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import { installedPlatformPackage, missingPackageAdvice } from '../platform.js';
+import { hostLibc, installedPlatformPackage, missingPackageAdvice } from '../platform.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../package.json');
@@ -74,7 +74,18 @@ for (const signal of FORWARDED) {
 
 child.on('error', (error) => {
   const code = error.code === 'ENOENT' ? 127 : error.code === 'EACCES' ? 126 : 1;
-  fail(`cannot run ${binary}: ${error.message}`, code);
+  let why = '';
+  if (error.code === 'ENOENT' && existsSync(binary)) {
+    // The file is there but cannot start: its loader is missing, as a glibc binary on musl
+    // (npm before 10 ignores the package's `libc` field and installs it there).
+    const libc = hostLibc();
+    why =
+      libc !== null && libc !== 'glibc'
+        ? `; it is built for glibc and this system's C library is ${libc}: build memcore from source ` +
+          '(cargo build --release -p memcore-cli -p memcore-ffi) and set MEMCORE_BIN and MEMCORE_LIB'
+        : '; the file exists, so the system cannot load it (a binary for another platform or C library?)';
+  }
+  fail(`cannot run ${binary}: ${error.message}${why}`, code);
 });
 
 child.on('exit', (code, signal) => {

@@ -210,3 +210,12 @@ test('a platform package of another version is used, with a warning', { skip: (!
   assert.equal(result.stdout, 'fake memcore --version\n');
   assert.match(result.stderr, new RegExp(`warning: memcore is ${MANIFEST.version.replaceAll('.', '\\.')} but ${packageName(HOST)} is 0\\.0\\.1`));
 });
+
+test('a binary the system cannot start is exit 127, saying the file is there', { skip: (!POSIX || HOST === null) && 'POSIX, on a target' }, (t) => {
+  // A loader that does not exist stands for a binary of another platform or C library.
+  const { launcher, platformDir } = installedProject(t, { binary: '#!/nonexistent/loader\n' });
+  const result = launch(launcher, ['--version']);
+  assert.equal(result.status, 127);
+  assert.match(result.stderr, new RegExp(`cannot run ${join(platformDir, 'bin', 'memcore')}: .*ENOENT`));
+  assert.match(result.stderr, /the file exists|C library/);
+});
