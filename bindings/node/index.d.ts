@@ -94,8 +94,10 @@ export declare function abiVersion(): number;
 export declare function libraryPath(): string;
 /**
  * Where libmemcore is looked for, in order: `$MEMCORE_LIB` alone when set (a file or a
- * directory); else `lib/`, `prebuilds/<platform>-<arch>/` and the package directory; else
- * `../../target/release` and `../../target/debug` from the package (a repository checkout).
+ * directory); else the `lib/` of this machine's prebuilt package (`memcore-linux-x64-gnu`...)
+ * when it is installed; else `lib/`, `prebuilds/<platform>-<arch>/` and the package
+ * directory; else `../../target/release` and `../../target/debug` from the package (a
+ * repository checkout).
  */
 export declare function libraryCandidates(): string[];
 /** The store path when the host has no preference: `$MEMCORE_DB`, else the user's data dir. */

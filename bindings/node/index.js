@@ -7,9 +7,10 @@
 // `'session_start'`, `'bugfix'`) are the documents' own strings and are not converted.
 
 import koffi from 'koffi';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installedPlatformPackage, libraryName, missingPackageAdvice } from './platform.js';
 
 /** The C ABI version this module was written against (`MEMCORE_ABI_VERSION`). */
 export const ABI_VERSION = 1;
@@ -66,14 +67,7 @@ function invalid(message) {
 // Finding and binding the library
 
 function libraryFileName() {
-  switch (process.platform) {
-    case 'win32':
-      return 'memcore.dll';
-    case 'darwin':
-      return 'libmemcore.dylib';
-    default:
-      return 'libmemcore.so';
-  }
+  return libraryName(process.platform);
 }
 
 function isDirectory(path) {
@@ -86,9 +80,10 @@ function isDirectory(path) {
 
 /**
  * Where this module looks for libmemcore, in order: `$MEMCORE_LIB` alone when it is set (a
- * file, or a directory holding the library); else next to the package (`lib/`,
- * `prebuilds/<platform>-<arch>/`, the package directory); else the repository checkout's
- * `target/release` and `target/debug`.
+ * file, or a directory holding the library); else the `lib/` of this machine's prebuilt
+ * package (`memcore-linux-x64-gnu`...), when it is installed; else next to the package
+ * (`lib/`, `prebuilds/<platform>-<arch>/`, the package directory); else the repository
+ * checkout's `target/release` and `target/debug`.
  */
 export function libraryCandidates() {
   const name = libraryFileName();
@@ -96,13 +91,24 @@ export function libraryCandidates() {
   if (fromEnv) {
     return [isDirectory(fromEnv) ? join(fromEnv, name) : resolve(fromEnv)];
   }
+  const prebuilt = installedPlatformPackage();
   return [
+    ...(prebuilt === null ? [] : [prebuilt.library]),
     join(PACKAGE_DIR, 'lib', name),
     join(PACKAGE_DIR, 'prebuilds', `${process.platform}-${process.arch}`, name),
     join(PACKAGE_DIR, name),
     resolve(PACKAGE_DIR, '..', '..', 'target', 'release', name),
     resolve(PACKAGE_DIR, '..', '..', 'target', 'debug', name),
   ];
+}
+
+/** This package's version (package.json), for the advice of a missing library. */
+function packageVersion() {
+  try {
+    return JSON.parse(readFileSync(join(PACKAGE_DIR, 'package.json'), 'utf8')).version ?? null;
+  } catch {
+    return null;
+  }
 }
 
 let native = null;
@@ -118,7 +124,10 @@ function bind() {
   if (path === undefined) {
     throw new MemcoreError(
       `libmemcore not found; looked at:\n  ${candidates.join('\n  ')}\n` +
-        'Build it (cargo build --release -p memcore-ffi) or set MEMCORE_LIB to its path.',
+        (process.env.MEMCORE_LIB
+          ? 'MEMCORE_LIB names no library: set it to libmemcore or to the directory holding it.'
+          : `${missingPackageAdvice(packageVersion())}\n` +
+            'In a checkout: cargo build --release -p memcore-ffi, or set MEMCORE_LIB to the library.'),
       { code: 'LIBRARY_NOT_FOUND' },
     );
   }
