@@ -235,12 +235,18 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
         }
     };
     let mut absolute_in_project = None;
+    let mut copied_to = None;
     let mut change = if add {
         let program = match program {
             Some(p) => p,
             None => {
                 let exe = std::env::current_exe()
                     .map_err(|e| CliError::io("find the memcore executable", "memcore", e))?;
+                // Run from npx's or uv's cache: the hooks name a lasting copy instead.
+                let (exe, copied) = install::program::lasting(&exe, &env.paths.data_dir)?;
+                if copied {
+                    copied_to = Some(exe.clone());
+                }
                 // The project's files are meant to be committed: they name `memcore` (found on
                 // PATH) rather than this machine's path, when PATH finds this very binary.
                 match scope {
@@ -351,6 +357,13 @@ fn install_command(env: &Env, mut args: Args, add: bool) -> CliResult<()> {
         outln!(
             "memory: {}  (MEMCORE_DB changes it; `memcore doctor` checks everything)",
             env.paths.db.display()
+        );
+    }
+    if let Some(copy) = copied_to {
+        outln!(
+            "memcore ran from a package manager's cache, which may be cleared: the hooks run \
+             a copy at {} (`memcore install claude-code` again refreshes it)",
+            copy.display()
         );
     }
     if let Some(exe) = absolute_in_project {

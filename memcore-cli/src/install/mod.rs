@@ -39,6 +39,7 @@
 pub mod claude_version;
 pub mod json;
 pub mod mcp;
+pub mod program;
 
 use crate::error::{CliError, CliResult};
 use json::{Json, Layout};
