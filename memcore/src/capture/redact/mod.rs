@@ -142,6 +142,8 @@
 mod accept;
 mod config;
 mod entropy;
+mod gate;
+mod gate_table;
 mod json;
 mod keys;
 mod pattern;

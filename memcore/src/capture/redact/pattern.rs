@@ -1,9 +1,11 @@
-//! A rule's pattern: checked when the redactor is built, compiled the first time a text may
-//! match it, with the literals every match starts with (the gate that skips a rule).
+//! A rule's pattern: compiled the first time a text may match it, with the literals every
+//! match starts with (the gate that skips a rule), read for the built-in rules from a table
+//! computed beforehand ([`super::gate_table`]).
 
 use regex::Regex;
 
-use crate::{Error, Result};
+use super::gate::{Literals, classify};
+use super::gate_table::GATES;
 
 /// A rule's pattern, compiled the first time a text may match it. Compiling every built-in
 /// rule costs several milliseconds, which every hook process would pay for each first
@@ -28,19 +30,14 @@ impl RulePattern {
         }
     }
 
-    /// A built-in pattern, checked now and compiled on first use.
-    fn lazy(source: String) -> Result<RulePattern> {
-        regex_syntax::ParserBuilder::new()
-            .build()
-            .parse(&source)
-            .map_err(|err| Error::InvalidInput {
-                what: "built-in redaction pattern",
-                reason: format!("{source:?}: {err} (this is a bug in memcore)"),
-            })?;
-        Ok(RulePattern {
+    /// A built-in pattern, compiled on first use. It is not parsed now: parsing every rule
+    /// costs more than the rest of a hook (the test `every_built_in_rule_compiles` holds each
+    /// to compiling).
+    fn lazy(source: String) -> RulePattern {
+        RulePattern {
             source,
             compiled: std::sync::OnceLock::new(),
-        })
+        }
     }
 
     /// The compiled pattern. A built-in pattern that parsed always compiles (the test
@@ -52,9 +49,23 @@ impl RulePattern {
             .as_ref()
     }
 
+    /// What the gate waits for before this rule runs ([`classify`] of its prefix literals):
+    /// for a built-in pattern, read from [`GATES`], computed beforehand; for any other,
+    /// extracted now.
+    pub(super) fn gate_literals(&self) -> Literals {
+        if self.source.is_empty() {
+            return Literals::None;
+        }
+        let key = table_key(&self.source);
+        match GATES.binary_search_by(|(k, _)| k.cmp(&key.as_str())) {
+            Ok(at) => GATES[at].1.literals(),
+            Err(_) => classify(self.extract_prefixes()),
+        }
+    }
+
     /// The literals every match of the pattern starts with, when there are few enough to
-    /// check; `None` when a match may start anywhere.
-    pub(super) fn prefixes(&self) -> Option<Vec<Vec<u8>>> {
+    /// check; `None` when a match may start anywhere. Extracted by `regex-syntax`.
+    pub(super) fn extract_prefixes(&self) -> Option<Vec<Vec<u8>>> {
         use regex_syntax::hir::literal::{ExtractKind, Extractor};
         if self.source.is_empty() {
             return None;
@@ -75,15 +86,13 @@ impl RulePattern {
 }
 
 /// A built-in rule's pattern, compiled on first use (see [`RulePattern`]).
-pub(super) fn builtin(pattern: &str) -> Result<RulePattern> {
+pub(super) fn builtin(pattern: &str) -> RulePattern {
     RulePattern::lazy(pattern.to_owned())
 }
 
-/// Compiles a built-in pattern now. A failure is a bug in memcore, reported rather than
-/// panicking.
-pub(super) fn builtin_regex(pattern: &str) -> Result<Regex> {
-    Regex::new(pattern).map_err(|err| Error::InvalidInput {
-        what: "built-in redaction pattern",
-        reason: format!("{pattern:?}: {err} (this is a bug in memcore)"),
-    })
+/// The key of a pattern in [`GATES`]: the first 16 hex digits of its SHA-256.
+pub(super) fn table_key(source: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(source.as_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }

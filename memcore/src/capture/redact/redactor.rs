@@ -6,8 +6,9 @@ use std::borrow::Cow;
 use regex::Regex;
 
 use super::config::RedactionConfig;
-use super::pattern::{RulePattern, builtin, builtin_regex};
-use super::rules::{KEY_WORDS, VALUE, fixed_rules, vendor_rules};
+use super::gate::{Gate, Literals};
+use super::pattern::{RulePattern, builtin};
+use super::rules::{KEY_ROOTS, KEY_WORDS, VALUE, fixed_rules, vendor_rules};
 use crate::{Error, Result};
 
 /// Applies the redaction rules to text and JSON. Build it once with [`Redactor::new`] and
@@ -27,27 +28,37 @@ use crate::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct Redactor {
     /// An opening or closing `<private>` tag.
-    private_tag: Regex,
+    pub(super) private_tag: RulePattern,
     /// The rules, in priority order (a lower index names overlapping matches).
     pub(super) detectors: Vec<Detector>,
-    /// Finds, in one pass over a text, the prefix literals of the rules that have them;
-    /// `gate_rule[i]` is the rule of literal `i`. A rule with literals whose none occurs in a
-    /// text cannot match it and is neither compiled nor run.
-    pub(super) gate: Option<aho_corasick::AhoCorasick>,
-    pub(super) gate_rule: Vec<usize>,
-    /// Per rule: whether it has prefix literals (and so waits for the gate).
-    pub(super) gated: Vec<bool>,
+    /// Which rules may match a text (see [`Gate`]).
+    pub(super) gate: Gate,
     /// A bare value that reads as code rather than a literal.
-    pub(super) code_expr: Regex,
+    pub(super) code_expr: RulePattern,
     /// Strings never redacted.
     pub(super) allowlist: Vec<String>,
 }
+
+/// The word of the private tag.
+const PRIVATE: &[u8] = b"private";
 
 /// One rule: a pattern and what to do with its matches.
 #[derive(Debug, Clone)]
 pub(super) struct Detector {
     pub(super) regex: RulePattern,
     pub(super) action: Action,
+}
+
+impl Detector {
+    /// The words the gate waits for instead of the rule's prefix literals (see the rules'
+    /// table and [`KEY_ROOTS`]); none for a user's rule.
+    pub(super) fn gate_words(&self) -> &'static [&'static str] {
+        match &self.action {
+            Action::Fixed { words, .. } => words,
+            Action::Assignment { .. } => KEY_ROOTS,
+            _ => &[],
+        }
+    }
 }
 
 /// What a rule does with its matches.
@@ -59,6 +70,8 @@ pub(super) enum Action {
         kind: &'static str,
         group: usize,
         accept: fn(&str) -> bool,
+        /// The words the gate waits for, when not the pattern's prefixes.
+        words: &'static [&'static str],
     },
     /// A user pattern: the first capture group if any took part, else the whole match.
     Custom { kind: String },
@@ -123,7 +136,7 @@ impl Redactor {
             regex: builtin(&format!(
                 r"(?-u:\b)(?:{})(?:[^A-Za-z0-9_]|$)",
                 alternatives.join("|")
-            ))?,
+            )),
             action: Action::Vendors {
                 rules: vendors
                     .into_iter()
@@ -131,13 +144,14 @@ impl Redactor {
                     .collect(),
             },
         });
-        for (kind, pattern, group, accept) in fixed_rules() {
+        for (kind, pattern, group, accept, words) in fixed_rules() {
             detectors.push(Detector {
-                regex: builtin(pattern)?,
+                regex: builtin(pattern),
                 action: Action::Fixed {
                     kind,
                     group,
                     accept,
+                    words,
                 },
             });
         }
@@ -145,48 +159,31 @@ impl Redactor {
         detectors.push(Detector {
             regex: builtin(&format!(
                 r"(?:(?m:^)|[ \t])--(?P<key>[A-Za-z0-9_.-]*(?i:{KEY_WORDS}))[ \t]+{VALUE}"
-            ))?,
+            )),
             action: Action::Assignment { flag: true },
         });
         detectors.push(Detector {
             regex: builtin(&format!(
                 r"(?P<url>://)?(?P<key>[A-Za-z0-9_.-]*(?i:{KEY_WORDS})){sep}{VALUE}"
-            ))?,
+            )),
             action: Action::Assignment { flag: false },
         });
         let ident = r"[A-Za-z_][A-Za-z0-9_]*";
         let call = r"(?:\(.*|\[.*|<.*|!\(.*|\?+|[)\]}>]+)";
-        let code_expr = builtin_regex(&format!(
+        let code_expr = builtin(&format!(
             r"^(?:[&*]+{ident}.*|{ident}(?:(?:\.|::|->){ident})+{call}?|{ident}{call})$"
-        ))?;
-        let mut literals: Vec<Vec<u8>> = Vec::new();
-        let mut gate_rule = Vec::new();
-        let mut gated = Vec::with_capacity(detectors.len());
-        for (i, detector) in detectors.iter().enumerate() {
-            match detector.regex.prefixes() {
-                Some(prefixes) => {
-                    gate_rule.extend(std::iter::repeat_n(i, prefixes.len()));
-                    literals.extend(prefixes);
-                    gated.push(true);
-                }
-                None => gated.push(false),
+        ));
+        let gate = Gate::new(detectors.iter().map(|detector| {
+            let words = detector.gate_words();
+            if words.is_empty() {
+                detector.regex.gate_literals()
+            } else {
+                Literals::Words(words.iter().map(|w| Cow::Borrowed(w.as_bytes())).collect())
             }
-        }
-        let gate = if literals.is_empty() {
-            None
-        } else {
-            Some(
-                aho_corasick::AhoCorasick::new(&literals).map_err(|err| Error::InvalidInput {
-                    what: "built-in redaction pattern",
-                    reason: format!("the rules' prefixes: {err} (this is a bug in memcore)"),
-                })?,
-            )
-        };
+        }))?;
         Ok(Redactor {
-            private_tag: builtin_regex(r"(?i)<[ \t]*/?[ \t]*private[ \t]*>")?,
+            private_tag: builtin(r"(?i)<[ \t]*/?[ \t]*private[ \t]*>"),
             gate,
-            gate_rule,
-            gated,
             detectors,
             code_expr,
             allowlist: config
@@ -235,7 +232,16 @@ impl Redactor {
 
     /// Removes `<private>` spans (see the module documentation).
     fn strip_private<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        let mut tags = self.private_tag.find_iter(text).peekable();
+        // Most texts have no tag: looked for without the regex (compiled on first need).
+        let maybe_tag = text.contains('<')
+            && text
+                .as_bytes()
+                .windows(PRIVATE.len())
+                .any(|w| w.eq_ignore_ascii_case(PRIVATE));
+        let Some(private_tag) = self.private_tag.regex().filter(|_| maybe_tag) else {
+            return Cow::Borrowed(text);
+        };
+        let mut tags = private_tag.find_iter(text).peekable();
         if tags.peek().is_none() {
             return Cow::Borrowed(text);
         }

@@ -21,14 +21,7 @@ impl Redactor {
     /// none.
     pub(super) fn replace_secrets<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let mut spans = Vec::new();
-        let mut possible: Vec<bool> = self.gated.iter().map(|g| !g).collect();
-        if let Some(gate) = &self.gate {
-            for m in gate.find_overlapping_iter(text) {
-                if let Some(&rule) = self.gate_rule.get(m.pattern().as_usize()) {
-                    possible[rule] = true;
-                }
-            }
-        }
+        let possible = self.gate.open(text);
         for (priority, detector) in self.detectors.iter().enumerate() {
             if !possible.get(priority).copied().unwrap_or(true) {
                 continue;
@@ -91,6 +84,7 @@ impl Redactor {
                 kind,
                 group: 0,
                 accept,
+                ..
             } => {
                 for m in regex.find_iter(text) {
                     if accept(m.as_str()) {
@@ -102,6 +96,7 @@ impl Redactor {
                 kind,
                 group,
                 accept,
+                ..
             } => {
                 for caps in regex.captures_iter(text) {
                     if let Some(m) = caps.get(*group)

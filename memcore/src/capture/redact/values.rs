@@ -53,7 +53,9 @@ impl Redactor {
         if quoted {
             return !value.chars().any(char::is_whitespace);
         }
-        if value.starts_with(['(', '[']) || self.code_expr.is_match(value) {
+        if value.starts_with(['(', '['])
+            || self.code_expr.regex().is_some_and(|r| r.is_match(value))
+        {
             return false;
         }
         if is_identifier(value) {
