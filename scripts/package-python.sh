@@ -11,8 +11,11 @@
 # Prints the wheel's path as the last line of stdout; progress goes to stderr.
 #
 # The extension is a release build by maturin with zig (ziglang from PyPI) for the
-# manylinux2014 floor (glibc 2.17); auditwheel (from PyPI) then checks every ELF file in the
-# wheel, the CLI included, against that tag. The tools live in a venv under the target directory.
+# manylinux2014 floor (glibc 2.17). Both ELF files then lose their debug sections (binutils'
+# strip; the wheel is repacked by `wheel`), and auditwheel (from PyPI) checks every ELF file in
+# the wheel, the CLI included, against manylinux_2_17_x86_64: maturin's own check covers only
+# the extension. A wheel that fails a check is removed. The tools live in a venv under the
+# target directory; nothing else is downloaded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -143,8 +146,8 @@ EOF
 step "auditwheel show (every ELF file in the wheel against $PLATFORM_TAG)"
 audit=$("$PY" -m auditwheel show "$WHEEL" 2>&1) || { printf '%s\n' "$audit" >&2; reject "auditwheel show failed"; }
 printf '%s\n' "$audit" >&2
-# auditwheel names the most compatible tag the wheel's ELF files allow.
-grep -q "platform tag: \"$PLATFORM_TAG\"" <<<"$audit" ||
+# auditwheel names the most compatible tag the wheel's ELF files allow (its text wraps lines).
+tr -s ' \n' '  ' <<<"$audit" | grep -q "is consistent with the following platform tag: \"$PLATFORM_TAG\"" ||
   reject "auditwheel: the wheel's ELF files are not consistent with $PLATFORM_TAG (see above; MEMCORE_CLI_BIN must be built for glibc 2.17, as scripts/package.sh does with cargo-zigbuild)"
 
 printf '\npackage-python: %s (%s bytes)\n' "${WHEEL#"$ROOT"/}" "$(stat -c %s "$WHEEL")" >&2
