@@ -39,7 +39,7 @@ rm -rf "$WHEELS"
 # From bindings/python: maturin reads its pyproject.toml (manifest-path, bindings, module).
 (cd bindings/python && "$PY" -m maturin build --profile "$PROFILE" --out "$WHEELS")
 shopt -s nullglob
-wheels=("$WHEELS"/memcore-*.whl)
+wheels=("$WHEELS"/pymemcore-*.whl)
 [ ${#wheels[@]} -eq 1 ] || fail "expected one wheel in $WHEELS, found ${#wheels[@]}"
 
 step "pip install ${wheels[0]#"$ROOT"/}"
