@@ -6,6 +6,7 @@
 # Usage: scripts/bench-hooks.sh            (from anywhere inside the repository)
 #        N=10000 RUNS=200 scripts/bench-hooks.sh
 #        EVENTS=5 scripts/bench-hooks.sh      (also K conversation events per observation)
+#        BIN=target/x86_64-unknown-linux-gnu/dist/memcore scripts/bench-hooks.sh   (a given binary)
 #
 # Builds memcore-cli in release mode, seeds a temporary store with `memcore dev seed N`,
 # then times RUNS invocations of each hook (after 10 warm-up runs) and prints p50 and p95
@@ -18,8 +19,12 @@ N=${N:-10000}
 RUNS=${RUNS:-200}
 EVENTS=${EVENTS:-0}
 
-cargo build --release -p memcore-cli --quiet
-BIN="$PWD/target/release/memcore"
+# BIN=/path/to/memcore times that binary instead (the packaged one: scripts/package.sh).
+if [ -z "${BIN:-}" ]; then
+  cargo build --release -p memcore-cli --quiet
+  BIN="$PWD/target/release/memcore"
+fi
+echo "binary: $BIN ($("$BIN" --version))"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -8,8 +8,11 @@ Usage: scripts/bench-mcp.py                 (from anywhere inside the repository
 Builds memcore-cli in release mode, seeds a temporary store with `memcore dev seed N` in
 project `bench`, starts `memcore mcp` in a folder of that name, and times RUNS calls of each
 tool (after 10 warm-up calls): search (queries rotating over project words), timeline and
-get_observations (around and of search hits), remember (a new memory each call). Prints p50
-and p95 in milliseconds and the mean answer size. Standard library only.
+get_observations (around and of search hits), remember (a new memory each call), and hook
+(what an mcp_tool PostToolUse hook sends: a new tool call with about 2 KB of output each
+call). Prints p50 and p95 in milliseconds and the mean answer size, then the hook tool's
+server-side time (`memcore dev time-hook-tool RUNS`: the same calls timed inside one
+process, without the protocol). Standard library only.
 """
 
 import json
@@ -74,6 +77,17 @@ class Client:
         self.proc.wait(timeout=30)
 
 
+def hook_input(i, cwd):
+    output = "".join(f"test store::tests::case_{k:02} ... ok (0.{k:02}s)\n" for k in range(40))
+    return {
+        "event": "PostToolUse", "session_id": "bench-hook", "cwd": cwd, "transcript_path": "",
+        "hook_event_name": "PostToolUse", "tool_name": "Bash",
+        "tool_use_id": f"toolu_bench_rt_{i}_{os.getpid()}",
+        "tool_input": json.dumps({"command": f"cargo test -p memcore store::tests::case_{i}"}),
+        "tool_response": json.dumps({"stdout": output, "stderr": "", "interrupted": False}),
+    }
+
+
 def hit_ids(index):
     ids = []
     for line in index.splitlines():
@@ -118,6 +132,8 @@ def main():
             "get_observations": lambda i: ("get_observations", {"ids": anchors[(i % 4):(i % 4) + 3]}),
             "remember": lambda i: ("remember", {"title": f"Benchmark memory number {i} about {WORDS[i % len(WORDS)]}",
                                                 "text": "Recorded by scripts/bench-mcp.py."}),
+            # What Claude Code's mcp_tool PostToolUse hook sends: every value a string.
+            "hook (PostToolUse)": lambda i: ("hook", hook_input(i, cwd)),
         }
         rows = []
         for name, make in tools.items():
@@ -133,12 +149,18 @@ def main():
             rows.append((name, percentile(times, 50), percentile(times, 95), statistics.mean(sizes)))
         client.close()
 
+    # The server-side time of the hook tool: the same calls timed inside one process.
+    server_side = subprocess.run(
+        [binary, "--project", "bench", "dev", "time-hook-tool", str(RUNS)], env=env, cwd=ROOT,
+        check=True, capture_output=True, text=True).stdout.strip()
+
     print(f"\nmemcore mcp, {N} observations in the store, {RUNS} calls per tool (release build)\n")
     print("| call | p50 | p95 | answer |")
     print("|---|---|---|---|")
     print(f"| start + initialize | {percentile(startups, 50):.1f} ms | {percentile(startups, 95):.1f} ms | |")
     for name, p50, p95, size in rows:
         print(f"| {name} | {p50:.2f} ms | {p95:.2f} ms | {size:.0f} bytes |")
+    print(f"\n{server_side}")
 
 
 if __name__ == "__main__":
