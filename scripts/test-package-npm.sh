@@ -239,10 +239,19 @@ TEST_HOME=$NPX_HOME IN=$WORK/elsewhere clean npx --yes "${NPX_ARGS[@]}" -- memco
   >"$WORK/npx.log" 2>&1 || { cat "$WORK/npx.log" >&2; fail "npx ... memcore install claude-code failed (log above)"; }
 sed 's/^/  /' "$WORK/npx.log"
 [ -d "$NPX_HOME/.npm/_npx" ] || fail "npx installed nothing in $NPX_HOME/.npm/_npx"
-TEST_HOME=$NPX_HOME clean env EXPECT_UNDER="$NPX_HOME/.npm/_npx" node "$WORK/check-hooks.mjs" >"$WORK/hooks-npx.txt" ||
+# npx's cache may be cleared at any time: memcore copies itself beside the store and the hooks
+# name the copy, which must be the very binary npx ran.
+LASTING=$NPX_HOME/.local/share/memcore/bin
+TEST_HOME=$NPX_HOME clean env EXPECT_UNDER="$LASTING" node "$WORK/check-hooks.mjs" >"$WORK/hooks-npx.txt" ||
   fail "what npx ... memcore install claude-code wrote in $NPX_HOME is not memcore's runnable hooks (above)"
 sed '$d' "$WORK/hooks-npx.txt"
-pass "npx: the hooks and the MCP server name the binary of npx's install ($NPX_HOME/.npm/_npx/...)"
+shopt -s nullglob
+NPX_BINARIES=("$NPX_HOME"/.npm/_npx/*/node_modules/memcore-*/bin/memcore)
+shopt -u nullglob
+[ "${#NPX_BINARIES[@]}" -eq 1 ] || fail "expected one memcore binary in npx's cache, found ${#NPX_BINARIES[@]}"
+cmp -s "${NPX_BINARIES[0]}" "$LASTING/memcore" ||
+  fail "$LASTING/memcore is not the binary npx ran (${NPX_BINARIES[0]})"
+pass "npx: the hooks and the MCP server name a lasting copy of the binary npx ran ($LASTING/memcore)"
 
 echo
 echo "npm packages from $DIST, without a toolchain:"
