@@ -82,33 +82,26 @@ pub const HOOK_TOOL: &str = "hook";
 /// server that hangs must not hold the agent up.
 pub const MCP_TOOL_TIMEOUT_SECS: u32 = 10;
 
-/// The hook fields an `mcp_tool` hook passes for `event`, each as `"${field}"` (Claude Code
-/// gives an `mcp_tool` only the `input` written for it, with `${path}` filled in from the
-/// hook's JSON).
-pub fn mcp_tool_fields(event: &str) -> &'static [&'static str] {
-    match event {
-        "PostToolUseFailure" => &[
-            "session_id",
-            "cwd",
-            "transcript_path",
-            "hook_event_name",
-            "tool_name",
-            "tool_use_id",
-            "tool_input",
-            "error",
-            "is_interrupt",
-        ],
-        _ => &[
-            "session_id",
-            "cwd",
-            "transcript_path",
-            "hook_event_name",
-            "tool_name",
-            "tool_use_id",
-            "tool_input",
-            "tool_response",
-        ],
-    }
+/// The hook fields every `mcp_tool` hook passes, each as `"${field}"` (Claude Code gives an
+/// `mcp_tool` only the `input` written for it, with `${path}` filled in from the hook's JSON).
+const MCP_TOOL_FIELDS: [&str; 7] = [
+    "session_id",
+    "cwd",
+    "transcript_path",
+    "hook_event_name",
+    "tool_name",
+    "tool_use_id",
+    "tool_input",
+];
+
+/// The hook fields an `mcp_tool` hook passes for `event`: [`MCP_TOOL_FIELDS`], then the
+/// outcome (the response, or the error and whether the user interrupted).
+pub fn mcp_tool_fields(event: &str) -> Vec<&'static str> {
+    let outcome: &[&str] = match event {
+        "PostToolUseFailure" => &["error", "is_interrupt"],
+        _ => &["tool_response"],
+    };
+    MCP_TOOL_FIELDS.iter().chain(outcome).copied().collect()
 }
 
 /// The handler of memcore's hook for `event` on `route`: a command running `program`, or a
