@@ -534,3 +534,43 @@ fn tool_output_is_redacted_and_bounded_before_it_is_stored() {
     assert!(!output.contains(&secret) && !input.to_string().contains(&secret));
     assert!(output.contains("[REDACTED:"));
 }
+
+/// Hook processes write once each and exit, often as the store's only connection: the
+/// write-ahead log must stay bounded (each process otherwise finds it as the last left it,
+/// recovers all of it and appends), and nothing written may be lost on the way.
+#[test]
+fn the_log_stays_bounded_when_every_process_writes_once_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("memory.db");
+    let wal = dir.path().join("memory.db-wal");
+    let memory = Memory::open(&db).unwrap();
+    memory
+        .start_session(NewSession::new("s", "p", "agent"))
+        .unwrap();
+    drop(memory);
+    let output = "test store::tests::case ... ok\n".repeat(400);
+    let mut largest = 0;
+    for i in 0..400 {
+        let memory = Memory::open(&db).unwrap();
+        memory
+            .record_event(NewEvent::new(
+                "s",
+                EventPayload::ToolUse {
+                    tool_name: "Bash".into(),
+                    input: serde_json::json!({"command": format!("cargo test {i}")}),
+                    output: Some(format!("{i}\n{output}")),
+                    error: None,
+                    tool_use_id: Some(format!("t{i}")),
+                },
+            ))
+            .unwrap();
+        drop(memory);
+        largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+    }
+    assert!(
+        largest <= 6 * 1024 * 1024,
+        "the write-ahead log grew to {largest} bytes"
+    );
+    let memory = Memory::open(&db).unwrap();
+    assert_eq!(memory.events("s", None).unwrap().len(), 400);
+}

@@ -48,6 +48,10 @@ pub(crate) struct Store {
     read_only: bool,
 }
 
+/// The size of the write-ahead log above which opening a store empties it (see
+/// [`Store::reset_long_wal`]): twice the size a restarted log is cut back to.
+const WAL_RESET_BYTES: u64 = 4 * 1024 * 1024;
+
 impl Store {
     /// Opens (creating if needed) the store at `path`, refusing anything that is not a memcore
     /// store of a version this build understands, and migrating an older one.
@@ -123,7 +127,29 @@ impl Store {
         {
             store.migrate()?;
         }
+        store.reset_long_wal(busy_timeout)?;
         Ok(store)
+    }
+
+    /// Empties the write-ahead log when it has grown past [`WAL_RESET_BYTES`]. A log is
+    /// restarted from its beginning only by a connection that saw it fully checkpointed; when
+    /// every process writes once and exits (hooks, with no MCP server holding the store open),
+    /// each one finds the log as the last left it, reads and checksums all of it to open
+    /// (SQLite's recovery, which also forgets what was checkpointed), checkpoints it all again,
+    /// and appends: the log only grows, and so does the cost of every hook. A truncating
+    /// checkpoint ends that; it never waits (another connection reading the log restarts it
+    /// itself), and it is tried again by the next process when it could not run.
+    fn reset_long_wal(&self, busy_timeout: Duration) -> Result<()> {
+        let wal = PathBuf::from(format!("{}-wal", self.path.display()));
+        if std::fs::metadata(&wal).map_or(true, |m| m.len() <= WAL_RESET_BYTES) {
+            return Ok(());
+        }
+        let restore = |e| open_error(&self.path, e);
+        self.conn.busy_timeout(Duration::ZERO).map_err(restore)?;
+        let _ = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        self.conn.busy_timeout(busy_timeout).map_err(restore)
     }
 
     /// Opens an existing store that this process cannot write, for reading: nothing is
@@ -306,12 +332,17 @@ fn configure(conn: &Connection, busy_timeout: Duration) -> rusqlite::Result<()> 
         "PRAGMA synchronous = NORMAL;
          PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;
-         PRAGMA journal_size_limit = 8388608;
+         PRAGMA journal_size_limit = 2097152;
+         PRAGMA wal_autocheckpoint = 256;
          PRAGMA mmap_size = 1073741824;",
     )?;
     // Every hook call is a short-lived process whose connection is often the last one open:
     // a checkpoint on close would cost it four fsyncs. The WAL stays committed and durable;
-    // SQLite's automatic checkpoint (every 1,000 pages) keeps it bounded.
+    // SQLite's automatic checkpoint keeps it bounded. Every 256 pages (1 MB), not SQLite's
+    // 1,000: the first connection of a process to a WAL left behind reads and checksums all
+    // of it (4 MB took 40% of a PostToolUse hook's instructions), while a checkpoint of 256
+    // pages costs one hook in many a little more. A restarted log is cut back to 2 MB, so
+    // that a longer one is one that does not restart (see `Store::reset_long_wal`).
     conn.set_db_config(
         rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
         true,
