@@ -207,7 +207,8 @@ fn a_client_session_uses_every_tool() {
         "{init}"
     );
 
-    // tools/list: the five tools, each described, with a closed object schema.
+    // tools/list: the five tools for the model, each described, with a closed object schema,
+    // and the hook tool.
     let listed = client.request("tools/list", json!({}));
     let tools = listed["tools"].as_array().expect("tools");
     let names: Vec<&str> = tools.iter().filter_map(|t| t["name"].as_str()).collect();
@@ -218,10 +219,16 @@ fn a_client_session_uses_every_tool() {
             "timeline",
             "get_observations",
             "remember",
-            "forget"
+            "forget",
+            "hook"
         ]
     );
-    for tool in tools {
+    // The hook tool takes the hook's own fields (see tests/plugin.rs); the others are for
+    // the model.
+    let hook = tools.iter().find(|t| t["name"] == "hook").expect("hook");
+    assert_eq!(hook["inputSchema"]["required"], json!(["event"]));
+    assert_eq!(hook["inputSchema"]["additionalProperties"], true);
+    for tool in tools.iter().filter(|t| t["name"] != "hook") {
         let name = &tool["name"];
         assert!(
             tool["description"].as_str().is_some_and(|d| d.len() > 80),
@@ -338,7 +345,7 @@ fn bad_messages_and_bad_arguments_get_clear_answers() {
         "{parse}"
     );
     let listed = client.request("tools/list", json!({}));
-    assert_eq!(listed["tools"].as_array().map(Vec::len), Some(5));
+    assert_eq!(listed["tools"].as_array().map(Vec::len), Some(6));
 
     // Valid JSON that is not a valid request: an Invalid Request error, to its id.
     client.send_line(r#"{"jsonrpc": "1.0", "id": 899, "method": "tools/list"}"#);
