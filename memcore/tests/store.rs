@@ -568,7 +568,7 @@ fn the_log_stays_bounded_when_every_process_writes_once_and_exits() {
         largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
     }
     assert!(
-        largest <= 6 * 1024 * 1024,
+        largest <= 2 * 1024 * 1024,
         "the write-ahead log grew to {largest} bytes"
     );
     let memory = Memory::open(&db).unwrap();

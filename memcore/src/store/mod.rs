@@ -49,8 +49,10 @@ pub(crate) struct Store {
 }
 
 /// The size of the write-ahead log above which opening a store empties it (see
-/// [`Store::reset_long_wal`]): twice the size a restarted log is cut back to.
-const WAL_RESET_BYTES: u64 = 4 * 1024 * 1024;
+/// [`Store::reset_long_wal`]): above what a restarted log is cut back to (512 KB), just
+/// below where the automatic checkpoint starts (256 pages of 4 KB and their headers), so that
+/// the process that opens a long log empties it before its commit would checkpoint it.
+const WAL_RESET_BYTES: u64 = 1024 * 1024;
 
 impl Store {
     /// Opens (creating if needed) the store at `path`, refusing anything that is not a memcore
@@ -135,10 +137,12 @@ impl Store {
     /// restarted from its beginning only by a connection that saw it fully checkpointed; when
     /// every process writes once and exits (hooks, with no MCP server holding the store open),
     /// each one finds the log as the last left it, reads and checksums all of it to open
-    /// (SQLite's recovery, which also forgets what was checkpointed), checkpoints it all again,
-    /// and appends: the log only grows, and so does the cost of every hook. A truncating
-    /// checkpoint ends that; it never waits (another connection reading the log restarts it
-    /// itself), and it is tried again by the next process when it could not run.
+    /// (SQLite's recovery, which also forgets what was checkpointed), appends, and once the
+    /// log passes the automatic checkpoint's size, checkpoints all of it again at every
+    /// commit (two fsyncs per hook): the log only grows, and so does the cost of every hook.
+    /// A truncating checkpoint ends that, once per megabyte written; it never waits (another
+    /// connection reading the log restarts it itself), and the next process tries again when
+    /// it could not run.
     fn reset_long_wal(&self, busy_timeout: Duration) -> Result<()> {
         let wal = PathBuf::from(format!("{}-wal", self.path.display()));
         if std::fs::metadata(&wal).map_or(true, |m| m.len() <= WAL_RESET_BYTES) {
@@ -332,7 +336,7 @@ fn configure(conn: &Connection, busy_timeout: Duration) -> rusqlite::Result<()> 
         "PRAGMA synchronous = NORMAL;
          PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;
-         PRAGMA journal_size_limit = 2097152;
+         PRAGMA journal_size_limit = 524288;
          PRAGMA wal_autocheckpoint = 256;
          PRAGMA mmap_size = 1073741824;",
     )?;
@@ -341,7 +345,7 @@ fn configure(conn: &Connection, busy_timeout: Duration) -> rusqlite::Result<()> 
     // SQLite's automatic checkpoint keeps it bounded. Every 256 pages (1 MB), not SQLite's
     // 1,000: the first connection of a process to a WAL left behind reads and checksums all
     // of it (4 MB took 40% of a PostToolUse hook's instructions), while a checkpoint of 256
-    // pages costs one hook in many a little more. A restarted log is cut back to 2 MB, so
+    // pages costs one hook in many a little more. A restarted log is cut back to 512 KB, so
     // that a longer one is one that does not restart (see `Store::reset_long_wal`).
     conn.set_db_config(
         rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
