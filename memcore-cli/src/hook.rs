@@ -122,7 +122,7 @@ pub fn run(event: &str, global: &Global) -> Option<String> {
 pub fn serve(
     memory: &Memory,
     event: &str,
-    input: &Map<String, Value>,
+    input: Map<String, Value>,
     explicit_project: Option<&str>,
     paths: &Paths,
     log: &Log,
@@ -166,8 +166,7 @@ pub fn serve(
 /// value (`"[object Object]"`, what JavaScript makes of an object) refuses the event: stored
 /// without its input, the call could not be completed later, while the transcript's copy,
 /// read at the end of the turn under the same key, is whole.
-fn untemplate(input: &Map<String, Value>) -> Result<Map<String, Value>, String> {
-    let mut input = input.clone();
+fn untemplate(mut input: Map<String, Value>) -> Result<Map<String, Value>, String> {
     for key in ["tool_input", "tool_response", "error"] {
         let Some(Value::String(text)) = input.get(key) else {
             continue;

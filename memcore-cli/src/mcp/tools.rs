@@ -710,7 +710,7 @@ impl Tools {
         crate::hook::serve(
             &self.memory,
             &event,
-            &arguments,
+            arguments,
             hooks.explicit_project.as_deref(),
             &hooks.paths,
             &hooks.log,

@@ -9,10 +9,10 @@ use super::gate_table::GATES;
 
 /// A rule's pattern, compiled the first time a text may match it. Compiling every built-in
 /// rule costs several milliseconds, which every hook process would pay for each first
-/// redaction; a rule whose matches must all start with one of a few literals (most vendor
-/// formats: `ghp_`, `AKIA`, `-----BEGIN`...) is compiled only once a text holds one of them
-/// (see [`Redactor::gate`](super::Redactor::gate)). The literals come from `regex-syntax`'s
-/// prefix extraction, so skipping a rule never misses a match.
+/// redaction; a rule is compiled only once the gate ([`super::gate`]) opens for a text: one
+/// of its prefix literals (`ghp_`, `AKIA`, `-----BEGIN`...) or of its words occurs in it. The
+/// literals come from `regex-syntax`'s prefix extraction ([`classify`] keeps them, or shrinks
+/// many into words they all start with), so skipping a rule never misses a match.
 #[derive(Debug, Clone)]
 pub(super) struct RulePattern {
     pub(super) source: String,
