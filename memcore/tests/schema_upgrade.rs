@@ -612,3 +612,28 @@ fn a_schema_v2_store_keeps_its_vectors_and_gets_the_rest_lazily() {
     assert_eq!((after.observations_left, after.conversation_left), (0, 0));
     assert_eq!(mem.integrity_check().unwrap(), ["ok"]);
 }
+
+fn fixture_v3() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-v3.db")
+}
+
+/// Writes `tests/fixtures/store-v3.db` (the v1 fixture's records, with vectors of the default
+/// embedder). Run by hand, and only on a schema-v3 build.
+#[test]
+#[ignore = "writes the committed v3 fixture; run by hand, only on a schema-v3 build"]
+fn generate_store_v3_fixture() {
+    assert_eq!(
+        SCHEMA_VERSION, 3,
+        "the v3 fixture can only be written by a build whose schema is version 3"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mem = Memory::open(dir.path().join("v3.db")).unwrap();
+    populate(&mem);
+    let path = fixture_v3();
+    let _ = std::fs::remove_file(&path);
+    mem.backup_to(&path).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("VACUUM")
+        .unwrap();
+}
