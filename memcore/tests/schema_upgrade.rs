@@ -637,3 +637,44 @@ fn generate_store_v3_fixture() {
         .execute_batch("VACUUM")
         .unwrap();
 }
+
+/// Version 3 to 4: the forget bin, the injection log and the time index arrive; every
+/// record stays, and forgetting is undoable on the upgraded store.
+#[test]
+fn a_schema_v3_store_opens_and_forgets_with_undo() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    std::fs::copy(fixture_v3(), &path).expect("tests/fixtures/store-v3.db is missing");
+    let version: u32 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 3, "the fixture must stay a version-3 store");
+
+    let mem = Memory::open(&path).unwrap();
+    assert_eq!(
+        mem.stats(&Scope::All).unwrap().schema_version,
+        SCHEMA_VERSION
+    );
+    let all = memcore::ObservationFilter::default();
+    let before = mem.list_observations(&all, None, 100).unwrap().items;
+    assert_eq!(before.len() as u64, mem.count_observations(&all).unwrap());
+    assert!(!before.is_empty());
+    let id = before[0].id;
+    let batch = mem.forget_ids(&[id], "upgrade test").unwrap();
+    assert!(mem.get(&[id]).unwrap().is_empty());
+    assert_eq!(mem.undo_forget(batch.id).unwrap(), [id]);
+    assert_eq!(
+        mem.list_observations(&all, None, 100).unwrap().items,
+        before
+    );
+    mem.record_injection(memcore::NewInjection {
+        session_id: "sess-a".into(),
+        project: "webshop".into(),
+        event: "SessionStart".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(mem.injections(None, &Scope::All, 5).unwrap().len(), 1);
+    assert_eq!(mem.integrity_check().unwrap(), ["ok"]);
+}
