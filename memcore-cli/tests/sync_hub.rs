@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier, mpsc};
 use std::thread;
 use std::time::Duration;
-use sync::hub::{Change, ChangeKind, Hub, HubCursor, HubError};
+use sync::hub::{Change, ChangeKind, Hub, HubCursor, HubError, QueryVector};
 
 /// A database of its own on the test server, dropped when the value is.
 struct TestDb {
@@ -535,13 +535,48 @@ fn search_finds_stems_and_identifiers_follows_edits_and_drops_forgotten_records(
         json!({"title": "cart totals", "narrative": "cart"}),
     )])
     .unwrap();
-    assert!(hub.set_vector("p", "r2", "m", &[1.0, 0.0]).unwrap());
-    assert!(hub.set_vector("p", "r3", "m", &[0.0, 1.0]).unwrap());
-    let by_vector = hub.search(&p(), "cart", Some(&[0.1, 1.0]), 10).unwrap();
+    let keys = [
+        ("p".to_string(), "r2".to_string()),
+        ("p".into(), "r3".into()),
+        ("p".into(), "r1".into()),
+    ];
+    let missing = hub.missing_vectors(&keys).unwrap();
+    assert_eq!(missing.len(), 2, "r1 is forgotten: {missing:?}");
+    assert!(
+        missing
+            .iter()
+            .any(|m| m.record == "r2" && m.text.contains("Cart export"))
+    );
+    let rows = vec![
+        ("p".into(), "r2".into(), vec![1.0, 0.0]),
+        ("p".into(), "r3".into(), vec![0.0, 1.0]),
+    ];
+    assert_eq!(hub.set_vectors("m", &rows).unwrap(), 2);
+    assert!(hub.missing_vectors(&keys).unwrap().is_empty());
+    let q = |model, vector| Some(QueryVector { model, vector });
+    let by_vector = hub.search(&p(), "cart", q("m", &[0.1, 1.0]), 10).unwrap();
     assert_eq!(by_vector[0].record, "r3");
     assert!(by_vector[0].similarity.unwrap() > 0.9);
-    let other_way = hub.search(&p(), "cart", Some(&[1.0, 0.1]), 10).unwrap();
+    let other_way = hub.search(&p(), "cart", q("m", &[1.0, 0.1]), 10).unwrap();
     assert_eq!(other_way[0].record, "r2");
+    let other_model = hub
+        .search(&p(), "cart", q("other", &[0.1, 1.0]), 10)
+        .unwrap();
+    assert!(
+        other_model.iter().all(|h| h.similarity.is_none()),
+        "another embedder's vectors are not compared"
+    );
+    // An edit changes the text: the vector made from the old text goes.
+    hub.push(&[change(
+        "b",
+        3,
+        500 << 16,
+        "r3",
+        ChangeKind::ObservationEdit,
+        json!({"narrative": "cart sums"}),
+    )])
+    .unwrap();
+    assert_eq!(hub.missing_vectors(&keys).unwrap().len(), 1);
 }
 
 #[test]

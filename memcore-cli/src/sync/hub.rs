@@ -33,13 +33,15 @@ mod schema;
 mod search;
 
 mod change;
+// mod round; (after the core lands)
 
 pub use change::{Change, ChangeKind};
+// pub use round::{RoundReport, round, round_with};
 pub use connect::HubUrl;
 pub use error::HubError;
 pub use pull::{HubCursor, Pulled};
 pub use push::PushReport;
-pub use search::HubHit;
+pub use search::{HubHit, MissingVector, QueryVector};
 
 /// The most changes one push transaction carries: a batch commits whole or not at all, and
 /// a smaller batch holds a project's lock for less time.
@@ -125,12 +127,12 @@ impl Hub {
     /// The shared observations of `projects` that match `query` (web-search syntax:
     /// `"quoted phrase"`, `-not`, `or`), best first, at most `limit`. With `embedding` (the
     /// query embedded by the caller's embedder), candidates that carry a vector of the same
-    /// length are re-ranked by cosine as well.
+    /// embedder are re-ranked by cosine as well.
     pub fn search(
         &mut self,
         projects: &[String],
         query: &str,
-        embedding: Option<&[f32]>,
+        embedding: Option<QueryVector<'_>>,
         limit: usize,
     ) -> Result<Vec<HubHit>, HubError> {
         search::search(
@@ -143,16 +145,24 @@ impl Hub {
         )
     }
 
-    /// Stores the vector of a shared observation (f32 values, little-endian, by `model`),
-    /// for [`Hub::search`] to re-rank with. The record must already be on the hub.
-    pub fn set_vector(
+    /// Which of `keys` (project, record) are shared observations on the hub without a
+    /// vector, with the text to embed for each.
+    pub fn missing_vectors(
         &mut self,
-        project: &str,
-        record: &str,
+        keys: &[(String, String)],
+    ) -> Result<Vec<MissingVector>, HubError> {
+        search::missing_vectors(&mut self.client, &self.url, keys)
+    }
+
+    /// Stores the vectors of shared observations, `(project, record, vector)`, made by the
+    /// embedder `model`, for [`Hub::search`] to re-rank with. A record whose text changes
+    /// later loses its vector until one is stored again.
+    pub fn set_vectors(
+        &mut self,
         model: &str,
-        vector: &[f32],
-    ) -> Result<bool, HubError> {
-        search::set_vector(&mut self.client, &self.url, project, record, model, vector)
+        rows: &[(String, String, Vec<f32>)],
+    ) -> Result<usize, HubError> {
+        search::set_vectors(&mut self.client, &self.url, model, rows)
     }
 
     /// The underlying client, for the tests' checks of the hub's tables.

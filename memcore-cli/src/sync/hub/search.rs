@@ -18,6 +18,16 @@ use super::{HubError, HubUrl};
 /// How many text candidates are re-ranked by vector, per hit asked for.
 const CANDIDATES_PER_HIT: usize = 5;
 
+/// A query's vector, and the embedder that made it: only vectors of the same embedder are
+/// compared (two models may share a dimension and nothing else).
+#[derive(Debug, Clone, Copy)]
+pub struct QueryVector<'a> {
+    /// The embedder's id (`Embedder::id`).
+    pub model: &'a str,
+    /// The query's vector.
+    pub vector: &'a [f32],
+}
+
 /// A shared observation that matched, with who wrote it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HubHit {
@@ -44,7 +54,7 @@ pub struct HubHit {
 const SEARCH: &str = "
 WITH q AS (SELECT websearch_to_tsquery('simple', $2) || websearch_to_tsquery('english', $2) AS q)
 SELECT project, record, author, device_id, kind, title, body, ts_rank_cd(tsv, q.q) AS rank,
-       vector
+       CASE WHEN model = $4 THEN vector END
 FROM memcore_records, q
 WHERE project = ANY($1) AND NOT forgotten AND tsv @@ q.q
 ORDER BY rank DESC, project, record
@@ -56,7 +66,7 @@ pub(crate) fn search(
     url: &HubUrl,
     projects: &[String],
     query_text: &str,
-    embedding: Option<&[f32]>,
+    embedding: Option<QueryVector<'_>>,
     limit: usize,
 ) -> Result<Vec<HubHit>, HubError> {
     if projects.is_empty() || query_text.trim().is_empty() || limit == 0 {
@@ -66,10 +76,16 @@ pub(crate) fn search(
         Some(_) => limit.saturating_mul(CANDIDATES_PER_HIT).max(50),
         None => limit,
     };
+    let model = embedding.map(|e| e.model).unwrap_or_default();
     let rows = client
         .query(
             SEARCH,
-            &[&projects, &query_text, &(candidates.min(10_000) as i64)],
+            &[
+                &projects,
+                &query_text,
+                &(candidates.min(10_000) as i64),
+                &model,
+            ],
         )
         .map_err(|e| query(url.target(), format!("search for {query_text:?}"), &e))?;
     let mut hits: Vec<HubHit> = rows
@@ -77,7 +93,7 @@ pub(crate) fn search(
         .map(|row| {
             let vector: Option<Vec<u8>> = row.get(8);
             let similarity = match (embedding, vector) {
-                (Some(q), Some(bytes)) => cosine(q, &bytes),
+                (Some(q), Some(bytes)) => cosine(q.vector, &bytes),
                 _ => None,
             };
             HubHit {
@@ -128,24 +144,66 @@ fn cosine(q: &[f32], bytes: &[u8]) -> Option<f32> {
     (nq > 0.0 && nv > 0.0).then(|| dot / (nq.sqrt() * nv.sqrt()))
 }
 
-/// Stores a record's vector; `false` when the record is not on the hub.
-pub(crate) fn set_vector(
+/// A shared observation with no vector yet, and the text to embed for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MissingVector {
+    /// Its project.
+    pub project: String,
+    /// Its global id.
+    pub record: String,
+    /// Its title and body, as the hub indexes them.
+    pub text: String,
+}
+
+/// Which of `keys` (project, record) are on the hub, not forgotten, without a vector.
+pub(crate) fn missing_vectors(
     client: &mut postgres::Client,
     url: &HubUrl,
-    project: &str,
-    record: &str,
+    keys: &[(String, String)],
+) -> Result<Vec<MissingVector>, HubError> {
+    let projects: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+    let records: Vec<&str> = keys.iter().map(|k| k.1.as_str()).collect();
+    let rows = client
+        .query(
+            "SELECT r.project, r.record, r.title || E'\\n' || r.body
+             FROM unnest($1::text[], $2::text[]) AS k(project, record)
+             JOIN memcore_records r USING (project, record)
+             WHERE r.vector IS NULL AND NOT r.forgotten",
+            &[&projects, &records],
+        )
+        .map_err(|e| query(url.target(), "find records without a vector", &e))?;
+    Ok(rows
+        .iter()
+        .map(|r| MissingVector {
+            project: r.get(0),
+            record: r.get(1),
+            text: r.get(2),
+        })
+        .collect())
+}
+
+/// Stores vectors of `model` (f32 little-endian); returns how many records took one.
+pub(crate) fn set_vectors(
+    client: &mut postgres::Client,
+    url: &HubUrl,
     model: &str,
-    vector: &[f32],
-) -> Result<bool, HubError> {
-    let bytes: Vec<u8> = vector.iter().flat_map(|x| x.to_le_bytes()).collect();
+    rows: &[(String, String, Vec<f32>)],
+) -> Result<usize, HubError> {
+    let projects: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    let records: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    let bytes: Vec<Vec<u8>> = rows
+        .iter()
+        .map(|r| r.2.iter().flat_map(|x| x.to_le_bytes()).collect())
+        .collect();
     let n = client
         .execute(
-            "UPDATE memcore_records SET model = $3, vector = $4
-             WHERE project = $1 AND record = $2 AND NOT forgotten",
-            &[&project, &record, &model, &bytes],
+            "UPDATE memcore_records r SET model = $1, vector = v.vector
+             FROM unnest($2::text[], $3::text[], $4::bytea[]) AS v(project, record, vector)
+             WHERE r.project = v.project AND r.record = v.record AND NOT r.forgotten",
+            &[&model, &projects, &records, &bytes],
         )
-        .map_err(|e| query(url.target(), format!("store the vector of {record}"), &e))?;
-    Ok(n > 0)
+        .map_err(|e| query(url.target(), format!("store {} vectors", rows.len()), &e))?;
+    Ok(n as usize)
 }
 
 /// The version of pgvector installed in the hub's database, if it is.

@@ -1,0 +1,142 @@
+//! One round with a hub: what `memcore sync --hub URL` does.
+//!
+//! 1. Push: the store's outbox for this hub, batch by batch; each batch is marked sent only
+//!    after the hub committed it, so a round that fails (hub down, killed) leaves the rest in
+//!    the outbox and the next round sends it (again, harmlessly, if the commit happened but
+//!    its acknowledgement was lost).
+//! 2. Vectors: the shared observations the batch touched get their vector on the hub, from
+//!    the store's embedder, for the hub's search to re-rank with.
+//! 3. Pull: every project the store shares, from the store's cursor for this hub, page by
+//!    page; each page is applied (`Memory::sync_apply`) before the cursor moves past it, so
+//!    a round stopped half-way loses nothing and re-reads at most one page.
+
+use super::{Hub, HubCursor, HubError, PUSH_BATCH};
+use memcore::{ApplyReport, ChangeKind, Memory};
+use std::collections::BTreeSet;
+
+/// How many changes a pull page holds.
+const PULL_PAGE: usize = 1000;
+
+/// What a round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoundReport {
+    /// The hub, without password.
+    pub target: String,
+    /// This store's changes committed to the hub in this round (sent before or not).
+    pub sent: usize,
+    /// Of those, the ones the hub did not have.
+    pub new_on_hub: usize,
+    /// Vectors written to the hub.
+    pub vectors: usize,
+    /// The projects pulled.
+    pub projects: Vec<String>,
+    /// Other devices' changes read from the hub.
+    pub pulled: usize,
+    /// What applying them did.
+    pub applied: ApplyReport,
+    /// Hub rows this build could not read (left on the hub, counted).
+    pub unreadable: usize,
+}
+
+/// Connects to the hub at `url` and runs one round for `memory`.
+pub fn round(memory: &Memory, url: &str) -> Result<RoundReport, HubError> {
+    let mut hub = Hub::connect(url)?;
+    round_with(memory, &mut hub)
+}
+
+/// One round on an open hub.
+pub fn round_with(memory: &Memory, hub: &mut Hub) -> Result<RoundReport, HubError> {
+    let target = hub.target();
+    let mut report = RoundReport {
+        target: target.clone(),
+        ..RoundReport::default()
+    };
+    loop {
+        let outbox = memory.sync_outbox(&target, PUSH_BATCH)?;
+        if !outbox.changes.is_empty() {
+            let pushed = hub.push(&outbox.changes)?;
+            report.sent += pushed.committed;
+            report.new_on_hub += pushed.new;
+        }
+        if outbox.upto > 0 {
+            memory.sync_sent(&target, outbox.upto)?;
+        }
+        report.vectors += push_vectors(memory, hub, &outbox.changes)?;
+        if !outbox.more {
+            break;
+        }
+    }
+    let status = memory.sync_status()?;
+    report.projects = status
+        .projects
+        .iter()
+        .filter(|p| p.enabled && !p.private)
+        .map(|p| p.project.clone())
+        .collect();
+    let mut cursor = HubCursor::read(memory.sync_cursor(&target)?.as_deref(), hub.hub_id());
+    for project in &report.projects {
+        loop {
+            let page = hub.pull(project, cursor.position(project), PULL_PAGE)?;
+            report.unreadable += page.unreadable;
+            // This store's own changes come back too: the store would ignore them.
+            let theirs: Vec<_> = page
+                .changes
+                .into_iter()
+                .filter(|c| c.device_id != status.device_id)
+                .collect();
+            if !theirs.is_empty() {
+                report.pulled += theirs.len();
+                let applied = memory.sync_apply(&theirs)?;
+                report.applied.received += applied.received;
+                report.applied.new += applied.new;
+                report.applied.records_changed += applied.records_changed;
+            }
+            if page.next != cursor.position(project) {
+                cursor.seq.insert(project.clone(), page.next);
+                memory.set_sync_cursor(&target, &cursor.to_text())?;
+            }
+            if !page.more {
+                break;
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Embeds the hub's text of the observations `changes` put or edited that have no vector
+/// yet, with the store's embedder (none: nothing to do), and stores the vectors on the hub.
+fn push_vectors(
+    memory: &Memory,
+    hub: &mut Hub,
+    changes: &[memcore::Change],
+) -> Result<usize, HubError> {
+    let Some(embedder) = memory.embedder() else {
+        return Ok(0);
+    };
+    let keys: BTreeSet<(String, String)> = changes
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.kind,
+                ChangeKind::ObservationPut | ChangeKind::ObservationEdit
+            )
+        })
+        .map(|c| (c.project.clone(), c.record.clone()))
+        .collect();
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    let keys: Vec<(String, String)> = keys.into_iter().collect();
+    let missing = hub.missing_vectors(&keys)?;
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    let texts: Vec<&str> = missing.iter().map(|m| m.text.as_str()).collect();
+    let vectors = embedder.embed(&texts)?;
+    let rows: Vec<(String, String, Vec<f32>)> = missing
+        .into_iter()
+        .zip(vectors)
+        .map(|(m, v)| (m.project, m.record, v))
+        .collect();
+    hub.set_vectors(embedder.id(), &rows)
+}
