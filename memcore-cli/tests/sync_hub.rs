@@ -627,3 +627,33 @@ fn a_cursor_kept_as_text_resumes_where_it_stopped() {
     assert_eq!(ids.len(), 5);
     assert_eq!(first.changes.len() + rest.changes.len(), 5);
 }
+
+/// The figures program runs end to end on a small scale (the real figures: `memcore dev
+/// bench-hub URL`).
+#[test]
+fn the_bench_runs_and_cleans_up_after_itself() {
+    let Some(db) = TestDb::new("bench") else {
+        return;
+    };
+    let mut lines = Vec::new();
+    let report =
+        sync::hub::bench::run(&db.url, 300, 2000, &mut |l| lines.push(l.to_owned())).unwrap();
+    assert_eq!((report.n, report.m), (300, 2000));
+    assert!(report.mean_hits > 0.0, "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains("p50")), "{lines:?}");
+    assert_eq!(
+        count(&mut db.client(), "SELECT count(*) FROM memcore_changes"),
+        0
+    );
+}
+
+/// The figures at full size (10k pushed and pulled, search at 100k), printed:
+/// `cargo test -p memcore-cli --release --test sync_hub -- --ignored --nocapture figures`.
+#[test]
+#[ignore = "minutes long; run by hand for the figures"]
+fn figures() {
+    let Some(db) = TestDb::new("figures") else {
+        return;
+    };
+    sync::hub::bench::run(&db.url, 10_000, 100_000, &mut |l| eprintln!("{l}")).unwrap();
+}

@@ -32,6 +32,7 @@ mod records;
 mod schema;
 mod search;
 
+pub mod bench;
 mod change;
 // mod round; (after the core lands)
 
