@@ -34,7 +34,8 @@ pub struct RoundReport {
     pub pulled: usize,
     /// What applying them did.
     pub applied: ApplyReport,
-    /// Hub rows this build could not read (left on the hub, counted).
+    /// Hub rows this build could not read or the store refused as malformed (left on the
+    /// hub, counted, passed over).
     pub unreadable: usize,
 }
 
@@ -86,10 +87,7 @@ pub fn round_with(memory: &Memory, hub: &mut Hub) -> Result<RoundReport, HubErro
                 .collect();
             if !theirs.is_empty() {
                 report.pulled += theirs.len();
-                let applied = memory.sync_apply(&theirs)?;
-                report.applied.received += applied.received;
-                report.applied.new += applied.new;
-                report.applied.records_changed += applied.records_changed;
+                apply_page(memory, &theirs, &mut report)?;
             }
             if page.next != cursor.position(project) {
                 cursor.seq.insert(project.clone(), page.next);
@@ -101,6 +99,36 @@ pub fn round_with(memory: &Memory, hub: &mut Hub) -> Result<RoundReport, HubErro
         }
     }
     Ok(report)
+}
+
+/// Applies a page of changes. The store refuses a whole batch for one malformed change
+/// (another client's bug): then the page is applied change by change, and the ones refused
+/// are counted and passed over (they stay on the hub), so that one bad row does not stop the
+/// team's sync for good. The merge does not depend on the order or grouping of changes.
+fn apply_page(
+    memory: &Memory,
+    changes: &[memcore::Change],
+    report: &mut RoundReport,
+) -> Result<(), HubError> {
+    let mut add = |a: ApplyReport| {
+        report.applied.received += a.received;
+        report.applied.new += a.new;
+        report.applied.records_changed += a.records_changed;
+    };
+    match memory.sync_apply(changes) {
+        Ok(applied) => add(applied),
+        Err(memcore::Error::InvalidInput { .. }) => {
+            for change in changes {
+                match memory.sync_apply(std::slice::from_ref(change)) {
+                    Ok(applied) => add(applied),
+                    Err(memcore::Error::InvalidInput { .. }) => report.unreadable += 1,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
 }
 
 /// Embeds the hub's text of the observations `changes` put or edited that have no vector
