@@ -14,6 +14,10 @@ mod sync {
     pub mod hub;
 }
 
+// End to end with real stores: `tests/sync_hub/stores.rs`.
+#[path = "sync_hub/stores.rs"]
+mod stores;
+
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

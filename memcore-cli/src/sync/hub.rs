@@ -33,20 +33,40 @@ mod schema;
 mod search;
 
 pub mod bench;
-mod change;
-// mod round; (after the core lands)
+mod round;
 
-pub use change::{Change, ChangeKind};
-// pub use round::{RoundReport, round, round_with};
 pub use connect::HubUrl;
 pub use error::HubError;
+pub use memcore::{Change, ChangeKind};
 pub use pull::{HubCursor, Pulled};
 pub use push::PushReport;
+pub use round::{RoundReport, round, round_with};
 pub use search::{HubHit, MissingVector, QueryVector};
 
 /// The most changes one push transaction carries: a batch commits whole or not at all, and
 /// a smaller batch holds a project's lock for less time.
 pub const PUSH_BATCH: usize = 1000;
+
+/// `url` without its password, for messages and the store (`postgres://user@host:port/db`).
+/// A URL that cannot be parsed still loses whatever follows `user:` up to `@`, and any
+/// `password=` value.
+pub fn redact_url(url: &str) -> String {
+    match HubUrl::parse(url) {
+        Ok(parsed) => parsed.target().trim_start_matches("hub:").to_owned(),
+        Err(_) => connect::strip_password(url),
+    }
+}
+
+/// Connects to the hub at `url` and searches it: [`Hub::search`].
+pub fn search(
+    url: &str,
+    projects: &[String],
+    query: &str,
+    query_vector: Option<QueryVector<'_>>,
+    limit: usize,
+) -> Result<Vec<HubHit>, HubError> {
+    Hub::connect(url)?.search(projects, query, query_vector, limit)
+}
 
 /// An open connection to a hub whose schema is this build's.
 pub struct Hub {

@@ -164,6 +164,29 @@ impl HubUrl {
     }
 }
 
+/// `url` with its password removed, by text alone (for a URL the parser refused): the
+/// part between `user:` and `@` in the URL form, the value of `password=` in either form.
+pub(crate) fn strip_password(url: &str) -> String {
+    let mut out = url.to_owned();
+    if let Some(scheme) = out.find("://") {
+        let rest = scheme + 3;
+        let end = out[rest..].find('/').map_or(out.len(), |i| rest + i);
+        if let Some(at) = out[rest..end].rfind('@').map(|i| rest + i)
+            && let Some(colon) = out[rest..at].find(':').map(|i| rest + i)
+        {
+            out.replace_range(colon..at, "");
+        }
+    }
+    while let Some(i) = out.find("password=") {
+        let start = i + "password=".len();
+        let end = out[start..]
+            .find(|c: char| c == '&' || c.is_whitespace())
+            .map_or(out.len(), |j| start + j);
+        out.replace_range(i..end, "");
+    }
+    out
+}
+
 /// Whether `host` names this machine.
 fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost")
@@ -200,6 +223,22 @@ mod tests {
         assert!(!format!("{url:?}").contains("s3cret"));
         let kv = HubUrl::parse("host=localhost user=bob password=s3cret dbname=team").unwrap();
         assert_eq!(kv.target(), "hub:postgres://bob@localhost:5432/team");
+    }
+
+    #[test]
+    fn a_url_the_parser_refuses_still_loses_its_password() {
+        assert_eq!(
+            strip_password("postgres://ann:s3:cr@t@db.example.com/t?sslmode=disable"),
+            "postgres://ann@db.example.com/t?sslmode=disable"
+        );
+        assert_eq!(
+            strip_password("host=x password=s3cret user=ann"),
+            "host=x  user=ann"
+        );
+        assert_eq!(
+            strip_password("postgres://x/t?password=s3cret&a=1"),
+            "postgres://x/t?&a=1"
+        );
     }
 
     #[test]

@@ -13,17 +13,18 @@
 use super::{Hub, HubCursor, HubError, PUSH_BATCH};
 use memcore::{ApplyReport, ChangeKind, Memory};
 use std::collections::BTreeSet;
+use std::time::Instant;
 
 /// How many changes a pull page holds.
 const PULL_PAGE: usize = 1000;
 
 /// What a round did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RoundReport {
     /// The hub, without password.
     pub target: String,
     /// This store's changes committed to the hub in this round (sent before or not).
-    pub sent: usize,
+    pub pushed: usize,
     /// Of those, the ones the hub did not have.
     pub new_on_hub: usize,
     /// Vectors written to the hub.
@@ -37,16 +38,22 @@ pub struct RoundReport {
     /// Hub rows this build could not read or the store refused as malformed (left on the
     /// hub, counted, passed over).
     pub unreadable: usize,
+    /// How long the round took, connecting included.
+    pub elapsed_ms: u64,
 }
 
 /// Connects to the hub at `url` and runs one round for `memory`.
 pub fn round(memory: &Memory, url: &str) -> Result<RoundReport, HubError> {
+    let started = Instant::now();
     let mut hub = Hub::connect(url)?;
-    round_with(memory, &mut hub)
+    let mut report = round_with(memory, &mut hub)?;
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
 }
 
 /// One round on an open hub.
 pub fn round_with(memory: &Memory, hub: &mut Hub) -> Result<RoundReport, HubError> {
+    let started = Instant::now();
     let target = hub.target();
     let mut report = RoundReport {
         target: target.clone(),
@@ -56,7 +63,7 @@ pub fn round_with(memory: &Memory, hub: &mut Hub) -> Result<RoundReport, HubErro
         let outbox = memory.sync_outbox(&target, PUSH_BATCH)?;
         if !outbox.changes.is_empty() {
             let pushed = hub.push(&outbox.changes)?;
-            report.sent += pushed.committed;
+            report.pushed += pushed.committed;
             report.new_on_hub += pushed.new;
         }
         if outbox.upto > 0 {
@@ -75,7 +82,8 @@ pub fn round_with(memory: &Memory, hub: &mut Hub) -> Result<RoundReport, HubErro
         .map(|p| p.project.clone())
         .collect();
     let mut cursor = HubCursor::read(memory.sync_cursor(&target)?.as_deref(), hub.hub_id());
-    for project in &report.projects {
+    for project in report.projects.clone() {
+        let project = &project;
         loop {
             let page = hub.pull(project, cursor.position(project), PULL_PAGE)?;
             report.unreadable += page.unreadable;
@@ -98,6 +106,7 @@ pub fn round_with(memory: &Memory, hub: &mut Hub) -> Result<RoundReport, HubErro
             }
         }
     }
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
 }
 

@@ -29,7 +29,7 @@ pub struct QueryVector<'a> {
 }
 
 /// A shared observation that matched, with who wrote it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct HubHit {
     /// Its project.
     pub project: String,
