@@ -54,6 +54,7 @@ mod portable;
 mod provider;
 mod render;
 mod seed;
+mod sync;
 
 use cli::{Args, HELP, Invocation};
 use commands::Env;
@@ -154,6 +155,7 @@ fn run(invocation: Invocation) -> CliResult<()> {
         "timeline" => commands::timeline(&env, args),
         "recent" => commands::recent(&env, args),
         "stats" => commands::stats(&env, args),
+        "sync" => sync::sync(&env, args),
         "forget" => forget::forget(&env, args),
         "retry-failed" => commands::retry_failed(&env, args),
         "index" => commands::index(&env, args),
