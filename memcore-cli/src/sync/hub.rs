@@ -40,7 +40,7 @@ pub use error::HubError;
 pub use memcore::{Change, ChangeKind};
 pub use pull::{HubCursor, Pulled};
 pub use push::PushReport;
-pub use round::{RoundReport, round, round_with};
+pub use round::round;
 pub use search::{HubHit, MissingVector, QueryVector};
 
 /// The most changes one push transaction carries: a batch commits whole or not at all, and
@@ -129,8 +129,10 @@ impl Hub {
     }
 
     /// `push` of one batch with `before_commit` run inside its transaction after every
-    /// write: the tests kill the connection there.
+    /// write: `tests/sync_hub.rs` (which compiles this module too) kills the connection
+    /// there.
     #[cfg(test)]
+    #[allow(dead_code)]
     pub(crate) fn push_then(
         &mut self,
         batch: &[Change],
@@ -184,11 +186,5 @@ impl Hub {
         rows: &[(String, String, Vec<f32>)],
     ) -> Result<usize, HubError> {
         search::set_vectors(&mut self.client, &self.url, model, rows)
-    }
-
-    /// The underlying client, for the tests' checks of the hub's tables.
-    #[cfg(test)]
-    pub(crate) fn client(&mut self) -> &mut postgres::Client {
-        &mut self.client
     }
 }

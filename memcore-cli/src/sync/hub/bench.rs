@@ -11,20 +11,21 @@
 
 use super::error::query;
 use super::{Change, ChangeKind, Hub, HubError, PUSH_BATCH};
+use memcore::{Memory, NewObservation};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// The figures.
 #[derive(Debug, Clone, Default)]
 pub struct BenchReport {
-    /// Changes pushed and pulled.
-    pub n: usize,
     /// Time to push them.
     pub push: Duration,
     /// Time to pull them.
     pub pull: Duration,
-    /// Shared observations searched.
-    pub m: usize,
+    /// Time for a store's round to send `N` observations it holds (vectors included).
+    pub store_push: Duration,
+    /// Time for another store's round to receive and apply them.
+    pub store_pull: Duration,
     /// Time to load them.
     pub load: Duration,
     /// Median search time.
@@ -50,18 +51,19 @@ pub fn run(
     let mut hub = Hub::connect(url)?;
     let tag = std::process::id();
     let mut report = BenchReport {
-        n,
-        m,
         loadavg: (loadavg(), 0.0),
         ..BenchReport::default()
     };
     say(&format!(
-        "hub {} (load average {:.2})",
+        "hub {} (pgvector: {}; load average {:.2})",
         hub.target(),
+        hub.pgvector()
+            .unwrap_or("not installed, vectors ranked in memcore"),
         report.loadavg.0
     ));
     let push_project = format!("bench-push-{tag}");
     let search_project = format!("bench-search-{tag}");
+    let stores_project = format!("bench-stores-{tag}");
     let result = (|| {
         let changes: Vec<Change> = (1..=n as u64)
             .map(|s| observation(&push_project, "benchpush", s, &mut Words::new(s)))
@@ -86,6 +88,16 @@ pub fn run(
             n as f64 / report.push.as_secs_f64(),
             report.pull.as_secs_f64(),
             pulled as f64 / report.pull.as_secs_f64(),
+        ));
+
+        let (store_push, store_pull) = between_stores(url, &stores_project, n)?;
+        report.store_push = store_push;
+        report.store_pull = store_pull;
+        say(&format!(
+            "store to store: a round sending {n} observations: {:.2} s; a round receiving and \
+             applying them in another store: {:.2} s",
+            store_push.as_secs_f64(),
+            store_pull.as_secs_f64()
         ));
 
         let t = Instant::now();
@@ -128,7 +140,7 @@ pub fn run(
         report.mean_hits = hits as f64 / QUERIES as f64;
         Ok::<(), HubError>(())
     })();
-    let cleaned = delete_projects(&mut hub, &[push_project, search_project]);
+    let cleaned = delete_projects(&mut hub, &[push_project, search_project, stores_project]);
     result?;
     cleaned?;
     report.loadavg.1 = loadavg();
@@ -140,6 +152,40 @@ pub fn run(
         report.loadavg.1,
     ));
     Ok(report)
+}
+
+/// Two stores in a scratch folder: the first holds `n` observations of `project` and sends
+/// them in one round, the second receives them in one round. Returns both times.
+fn between_stores(url: &str, project: &str, n: usize) -> Result<(Duration, Duration), HubError> {
+    let dir = std::env::temp_dir().join(format!("memcore-bench-hub-{}", std::process::id()));
+    let io = |e: std::io::Error| {
+        HubError::BadUrl(format!("bench scratch folder {}: {e}", dir.display()))
+    };
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    let result = (|| {
+        let sender = Memory::open(dir.join("sender.db"))?;
+        sender.sync_enable(project, "bench")?;
+        let mut words = Words::new(7);
+        for i in 0..n {
+            sender.add_observation(NewObservation {
+                project: Some(project.to_owned()),
+                title: format!("{} {i}", words.sentence(5)),
+                narrative: words.sentence(40),
+                facts: vec![words.sentence(8)],
+                ..Default::default()
+            })?;
+        }
+        let t = Instant::now();
+        super::round(&sender, url)?;
+        let push = t.elapsed();
+        let receiver = Memory::open(dir.join("receiver.db"))?;
+        receiver.sync_enable(project, "bench")?;
+        let t = Instant::now();
+        super::round(&receiver, url)?;
+        Ok((push, t.elapsed()))
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
 
 /// The `seq`-th observation put of a bench device.

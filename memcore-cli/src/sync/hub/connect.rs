@@ -120,6 +120,7 @@ impl HubUrl {
     }
 
     /// Whether the connection uses TLS.
+    #[cfg(test)]
     pub fn tls(&self) -> bool {
         self.tls
     }

@@ -10,7 +10,7 @@ pub enum HubError {
     BadUrl(String),
     /// A plain connection to a host that is not this machine.
     #[error(
-        "hub {target}: refusing to connect to {host} without TLS (sslmode=disable): the \
+        "{target}: refusing to connect to {host} without TLS (sslmode=disable): the \
          password and the team's records would cross the network in clear; remove \
          sslmode=disable (memcore then requires TLS and checks the server's certificate)"
     )]
@@ -21,7 +21,7 @@ pub enum HubError {
         host: String,
     },
     /// No server answered (down, wrong host or port, a firewall).
-    #[error("hub {target} is not reachable: {reason}; nothing was sent or received")]
+    #[error("{target} is not reachable: {reason}; nothing was sent or received")]
     Unreachable {
         /// The hub.
         target: String,
@@ -30,7 +30,7 @@ pub enum HubError {
     },
     /// The server refused the login.
     #[error(
-        "hub {target} refused the login: {reason}; check the user and password in the hub \
+        "{target} refused the login: {reason}; check the user and password in the hub \
          URL (--hub, MEMCORE_HUB or the config file)"
     )]
     Auth {
@@ -41,7 +41,7 @@ pub enum HubError {
     },
     /// The database named in the URL does not exist.
     #[error(
-        "hub {target}: the database does not exist ({reason}); create it first \
+        "{target}: the database does not exist ({reason}); create it first \
          (`createdb {dbname}`, or `CREATE DATABASE {dbname}` in psql)"
     )]
     NoDatabase {
@@ -54,7 +54,7 @@ pub enum HubError {
     },
     /// The hub was made or migrated by a newer memcore.
     #[error(
-        "hub {target} has schema version {hub}, newer than this memcore's {this}: upgrade \
+        "{target} has schema version {hub}, newer than this memcore's {this}: upgrade \
          memcore to sync with it (nothing was written to the hub)"
     )]
     NewerSchema {
@@ -66,7 +66,7 @@ pub enum HubError {
         this: i64,
     },
     /// A change cannot be stored as it is (a number out of range...).
-    #[error("hub {target}: change {change_id} cannot be sent: {reason}")]
+    #[error("{target}: change {change_id} cannot be sent: {reason}")]
     BadChange {
         /// The hub.
         target: String,
@@ -76,7 +76,7 @@ pub enum HubError {
         reason: String,
     },
     /// A statement failed once connected.
-    #[error("hub {target}: cannot {action}: {reason}")]
+    #[error("{target}: cannot {action}: {reason}")]
     Query {
         /// The hub.
         target: String,

@@ -52,7 +52,7 @@ pub fn round(memory: &Memory, url: &str) -> Result<RoundReport, HubError> {
 }
 
 /// One round on an open hub.
-pub fn round_with(memory: &Memory, hub: &mut Hub) -> Result<RoundReport, HubError> {
+fn round_with(memory: &Memory, hub: &mut Hub) -> Result<RoundReport, HubError> {
     let started = Instant::now();
     let target = hub.target();
     let mut report = RoundReport {
