@@ -268,6 +268,26 @@ fn the_same_device_seq_under_another_id_fails_the_batch_instead_of_vanishing() {
     );
 }
 
+/// PostgreSQL's text and jsonb refuse NUL: a payload that holds one is stored with U+FFFD
+/// instead of stopping the store's pushes for good; an id that holds one is refused by name.
+#[test]
+fn a_nul_in_a_payload_does_not_stop_the_push() {
+    let Some(db) = TestDb::new("nul") else { return };
+    let mut hub = db.hub();
+    let mut change = put("d1", 1, "p", "bad\0title", "line\0two");
+    change.payload["facts"] = json!(["a\0b"]);
+    hub.push(&[change]).unwrap();
+    let pulled = pull_all(&mut hub, "p", 10);
+    assert_eq!(pulled[0].payload["title"], "bad\u{fffd}title");
+    assert_eq!(pulled[0].payload["facts"][0], "a\u{fffd}b");
+    let hit = &hub.search(&["p".into()], "two", None, 5).unwrap()[0];
+    assert_eq!(hit.title, "bad\u{fffd}title");
+    let mut bad_id = put("d1", 2, "p", "t", "n");
+    bad_id.record = "r\0".into();
+    let err = hub.push(&[bad_id]).unwrap_err();
+    assert!(err.to_string().contains("record holds a NUL"), "{err}");
+}
+
 /// The check: 8 machines push 1,000 changes each into one project at once, in
 /// batches of random sizes, some sent twice; a reader pulls all along with a cursor.
 #[test]
@@ -601,6 +621,32 @@ fn a_hub_that_is_down_a_refused_login_and_a_missing_database_are_told_apart() {
     let no_db = Hub::connect(&format!("{}_missing", db.url)).err().unwrap();
     assert!(matches!(no_db, HubError::NoDatabase { .. }), "{no_db}");
     assert!(no_db.to_string().contains("createdb"), "{no_db}");
+}
+
+/// TLS with a private authority named as libpq does (`sslrootcert`): the server's
+/// certificate is checked against it, and the connection is encrypted. The test server's is
+/// Debian's self-signed one for `localhost` (skipped where there is none).
+#[test]
+fn tls_with_a_private_root_certificate_is_verified_and_encrypted() {
+    let Some(db) = TestDb::new("tls") else { return };
+    let ca = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
+    let ssl_on: String = db.client().query_one("SHOW ssl", &[]).unwrap().get(0);
+    if ssl_on != "on" || !std::path::Path::new(ca).exists() {
+        eprintln!("tls: the test server has no TLS or no {ca}: skipped");
+        return;
+    }
+    let url = db.url.replace("127.0.0.1", "localhost");
+    let mut hub = Hub::connect(&format!("{url}?sslmode=verify-full&sslrootcert={ca}")).unwrap();
+    assert!(hub.encrypted().unwrap());
+    assert!(
+        !db.hub().encrypted().unwrap(),
+        "loopback without sslrootcert stays plain"
+    );
+    // Without the private root, the same server is refused, not trusted.
+    let refused = Hub::connect(&format!("{url}?sslmode=require"))
+        .err()
+        .unwrap();
+    assert!(refused.to_string().contains("certificate"), "{refused}");
 }
 
 /// Pull cursors survive as text and restart on another hub.

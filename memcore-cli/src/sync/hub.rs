@@ -23,6 +23,11 @@
 //! Credentials come only from the URL the caller gives (`--hub`, `MEMCORE_HUB`, the config
 //! file); the name a hub is known by in the store and in messages ([`Hub::target`]) never
 //! carries the password ([`connect`]).
+//!
+//! Limits of this version: `author` is what the pushing store says (the server's login role
+//! is kept beside it, `db_user`, but not checked against it); a forgotten observation leaves
+//! the hub's search at once, but its text stays in the change log (a restore elsewhere needs
+//! it; the core has no purge change yet); pgvector is detected, not used.
 
 mod connect;
 mod error;
@@ -166,6 +171,19 @@ impl Hub {
             embedding,
             limit,
         )
+    }
+
+    /// Whether this connection is encrypted, by the server's word (`pg_stat_ssl`).
+    #[cfg(test)]
+    #[allow(dead_code)]
+    pub(crate) fn encrypted(&mut self) -> Result<bool, HubError> {
+        self.client
+            .query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .map(|row| row.get(0))
+            .map_err(|e| error::query(self.target(), "read pg_stat_ssl", &e))
     }
 
     /// Which of `keys` (project, record) are shared observations on the hub without a

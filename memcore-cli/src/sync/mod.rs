@@ -108,6 +108,9 @@ fn rounds(env: &Env, hub: Option<String>, folder: Option<PathBuf>) -> CliResult<
                     report.unreadable
                 );
             }
+            if let Some(e) = &report.vector_error {
+                outln!("  vectors for the hub's search were not stored: {e}");
+            }
         }
         reports.insert(
             "hub".into(),

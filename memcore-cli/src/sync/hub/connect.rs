@@ -5,7 +5,9 @@
 //! libpq's `verify-ca` and `verify-full`. memcore's TLS (rustls) always checks the
 //! certificate chain and the host name, so those two are read as `require`; `prefer` (the
 //! default) to a remote host becomes `require` too: a hub's traffic never silently falls back
-//! to clear text.
+//! to clear text. A hub whose certificate comes from a private authority names it as libpq
+//! does, `sslrootcert=/path/ca.pem` (read here, since tokio-postgres does not know it): its
+//! certificates are trusted besides Mozilla's roots, and TLS is required.
 
 use super::HubError;
 use super::error::describe;
@@ -24,6 +26,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct HubUrl {
     config: postgres::Config,
     tls: bool,
+    root_cert: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for HubUrl {
@@ -45,9 +48,10 @@ impl HubUrl {
                 "empty; give postgres://user:password@host:port/database".into(),
             ));
         }
-        let rewritten = url
+        let mut rewritten = url
             .replace("sslmode=verify-full", "sslmode=require")
             .replace("sslmode=verify-ca", "sslmode=require");
+        let root_cert = take_param(&mut rewritten, "sslrootcert").map(std::path::PathBuf::from);
         // The parser's message names the bad option, never the URL, so it can be shown.
         let mut config: postgres::Config = rewritten
             .parse()
@@ -72,11 +76,19 @@ impl HubUrl {
         });
         let tls = match (remote, config.get_ssl_mode()) {
             (Some(host), SslMode::Disable) => {
-                let url = HubUrl { config, tls: false };
+                let url = HubUrl {
+                    config,
+                    tls: false,
+                    root_cert: None,
+                };
                 return Err(HubError::Insecure {
                     target: url.target(),
                     host,
                 });
+            }
+            _ if root_cert.is_some() => {
+                config.ssl_mode(SslMode::Require);
+                true
             }
             (Some(_), _) | (None, SslMode::Require) => {
                 config.ssl_mode(SslMode::Require);
@@ -87,7 +99,11 @@ impl HubUrl {
                 false
             }
         };
-        Ok(HubUrl { config, tls })
+        Ok(HubUrl {
+            config,
+            tls,
+            root_cert,
+        })
     }
 
     /// `hub:postgres://user@host:port/database`: what the store keeps its hub cursor and
@@ -133,7 +149,8 @@ impl HubUrl {
     /// Connects, with the failure sorted into down, refused login, missing database.
     pub(crate) fn connect(&self) -> Result<postgres::Client, HubError> {
         let connected = if self.tls {
-            self.config.connect(rustls_connector()?)
+            self.config
+                .connect(rustls_connector(self.root_cert.as_deref())?)
         } else {
             self.config.connect(postgres::NoTls)
         };
@@ -188,6 +205,34 @@ pub(crate) fn strip_password(url: &str) -> String {
     out
 }
 
+/// Removes `name=value` from `url` (a query parameter of the URL form or a pair of the
+/// key-value form) and returns the value.
+fn take_param(url: &mut String, name: &str) -> Option<String> {
+    let key = format!("{name}=");
+    let start = url
+        .match_indices(&key)
+        .map(|(i, _)| i)
+        .find(|&i| i == 0 || matches!(url.as_bytes()[i - 1], b'?' | b'&' | b' '))?;
+    let value_start = start + key.len();
+    let end = url[value_start..]
+        .find(|c: char| c == '&' || c.is_whitespace())
+        .map_or(url.len(), |j| value_start + j);
+    let value = url[value_start..end].to_owned();
+    // The separator after it goes too (or, at the end, the one before it).
+    let (cut_from, cut_to) = if end < url.len() {
+        (start, end + 1)
+    } else if start > 0 && url.as_bytes()[start - 1] != b'?' {
+        (start - 1, end)
+    } else {
+        (start, end)
+    };
+    url.replace_range(cut_from..cut_to, "");
+    if url.ends_with('?') {
+        url.pop();
+    }
+    Some(value)
+}
+
 /// Whether `host` names this machine.
 fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost")
@@ -197,12 +242,28 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// rustls with ring and Mozilla's roots, built explicitly so that no process-wide default
-/// provider is needed.
-fn rustls_connector() -> Result<tokio_postgres_rustls::MakeRustlsConnect, HubError> {
-    let roots = rustls::RootCertStore {
+/// rustls with ring and Mozilla's roots, plus the certificates of `root_cert` when given,
+/// built explicitly so that no process-wide default provider is needed.
+fn rustls_connector(
+    root_cert: Option<&std::path::Path>,
+) -> Result<tokio_postgres_rustls::MakeRustlsConnect, HubError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
+    if let Some(path) = root_cert {
+        let bad =
+            |reason: String| HubError::BadUrl(format!("sslrootcert {}: {reason}", path.display()));
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+            .map_err(|e| bad(e.to_string()))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| bad(e.to_string()))?;
+        let (added, _) = roots.add_parsable_certificates(certs);
+        if added == 0 {
+            return Err(bad("no certificate in it could be used".into()));
+        }
+    }
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -240,6 +301,33 @@ mod tests {
             strip_password("postgres://x/t?password=s3cret&a=1"),
             "postgres://x/t?&a=1"
         );
+    }
+
+    #[test]
+    fn sslrootcert_is_taken_out_of_either_form_and_requires_tls() {
+        for (url, rest) in [
+            ("postgres://a@h/t?sslrootcert=/ca.pem", "postgres://a@h/t"),
+            (
+                "postgres://a@h/t?sslrootcert=/ca.pem&x=1",
+                "postgres://a@h/t?x=1",
+            ),
+            (
+                "postgres://a@h/t?x=1&sslrootcert=/ca.pem",
+                "postgres://a@h/t?x=1",
+            ),
+            ("host=h sslrootcert=/ca.pem dbname=t", "host=h dbname=t"),
+        ] {
+            let mut s = url.to_owned();
+            assert_eq!(
+                take_param(&mut s, "sslrootcert").as_deref(),
+                Some("/ca.pem")
+            );
+            assert_eq!(s, rest);
+        }
+        let url = HubUrl::parse("postgres://a@localhost/t?sslrootcert=/ca.pem").unwrap();
+        assert!(url.tls());
+        let missing = url.connect().err().unwrap().to_string();
+        assert!(missing.contains("sslrootcert /ca.pem"), "{missing}");
     }
 
     #[test]

@@ -15,6 +15,7 @@
 use super::error::query;
 use super::records::{Logged, View, fold};
 use super::{Change, HubError, HubUrl};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a push stored.
@@ -72,6 +73,7 @@ pub(crate) fn push_batch(
         return Ok(PushReport::default());
     }
     let columns = Columns::of(batch, url)?;
+    let payloads: Vec<&serde_json::Value> = columns.payload.iter().map(|p| p.as_ref()).collect();
     let action = format!("push {} changes", batch.len());
     let fail = |e: postgres::Error| query(url.target(), action.clone(), &e);
     let mut tx = client.transaction().map_err(fail)?;
@@ -95,7 +97,7 @@ pub(crate) fn push_batch(
                 &columns.project,
                 &columns.record,
                 &columns.kind,
-                &columns.payload,
+                &payloads,
             ],
         )
         .map_err(fail)?;
@@ -176,7 +178,7 @@ struct Columns<'a> {
     project: Vec<&'a str>,
     record: Vec<&'a str>,
     kind: Vec<&'static str>,
-    payload: Vec<&'a serde_json::Value>,
+    payload: Vec<Cow<'a, serde_json::Value>>,
 }
 
 impl<'a> Columns<'a> {
@@ -206,14 +208,67 @@ impl<'a> Columns<'a> {
             );
             c.hlc
                 .push(i64::try_from(change.hlc).map_err(|_| bad("hlc", change.hlc))?);
+            for (what, text) in [
+                ("change_id", &change.change_id),
+                ("device_id", &change.device_id),
+                ("author", &change.author),
+                ("project", &change.project),
+                ("record", &change.record),
+            ] {
+                if text.contains('\0') {
+                    return Err(HubError::BadChange {
+                        target: url.target(),
+                        change_id: change.change_id.replace('\0', "\\0"),
+                        reason: format!(
+                            "its {what} holds a NUL character, which PostgreSQL text cannot"
+                        ),
+                    });
+                }
+            }
             c.change_id.push(&change.change_id);
             c.device_id.push(&change.device_id);
             c.author.push(&change.author);
             c.project.push(&change.project);
             c.record.push(&change.record);
             c.kind.push(change.kind.as_str());
-            c.payload.push(&change.payload);
+            c.payload.push(without_nul(&change.payload));
         }
         Ok(c)
     }
+}
+
+/// `payload` as PostgreSQL's `jsonb` can hold it: a string with a NUL character (which
+/// `jsonb` refuses, and which would stop every later push of this store) has it replaced by
+/// U+FFFD on the hub's copy. Anything else is passed as it is, uncopied.
+fn without_nul(payload: &serde_json::Value) -> Cow<'_, serde_json::Value> {
+    fn has_nul(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => s.contains('\0'),
+            serde_json::Value::Array(items) => items.iter().any(has_nul),
+            serde_json::Value::Object(map) => {
+                map.iter().any(|(k, v)| k.contains('\0') || has_nul(v))
+            }
+            _ => false,
+        }
+    }
+    fn replace(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) => *s = s.replace('\0', "\u{fffd}"),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(replace),
+            serde_json::Value::Object(map) => {
+                let entries = std::mem::take(map);
+                for (k, mut v) in entries {
+                    replace(&mut v);
+                    map.insert(k.replace('\0', "\u{fffd}"), v);
+                }
+            }
+            _ => {}
+        }
+    }
+    if !has_nul(payload) {
+        return Cow::Borrowed(payload);
+    }
+    let mut copy = payload.clone();
+    replace(&mut copy);
+    Cow::Owned(copy)
 }

@@ -29,6 +29,8 @@ pub struct RoundReport {
     pub new_on_hub: usize,
     /// Vectors written to the hub.
     pub vectors: usize,
+    /// Why vectors could not be made or stored, if they could not (the changes were sent).
+    pub vector_error: Option<String>,
     /// The projects pulled.
     pub projects: Vec<String>,
     /// Other devices' changes read from the hub.
@@ -69,7 +71,12 @@ fn round_with(memory: &Memory, hub: &mut Hub) -> Result<RoundReport, HubError> {
         if outbox.upto > 0 {
             memory.sync_sent(&target, outbox.upto)?;
         }
-        report.vectors += push_vectors(memory, hub, &outbox.changes)?;
+        // Vectors only sharpen the hub's search: failing to make them (the embedder broke)
+        // is reported, and the round goes on.
+        match push_vectors(memory, hub, &outbox.changes) {
+            Ok(n) => report.vectors += n,
+            Err(e) => report.vector_error = Some(e.to_string()),
+        }
         if !outbox.more {
             break;
         }
