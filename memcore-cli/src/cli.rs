@@ -240,6 +240,9 @@ Sync (records travel as changes; the store stays local; hooks never wait on the 
                           one push-and-pull round with a PostgreSQL hub and/or a sync folder
                           (default: MEMCORE_HUB, MEMCORE_SYNC_FOLDER, or config.json)
   sync --status           device, shared projects, what each hub or folder still waits for
+  sync search QUERY [--hub URL] [--limit N]
+                          the team's shared records of the project on the hub, with whose
+                          they are, without pulling first
 
 MCP server (what Claude Code starts; install registers it)
   mcp                     serve search, timeline, get_observations, remember and forget over
