@@ -446,3 +446,73 @@ fn an_edit_received_while_forgotten_survives_the_undo() {
     a.sync_apply(&drain(&b)).unwrap();
     assert_eq!(contents(&a), contents(&b));
 }
+
+/// `memcore sync --hub URL` killed (SIGKILL) at several points of its push: the hub always
+/// holds whole batches only, a dense run of the device's changes from 1, and the next run
+/// sends the rest with nothing lost or doubled.
+#[test]
+fn a_sync_process_killed_mid_push_leaves_whole_batches_and_the_next_completes_it() {
+    let Some(db) = TestDb::new("killed_process") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.db");
+    let total = {
+        let mem = open(&path, "ann");
+        for i in 0..4000 {
+            observe(
+                &mem,
+                &format!("note {i}"),
+                "pushed by a process that gets killed",
+            );
+        }
+        mem.sync_status().unwrap().device_seq as i64
+    };
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_memcore"))
+            .args(["--project", "team", "sync", "--hub", &db.url])
+            .env("MEMCORE_DB", &path)
+            .env("HOME", dir.path())
+            .env_remove("MEMCORE_HUB")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start memcore sync")
+    };
+    let mut c = db.client();
+    for delay_ms in [150u64, 400, 900] {
+        let mut child = run();
+        thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let row = c
+            .query_one(
+                "SELECT count(*), count(DISTINCT change_id), coalesce(max(device_seq), 0)
+                 FROM memcore_changes",
+                &[],
+            )
+            .unwrap();
+        let (n, distinct, max): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+        eprintln!("killed after {delay_ms} ms: {n} of {total} changes on the hub");
+        assert_eq!(
+            (distinct, max),
+            (n, n),
+            "a dense run from 1, once each, after {delay_ms} ms"
+        );
+        assert!(
+            n % 1000 == 0 || n == total,
+            "whole batches only: {n} after {delay_ms} ms"
+        );
+    }
+    let out = run().wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(count(&mut c, "SELECT count(*) FROM memcore_changes"), total);
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(DISTINCT change_id) FROM memcore_changes"
+        ),
+        total
+    );
+    assert_eq!(count(&mut c, "SELECT count(*) FROM memcore_records"), 4000);
+}
