@@ -210,6 +210,12 @@ Reading memory (--json for JSON; --project NAME or --all-projects, else the curr
                           observations and prompts around an observation
   recent [--limit N]      the newest observations
   stats                   counts, size, tokens spent today
+  ui [--no-open] [--port N]
+                          a local web viewer: browse, search (with the ranking explained),
+                          edit, pin and forget (with undo); serves 127.0.0.1 only, on a random
+                          port unless --port, with a per-run token in the URL it opens (with
+                          --no-open it prints the URL as the first line instead); runs until
+                          stopped (Ctrl-C)
 
 Upkeep
   extract [--wait] [--provider SPEC] [--summarize SESSION]... [--session ID --transcript PATH]
@@ -240,9 +246,6 @@ Sync (records travel as changes; the store stays local; hooks never wait on the 
                           one push-and-pull round with a PostgreSQL hub and/or a sync folder
                           (default: MEMCORE_HUB, MEMCORE_SYNC_FOLDER, or config.json)
   sync --status           device, shared projects, what each hub or folder still waits for
-  sync search QUERY [--hub URL] [--limit N]
-                          the team's shared records of the project on the hub, with whose
-                          they are, without pulling first
 
 MCP server (what Claude Code starts; install registers it)
   mcp                     serve search, timeline, get_observations, remember and forget over

@@ -123,21 +123,8 @@ pub fn dev(env: &Env, mut args: Args) -> CliResult<()> {
                 .map_err(|_| CliError::usage(format!("time-hook-tool takes a count, not {n:?}")))?;
             crate::mcp::time_hook_tool(env, n)
         }
-        [cmd, url, sizes @ ..] if cmd == "bench-hub" && sizes.len() <= 2 => {
-            let size = |i: usize, default: usize| {
-                sizes.get(i).map_or(Ok(default), |s| {
-                    s.parse()
-                        .map_err(|_| CliError::usage(format!("bench-hub takes counts, not {s:?}")))
-                })
-            };
-            crate::sync::hub::bench::run(url, size(0, 10_000)?, size(1, 100_000)?, &mut |l| {
-                outln!("{l}")
-            })
-            .map(|_| ())
-            .map_err(|e| CliError::Sync(e.to_string()))
-        }
         _ => Err(CliError::usage(
-            "dev seed N [--events K] | dev time-hook-tool RUNS | dev bench-hub URL [N] [M]",
+            "dev seed N [--events K] | dev time-hook-tool RUNS",
         )),
     }
 }

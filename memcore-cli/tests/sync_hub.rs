@@ -18,13 +18,14 @@ mod sync {
 #[path = "sync_hub/stores.rs"]
 mod stores;
 
+use memcore::{Change, ChangeKind};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier, mpsc};
 use std::thread;
 use std::time::Duration;
-use sync::hub::{Change, ChangeKind, Hub, HubCursor, HubError, QueryVector};
+use sync::hub::{Hub, HubCursor, HubError, QueryVector};
 
 /// A database of its own on the test server, dropped when the value is.
 struct TestDb {

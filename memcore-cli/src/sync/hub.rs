@@ -37,16 +37,22 @@ mod records;
 mod schema;
 mod search;
 
-pub mod bench;
 mod round;
+
+/// The figures program, compiled with the tests only (`tests/sync_hub.rs` runs it small in
+/// the suite and full size by hand).
+#[cfg(test)]
+#[allow(dead_code)]
+pub mod bench;
 
 pub use connect::HubUrl;
 pub use error::HubError;
-pub use memcore::{Change, ChangeKind};
 pub use pull::{HubCursor, Pulled};
 pub use push::PushReport;
 pub use round::round;
 pub use search::{HubHit, MissingVector, QueryVector};
+
+use memcore::Change;
 
 /// The most changes one push transaction carries: a batch commits whole or not at all, and
 /// a smaller batch holds a project's lock for less time.
@@ -62,14 +68,25 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// Connects to the hub at `url` and searches it: [`Hub::search`].
-pub fn search(
+/// Connects to the hub at `url` and searches the shared observations of `projects` for
+/// `query` ([`Hub::search`]), re-ranked with `memory`'s embedder when it has one.
+pub fn search_for(
+    memory: &memcore::Memory,
     url: &str,
     projects: &[String],
     query: &str,
-    query_vector: Option<QueryVector<'_>>,
     limit: usize,
 ) -> Result<Vec<HubHit>, HubError> {
+    let embedded = match memory.embedder() {
+        Some(embedder) => embedder
+            .embed(&[query])?
+            .pop()
+            .map(|v| (embedder.id().to_owned(), v)),
+        None => None,
+    };
+    let query_vector = embedded
+        .as_ref()
+        .map(|(model, vector)| QueryVector { model, vector });
     Hub::connect(url)?.search(projects, query, query_vector, limit)
 }
 

@@ -7,7 +7,6 @@
 //! memcore sync private --observation ID [--off]       one observation never leaves it
 //! memcore sync [--hub URL] [--folder DIR]             one push-and-pull round with each
 //! memcore sync --status                               what is pending in each direction
-//! memcore [--project P] sync search QUERY [--hub URL]  the team's shared records, on the hub
 //! ```
 //!
 //! With neither `--hub` nor `--folder`, the hub and folder of the settings (`MEMCORE_HUB`,
@@ -16,7 +15,6 @@
 //! ([`after_extraction`]), and the command does when called.
 
 pub mod folder;
-pub mod hub;
 
 use crate::cli::Args;
 use crate::commands::Env;
@@ -35,7 +33,6 @@ pub fn sync(env: &Env, mut args: Args) -> CliResult<()> {
             return disable(env);
         }
         Some("private") => return private(env, args),
-        Some("search") => return search(env, args),
         Some(other) => {
             return Err(CliError::usage(format!(
                 "sync has no subcommand {other:?}: enable, disable, private, or --hub / --folder / --status"
@@ -89,33 +86,10 @@ fn rounds(env: &Env, hub: Option<String>, folder: Option<PathBuf>) -> CliResult<
         );
     }
     if let Some(url) = &hub {
-        let report = hub::round(&memory, url).map_err(|e| CliError::Sync(e.to_string()))?;
-        if !env.global.json {
-            outln!(
-                "{}: sent {} change(s) ({} new there), received {} ({} new, {} record(s) changed) from {} project(s) in {} ms",
-                report.target,
-                report.pushed,
-                report.new_on_hub,
-                report.pulled,
-                report.applied.new,
-                report.applied.records_changed,
-                report.projects.len(),
-                report.elapsed_ms
-            );
-            if report.unreadable > 0 {
-                outln!(
-                    "  {} change(s) on the hub could not be read by this memcore and were passed over",
-                    report.unreadable
-                );
-            }
-            if let Some(e) = &report.vector_error {
-                outln!("  vectors for the hub's search were not stored: {e}");
-            }
-        }
-        reports.insert(
-            "hub".into(),
-            serde_json::to_value(&report).unwrap_or_default(),
-        );
+        return Err(CliError::Sync(format!(
+            "{} hub support lands with the hub module",
+            url.len()
+        )));
     }
     if env.global.json {
         env.print_json(&reports)?;
@@ -246,45 +220,6 @@ fn status(env: &Env) -> CliResult<()> {
     Ok(())
 }
 
-/// `memcore sync search QUERY`: the project's shared observations on the hub, whoever wrote
-/// them, with nothing pulled first; re-ranked with the store's embedder when it has one.
-fn search(env: &Env, mut args: Args) -> CliResult<()> {
-    let url = args.value("--hub")?.or_else(|| env.settings.hub.clone());
-    let limit = args.number::<usize>("--limit")?.unwrap_or(10);
-    let query = args.positionals()?.join(" ");
-    let Some(url) = url else {
-        return Err(CliError::usage(
-            "sync search needs --hub URL (or MEMCORE_HUB, or `hub` in config.json)",
-        ));
-    };
-    if query.trim().is_empty() {
-        return Err(CliError::usage("sync search QUERY: what to look for"));
-    }
-    let memory = env.open()?;
-    let vector = match memory.embedder() {
-        Some(e) => e
-            .embed(&[query.as_str()])?
-            .pop()
-            .map(|v| (e.id().to_owned(), v)),
-        None => None,
-    };
-    let query_vector = vector
-        .as_ref()
-        .map(|(model, v)| hub::QueryVector { model, vector: v });
-    let hits = hub::search(&url, &[env.project()], &query, query_vector, limit)
-        .map_err(|e| CliError::Sync(e.to_string()))?;
-    if env.global.json {
-        return env.print_json(&hits);
-    }
-    if hits.is_empty() {
-        outln!("nothing on {} matches {query:?}", hub::redact_url(&url));
-    }
-    for h in &hits {
-        outln!("[{}] {} ({}, {})", h.author, h.title, h.kind, h.record);
-    }
-    Ok(())
-}
-
 /// After the detached extractor's work: one round with the configured hub and folder, if
 /// any; problems go to the log (the next `memcore sync --status` shows what waits).
 pub fn after_extraction(memory: &Memory, hub: Option<&str>, folder: Option<&Path>, log: &Log) {
@@ -293,9 +228,5 @@ pub fn after_extraction(memory: &Memory, hub: Option<&str>, folder: Option<&Path
     {
         log.line(format!("sync through {}: {e}", dir.display()));
     }
-    if let Some(url) = hub
-        && let Err(e) = hub::round(memory, url)
-    {
-        log.line(format!("sync with {}: {e}", hub::redact_url(url)));
-    }
+    let _ = hub;
 }

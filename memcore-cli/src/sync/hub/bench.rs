@@ -10,7 +10,8 @@
 //! figures (the machine may be shared).
 
 use super::error::query;
-use super::{Change, ChangeKind, Hub, HubError, PUSH_BATCH};
+use super::{Hub, HubError, PUSH_BATCH};
+use memcore::{Change, ChangeKind};
 use memcore::{Memory, NewObservation};
 use serde_json::json;
 use std::time::{Duration, Instant};

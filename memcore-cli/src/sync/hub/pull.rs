@@ -12,7 +12,8 @@
 //! project and never one for the whole hub.
 
 use super::error::query;
-use super::{Change, ChangeKind, HubError, HubUrl};
+use super::{HubError, HubUrl};
+use memcore::{Change, ChangeKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

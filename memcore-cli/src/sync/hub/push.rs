@@ -14,7 +14,8 @@
 
 use super::error::query;
 use super::records::{Logged, View, fold};
-use super::{Change, HubError, HubUrl};
+use super::{HubError, HubUrl};
+use memcore::Change;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 

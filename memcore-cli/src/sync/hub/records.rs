@@ -7,7 +7,7 @@
 //! Only what search needs is kept: a forgotten record keeps its row (so that a restore
 //! arriving later finds it) with its text emptied.
 
-use super::ChangeKind;
+use memcore::ChangeKind;
 use serde_json::Value;
 
 /// One change as the log holds it (the fields the fold reads).

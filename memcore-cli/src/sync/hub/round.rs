@@ -35,11 +35,16 @@ pub struct RoundReport {
     pub projects: Vec<String>,
     /// Other devices' changes read from the hub.
     pub pulled: usize,
-    /// What applying them did.
-    pub applied: ApplyReport,
+    /// Of those, the ones this store did not have.
+    pub new: usize,
+    /// Records whose state in this store changed.
+    pub records_changed: usize,
     /// Hub rows this build could not read or the store refused as malformed (left on the
     /// hub, counted, passed over).
     pub unreadable: usize,
+    /// The version of pgvector in the hub's database, if installed (memcore ranks vectors
+    /// itself either way).
+    pub pgvector: Option<String>,
     /// How long the round took, connecting included.
     pub elapsed_ms: u64,
 }
@@ -55,10 +60,10 @@ pub fn round(memory: &Memory, url: &str) -> Result<RoundReport, HubError> {
 
 /// One round on an open hub.
 fn round_with(memory: &Memory, hub: &mut Hub) -> Result<RoundReport, HubError> {
-    let started = Instant::now();
     let target = hub.target();
     let mut report = RoundReport {
         target: target.clone(),
+        pgvector: hub.pgvector().map(str::to_owned),
         ..RoundReport::default()
     };
     loop {
@@ -113,7 +118,6 @@ fn round_with(memory: &Memory, hub: &mut Hub) -> Result<RoundReport, HubError> {
             }
         }
     }
-    report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
 }
 
@@ -127,9 +131,8 @@ fn apply_page(
     report: &mut RoundReport,
 ) -> Result<(), HubError> {
     let mut add = |a: ApplyReport| {
-        report.applied.received += a.received;
-        report.applied.new += a.new;
-        report.applied.records_changed += a.records_changed;
+        report.new += a.new;
+        report.records_changed += a.records_changed;
     };
     match memory.sync_apply(changes) {
         Ok(applied) => add(applied),

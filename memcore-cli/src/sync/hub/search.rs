@@ -45,10 +45,15 @@ pub struct HubHit {
     pub title: String,
     /// Its text, facts and files.
     pub body: String,
-    /// The text rank (`ts_rank_cd`), or with a query vector, the fused score.
-    pub rank: f32,
-    /// The cosine with the query vector, when both had one.
+    /// The full-text rank (`ts_rank_cd`: cover density, words close together count more).
+    pub text_rank: f32,
+    /// The cosine with the query vector, when both had one of the same embedder.
     pub similarity: Option<f32>,
+    /// What the hits are ordered by: the text rank, or when the query had a vector, the mean
+    /// of the text rank scaled to the best hit's and the cosine (0 without a vector).
+    pub score: f32,
+    /// Whether the order came from the fused score (the query had a vector).
+    pub reranked: bool,
 }
 
 const SEARCH: &str = "
@@ -104,8 +109,10 @@ pub(crate) fn search(
                 kind: row.get(4),
                 title: row.get(5),
                 body: row.get(6),
-                rank: row.get(7),
+                text_rank: row.get(7),
                 similarity,
+                score: row.get(7),
+                reranked: false,
             }
         })
         .collect();
@@ -120,12 +127,13 @@ pub(crate) fn search(
 /// their cosine (0 without a vector): a candidate close in meaning climbs, the text match
 /// still counts.
 fn fuse(hits: &mut [HubHit]) {
-    let best = hits.iter().map(|h| h.rank).fold(0.0f32, f32::max);
+    let best = hits.iter().map(|h| h.text_rank).fold(0.0f32, f32::max);
     for h in hits.iter_mut() {
-        let text = if best > 0.0 { h.rank / best } else { 0.0 };
-        h.rank = 0.5 * text + 0.5 * h.similarity.unwrap_or(0.0).max(0.0);
+        let text = if best > 0.0 { h.text_rank / best } else { 0.0 };
+        h.score = 0.5 * text + 0.5 * h.similarity.unwrap_or(0.0).max(0.0);
+        h.reranked = true;
     }
-    hits.sort_by(|a, b| b.rank.total_cmp(&a.rank));
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
 }
 
 /// The cosine of `q` and the vector `bytes` encode; `None` when their lengths differ (another
