@@ -191,6 +191,7 @@ const ROUTES = [
 ];
 
 let generation = 0;
+let lastPath = null;
 
 async function route() {
   const { path, params } = parseHash();
@@ -204,14 +205,25 @@ async function route() {
     }
     document.title = section + " · memcore";
     const root = el("div", { class: "view" });
+    // A slow view (the stats run the doctor's integrity check) says it is loading.
+    const slow = setTimeout(() => {
+      if (mine !== generation) return;
+      main.setAttribute("aria-busy", "true");
+      clear(main);
+      main.append(el("p", { class: "empty" }, "Loading " + section.toLowerCase() + "…"));
+    }, 250);
     try {
       await view(root, params, m[1] ? decodeURIComponent(m[1]) : undefined);
     } catch (e) {
       root.append(failure(e));
     }
+    clearTimeout(slow);
     if (mine !== generation) return; // a newer navigation won
+    main.removeAttribute("aria-busy");
     clear(main);
     main.append(root);
+    if (path !== lastPath) window.scrollTo(0, 0);
+    lastPath = path;
     const focus = root.querySelector("[data-autofocus]");
     if (focus) focus.focus();
     return;
