@@ -747,7 +747,7 @@ async function viewStats(root) {
     el("dt", {}, "Events"), el("dd", {}, num(s.events) + " (" + num(s.pending_events) + " pending, " + num(s.failed_events) + " failed)"),
     el("dt", {}, "Store size"), el("dd", {}, num(s.file_size_bytes) + " bytes"),
     el("dt", {}, "Schema version"), el("dd", {}, String(s.schema_version)));
-  const kinds = el("table", {}, el("caption", {}, "Observations by kind"),
+  const kinds = el("table", { class: "narrow" }, el("caption", {}, "Observations by kind"),
     el("tbody", {}, Object.entries(s.observations_by_kind || {}).map(([k, n]) => el("tr", {}, el("th", { scope: "row" }, kindBadge(k)), el("td", {}, num(n))))));
   root.append(counts, kinds);
   root.append(el("h2", {}, "Doctor"));
