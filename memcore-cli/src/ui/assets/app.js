@@ -544,7 +544,7 @@ function idLinks(ids) {
     if (i > 0) out.push(" ");
     out.push(link("#/obs/" + id, "#" + id));
   });
-  return out;
+  return el("span", { class: "ids" }, out);
 }
 
 function injectionSummary(inj) {
@@ -559,12 +559,14 @@ function injectionTable(injections, withSession) {
   return el("div", { class: "scroll" }, el("table", { class: "injections" },
     el("thead", {}, el("tr", {}, heads.map((h) => el("th", { scope: "col" }, h)))),
     el("tbody", {}, injections.map((i) => el("tr", { "data-injection-id": i.id },
-      el("td", {}, when(i.at)), el("td", {}, i.event),
-      withSession ? [el("td", {}, link("#/session/" + encodeURIComponent(i.session_id), i.session_id)), el("td", {}, i.project)] : null,
-      el("td", {}, num(i.tokens) + " / " + num(i.budget)),
-      el("td", {}, idLinks(i.observation_ids)),
-      el("td", {}, (i.event_ids || []).map((e) => "c" + e).join(" ") || "—"),
-      el("td", {}, i.query || "—"))))));
+      el("td", { "data-label": "When" }, when(i.at)), el("td", { "data-label": "Event" }, i.event),
+      withSession ? [
+        el("td", { "data-label": "Session" }, link("#/session/" + encodeURIComponent(i.session_id), i.session_id)),
+        el("td", { "data-label": "Project" }, i.project)] : null,
+      el("td", { "data-label": "Tokens" }, num(i.tokens) + " / " + num(i.budget)),
+      el("td", { "data-label": "Observations" }, idLinks(i.observation_ids)),
+      el("td", { "data-label": "Records" }, (i.event_ids || []).map((e) => "c" + e).join(" ") || "—"),
+      el("td", { "data-label": "Query" }, i.query || "—"))))));
 }
 
 // ---- #/obs/ID ----------------------------------------------------------------------------
