@@ -16,7 +16,8 @@
 //! the extraction command, its lock and its detached start; [`provider`] the LLM clients;
 //! [`mcp`] the MCP server; [`embedder`] the transformer embedder of the long-lived commands;
 //! [`install`] the settings.json editing; [`commands`] and [`doctor`] the read and upkeep
-//! commands; [`config`], [`paths`] and [`log`] the files beside the store.
+//! commands; [`ui`] the local web viewer; [`config`], [`paths`] and [`log`] the files beside
+//! the store.
 
 /// Writes to stdout; a closed stdout (`memcore recent | head`) ends the command quietly
 /// instead of panicking as `print!` does.
@@ -55,6 +56,7 @@ mod provider;
 mod render;
 mod seed;
 mod sync;
+mod ui;
 
 use cli::{Args, HELP, Invocation};
 use commands::Env;
@@ -167,6 +169,7 @@ fn run(invocation: Invocation) -> CliResult<()> {
         "backup" => portable::backup(&env, args),
         "mcp" => mcp::mcp(&env, args),
         "dev" => seed::dev(&env, args),
+        "ui" => ui::ui(&env, args),
         other => Err(CliError::usage(format!("unknown command {other:?}"))),
     }
 }
