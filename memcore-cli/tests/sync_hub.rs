@@ -663,11 +663,11 @@ fn a_cursor_kept_as_text_resumes_where_it_stopped() {
             .collect::<Vec<_>>(),
     )
     .unwrap();
-    let mut cursor = HubCursor::read(None, hub.hub_id());
+    let (mut cursor, _) = HubCursor::read(None, hub.hub_id(), &hub.target());
     let first = hub.pull("p", cursor.position("p"), 3).unwrap();
     cursor.seq.insert("p".into(), first.next);
     let kept = cursor.to_text();
-    let resumed = HubCursor::read(Some(&kept), hub.hub_id());
+    let (resumed, _) = HubCursor::read(Some(&kept), hub.hub_id(), &hub.target());
     let rest = hub.pull("p", resumed.position("p"), 10).unwrap();
     let ids: BTreeMap<u64, usize> = first
         .changes

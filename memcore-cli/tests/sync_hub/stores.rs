@@ -346,6 +346,45 @@ fn a_failed_round_loses_nothing_and_the_password_is_never_stored() {
     );
 }
 
+/// The hub's database dropped and made again behind the same URL (or restored from an old
+/// backup): the next round sees a new hub, sends everything again and pulls from the start.
+#[test]
+fn a_hub_made_again_behind_the_same_url_gets_everything_again() {
+    let Some(db) = TestDb::new("remade") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (
+        open(&dir.path().join("a.db"), "ann"),
+        open(&dir.path().join("b.db"), "bob"),
+    );
+    observe(&a, "Before the loss", "on the first hub");
+    observe(&b, "From bob", "also on the first hub");
+    hub::round(&a, &db.url).unwrap();
+    hub::round(&b, &db.url).unwrap();
+    hub::round(&a, &db.url).unwrap();
+    assert_eq!(contents(&a), contents(&b));
+    let mut c = db.client();
+    c.batch_execute("DROP TABLE memcore_changes, memcore_records, memcore_hub_meta")
+        .unwrap();
+    let again = hub::round(&a, &db.url).unwrap();
+    assert_eq!(again.pushed, 1, "its own change, sent again: {again:?}");
+    // Each machine sends its own again: bob's record is back once bob has synced.
+    hub::round(&b, &db.url).unwrap();
+    assert_eq!(count(&mut c, "SELECT count(*) FROM memcore_records"), 2);
+    let fresh = open(&dir.path().join("c.db"), "cat");
+    hub::round(&fresh, &db.url).unwrap();
+    assert_eq!(contents(&fresh), contents(&a));
+    let status = a.sync_status().unwrap();
+    assert!(
+        status
+            .targets
+            .iter()
+            .any(|t| t.target.contains('#') && t.pending == 0),
+        "{status:?}"
+    );
+}
+
 /// A machine with nothing pulled yet finds a teammate's records on the hub, by words and by
 /// the store's own embedder.
 #[test]

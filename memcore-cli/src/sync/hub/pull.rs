@@ -78,28 +78,47 @@ fn read(row: &postgres::Row) -> Option<Change> {
     })
 }
 
-/// Where a store's pulls from one hub stand: one position per project, and the hub they
-/// belong to. Kept in the store as its opaque cursor string for the hub.
+/// Where a store stands with one hub: one pull position per project, the hub they belong
+/// to, and the name its sent marks are kept under. Kept in the store as its opaque cursor
+/// string for the hub.
+///
+/// A hub is known by its URL, but the database behind a URL can be replaced (dropped and
+/// made again, restored from an older backup). Its identity (`memcore_hub_meta.hub_id`) then
+/// changes: the pull positions mean nothing there, and what the store marked as sent may be
+/// missing. So on a new identity the pulls start again from the start, and the sent marks
+/// move to a name of their own (`<target>#<hub_id>`), so that everything is sent again (the
+/// hub skips what it has). Both are harmless repeats: the store ignores changes it has.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HubCursor {
-    /// The hub's identity (`memcore_hub_meta.hub_id`).
+    /// The hub's identity.
     pub hub: String,
     /// The last `seq` read, by project.
     pub seq: BTreeMap<String, i64>,
+    /// The name the sent marks are kept under, when not the hub's target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_as: Option<String>,
 }
 
 impl HubCursor {
-    /// The cursor `text` holds for the hub `hub_id`: a cursor that cannot be read, or that
-    /// was kept for another hub (recreated, restored elsewhere: its seqs mean nothing here),
-    /// starts again from the start. Reading again is harmless: the store ignores changes it
-    /// has.
-    pub fn read(text: Option<&str>, hub_id: &str) -> HubCursor {
-        text.and_then(|t| serde_json::from_str::<HubCursor>(t).ok())
-            .filter(|c| c.hub == hub_id)
-            .unwrap_or_else(|| HubCursor {
-                hub: hub_id.to_owned(),
-                seq: BTreeMap::new(),
-            })
+    /// The cursor `text` (kept under `target`) holds for the hub `hub_id`, and whether it
+    /// is new (to be kept before anything is sent). A cursor that cannot be read starts from
+    /// the start; one kept for another identity also sends everything again (see above).
+    pub fn read(text: Option<&str>, hub_id: &str, target: &str) -> (HubCursor, bool) {
+        let fresh = |sent_as| HubCursor {
+            hub: hub_id.to_owned(),
+            seq: BTreeMap::new(),
+            sent_as,
+        };
+        match text.and_then(|t| serde_json::from_str::<HubCursor>(t).ok()) {
+            Some(c) if c.hub == hub_id => (c, false),
+            Some(_) => (fresh(Some(format!("{target}#{hub_id}"))), true),
+            None => (fresh(None), text.is_some()),
+        }
+    }
+
+    /// The name this store's sent marks for the hub are kept under.
+    pub fn sent_target(&self, target: &str) -> String {
+        self.sent_as.clone().unwrap_or_else(|| target.to_owned())
     }
 
     /// The position of `project` (0: from the start).
@@ -118,12 +137,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_cursor_of_another_hub_or_unreadable_starts_from_the_start() {
-        let mut c = HubCursor::read(None, "h1");
+    fn a_cursor_of_another_hub_starts_again_and_sends_everything_again() {
+        let (mut c, new) = HubCursor::read(None, "h1", "hub:x");
+        assert!(!new);
         c.seq.insert("p".into(), 42);
         let text = c.to_text();
-        assert_eq!(HubCursor::read(Some(&text), "h1").position("p"), 42);
-        assert_eq!(HubCursor::read(Some(&text), "h2").position("p"), 0);
-        assert_eq!(HubCursor::read(Some("{not json"), "h1").position("p"), 0);
+        let (same, new) = HubCursor::read(Some(&text), "h1", "hub:x");
+        assert_eq!((same.position("p"), new), (42, false));
+        assert_eq!(same.sent_target("hub:x"), "hub:x");
+        let (other, new) = HubCursor::read(Some(&text), "h2", "hub:x");
+        assert_eq!((other.position("p"), new), (0, true));
+        assert_eq!(other.sent_target("hub:x"), "hub:x#h2");
+        let kept = other.to_text();
+        assert_eq!(
+            HubCursor::read(Some(&kept), "h2", "hub:x")
+                .0
+                .sent_target("hub:x"),
+            "hub:x#h2"
+        );
+        let (unreadable, new) = HubCursor::read(Some("{not json"), "h1", "hub:x");
+        assert_eq!((unreadable.position("p"), new), (0, true));
     }
 }

@@ -9,6 +9,9 @@
 //! 3. Pull: every project the store shares, from the store's cursor for this hub, page by
 //!    page; each page is applied (`Memory::sync_apply`) before the cursor moves past it, so
 //!    a round stopped half-way loses nothing and re-reads at most one page.
+//!
+//! A hub whose database was replaced behind the same URL (a new identity) is pulled from the
+//! start and sent everything again ([`HubCursor`]).
 
 use super::{Hub, HubCursor, HubError, PUSH_BATCH};
 use memcore::{ApplyReport, ChangeKind, Memory};
@@ -66,15 +69,25 @@ fn round_with(memory: &Memory, hub: &mut Hub) -> Result<RoundReport, HubError> {
         pgvector: hub.pgvector().map(str::to_owned),
         ..RoundReport::default()
     };
+    let (mut cursor, new_cursor) = HubCursor::read(
+        memory.sync_cursor(&target)?.as_deref(),
+        hub.hub_id(),
+        &target,
+    );
+    if new_cursor {
+        // Kept before anything is sent: a round stopped later sends under the same name.
+        memory.set_sync_cursor(&target, &cursor.to_text())?;
+    }
+    let sent_target = cursor.sent_target(&target);
     loop {
-        let outbox = memory.sync_outbox(&target, PUSH_BATCH)?;
+        let outbox = memory.sync_outbox(&sent_target, PUSH_BATCH)?;
         if !outbox.changes.is_empty() {
             let pushed = hub.push(&outbox.changes)?;
             report.pushed += pushed.committed;
             report.new_on_hub += pushed.new;
         }
         if outbox.upto > 0 {
-            memory.sync_sent(&target, outbox.upto)?;
+            memory.sync_sent(&sent_target, outbox.upto)?;
         }
         // Vectors only sharpen the hub's search: failing to make them (the embedder broke)
         // is reported, and the round goes on.
@@ -93,7 +106,6 @@ fn round_with(memory: &Memory, hub: &mut Hub) -> Result<RoundReport, HubError> {
         .filter(|p| p.enabled && !p.private)
         .map(|p| p.project.clone())
         .collect();
-    let mut cursor = HubCursor::read(memory.sync_cursor(&target)?.as_deref(), hub.hub_id());
     for project in report.projects.clone() {
         let project = &project;
         loop {
