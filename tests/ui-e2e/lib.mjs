@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { buildFixture, memcoreEnv } from './fixture.mjs';
 
@@ -163,3 +164,20 @@ export async function rowIds(page) {
 export async function waitForRows(page) {
   await page.locator('article[data-obs-id]').first().waitFor();
 }
+
+/// Resolves once `check()` holds (polls), else fails with what it last saw.
+export async function until(check, what, timeout = 10_000) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await check();
+      if (last === true) return;
+    } catch (e) {
+      last = e.message;
+    }
+    if (Date.now() > end) assert.fail(`${what} (last: ${JSON.stringify(last)})`);
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+}
+

@@ -1,0 +1,206 @@
+// The views that only read: the landing list with a filter, search with its explanation, a
+// session's timeline, an injection record, the costs against the daily cap, stats and the
+// doctor, a 360 px window, and the "/" key. One server (with a daily cap) and one browser for
+// the file; each test has its own page and keeps a screenshot.
+
+import { after, afterEach, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FACTS } from './fixture.mjs';
+import { launchBrowser, openPage, rowIds, setControl, shot, startServer, until, waitForRows } from './lib.mjs';
+
+let server;
+let browser;
+let page;
+
+before(async () => {
+  server = await startServer({ MEMCORE_DAILY_TOKEN_CAP: String(FACTS.dailyCap) });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+afterEach(async () => {
+  if (page) {
+    const problems = page.problems;
+    await page.closeAll();
+    page = undefined;
+    assert.deepEqual(problems, [], 'the page had script errors or reached another origin');
+  }
+});
+
+const nav = (name) => page.getByRole('navigation').getByRole('link', { name, exact: true });
+const main = () => page.locator('main');
+
+async function observationId(title) {
+  const { items } = await server.api('/api/observations?limit=200');
+  const found = items.find((o) => o.title === title);
+  assert.ok(found, `no observation titled ${title}`);
+  return found.id;
+}
+
+test('the landing list: newest first, then filtered by project', async () => {
+  page = await openPage(browser, server);
+  await page.goto(server.page());
+  await waitForRows(page);
+
+  const all = await server.api('/api/observations?limit=50');
+  const times = all.items.map((o) => Date.parse(o.created_at));
+  assert.deepEqual(times, [...times].sort((a, b) => b - a), 'the API lists newest first');
+  const shown = await rowIds(page);
+  assert.ok(shown.length > 0);
+  assert.deepEqual(shown, all.items.slice(0, shown.length).map((o) => o.id), 'rows in the API order');
+
+  // A filter: one project.
+  await setControl(page.getByLabel(/^project/i).first(), FACTS.filterProject);
+  const billing = await server.api(`/api/observations?project=${FACTS.filterProject}&limit=50`);
+  assert.ok(billing.items.length >= 4 && billing.items.every((o) => o.project === FACTS.filterProject));
+  await until(
+    async () => JSON.stringify(await rowIds(page)) === JSON.stringify(billing.items.map((o) => o.id)) || (await rowIds(page)),
+    'the rows are the project\'s observations, newest first',
+  );
+  await page.getByText(FACTS.newestTitle).first().waitFor();
+  assert.equal(await page.getByText('Idempotency keys stop duplicate webhook deliveries').count(), 0, 'another project\'s row is hidden');
+  await shot(page, 'landing');
+});
+
+test('search explains every hit: score parts and the words that matched', async () => {
+  page = await openPage(browser, server);
+  await page.goto(server.page());
+  await nav('Search').click();
+  const box = page.getByRole('searchbox').or(page.getByLabel(/search/i)).first();
+  await box.fill(FACTS.searchQuery);
+  await box.press('Enter');
+
+  const { hits } = await server.api(`/api/search?q=${encodeURIComponent(FACTS.searchQuery)}`);
+  assert.ok(hits.length > 0);
+  const top = hits[0];
+  assert.equal(top.layer, 'observation');
+  assert.equal(top.observation.title, FACTS.searchTitle);
+  assert.ok(top.parts && typeof top.parts.recency === 'number', 'score parts in the API');
+  assert.ok(top.matched.map((w) => w.toLowerCase()).includes('webhook'), `matched words: ${top.matched}`);
+
+  const hit = main().locator('article').filter({ hasText: FACTS.searchTitle }).first();
+  await hit.waitFor();
+  const text = (await hit.innerText()).toLowerCase();
+  for (const word of top.matched) assert.ok(text.includes(word.toLowerCase()), `matched word ${word} shown`);
+  for (const part of ['relevance', 'recency', 'importance']) assert.ok(text.includes(part), `score part ${part} shown: ${text}`);
+  assert.ok(/observation/.test(text), 'the layer is shown');
+  await shot(page, 'search');
+});
+
+test('a session timeline: prompt, tool calls, assistant message, observations, summary', async () => {
+  page = await openPage(browser, server);
+  await page.goto(server.page());
+  await nav('Sessions').click();
+  await main().getByRole('link', { name: new RegExp(FACTS.timelineSession) }).first().click();
+  await main().getByText(FACTS.timelinePrompt).first().waitFor();
+  const { timeline } = await server.api(`/api/sessions/${FACTS.timelineSession}`);
+  const types = new Set(timeline.map((t) => t.type));
+  for (const type of ['prompt', 'tool_call', 'assistant', 'observation', 'summary']) {
+    assert.ok(types.has(type), `the timeline has a ${type}: ${[...types]}`);
+  }
+  const text = await main().innerText();
+  assert.ok(text.includes(FACTS.timelineAssistant), 'the assistant message');
+  assert.ok(text.includes('Edit') && text.includes('Bash'), 'the tool calls');
+  assert.ok(text.includes(`Updated ${FACTS.timelineFile}`), 'the observation');
+  assert.ok(/summary/i.test(text), 'the summary');
+  await shot(page, 'session');
+});
+
+test('an injection record: ids, tokens and time of SessionStart and UserPromptSubmit', async () => {
+  const { injections } = await server.api(`/api/injections?session=${FACTS.injectionSession}`);
+  const byEvent = Object.fromEntries(injections.map((i) => [i.event, i]));
+  assert.ok(byEvent.SessionStart && byEvent.UserPromptSubmit, `both events recorded: ${injections.map((i) => i.event)}`);
+  const searchId = await observationId(FACTS.searchTitle);
+  assert.ok(byEvent.UserPromptSubmit.observation_ids.includes(searchId), 'the prompt was given the webhook decision');
+  assert.equal(byEvent.UserPromptSubmit.query, FACTS.injectionPrompt);
+
+  page = await openPage(browser, server);
+  await page.goto(server.page());
+  await nav('Injections').click();
+  for (const event of ['SessionStart', 'UserPromptSubmit']) {
+    const record = main().locator('article, tr, li').filter({ hasText: event }).first();
+    await record.waitFor();
+    const text = await record.innerText();
+    const i = byEvent[event];
+    assert.ok(text.includes(String(i.tokens)), `${event}: its tokens (${i.tokens}) in ${text}`);
+    for (const id of i.observation_ids) assert.ok(text.includes(String(id)), `${event}: observation ${id} in ${text}`);
+    assert.ok(await record.locator('time').count() > 0 || /\d\d:\d\d/.test(text), `${event}: its time`);
+  }
+  await shot(page, 'injections');
+});
+
+test('the costs: tokens by day and model, against the daily cap', async () => {
+  const costs = await server.api('/api/costs?days=30');
+  assert.equal(costs.daily_cap, FACTS.dailyCap);
+  assert.equal(costs.today, FACTS.todayTokens);
+  page = await openPage(browser, server);
+  await page.goto(server.page());
+  await nav('Costs').click();
+  await main().getByText(/claude-haiku-4-5/).first().waitFor();
+  const text = await main().innerText();
+  for (const model of ['claude-haiku-4-5', 'gpt-4o-mini', 'heuristic']) assert.ok(text.includes(model), `model ${model}`);
+  const today = new Date().toISOString().slice(0, 10);
+  assert.ok(text.includes(today), `today's row (${today})`);
+  const number = (n) => new RegExp(String(n).replace(/\B(?=(\d{3})+$)/g, '[,. \u202f]?'));
+  assert.match(text, number(FACTS.dailyCap), 'the daily cap');
+  assert.match(text, number(FACTS.todayTokens), 'the tokens spent today');
+  await shot(page, 'costs');
+});
+
+test('stats and the doctor', async () => {
+  const { stats, doctor } = await server.api('/api/stats');
+  page = await openPage(browser, server);
+  await page.goto(server.page());
+  await nav('Stats').click();
+  await main().getByText(/doctor/i).first().waitFor();
+  const text = await main().innerText();
+  assert.ok(text.includes(String(stats.observations)), 'the observation count');
+  assert.ok(doctor && doctor.version, 'the doctor report in the API');
+  assert.ok(text.includes(doctor.version), 'the doctor\'s findings (memcore\'s version)');
+  await shot(page, 'stats');
+});
+
+test('a 360 px window is still usable', async () => {
+  page = await openPage(browser, server, { viewport: { width: 360, height: 740 } });
+  await page.goto(server.page());
+  await waitForRows(page);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 362, `no sideways scrolling (page is ${width} px wide)`);
+  const row = page.locator('article[data-obs-id]').first();
+  const box = await row.boundingBox();
+  assert.ok(box && box.x >= 0 && box.x + box.width <= 362, `the first row fits: ${JSON.stringify(box)}`);
+  // The navigation still leads somewhere (it may fold into a menu).
+  const costs = nav('Costs');
+  if (!(await costs.isVisible())) {
+    await page.getByRole('button', { name: /menu|navigation/i }).first().click();
+  }
+  await costs.click();
+  await main().getByText(/claude-haiku-4-5/).first().waitFor();
+  await page.goto(server.page());
+  await waitForRows(page);
+  await shot(page, 'narrow');
+});
+
+test('"/" focuses search; Enter searches', async () => {
+  page = await openPage(browser, server);
+  await page.goto(server.page());
+  await waitForRows(page);
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('/');
+  const focused = await page.evaluate(() => {
+    const el = document.activeElement;
+    return { tag: el?.tagName, type: el?.getAttribute('type'), role: el?.getAttribute('role'), label: el?.getAttribute('aria-label'), id: el?.id };
+  });
+  assert.equal(focused.tag, 'INPUT', `focus on ${JSON.stringify(focused)}`);
+  const value = await page.evaluate(() => document.activeElement.value);
+  assert.equal(value, '', '"/" is not typed into the box');
+  await page.keyboard.type('coupon');
+  await page.keyboard.press('Enter');
+  await main().locator('article').filter({ hasText: /coupon/i }).first().waitFor();
+  assert.match(decodeURIComponent(await page.evaluate(() => location.hash)), /search.*coupon/);
+  await shot(page, 'keyboard-search');
+});
