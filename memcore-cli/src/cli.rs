@@ -202,6 +202,12 @@ Reading memory (--json for JSON; --project NAME or --all-projects, else the curr
                           observations and prompts around an observation
   recent [--limit N]      the newest observations
   stats                   counts, size, tokens spent today
+  ui [--no-open] [--port N]
+                          a local web viewer: browse, search (with the ranking explained),
+                          edit, pin and forget (with undo); serves 127.0.0.1 only, on a random
+                          port unless --port, with a per-run token in the URL it opens (with
+                          --no-open it prints the URL as the first line instead); runs until
+                          stopped (Ctrl-C)
 
 Upkeep
   extract [--wait] [--provider SPEC] [--summarize SESSION]... [--session ID --transcript PATH]

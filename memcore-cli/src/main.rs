@@ -53,6 +53,7 @@ mod portable;
 mod provider;
 mod render;
 mod seed;
+mod ui;
 
 use cli::{Args, HELP, Invocation};
 use commands::Env;
@@ -164,6 +165,7 @@ fn run(invocation: Invocation) -> CliResult<()> {
         "backup" => portable::backup(&env, args),
         "mcp" => mcp::mcp(&env, args),
         "dev" => seed::dev(&env, args),
+        "ui" => ui::ui(&env, args),
         other => Err(CliError::usage(format!("unknown command {other:?}"))),
     }
 }

@@ -1,0 +1,103 @@
+//! The landing list, one observation with its provenance, and its edit and pin.
+
+use super::super::pending::{ObservationEdit, PendingCore};
+use super::super::query::{self, ApiError, ApiResult, Query};
+use super::super::server::Context;
+use super::{MAX_LIMIT, filter_from_query, kind};
+use memcore::{ObservationId, Scope};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// `GET /api/observations`: newest first, keyset paged by `before`. The total is counted on
+/// the first page only: later pages keep the first page's.
+pub fn list(ctx: &Context<'_>, q: &Query) -> ApiResult<Value> {
+    let filter = filter_from_query(q)?;
+    let before = q.id("before")?;
+    let limit = q.number("limit", 50, 1, MAX_LIMIT)? as usize;
+    let memory = ctx.memory();
+    let items = memory.list_observations(&filter, before, limit)?;
+    let next = (items.len() == limit)
+        .then(|| items.last().map(|o| o.id))
+        .flatten();
+    let total = match before {
+        None => Some(memory.count_observations(&filter)?),
+        Some(_) => None,
+    };
+    Ok(json!({ "items": items, "next": next, "total": total }))
+}
+
+/// The observation `id`, or 404.
+fn get(memory: &memcore::Memory, id: ObservationId) -> ApiResult<memcore::Observation> {
+    memory
+        .get(&[id])?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::not_found(format!("no observation #{id}")))
+}
+
+/// `GET /api/observations/{id}`: the observation, the events it came from, what replaced it
+/// and the injections that gave it to a session.
+pub fn one(ctx: &Context<'_>, id: ObservationId) -> ApiResult<Value> {
+    let memory = ctx.memory();
+    let observation = get(&memory, id)?;
+    let sources = memory.events_by_id(&observation.source_event_ids)?;
+    let injected_in: Vec<_> = memory
+        .injections(None, &Scope::Project(observation.project.clone()), 500)?
+        .into_iter()
+        .filter(|i| i.observation_ids.contains(&id))
+        .collect();
+    Ok(json!({
+        "observation": observation,
+        "sources": sources,
+        "superseded_by": observation.superseded_by,
+        "supersedes": observation.supersedes,
+        "injected_in": injected_in,
+    }))
+}
+
+/// The body of an edit: any of title, narrative and kind.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EditBody {
+    title: Option<String>,
+    narrative: Option<String>,
+    kind: Option<String>,
+}
+
+/// `PATCH /api/observations/{id}`
+pub fn edit(ctx: &Context<'_>, id: ObservationId, body: &[u8]) -> ApiResult<Value> {
+    let body: EditBody = query::body(body)?;
+    if body.title.is_none() && body.narrative.is_none() && body.kind.is_none() {
+        return Err(ApiError::bad(
+            "an edit needs at least one of title, narrative and kind",
+        ));
+    }
+    if body.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return Err(ApiError::bad("the title cannot be empty"));
+    }
+    let edit = ObservationEdit {
+        title: body.title,
+        narrative: body.narrative,
+        kind: body.kind.map(|k| kind(&k)).transpose()?,
+    };
+    let memory = ctx.memory();
+    let observation = memory.edit_observation(id, edit)?;
+    Ok(json!({ "observation": observation }))
+}
+
+/// The body of a pin.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PinBody {
+    pinned: bool,
+}
+
+/// `POST /api/observations/{id}/pin`
+pub fn pin(ctx: &Context<'_>, id: ObservationId, body: &[u8]) -> ApiResult<Value> {
+    let body: PinBody = query::body(body)?;
+    let memory = ctx.memory();
+    if !memory.pin(id, body.pinned)? {
+        return Err(ApiError::not_found(format!("no observation #{id}")));
+    }
+    Ok(json!({ "observation": get(&memory, id)? }))
+}
