@@ -80,9 +80,11 @@ export function buildFixture(dir, bin) {
   }
   const env = memcoreEnv(dir);
   const hook = (event, sessionId, project, fields = {}) => {
-    const cwd = join(dir, 'work', project); // the resolver names the project after it
+    const cwd = join(dir, 'work', project);
     const input = { session_id: sessionId, cwd, hook_event_name: event, ...fields };
-    return run(bin, ['hook', event], env, JSON.stringify(input));
+    // The project is named, not resolved from the cwd: inside a git checkout (this one) the
+    // resolver names it after the repository.
+    return run(bin, ['hook', event], { ...env, MEMCORE_PROJECT: project }, JSON.stringify(input));
   };
   const tool = (sessionId, project, id, name, input, response) =>
     hook('PostToolUse', sessionId, project, {

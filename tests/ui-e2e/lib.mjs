@@ -143,7 +143,7 @@ export async function shot(page, name) {
 
 /// Sets a labelled control: a <select> by its option's label or value, anything else by
 /// typing (then Enter, which submits filters and search).
-export async function setControl(control, value) {
+export async function setControl(control, value, { submit = true } = {}) {
   const tag = await control.evaluate((el) => el.tagName.toLowerCase());
   if (tag === 'select') {
     const options = await control.evaluate((el) => [...el.options].map((o) => ({ v: o.value, l: o.label })));
@@ -152,7 +152,7 @@ export async function setControl(control, value) {
     await control.selectOption(match.v);
   } else {
     await control.fill(value);
-    await control.press('Enter');
+    if (submit) await control.press('Enter');
   }
 }
 
@@ -181,3 +181,30 @@ export async function until(check, what, timeout = 10_000) {
   }
 }
 
+
+/// A test body that keeps a screenshot of the page as it was when the test failed.
+export function keepOnFailure(getPage, name, body) {
+  return async (t) => {
+    try {
+      await body(t);
+    } catch (e) {
+      const page = getPage();
+      if (page && !page.isClosed()) await shot(page, `${name}-FAILED`).catch(() => {});
+      throw e;
+    }
+  };
+}
+
+/// A number as the page may write it: 12900, 12,900, 12 900 or 12.900 (toLocaleString).
+export function numberPattern(n) {
+  return new RegExp(`(^|[^\\d])${String(n).replace(/\B(?=(\d{3})+$)/g, '[,. \u00a0\u202f]?')}($|[^\\d])`);
+}
+
+/// Sets the landing view's filters (labelled controls) and applies them.
+export async function applyFilters(page, filters) {
+  const form = page.getByRole('form', { name: /filter/i });
+  for (const [label, value] of Object.entries(filters)) {
+    await setControl(form.getByLabel(label, { exact: true }), value, { submit: false });
+  }
+  await form.getByRole('button', { name: 'Apply', exact: true }).click();
+}

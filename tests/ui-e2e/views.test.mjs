@@ -6,7 +6,9 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FACTS } from './fixture.mjs';
-import { launchBrowser, openPage, rowIds, setControl, shot, startServer, until, waitForRows } from './lib.mjs';
+import {
+  applyFilters, keepOnFailure, launchBrowser, numberPattern, openPage, rowIds, shot, startServer, until, waitForRows,
+} from './lib.mjs';
 
 let server;
 let browser;
@@ -41,7 +43,7 @@ async function observationId(title) {
   return found.id;
 }
 
-test('the landing list: newest first, then filtered by project', async () => {
+test('the landing list: newest first, then filtered by project', keepOnFailure(() => page, 'landing', async () => {
   page = await openPage(browser, server);
   await page.goto(server.page());
   await waitForRows(page);
@@ -54,7 +56,7 @@ test('the landing list: newest first, then filtered by project', async () => {
   assert.deepEqual(shown, all.items.slice(0, shown.length).map((o) => o.id), 'rows in the API order');
 
   // A filter: one project.
-  await setControl(page.getByLabel(/^project/i).first(), FACTS.filterProject);
+  await applyFilters(page, { Project: FACTS.filterProject });
   const billing = await server.api(`/api/observations?project=${FACTS.filterProject}&limit=50`);
   assert.ok(billing.items.length >= 4 && billing.items.every((o) => o.project === FACTS.filterProject));
   await until(
@@ -64,9 +66,9 @@ test('the landing list: newest first, then filtered by project', async () => {
   await page.getByText(FACTS.newestTitle).first().waitFor();
   assert.equal(await page.getByText('Idempotency keys stop duplicate webhook deliveries').count(), 0, 'another project\'s row is hidden');
   await shot(page, 'landing');
-});
+}));
 
-test('search explains every hit: score parts and the words that matched', async () => {
+test('search explains every hit: score parts and the words that matched', keepOnFailure(() => page, 'search', async () => {
   page = await openPage(browser, server);
   await page.goto(server.page());
   await nav('Search').click();
@@ -89,9 +91,9 @@ test('search explains every hit: score parts and the words that matched', async 
   for (const part of ['relevance', 'recency', 'importance']) assert.ok(text.includes(part), `score part ${part} shown: ${text}`);
   assert.ok(/observation/.test(text), 'the layer is shown');
   await shot(page, 'search');
-});
+}));
 
-test('a session timeline: prompt, tool calls, assistant message, observations, summary', async () => {
+test('a session timeline: prompt, tool calls, assistant message, observations, summary', keepOnFailure(() => page, 'session', async () => {
   page = await openPage(browser, server);
   await page.goto(server.page());
   await nav('Sessions').click();
@@ -108,9 +110,9 @@ test('a session timeline: prompt, tool calls, assistant message, observations, s
   assert.ok(text.includes(`Updated ${FACTS.timelineFile}`), 'the observation');
   assert.ok(/summary/i.test(text), 'the summary');
   await shot(page, 'session');
-});
+}));
 
-test('an injection record: ids, tokens and time of SessionStart and UserPromptSubmit', async () => {
+test('an injection record: ids, tokens and time of SessionStart and UserPromptSubmit', keepOnFailure(() => page, 'injections', async () => {
   const { injections } = await server.api(`/api/injections?session=${FACTS.injectionSession}`);
   const byEvent = Object.fromEntries(injections.map((i) => [i.event, i]));
   assert.ok(byEvent.SessionStart && byEvent.UserPromptSubmit, `both events recorded: ${injections.map((i) => i.event)}`);
@@ -126,14 +128,14 @@ test('an injection record: ids, tokens and time of SessionStart and UserPromptSu
     await record.waitFor();
     const text = await record.innerText();
     const i = byEvent[event];
-    assert.ok(text.includes(String(i.tokens)), `${event}: its tokens (${i.tokens}) in ${text}`);
-    for (const id of i.observation_ids) assert.ok(text.includes(String(id)), `${event}: observation ${id} in ${text}`);
+    assert.match(text, numberPattern(i.tokens), `${event}: its tokens (${i.tokens})`);
+    for (const id of i.observation_ids) assert.match(text, new RegExp(`#${id}\\b`), `${event}: observation #${id}`);
     assert.ok(await record.locator('time').count() > 0 || /\d\d:\d\d/.test(text), `${event}: its time`);
   }
   await shot(page, 'injections');
-});
+}));
 
-test('the costs: tokens by day and model, against the daily cap', async () => {
+test('the costs: tokens by day and model, against the daily cap', keepOnFailure(() => page, 'costs', async () => {
   const costs = await server.api('/api/costs?days=30');
   assert.equal(costs.daily_cap, FACTS.dailyCap);
   assert.equal(costs.today, FACTS.todayTokens);
@@ -145,26 +147,25 @@ test('the costs: tokens by day and model, against the daily cap', async () => {
   for (const model of ['claude-haiku-4-5', 'gpt-4o-mini', 'heuristic']) assert.ok(text.includes(model), `model ${model}`);
   const today = new Date().toISOString().slice(0, 10);
   assert.ok(text.includes(today), `today's row (${today})`);
-  const number = (n) => new RegExp(String(n).replace(/\B(?=(\d{3})+$)/g, '[,. \u202f]?'));
-  assert.match(text, number(FACTS.dailyCap), 'the daily cap');
-  assert.match(text, number(FACTS.todayTokens), 'the tokens spent today');
+  assert.match(text, numberPattern(FACTS.dailyCap), 'the daily cap');
+  assert.match(text, numberPattern(FACTS.todayTokens), 'the tokens spent today');
   await shot(page, 'costs');
-});
+}));
 
-test('stats and the doctor', async () => {
+test('stats and the doctor', keepOnFailure(() => page, 'stats', async () => {
   const { stats, doctor } = await server.api('/api/stats');
   page = await openPage(browser, server);
   await page.goto(server.page());
   await nav('Stats').click();
   await main().getByText(/doctor/i).first().waitFor();
   const text = await main().innerText();
-  assert.ok(text.includes(String(stats.observations)), 'the observation count');
+  assert.match(text, numberPattern(stats.observations), 'the observation count');
   assert.ok(doctor && doctor.version, 'the doctor report in the API');
   assert.ok(text.includes(doctor.version), 'the doctor\'s findings (memcore\'s version)');
   await shot(page, 'stats');
-});
+}));
 
-test('a 360 px window is still usable', async () => {
+test('a 360 px window is still usable', keepOnFailure(() => page, 'narrow', async () => {
   page = await openPage(browser, server, { viewport: { width: 360, height: 740 } });
   await page.goto(server.page());
   await waitForRows(page);
@@ -173,29 +174,33 @@ test('a 360 px window is still usable', async () => {
   const row = page.locator('article[data-obs-id]').first();
   const box = await row.boundingBox();
   assert.ok(box && box.x >= 0 && box.x + box.width <= 362, `the first row fits: ${JSON.stringify(box)}`);
-  // The navigation still leads somewhere (it may fold into a menu).
-  const costs = nav('Costs');
-  if (!(await costs.isVisible())) {
-    await page.getByRole('button', { name: /menu|navigation/i }).first().click();
+  // Every view is still reachable (the navigation may fold into a menu) and fits too.
+  for (const view of ['Costs', 'Search']) {
+    const link = nav(view);
+    if (!(await link.isVisible())) await page.getByRole('button', { name: /menu|navigation/i }).first().click();
+    await link.click();
+    await main().getByRole('heading', { level: 1, name: view }).waitFor();
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= 362, `${view}: no sideways scrolling (${wide} px)`);
   }
-  await costs.click();
-  await main().getByText(/claude-haiku-4-5/).first().waitFor();
   await page.goto(server.page());
   await waitForRows(page);
   await shot(page, 'narrow');
-});
+}));
 
-test('"/" focuses search; Enter searches', async () => {
+test('"/" focuses search; Enter searches', keepOnFailure(() => page, 'keyboard-search', async () => {
   page = await openPage(browser, server);
   await page.goto(server.page());
   await waitForRows(page);
   await page.locator('body').click({ position: { x: 5, y: 5 } });
   await page.keyboard.press('/');
-  const focused = await page.evaluate(() => {
+  // The search box of the view, or the Search view's when the view has none.
+  const focused = () => page.evaluate(() => {
     const el = document.activeElement;
-    return { tag: el?.tagName, type: el?.getAttribute('type'), role: el?.getAttribute('role'), label: el?.getAttribute('aria-label'), id: el?.id };
+    return { tag: el?.tagName, type: el?.getAttribute('type'), label: el?.closest('label')?.textContent?.trim() };
   });
-  assert.equal(focused.tag, 'INPUT', `focus on ${JSON.stringify(focused)}`);
+  await until(async () => ((await focused()).tag === 'INPUT' && (await focused()).type === 'search') || (await focused()),
+    '"/" puts the focus in a search box');
   const value = await page.evaluate(() => document.activeElement.value);
   assert.equal(value, '', '"/" is not typed into the box');
   await page.keyboard.type('coupon');
@@ -203,4 +208,4 @@ test('"/" focuses search; Enter searches', async () => {
   await main().locator('article').filter({ hasText: /coupon/i }).first().waitFor();
   assert.match(decodeURIComponent(await page.evaluate(() => location.hash)), /search.*coupon/);
   await shot(page, 'keyboard-search');
-});
+}));
