@@ -204,7 +204,8 @@ export function numberPattern(n) {
 export async function applyFilters(page, filters) {
   const form = page.getByRole('form', { name: /filter/i });
   for (const [label, value] of Object.entries(filters)) {
-    await setControl(form.getByLabel(label, { exact: true }), value, { submit: false });
+    // A <label> around a <select> names it with the label and the chosen option's text.
+    await setControl(form.getByLabel(new RegExp(`^${label}`)), value, { submit: false });
   }
   await form.getByRole('button', { name: 'Apply', exact: true }).click();
 }
