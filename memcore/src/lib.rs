@@ -52,6 +52,7 @@
 //! - [`capture`]: project identity, redaction, output elision, transcript import.
 //! - [`extract`]: modes, extraction requests, the answer parser, the heuristic extractor.
 //! - [`recall`]: embedders, search, ranking, context rendering, timeline.
+//! - [`curate`]: listing by filter, editing, forgetting with undo, the injection log.
 //! - [`portable`]: JSONL export and import, Markdown export, online backup, claude-mem
 //!   import, retention.
 //! - [`tokens`]: the one token estimator.
@@ -69,6 +70,7 @@
 
 pub mod capture;
 pub mod conversation;
+pub mod curate;
 mod error;
 pub mod extract;
 mod memory;
@@ -82,6 +84,10 @@ pub mod tokens;
 pub mod tools;
 
 pub use capture::project::resolve as resolve_project;
+pub use curate::{
+    ForgetBatch, Injection, NewInjection, ObservationCursor, ObservationEdit, ObservationFilter,
+    ObservationPage,
+};
 pub use error::{Error, Result};
 pub use memory::{Config, DB_ENV_VAR, Memory};
 pub use model::*;
@@ -94,7 +100,7 @@ pub use recall::{
     RecallConfig, RecallHit, ScoreParts, SearchFilter, SearchHit, SearchMode, SearchRequest,
     Timeline, TimelineAnchor, TimelineEntry, TimelineItem, TimelineRequest, VectorStatus,
 };
-pub use store::{LedgerEntry, SCHEMA_VERSION};
+pub use store::{LedgerDay, LedgerEntry, SCHEMA_VERSION};
 
 /// The README's Rust examples, compiled by `cargo test --doc` so that they cannot rot.
 #[doc = include_str!("../../README.md")]

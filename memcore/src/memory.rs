@@ -4,6 +4,10 @@
 //! `State` itself. See `crate::state` for the layering.
 
 use crate::capture::{Ingest, TranscriptImport, TranscriptRead};
+use crate::curate::{
+    ForgetBatch, Injection, NewInjection, ObservationCursor, ObservationEdit, ObservationFilter,
+    ObservationPage,
+};
 use crate::error::{Error, Result};
 use crate::extract::mode::Mode;
 use crate::extract::{
@@ -25,7 +29,7 @@ use crate::recall::{
 };
 pub use crate::state::Config;
 use crate::state::State;
-use crate::store::LedgerEntry;
+use crate::store::{LedgerDay, LedgerEntry};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
@@ -188,10 +192,14 @@ impl Memory {
         self.state.store.recent_observations(scope, limit)
     }
 
-    /// Deletes an observation and everything indexed about it. Returns false when no
-    /// observation had that id.
+    /// Forgets an observation: it leaves search, context, listings and exports at once, and
+    /// stays in the forget bin, recoverable with [`Memory::undo_forget`], until purged
+    /// ([`Memory::purge_forgotten`]). Returns false when no observation had that id.
     pub fn forget(&self, id: ObservationId) -> Result<bool> {
-        self.state.store.delete_observation(id)
+        Ok(!self
+            .forget_ids(&[id], &format!("forget {id}"))?
+            .observation_ids
+            .is_empty())
     }
 
     /// Runs SQLite's `PRAGMA integrity_check` and returns its findings: `["ok"]` for a
@@ -591,6 +599,106 @@ impl Memory {
     /// observation has `id`.
     pub fn pin(&self, id: ObservationId, pinned: bool) -> Result<bool> {
         Retention::new(&self.state).pin(id, pinned)
+    }
+
+    // Curation (see `crate::curate`).
+
+    /// A page of the observations `filter` covers, newest first, starting after `after` (the
+    /// `next` of the page before; `None` for the first page). `limit` is held to `1..=1000`.
+    pub fn list_observations(
+        &self,
+        filter: &ObservationFilter,
+        after: Option<ObservationCursor>,
+        limit: usize,
+    ) -> Result<ObservationPage> {
+        self.state.store.list_observations(filter, after, limit)
+    }
+
+    /// How many observations `filter` covers: what [`Memory::forget_where`] would forget.
+    pub fn count_observations(&self, filter: &ObservationFilter) -> Result<u64> {
+        self.state.store.count_observations(filter)
+    }
+
+    /// Changes an observation's title, text (narrative) or kind. The new text is redacted,
+    /// and the observation's hash, token count, full-text row and vector are made again.
+    /// Fails with [`Error::NotFound`] for an unknown id and [`Error::InvalidInput`] for an
+    /// empty title or an edit that makes it say exactly what another observation of its
+    /// project says; nothing changes then.
+    pub fn edit_observation(
+        &self,
+        id: ObservationId,
+        edit: ObservationEdit,
+    ) -> Result<Observation> {
+        crate::curate::edit(&self.state, id, edit)
+    }
+
+    /// Forgets the observations with these ids (unknown ones are skipped) in one batch,
+    /// recoverable with [`Memory::undo_forget`] until purged. `reason` is kept with the batch
+    /// to tell the user what it was. A forget that found nothing makes no batch (id 0).
+    pub fn forget_ids(&self, ids: &[ObservationId], reason: &str) -> Result<ForgetBatch> {
+        self.state.store.forget_observations(ids, reason)
+    }
+
+    /// Forgets every observation `filter` covers, in one batch. An empty filter is refused
+    /// with [`Error::InvalidInput`].
+    pub fn forget_where(&self, filter: &ObservationFilter, reason: &str) -> Result<ForgetBatch> {
+        let ids = crate::curate::filtered_ids(&self.state, filter)?;
+        self.forget_ids(&ids, reason)
+    }
+
+    /// Brings a forget batch back: every observation returns with its provenance, pin and
+    /// supersession, under its own id when no other observation took it since, and is
+    /// embedded again. Returns the ids they have now. [`Error::NotFound`] when the batch
+    /// was purged or undone already.
+    pub fn undo_forget(&self, batch: i64) -> Result<Vec<ObservationId>> {
+        crate::curate::undo(&self.state, batch)
+    }
+
+    /// The forget batches that can still be undone, newest first.
+    pub fn forget_batches(&self, limit: usize) -> Result<Vec<ForgetBatch>> {
+        self.state.store.forget_batches(limit)
+    }
+
+    /// Empties the forget bin for good (`None`), or one batch of it; returns how many
+    /// observations went. [`Error::NotFound`] for an unknown batch.
+    pub fn purge_forgotten(&self, batch: Option<i64>) -> Result<u64> {
+        self.state.store.purge_forgotten(batch)
+    }
+
+    /// Records what a hook injected into a session's context (the query redacted), for the
+    /// viewer and for `memcore` to show later.
+    pub fn record_injection(&self, injection: NewInjection) -> Result<Injection> {
+        let injection = NewInjection {
+            query: injection.query.map(|q| self.state.redactor.redact(&q)),
+            ..injection
+        };
+        self.state.store.insert_injection(&injection)
+    }
+
+    /// The newest injections of one session, or of every session in scope.
+    pub fn injections(
+        &self,
+        session_id: Option<&str>,
+        scope: &Scope,
+        limit: usize,
+    ) -> Result<Vec<Injection>> {
+        self.state.store.injections(session_id, scope, limit)
+    }
+
+    /// Events by id, in id order; unknown ids are left out (an observation's provenance).
+    pub fn events_by_id(&self, ids: &[EventId]) -> Result<Vec<Event>> {
+        self.state.store.events_by_id(ids)
+    }
+
+    /// The summaries of one session, oldest first.
+    pub fn session_summaries(&self, session_id: &str) -> Result<Vec<Summary>> {
+        self.state.store.session_summaries(session_id)
+    }
+
+    /// The extraction ledger's totals per UTC day and model over the last `days` days,
+    /// newest day first.
+    pub fn ledger_by_day(&self, project: Option<&str>, days: u32) -> Result<Vec<LedgerDay>> {
+        self.state.store.ledger_by_day(project, days)
     }
 }
 

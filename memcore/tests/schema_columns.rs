@@ -20,6 +20,10 @@ fn observation_schema(conn: &Connection) -> Vec<(String, String, Option<String>)
     .unwrap()
 }
 
+/// Indexes of the observations table that a migration added after version 3 (the fixtures
+/// predate them; opening a fixture adds them, which the shape check below sees).
+const INDEXES_SINCE_V3: &[&str] = &["observations_by_time"];
+
 /// Everything a store holds, as text: its schema (the observations table's own row aside,
 /// which an added column changes) and every row of every table.
 fn dump(conn: &Connection) -> Vec<String> {
@@ -164,6 +168,7 @@ fn a_new_store_declares_the_observations_table_as_every_earlier_version_did() {
         let old_columns = column_names(&old);
         let declared_then: Vec<(String, String, Option<String>)> = observation_schema(&new)
             .into_iter()
+            .filter(|(kind, name, _)| kind != "index" || !INDEXES_SINCE_V3.contains(&name.as_str()))
             .map(|(kind, name, sql)| {
                 let sql = sql.map(|sql| {
                     sql.split_inclusive('\n')

@@ -612,3 +612,69 @@ fn a_schema_v2_store_keeps_its_vectors_and_gets_the_rest_lazily() {
     assert_eq!((after.observations_left, after.conversation_left), (0, 0));
     assert_eq!(mem.integrity_check().unwrap(), ["ok"]);
 }
+
+fn fixture_v3() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-v3.db")
+}
+
+/// Writes `tests/fixtures/store-v3.db` (the v1 fixture's records, with vectors of the default
+/// embedder). Run by hand, and only on a schema-v3 build.
+#[test]
+#[ignore = "writes the committed v3 fixture; run by hand, only on a schema-v3 build"]
+fn generate_store_v3_fixture() {
+    assert_eq!(
+        SCHEMA_VERSION, 3,
+        "the v3 fixture can only be written by a build whose schema is version 3"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mem = Memory::open(dir.path().join("v3.db")).unwrap();
+    populate(&mem);
+    let path = fixture_v3();
+    let _ = std::fs::remove_file(&path);
+    mem.backup_to(&path).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("VACUUM")
+        .unwrap();
+}
+
+/// Version 3 to 4: the forget bin, the injection log and the time index arrive; every
+/// record stays, and forgetting is undoable on the upgraded store.
+#[test]
+fn a_schema_v3_store_opens_and_forgets_with_undo() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    std::fs::copy(fixture_v3(), &path).expect("tests/fixtures/store-v3.db is missing");
+    let version: u32 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 3, "the fixture must stay a version-3 store");
+
+    let mem = Memory::open(&path).unwrap();
+    assert_eq!(
+        mem.stats(&Scope::All).unwrap().schema_version,
+        SCHEMA_VERSION
+    );
+    let all = memcore::ObservationFilter::default();
+    let before = mem.list_observations(&all, None, 100).unwrap().items;
+    assert_eq!(before.len() as u64, mem.count_observations(&all).unwrap());
+    assert!(!before.is_empty());
+    let id = before[0].id;
+    let batch = mem.forget_ids(&[id], "upgrade test").unwrap();
+    assert!(mem.get(&[id]).unwrap().is_empty());
+    assert_eq!(mem.undo_forget(batch.id).unwrap(), [id]);
+    assert_eq!(
+        mem.list_observations(&all, None, 100).unwrap().items,
+        before
+    );
+    mem.record_injection(memcore::NewInjection {
+        session_id: "sess-a".into(),
+        project: "webshop".into(),
+        event: "SessionStart".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(mem.injections(None, &Scope::All, 5).unwrap().len(), 1);
+    assert_eq!(mem.integrity_check().unwrap(), ["ok"]);
+}

@@ -4,7 +4,8 @@
 //! prints the page's URL (first line of stdout with `--no-open`, else it also opens the
 //! browser) and serves until it is killed. There is no daemon and nothing is left behind.
 //!
-//! Code map: [`server`] accepts requests and answers each on a thread of its own, [`guard`]
+//! Code map: [`server`] accepts connections and answers each on a thread of its own over
+//! [`http`] (a small HTTP/1.1 of its own, with timeouts and bounds everywhere), [`guard`]
 //! holds the security checks every request passes first (Host, Origin, token), [`routes`]
 //! maps a method and path to a handler in [`api`], [`query`] parses query strings, bodies and
 //! dates into clear 400s, [`page`] is the one HTML page with its script and style inlined
@@ -13,6 +14,7 @@
 mod api;
 mod browser;
 mod guard;
+mod http;
 mod page;
 mod pending;
 mod query;
@@ -22,7 +24,7 @@ mod server;
 use crate::cli::Args;
 use crate::commands::Env;
 use crate::error::{CliError, CliResult};
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::{Ipv4Addr, SocketAddrV4, TcpListener};
 
 /// `memcore ui [--no-open] [--port N]`
 pub fn ui(env: &Env, mut args: Args) -> CliResult<()> {
@@ -32,12 +34,12 @@ pub fn ui(env: &Env, mut args: Args) -> CliResult<()> {
     // Opened before binding: a store that cannot be opened fails the command, not each request.
     let memory = env.open()?;
     let token = guard::Token::generate()?;
-    let http = tiny_http::Server::http(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))
-        .map_err(|e| CliError::Usage(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
-    let port = match http.server_addr().to_ip() {
-        Some(addr) => addr.port(),
-        None => return Err(CliError::usage("the server is not bound to an IP address")),
-    };
+    let listener = TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))
+        .map_err(|e| CliError::io("listen on 127.0.0.1 port", port.to_string(), e))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| CliError::io("read the address of", "the listening socket", e))?
+        .port();
     let url = format!("http://127.0.0.1:{port}/?token={}", token.as_str());
     // The URL alone on the first line: scripts and tests read it from there.
     outln!("{url}");
@@ -50,5 +52,5 @@ pub fn ui(env: &Env, mut args: Args) -> CliResult<()> {
         eprintln!("memcore ui: opening the browser; Ctrl-C stops the server");
         browser::open(&url);
     }
-    server::serve(http, server::Context::new(env, memory, token, port))
+    server::serve(listener, server::Context::new(env, memory, token, port))
 }

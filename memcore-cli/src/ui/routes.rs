@@ -5,7 +5,6 @@ use super::api;
 use super::query::{self, ApiError, ApiResult, Query, percent_decode};
 use super::server::{Context, method_not_allowed};
 use serde_json::Value;
-use tiny_http::Method;
 
 /// One endpoint, with the ids its path carries.
 #[derive(Debug, PartialEq)]
@@ -42,72 +41,45 @@ pub enum Route {
 
 impl Route {
     /// The route of `method` on `path`.
-    pub fn find(method: &Method, path: &str) -> ApiResult<Route> {
+    pub fn find(method: &str, path: &str) -> ApiResult<Route> {
         let Some(rest) = path.strip_prefix("/api/") else {
             return Err(not_found(path));
         };
         let parts: Vec<&str> = rest.split('/').collect();
         let (route, allowed) = match parts.as_slice() {
-            ["observations"] => (
-                Some(Route::Observations).filter(|_| *method == Method::Get),
-                "GET",
-            ),
+            ["observations"] => (Some(Route::Observations).filter(|_| method == "GET"), "GET"),
             ["observations", id] => {
                 let id = query::id(id, "the observation id")?;
                 match method {
-                    Method::Get => (Some(Route::Observation(id)), "GET"),
-                    Method::Patch => (Some(Route::Edit(id)), "PATCH"),
+                    "GET" => (Some(Route::Observation(id)), "GET"),
+                    "PATCH" => (Some(Route::Edit(id)), "PATCH"),
                     _ => (None, "GET or PATCH"),
                 }
             }
             ["observations", id, "pin"] => {
                 let id = query::id(id, "the observation id")?;
-                (
-                    Some(Route::Pin(id)).filter(|_| *method == Method::Post),
-                    "POST",
-                )
+                (Some(Route::Pin(id)).filter(|_| method == "POST"), "POST")
             }
-            ["search"] => (
-                Some(Route::Search).filter(|_| *method == Method::Get),
-                "GET",
-            ),
-            ["projects"] => (
-                Some(Route::Projects).filter(|_| *method == Method::Get),
-                "GET",
-            ),
-            ["sessions"] => (
-                Some(Route::Sessions).filter(|_| *method == Method::Get),
-                "GET",
-            ),
+            ["search"] => (Some(Route::Search).filter(|_| method == "GET"), "GET"),
+            ["projects"] => (Some(Route::Projects).filter(|_| method == "GET"), "GET"),
+            ["sessions"] => (Some(Route::Sessions).filter(|_| method == "GET"), "GET"),
             ["sessions", id] if !id.is_empty() => {
                 let id = percent_decode(id, false)
                     .ok_or_else(|| ApiError::bad("the session id is not valid UTF-8"))?;
-                (
-                    Some(Route::Session(id)).filter(|_| *method == Method::Get),
-                    "GET",
-                )
+                (Some(Route::Session(id)).filter(|_| method == "GET"), "GET")
             }
-            ["injections"] => (
-                Some(Route::Injections).filter(|_| *method == Method::Get),
-                "GET",
-            ),
-            ["costs"] => (Some(Route::Costs).filter(|_| *method == Method::Get), "GET"),
-            ["stats"] => (Some(Route::Stats).filter(|_| *method == Method::Get), "GET"),
-            ["forget"] => (
-                Some(Route::Forget).filter(|_| *method == Method::Post),
-                "POST",
-            ),
+            ["injections"] => (Some(Route::Injections).filter(|_| method == "GET"), "GET"),
+            ["costs"] => (Some(Route::Costs).filter(|_| method == "GET"), "GET"),
+            ["stats"] => (Some(Route::Stats).filter(|_| method == "GET"), "GET"),
+            ["forget"] => (Some(Route::Forget).filter(|_| method == "POST"), "POST"),
             ["forget", batch, "undo"] => {
                 let batch = query::id(batch, "the forget batch id")?;
                 (
-                    Some(Route::Undo(batch)).filter(|_| *method == Method::Post),
+                    Some(Route::Undo(batch)).filter(|_| method == "POST"),
                     "POST",
                 )
             }
-            ["forgotten"] => (
-                Some(Route::Forgotten).filter(|_| *method == Method::Get),
-                "GET",
-            ),
+            ["forgotten"] => (Some(Route::Forgotten).filter(|_| method == "GET"), "GET"),
             _ => return Err(not_found(path)),
         };
         route.ok_or_else(|| method_not_allowed(allowed))
@@ -153,41 +125,32 @@ mod tests {
     #[test]
     fn paths_methods_and_ids() {
         assert_eq!(
-            Route::find(&Method::Get, "/api/observations/7"),
+            Route::find("GET", "/api/observations/7"),
             Ok(Route::Observation(7))
         );
         assert_eq!(
-            Route::find(&Method::Patch, "/api/observations/7"),
+            Route::find("PATCH", "/api/observations/7"),
             Ok(Route::Edit(7))
         );
         assert_eq!(
-            Route::find(&Method::Post, "/api/forget/3/undo"),
+            Route::find("POST", "/api/forget/3/undo"),
             Ok(Route::Undo(3))
         );
         assert_eq!(
-            Route::find(&Method::Get, "/api/sessions/a%20b"),
+            Route::find("GET", "/api/sessions/a%20b"),
             Ok(Route::Session("a b".into()))
         );
+        assert_eq!(Route::find("GET", "/api/nope").unwrap_err().status, 404);
+        assert_eq!(Route::find("GET", "/elsewhere").unwrap_err().status, 404);
         assert_eq!(
-            Route::find(&Method::Get, "/api/nope").unwrap_err().status,
-            404
-        );
-        assert_eq!(
-            Route::find(&Method::Get, "/elsewhere").unwrap_err().status,
-            404
-        );
-        assert_eq!(
-            Route::find(&Method::Delete, "/api/observations/7")
+            Route::find("DELETE", "/api/observations/7")
                 .unwrap_err()
                 .status,
             405
         );
+        assert_eq!(Route::find("GET", "/api/forget").unwrap_err().status, 405);
         assert_eq!(
-            Route::find(&Method::Get, "/api/forget").unwrap_err().status,
-            405
-        );
-        assert_eq!(
-            Route::find(&Method::Get, "/api/observations/x")
+            Route::find("GET", "/api/observations/x")
                 .unwrap_err()
                 .status,
             400

@@ -136,14 +136,7 @@ impl State {
             &obs.narrative,
             &obs.facts,
         );
-        obs.token_count = crate::tokens::estimate(&obs.title)
-            + crate::tokens::estimate(&obs.subtitle)
-            + crate::tokens::estimate(&obs.narrative)
-            + obs
-                .facts
-                .iter()
-                .map(|f| crate::tokens::estimate(f))
-                .sum::<u32>();
+        obs.token_count = token_count(&obs);
         Ok(obs)
     }
 
@@ -180,6 +173,19 @@ impl State {
             schema_version: self.store.schema_version().unwrap_or(SCHEMA_VERSION),
         })
     }
+}
+
+/// An observation's size in tokens: what context rendering counts (title, subtitle,
+/// narrative, facts).
+pub(crate) fn token_count(obs: &Observation) -> u32 {
+    crate::tokens::estimate(&obs.title)
+        + crate::tokens::estimate(&obs.subtitle)
+        + crate::tokens::estimate(&obs.narrative)
+        + obs
+            .facts
+            .iter()
+            .map(|f| crate::tokens::estimate(f))
+            .sum::<u32>()
 }
 
 fn non_empty(what: &'static str, value: &str) -> Result<()> {

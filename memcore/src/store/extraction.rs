@@ -43,6 +43,21 @@ pub struct LedgerEntry {
     pub created_at: time::OffsetDateTime,
 }
 
+/// The ledger's totals for one UTC day and model: what the cost view and the daily cap read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerDay {
+    /// The day, `YYYY-MM-DD` (UTC).
+    pub day: String,
+    /// The model as the ledger names it (`heuristic`, `anthropic:<model>`...).
+    pub model: String,
+    /// Calls made.
+    pub calls: u64,
+    /// Input tokens.
+    pub prompt_tokens: u64,
+    /// Output tokens.
+    pub completion_tokens: u64,
+}
+
 /// What a ledger row records, before it is written.
 #[derive(Debug, Clone)]
 pub(crate) struct NewLedgerEntry<'a> {
@@ -344,6 +359,31 @@ impl Store {
                 })
             },
             || "read the extraction ledger".into(),
+        )
+    }
+
+    /// The ledger's totals per UTC day and model over the last `days` days (today
+    /// included), newest day first.
+    pub(crate) fn ledger_by_day(&self, project: Option<&str>, days: u32) -> Result<Vec<LedgerDay>> {
+        let day_ms: i64 = 86_400_000;
+        let since = (now_millis().div_euclid(day_ms) - i64::from(days.max(1)) + 1) * day_ms;
+        self.conn().query_rows(
+            "SELECT date(created_at / 1000, 'unixepoch') AS day, model, count(*),
+                    sum(prompt_tokens), sum(completion_tokens)
+             FROM extraction_ledger
+             WHERE created_at >= ?1 AND (?2 IS NULL OR project = ?2)
+             GROUP BY day, model ORDER BY day DESC, model",
+            params![since, project],
+            |r| {
+                Ok(LedgerDay {
+                    day: r.get(0)?,
+                    model: r.get(1)?,
+                    calls: r.get::<_, i64>(2)?.max(0) as u64,
+                    prompt_tokens: r.get::<_, i64>(3)?.max(0) as u64,
+                    completion_tokens: r.get::<_, i64>(4)?.max(0) as u64,
+                })
+            },
+            || "total the extraction ledger by day".into(),
         )
     }
 }

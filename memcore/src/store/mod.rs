@@ -7,8 +7,10 @@
 
 mod conn;
 pub(crate) mod conversation;
+mod curation;
 mod events;
 mod extraction;
+mod forgotten;
 mod fts;
 mod observations;
 pub(crate) mod portable;
@@ -22,8 +24,8 @@ mod transcripts;
 pub(crate) mod vectors;
 
 pub(crate) use conn::ConnExt;
-pub use extraction::LedgerEntry;
 pub(crate) use extraction::NewLedgerEntry;
+pub use extraction::{LedgerDay, LedgerEntry};
 pub(crate) use fts::match_expression;
 pub(crate) use observations::{StoredVector, content_hash};
 pub use schema::VERSION as SCHEMA_VERSION;

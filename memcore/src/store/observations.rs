@@ -163,19 +163,25 @@ pub(crate) fn observation_from_row(row: &Row<'_>) -> rusqlite::Result<Observatio
     })
 }
 
-/// Inserts an observation's row: every column of [`TABLE`] that has a value, by name.
+/// Inserts an observation's row: every column of [`TABLE`] that has a value, by name, and
+/// the id when the observation has one (a new one has 0: SQLite picks it).
 fn insert_row(tx: &Transaction<'_>, obs: &Observation) -> Result<()> {
     let columns: Vec<_> = TABLE
         .columns
         .iter()
         .filter_map(|c| Some((c.name, c.value?)))
         .collect();
-    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
-    let values = columns
+    let mut names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let mut values = columns
         .iter()
         .map(|(_, value)| value(obs))
         .collect::<rusqlite::Result<Vec<_>>>()
         .ctx(|| format!("encode observation {:?}", obs.title))?;
+    // A restored observation (undo of a forget) comes back under its own id.
+    if obs.id > 0 {
+        names.push("id");
+        values.push(obs.id.into());
+    }
     let sql = format!(
         "INSERT INTO observations ({}) VALUES ({})",
         names.join(", "),
@@ -279,26 +285,6 @@ impl Store {
         )
     }
 
-    /// Deletes an observation with its full-text row, provenance, files and vector. Newer
-    /// observations that superseded it keep existing; their link is cleared. Returns whether
-    /// it existed.
-    pub(crate) fn delete_observation(&self, id: ObservationId) -> Result<bool> {
-        let tx = self.write()?;
-        let deleted = tx.execute_cached("DELETE FROM observations WHERE id = ?1", [id], || {
-            format!("forget observation {id}")
-        })?;
-        if deleted > 0 {
-            tx.execute_cached(
-                "DELETE FROM observations_fts WHERE rowid = ?1",
-                [id],
-                || format!("remove observation {id} from the index"),
-            )?;
-        }
-        tx.commit()
-            .ctx(|| format!("commit forgetting observation {id}"))?;
-        Ok(deleted > 0)
-    }
-
     /// Observation counts per kind in scope.
     pub(crate) fn count_observations_by_kind(
         &self,
@@ -351,6 +337,32 @@ pub(crate) fn insert_observation(
             }
         }
     }
+    index_observation(tx, id, obs)?;
+    if let Some(v) = vector {
+        super::vectors::put_vectors(
+            tx,
+            &v.model,
+            v.vector.len(),
+            &[super::vectors::NewVector {
+                layer: super::vectors::Layer::Observation,
+                record: id,
+                project: &obs.project,
+                vector: &v.vector,
+            }],
+        )?;
+    }
+    Ok(Added {
+        id,
+        duplicate: false,
+    })
+}
+
+/// Writes an observation's full-text row (rowid = its id) from its fields.
+pub(crate) fn index_observation(
+    tx: &Transaction<'_>,
+    id: ObservationId,
+    obs: &Observation,
+) -> Result<()> {
     let facts = obs.facts.join("\n");
     let concepts = obs.concepts.join(" ");
     let files = obs
@@ -388,23 +400,7 @@ pub(crate) fn insert_observation(
         ],
         || format!("index observation {id}"),
     )?;
-    if let Some(v) = vector {
-        super::vectors::put_vectors(
-            tx,
-            &v.model,
-            v.vector.len(),
-            &[super::vectors::NewVector {
-                layer: super::vectors::Layer::Observation,
-                record: id,
-                project: &obs.project,
-                vector: &v.vector,
-            }],
-        )?;
-    }
-    Ok(Added {
-        id,
-        duplicate: false,
-    })
+    Ok(())
 }
 
 /// Links an observation to the events it came from (links it has already are kept).

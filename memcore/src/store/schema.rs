@@ -31,7 +31,7 @@ use rusqlite::Transaction;
 use rusqlite::types::ToSqlOutput;
 
 /// The schema version this build writes.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
 /// The FTS5 tokenizer every full-text table uses: Porter stemming over Unicode words, with
 /// diacritics folded. `_`, `/`, `.` and `-` separate tokens, so `src/auth/token.rs` and
@@ -138,7 +138,8 @@ pub(crate) fn create(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         "
     ))?;
     create_conversation_layer(tx)?;
-    create_vector_index(tx)
+    create_vector_index(tx)?;
+    create_curation(tx)
 }
 
 /// A table declared column by column in the store module that owns it; see the [module
@@ -285,6 +286,7 @@ pub(crate) fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<
     match from {
         1 => upgrade_from_1(tx),
         2 => upgrade_from_2(tx),
+        3 => create_curation(tx),
         _ => Err(rusqlite::Error::InvalidParameterName(format!(
             "no migration from schema version {from}"
         ))),
@@ -358,6 +360,48 @@ fn create_vector_index(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         CREATE TRIGGER vectors_mark_dead AFTER DELETE ON vectors BEGIN
             UPDATE vector_chunks SET dead = dead + 1 WHERE id = old.chunk;
         END;
+        ",
+    )
+}
+
+/// What version 4 added, and all of version 3 to 4: what a person curating memory needs.
+///
+/// - The forget bin: a forgotten observation leaves the observations table (and so every
+///   read path) at once, but its whole record is kept here, as JSON, in a batch per forget,
+///   until the batch is undone or purged (`store::forgotten`). An older build would not
+///   know to keep it: hence the version.
+/// - The injection log: what the SessionStart and UserPromptSubmit hooks put into a
+///   session's context, with the ids, the tokens and the time (`store::curation`).
+/// - An index of observations by time: the viewer lists every project's newest first.
+fn create_curation(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "
+        CREATE TABLE forget_batches (
+            id      INTEGER PRIMARY KEY,
+            at      INTEGER NOT NULL,
+            reason  TEXT NOT NULL
+        );
+        CREATE TABLE forgotten (
+            batch           INTEGER NOT NULL REFERENCES forget_batches(id) ON DELETE CASCADE,
+            observation_id  INTEGER NOT NULL,
+            record          TEXT NOT NULL,
+            PRIMARY KEY (batch, observation_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE injections (
+            id               INTEGER PRIMARY KEY,
+            session_id       TEXT NOT NULL,
+            project          TEXT NOT NULL,
+            event            TEXT NOT NULL,
+            query            TEXT,
+            observation_ids  TEXT NOT NULL,
+            event_ids        TEXT NOT NULL,
+            tokens           INTEGER NOT NULL,
+            budget           INTEGER NOT NULL,
+            at               INTEGER NOT NULL
+        );
+        CREATE INDEX injections_by_session ON injections(session_id, at);
+        CREATE INDEX injections_by_project ON injections(project, at);
+        CREATE INDEX observations_by_time ON observations(created_at, id);
         ",
     )
 }

@@ -116,6 +116,19 @@ impl Store {
         )
     }
 
+    /// The summaries of one session, oldest first.
+    pub(crate) fn session_summaries(&self, session_id: &str) -> Result<Vec<Summary>> {
+        self.conn().query_rows(
+            &format!(
+                "SELECT {SUMMARY_COLUMNS} FROM summaries WHERE session_id = ?1
+                 ORDER BY created_at, id"
+            ),
+            [session_id],
+            summary_from_row,
+            || format!("read the summaries of session {session_id:?}"),
+        )
+    }
+
     /// Counts summaries in scope.
     pub(crate) fn count_summaries(&self, scope: &Scope) -> Result<u64> {
         self.conn().query_single(
