@@ -924,10 +924,11 @@ MemcoreStatus memcore_recent(const MemcoreStore *store,
                              char **out_observations_json);
 
 /**
- * Deletes an observation and everything indexed about it.
+ * Forgets an observation: it leaves search, context and listings at once and stays in the
+ * store's forget bin, recoverable (`memcore forget --list`, `--undo BATCH`) until purged.
  *
- * When not NULL, `*out_forgotten` receives true when an observation was deleted, false when
- * none had that id (not an error). NULL `store`: `MEMCORE_ERR_NULL_POINTER`.
+ * When not NULL, `*out_forgotten` receives true when an observation was forgotten, false
+ * when none had that id (not an error). NULL `store`: `MEMCORE_ERR_NULL_POINTER`.
  *
  * # Safety
  *

@@ -588,7 +588,7 @@ export class Memory {
     return this.#doc(ffi().recent, optionalString(project, 'project'), limitArg(limit, 10)).observations;
   }
 
-  /** Deletes an observation; true when one was deleted. */
+  /** Forgets an observation (recoverable with `memcore forget --undo` until purged); true when one was forgotten. */
   forget(id) {
     const forgotten = [false];
     this.#status(ffi().forget, idArg(id), forgotten);

@@ -216,7 +216,11 @@ Upkeep
   retry-failed            make events whose extraction failed pending again
   index                   give every record its vector now (recall and extraction do it as
                           they go), and drop deleted records from the vector index
-  forget ID...            delete observations
+  forget ID...            forget observations (recoverable: prints the batch to undo)
+  forget --where [--kind K] [--session S] [--since DATE] [--until DATE] [--query WORDS]
+         [--dry-run]      forget every observation of the project the filter covers
+  forget --list | --undo BATCH | --purge BATCH | --purge-all
+                          the forget bin: list, bring back, remove for good
   import-transcript PATH... [--no-extract]
                           import Claude Code session transcripts (.jsonl)
   export [FILE] [--include-events] [--since DATE] [--until DATE] [--markdown DIR]

@@ -81,7 +81,7 @@ impl Env {
 }
 
 /// Parses observation ids.
-fn ids(items: Vec<String>, command: &str) -> CliResult<Vec<ObservationId>> {
+pub(crate) fn ids(items: Vec<String>, command: &str) -> CliResult<Vec<ObservationId>> {
     if items.is_empty() {
         return Err(CliError::usage(format!(
             "{command} needs at least one observation id"
@@ -360,36 +360,6 @@ pub fn stats(env: &Env, args: Args) -> CliResult<()> {
             .unwrap_or_default()
     );
     Ok(())
-}
-
-/// `memcore forget ID...`
-pub fn forget(env: &Env, args: Args) -> CliResult<()> {
-    let ids = ids(args.positionals()?, "forget")?;
-    let memory = env.open()?;
-    let mut missing = Vec::new();
-    let mut forgotten = Vec::new();
-    for id in ids {
-        if memory.forget(id)? {
-            forgotten.push(id);
-        } else {
-            missing.push(format!("#{id}"));
-        }
-    }
-    if env.global.json {
-        env.print_json(&serde_json::json!({"forgotten": forgotten}))?;
-    } else {
-        for id in &forgotten {
-            outln!("forgot #{id}");
-        }
-    }
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(CliError::NotFound(format!(
-            "no observation {}",
-            missing.join(", ")
-        )))
-    }
 }
 
 /// `memcore retry-failed`

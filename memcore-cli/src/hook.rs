@@ -419,6 +419,7 @@ fn respond(
             let context = memory
                 .context(&ContextRequest::session_start(&session.project))
                 .map_err(failed)?;
+            keep_injection(memory, &session, event, None, &context, log);
             // Hook writes that failed earlier (a full disk...): said once, at the top.
             match crate::failed::take_unreported(paths) {
                 Some(note) if context.text.trim().is_empty() => Some(answer_raw(event, &note)),
@@ -433,8 +434,11 @@ fn respond(
             let prompt =
                 memcore::capture::truncate::elide_middle(prompt, memory.config().max_text_bytes);
             let context = memory
-                .context(&ContextRequest::prompt(&session.project, prompt).session(session_id))
+                .context(
+                    &ContextRequest::prompt(&session.project, prompt.as_ref()).session(session_id),
+                )
                 .map_err(failed)?;
+            keep_injection(memory, &session, event, Some(&prompt), &context, log);
             Ok(answer(event, &context.text, mcp))
         }
         "Stop" | "PreCompact" => {
@@ -452,6 +456,35 @@ fn respond(
             Ok(None)
         }
         _ => Ok(None),
+    }
+}
+
+/// Records what a context hook injects (nothing when the context is empty), for the viewer.
+/// A failure is logged and the context still goes to the agent: the record is for the user,
+/// the context is for the session.
+fn keep_injection(
+    memory: &Memory,
+    session: &memcore::Session,
+    event: &str,
+    query: Option<&str>,
+    context: &memcore::Context,
+    log: &Log,
+) {
+    if context.text.trim().is_empty() {
+        return;
+    }
+    let injection = memcore::NewInjection {
+        session_id: session.id.clone(),
+        project: session.project.clone(),
+        event: event.to_owned(),
+        query: query.map(str::to_owned),
+        observation_ids: context.observation_ids.clone(),
+        event_ids: context.record_ids.clone(),
+        tokens: context.tokens,
+        budget: context.budget,
+    };
+    if let Err(e) = memory.record_injection(injection) {
+        log.line(format!("{event}: the injection was not recorded: {e}"));
     }
 }
 

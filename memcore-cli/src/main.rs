@@ -44,6 +44,7 @@ mod embedder;
 mod error;
 mod extractor;
 mod failed;
+mod forget;
 mod hook;
 mod install;
 mod log;
@@ -154,7 +155,7 @@ fn run(invocation: Invocation) -> CliResult<()> {
         "timeline" => commands::timeline(&env, args),
         "recent" => commands::recent(&env, args),
         "stats" => commands::stats(&env, args),
-        "forget" => commands::forget(&env, args),
+        "forget" => forget::forget(&env, args),
         "retry-failed" => commands::retry_failed(&env, args),
         "index" => commands::index(&env, args),
         "import-transcript" => commands::import_transcript(&env, args),

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 /// A date given as RFC 3339 or `YYYY-MM-DD` (midnight UTC).
-fn date(flag: &str, text: &str) -> CliResult<OffsetDateTime> {
+pub(crate) fn date(flag: &str, text: &str) -> CliResult<OffsetDateTime> {
     if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
         return Ok(t);
     }

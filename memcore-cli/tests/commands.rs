@@ -341,7 +341,7 @@ fn doctor_reports_store_extraction_hooks_and_problems() {
     setup.ok(&["extract"]);
     let text = setup.doctor_text();
     for expected in [
-        "schema        version 3",
+        "schema        version 4",
         "events        1 (0 pending, 0 failed)",
         "provider      heuristic",
         "extractor     idle",
@@ -386,4 +386,100 @@ fn import_warns_about_an_export_without_its_end_record() {
         Some(1),
         "{report}"
     );
+}
+
+#[test]
+fn forget_by_a_filter_lists_undoes_and_purges() {
+    let setup = Setup::new();
+    setup.ok(&["--project", "shop", "dev", "seed", "60"]);
+    let count = |args: &[&str]| -> u64 {
+        let mut all = vec!["--project", "shop"];
+        all.extend_from_slice(args);
+        setup.json(&all)["would_forget"].as_u64().unwrap()
+    };
+    let bugfixes = count(&["forget", "--where", "--kind", "bugfix", "--dry-run"]);
+    assert!(bugfixes > 0 && bugfixes < 60, "{bugfixes}");
+    // A filter that narrows nothing is refused (exit 2), and nothing is forgotten.
+    let refused = setup.run_with_input(&["--project", "shop", "forget", "--where"], b"");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--kind"));
+
+    let out = setup.json(&["--project", "shop", "forget", "--where", "--kind", "bugfix"]);
+    assert_eq!(out["forgotten"].as_array().unwrap().len() as u64, bugfixes);
+    let batch = out["batch"].as_i64().unwrap();
+    assert_eq!(
+        setup.json(&["--project", "shop", "stats"])["observations"],
+        60 - bugfixes
+    );
+    assert_eq!(
+        count(&["forget", "--where", "--kind", "bugfix", "--dry-run"]),
+        0
+    );
+    let listed = setup.ok(&["forget", "--list"]);
+    assert!(listed.contains(&format!("batch {batch}")), "{listed}");
+    assert!(listed.contains("kind bugfix"), "{listed}");
+
+    let undone = setup.json(&["forget", "--undo", &batch.to_string()]);
+    assert_eq!(
+        undone["restored"].as_array().unwrap().len() as u64,
+        bugfixes
+    );
+    assert_eq!(
+        setup.json(&["--project", "shop", "stats"])["observations"],
+        60
+    );
+    assert!(
+        !setup
+            .run_with_input(&["forget", "--undo", &batch.to_string()], b"")
+            .status
+            .success()
+    );
+
+    let text = setup.ok(&["--project", "shop", "forget", "--where", "--kind", "bugfix"]);
+    assert!(text.contains("memcore forget --undo"), "{text}");
+    assert!(
+        setup
+            .ok(&["forget", "--purge-all"])
+            .contains(&format!("purged {bugfixes}"))
+    );
+    assert!(
+        setup
+            .ok(&["forget", "--list"])
+            .contains("nothing forgotten")
+    );
+}
+
+#[test]
+fn context_hooks_record_what_they_inject() {
+    let setup = Setup::new();
+    setup.ok(&["--project", "work", "dev", "seed", "30"]);
+    let cwd = setup.cwd.to_string_lossy().into_owned();
+    let start = setup.hook(
+        "SessionStart",
+        &json!({"session_id": "s9", "cwd": cwd, "hook_event_name": "SessionStart", "source": "startup"}),
+    );
+    assert!(!start.is_empty());
+    let prompt = setup.hook(
+        "UserPromptSubmit",
+        &json!({"session_id": "s9", "cwd": cwd, "hook_event_name": "UserPromptSubmit",
+                "prompt": "how does the coupon cache retry work"}),
+    );
+    let memory = memcore::Memory::open(&setup.db).unwrap();
+    let injections = memory
+        .injections(Some("s9"), &memcore::Scope::All, 10)
+        .unwrap();
+    let events: Vec<&str> = injections
+        .iter()
+        .map(|i| i.content.event.as_str())
+        .collect();
+    let expected: &[&str] = if prompt.is_empty() {
+        &["SessionStart"]
+    } else {
+        &["UserPromptSubmit", "SessionStart"]
+    };
+    assert_eq!(events, expected);
+    let first = injections.last().unwrap();
+    assert!(!first.content.observation_ids.is_empty());
+    assert!(first.content.tokens > 0 && first.content.tokens <= first.content.budget);
+    assert_eq!(first.content.project, "work");
 }

@@ -314,17 +314,42 @@ fn a_client_session_uses_every_tool() {
     assert!(record.contains("importance 0.80"), "{record}");
     assert!(record.contains("deploy/staging.yml"), "{record}");
 
-    // forget: gone, and named as gone afterwards.
-    assert_eq!(
-        client.ok("forget", json!({"ids": [id]})),
-        format!("Forgot #{id}.")
+    // forget: gone, and named as gone afterwards; undo brings it back, once.
+    let forgot = client.ok("forget", json!({"ids": [id]}));
+    assert!(
+        forgot.starts_with(&format!("Forgot #{id} (batch ")),
+        "{forgot}"
     );
+    let batch: i64 = forgot
+        .split("(batch ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the answer names the batch");
     let gone = client.refused("get_observations", json!({"ids": [id]}));
     assert!(gone.contains(&format!("No observation #{id}")), "{gone}");
     let stats = setup.json(&["stats"]);
     assert_eq!(
         stats["observations"], 60,
         "only the remembered one was forgotten"
+    );
+    assert_eq!(
+        client.ok("forget", json!({"undo": batch})),
+        format!("Restored #{id}.")
+    );
+    assert!(
+        client
+            .ok("get_observations", json!({"ids": [id]}))
+            .contains("deploy/staging.yml")
+    );
+    let again = client.refused("forget", json!({"undo": batch}));
+    assert!(again.contains("undone or purged"), "{again}");
+    assert_eq!(
+        client
+            .ok("forget", json!({"ids": [id]}))
+            .split(" (batch")
+            .next(),
+        Some(format!("Forgot #{id}").as_str())
     );
     client.finish();
 }
@@ -542,9 +567,10 @@ fn tools_stay_in_their_project_unless_told_otherwise() {
         !timeline.contains("Checkout retries"),
         "a timeline stays in one project: {timeline}"
     );
-    assert_eq!(
-        client.ok("forget", json!({"ids": [theirs], "project": "billing"})),
-        format!("Forgot #{theirs}.")
+    let forgot = client.ok("forget", json!({"ids": [theirs], "project": "billing"}));
+    assert!(
+        forgot.starts_with(&format!("Forgot #{theirs} (batch ")),
+        "{forgot}"
     );
     client.finish();
 }

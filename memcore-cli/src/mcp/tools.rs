@@ -282,13 +282,18 @@ impl Tools {
             ToolDef {
                 name: FORGET,
                 title: "Forget",
-                description: "Delete observations by id, for good. Only when the user \
-                    explicitly asks to forget something; confirm the ids with search or \
-                    get_observations first."
+                description: "Forget observations by id: they leave memory at once and \
+                    stay recoverable (the answer names the batch; `undo` with it brings them \
+                    back) until the user purges them. Only when the user explicitly asks to \
+                    forget something; confirm the ids with search or get_observations first."
                     .to_owned(),
                 input_schema: object(
-                    json!({"ids": ids("The observation ids to delete."), "project": project}),
-                    &["ids"],
+                    json!({
+                        "ids": ids("The observation ids to forget."),
+                        "undo": {"type": "integer", "minimum": 1, "description": "Instead of ids: the batch a forget answered with, to bring it back."},
+                        "project": project,
+                    }),
+                    &[],
                 ),
                 effect: Effect::Delete,
             },
@@ -719,29 +724,52 @@ impl Tools {
     }
 
     fn forget(&self, mut args: Args) -> Result<String, ToolError> {
+        // 0: absent (a batch id is at least 1).
+        let batch = args.count("undo", 0, 1, i64::MAX as usize)?;
+        if batch > 0 {
+            args.done()?;
+            let restored = self.memory.undo_forget(batch as i64).map_err(|e| match e {
+                memcore::Error::NotFound { .. } => ToolError::failed(format!(
+                    "No forget batch {batch} can be undone (it was undone or purged already)."
+                )),
+                e => e.into(),
+            })?;
+            let ids: Vec<String> = restored.iter().map(|id| format!("#{id}")).collect();
+            return Ok(format!("Restored {}.", ids.join(", ")));
+        }
         let ids = args.ids("ids")?;
         let scope = self.scope(&mut args)?;
         args.done()?;
         let (found, notes) = self.fetch(&ids, &scope)?;
-        let mut forgotten = Vec::new();
-        for obs in &found {
-            if self.memory.forget(obs.id)? {
-                forgotten.push(format!("#{}", obs.id));
-            }
-        }
-        if forgotten.is_empty() {
+        let inside: Vec<ObservationId> = found.iter().map(|o| o.id).collect();
+        let reason = format!("MCP forget {}", join_ids(&inside));
+        let batch = self.memory.forget_ids(&inside, &reason)?;
+        if batch.observation_ids.is_empty() {
             return Err(ToolError::failed(format!(
                 "Nothing was forgotten. {}",
                 notes.join(" ")
             )));
         }
-        let mut text = format!("Forgot {}.", forgotten.join(", "));
+        let mut text = format!(
+            "Forgot {} (batch {}; forget with {{\"undo\": {}}} brings it back).",
+            join_ids(&batch.observation_ids),
+            batch.id,
+            batch.id
+        );
         for note in notes {
             text.push(' ');
             text.push_str(&note);
         }
         Ok(text)
     }
+}
+
+/// `#1, #2`.
+fn join_ids(ids: &[ObservationId]) -> String {
+    ids.iter()
+        .map(|id| format!("#{id}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Whether `obs` is inside `scope`.

@@ -281,7 +281,8 @@ impl Memory {
         })
     }
 
-    /// Deletes an observation (with its index rows and vector). True when it existed.
+    /// Forgets an observation (recoverable with `memcore forget --undo` until purged). True
+    /// when it existed.
     pub fn forget(&self, id: i64) -> Result<bool, MemcoreError> {
         self.with(|m| Ok(m.forget(id)?))
     }

@@ -1333,7 +1333,8 @@ public protocol MemoryProtocol: AnyObject, Sendable {
     func events(sessionId: String, status: EventStatus?) throws  -> [Event]
     
     /**
-     * Deletes an observation (with its index rows and vector). True when it existed.
+     * Forgets an observation (recoverable with `memcore forget --undo` until purged). True
+     * when it existed.
      */
     func forget(id: Int64) throws  -> Bool
     
@@ -1867,7 +1868,8 @@ open func events(sessionId: String, status: EventStatus? = nil)throws  -> [Event
 }
     
     /**
-     * Deletes an observation (with its index rows and vector). True when it existed.
+     * Forgets an observation (recoverable with `memcore forget --undo` until purged). True
+     * when it existed.
      */
 open func forget(id: Int64)throws  -> Bool  {
     return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeMemcoreError_lift) {
