@@ -157,10 +157,11 @@ def main():
         landing = "/api/observations?limit=50"
         _, _, body = client.get(landing)
         page = json.loads(body)
-        last = page["items"][-1]["id"]
+        cursor = page.get("next")  # the keyset cursor of the next page ("<created_at_ms>.<id>")
         results = {}
         results["landing"] = measure(client, "landing /api/observations?limit=50", [landing])
-        measure(client, "  page 2 (before=)", [f"{landing}&before={last}"])
+        if cursor is not None:
+            measure(client, "  page 2 (after=cursor)", [f"{landing}&after={urllib.parse.quote(str(cursor))}"])
         measure(client, "  filtered kind=bugfix", [f"{landing}&kind=bugfix"])
         measure(client, "  filtered q=coupon", [f"{landing}&q=coupon"])
         results["page"] = measure(client, "the page /?token=", [f"/?token={urllib.parse.quote(client.token)}"])
