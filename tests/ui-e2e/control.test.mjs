@@ -144,3 +144,13 @@ test('forget by filter: preview count, confirm, gone, undone from the Forgotten 
   await until(async () => (await server.api(`/api/observations?limit=200${filter}`)).total === FACTS.bulkCount, 'restored');
   await until(async () => !(await server.api('/api/forgotten')).batches.some((b) => b.id === batch.id), 'the batch left the Forgotten view');
 }));
+
+test('the costs view without a daily cap says there is none', keepOnFailure(() => page, 'costs-no-cap', async () => {
+  const costs = await server.api('/api/costs?days=30');
+  assert.equal(costs.daily_cap, null, 'this server runs without MEMCORE_DAILY_TOKEN_CAP');
+  page = await openPage(browser, server);
+  await page.goto(server.page('#/costs'));
+  await main().getByRole('heading', { level: 1, name: 'Costs' }).waitFor();
+  await main().getByText(/no daily cap/i).first().waitFor();
+  assert.equal(await main().getByRole('meter').count(), 0, 'no meter against a cap');
+}));
