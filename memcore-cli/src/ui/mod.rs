@@ -16,7 +16,6 @@ mod browser;
 mod guard;
 mod http;
 mod page;
-mod pending;
 mod query;
 mod routes;
 mod server;

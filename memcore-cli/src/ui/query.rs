@@ -146,11 +146,6 @@ impl Query {
         }
     }
 
-    /// `name` as an id (a positive whole number), if present.
-    pub fn id(&self, name: &str) -> ApiResult<Option<i64>> {
-        self.text(name).map(|v| id(&v, name)).transpose()
-    }
-
     /// `name` as a date (see [`date`]), if present.
     pub fn date(&self, name: &str) -> ApiResult<Option<OffsetDateTime>> {
         self.text(name).map(|v| date(&v, name)).transpose()
@@ -207,9 +202,8 @@ mod tests {
 
     #[test]
     fn numbers_ids_and_dates_are_checked() {
-        let q = Query::parse("limit=500&before=-3&since=2026-13-01&until=2026-12-04").unwrap();
+        let q = Query::parse("limit=500&since=2026-13-01&until=2026-12-04").unwrap();
         assert!(q.number("limit", 50, 1, 200).is_err());
-        assert!(q.id("before").is_err());
         assert!(q.date("since").is_err());
         let until = q.date("until").unwrap().unwrap();
         assert_eq!(until.to_string(), "2026-12-04 0:00:00.0 +00:00:00");

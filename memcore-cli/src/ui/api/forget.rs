@@ -1,10 +1,9 @@
 //! Forgetting with undo: by ids or by a filter (with a preview first), undoing a batch, and
 //! the batches still recoverable.
 
-use super::super::pending::PendingCore;
 use super::super::query::{self, ApiError, ApiResult, Query};
 use super::super::server::Context;
-use super::{FilterBody, MAX_LIMIT, is_empty};
+use super::{FilterBody, MAX_LIMIT};
 use memcore::ObservationId;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -43,12 +42,19 @@ pub fn forget(ctx: &Context<'_>, body: &[u8]) -> ApiResult<Value> {
                 let sample: Vec<_> = found.iter().take(SAMPLE).collect();
                 return Ok(json!({ "count": found.len(), "sample": sample }));
             }
-            let batch = memory.forget_ids(&ids, "memcore ui: forget by id")?;
+            let batch =
+                memory.forget_ids(&ids, &format!("memcore ui: forget {}", id_list(&ids)))?;
+            if batch.observation_ids.is_empty() {
+                return Err(ApiError::not_found(format!(
+                    "no observation {} to forget",
+                    id_list(&ids)
+                )));
+            }
             Ok(json!({ "batch": batch }))
         }
         (None, Some(filter)) => {
             let filter = filter.into_filter()?;
-            if is_empty(&filter) {
+            if filter.is_empty() {
                 return Err(ApiError::bad(
                     "a bulk forget needs at least one filter (project, kind, session, since, \
                      until or q); it never forgets everything",
@@ -57,16 +63,43 @@ pub fn forget(ctx: &Context<'_>, body: &[u8]) -> ApiResult<Value> {
             let memory = ctx.memory();
             if body.preview {
                 let count = memory.count_observations(&filter)?;
-                let sample = memory.list_observations(&filter, None, SAMPLE)?;
+                let sample = memory.list_observations(&filter, None, SAMPLE)?.items;
                 return Ok(json!({ "count": count, "sample": sample }));
             }
-            let batch = memory.forget_where(&filter, "memcore ui: forget matching")?;
+            let reason = format!("memcore ui: forget matching {}", describe(&filter));
+            let batch = memory.forget_where(&filter, &reason)?;
             Ok(json!({ "batch": batch }))
         }
         _ => Err(ApiError::bad(
             "give either ids (a list of observation ids) or filter, not both",
         )),
     }
+}
+
+/// `#12 #14 ...`, the first few.
+fn id_list(ids: &[ObservationId]) -> String {
+    let mut text: Vec<String> = ids.iter().take(8).map(|id| format!("#{id}")).collect();
+    if ids.len() > 8 {
+        text.push(format!("and {} more", ids.len() - 8));
+    }
+    text.join(" ")
+}
+
+/// A filter in words, for the batch's reason.
+fn describe(f: &memcore::ObservationFilter) -> String {
+    let day = |t: &time::OffsetDateTime| t.date().to_string();
+    let parts: Vec<String> = [
+        f.project.as_ref().map(|p| format!("project={p}")),
+        f.kind.as_ref().map(|k| format!("kind={k}")),
+        f.session_id.as_ref().map(|s| format!("session={s}")),
+        f.since.as_ref().map(|t| format!("since={}", day(t))),
+        f.until.as_ref().map(|t| format!("until={}", day(t))),
+        f.query.as_ref().map(|q| format!("q={q:?}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    parts.join(" ")
 }
 
 /// `POST /api/forget/{batch}/undo`

@@ -7,9 +7,8 @@ pub mod reports;
 pub mod search;
 pub mod sessions;
 
-use super::pending::ObservationFilter;
 use super::query::{self, ApiError, ApiResult, Query};
-use memcore::{ObservationKind, Scope};
+use memcore::{ObservationFilter, ObservationKind, Scope};
 use serde::Deserialize;
 
 /// Most rows one page of a list holds.
@@ -87,14 +86,4 @@ fn check_range(filter: &ObservationFilter) -> ApiResult<()> {
         )),
         _ => Ok(()),
     }
-}
-
-/// Whether a filter selects everything (a bulk forget refuses it).
-pub fn is_empty(f: &ObservationFilter) -> bool {
-    f.project.is_none()
-        && f.kind.is_none()
-        && f.session_id.is_none()
-        && f.since.is_none()
-        && f.until.is_none()
-        && f.query.is_none()
 }

@@ -1,29 +1,32 @@
 //! The landing list, one observation with its provenance, and its edit and pin.
 
-use super::super::pending::{ObservationEdit, PendingCore};
 use super::super::query::{self, ApiError, ApiResult, Query};
 use super::super::server::Context;
 use super::{MAX_LIMIT, filter_from_query, kind};
-use memcore::{ObservationId, Scope};
+use memcore::{ObservationCursor, ObservationEdit, ObservationId, Scope};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// `GET /api/observations`: newest first, keyset paged by `before`. The total is counted on
-/// the first page only: later pages keep the first page's.
+/// `GET /api/observations`: newest first, paged by `after` (the `next` cursor of the page
+/// before). The total is counted on the first page only: later pages keep the first page's.
 pub fn list(ctx: &Context<'_>, q: &Query) -> ApiResult<Value> {
     let filter = filter_from_query(q)?;
-    let before = q.id("before")?;
+    let after = match q.text("after") {
+        None => None,
+        Some(text) => Some(text.parse::<ObservationCursor>().map_err(|_| {
+            ApiError::bad(format!(
+                "after must be the next cursor of a page (<milliseconds>.<id>), not {text:?}"
+            ))
+        })?),
+    };
     let limit = q.number("limit", 50, 1, MAX_LIMIT)? as usize;
     let memory = ctx.memory();
-    let items = memory.list_observations(&filter, before, limit)?;
-    let next = (items.len() == limit)
-        .then(|| items.last().map(|o| o.id))
-        .flatten();
-    let total = match before {
+    let page = memory.list_observations(&filter, after, limit)?;
+    let total = match after {
         None => Some(memory.count_observations(&filter)?),
         Some(_) => None,
     };
-    Ok(json!({ "items": items, "next": next, "total": total }))
+    Ok(json!({ "items": page.items, "next": page.next, "total": total }))
 }
 
 /// The observation `id`, or 404.
@@ -44,7 +47,7 @@ pub fn one(ctx: &Context<'_>, id: ObservationId) -> ApiResult<Value> {
     let injected_in: Vec<_> = memory
         .injections(None, &Scope::Project(observation.project.clone()), 500)?
         .into_iter()
-        .filter(|i| i.observation_ids.contains(&id))
+        .filter(|i| i.content.observation_ids.contains(&id))
         .collect();
     Ok(json!({
         "observation": observation,

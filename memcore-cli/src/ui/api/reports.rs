@@ -1,7 +1,6 @@
 //! The cost ledger by day and model against the daily cap, and the stats with the doctor's
 //! findings.
 
-use super::super::pending::PendingCore;
 use super::super::query::{ApiResult, Query};
 use super::super::server::Context;
 use crate::{doctor, provider};

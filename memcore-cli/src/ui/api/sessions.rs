@@ -1,10 +1,9 @@
 //! Projects, sessions, one session's timeline, and what memory injected into sessions.
 
-use super::super::pending::{ObservationFilter, PendingCore};
 use super::super::query::{ApiError, ApiResult, Query};
 use super::super::server::Context;
 use super::{MAX_LIMIT, scope};
-use memcore::{EventPayload, Scope};
+use memcore::{EventPayload, ObservationFilter, Scope};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -107,7 +106,7 @@ pub fn session(ctx: &Context<'_>, id: &str) -> ApiResult<Value> {
         session_id: Some(id.to_owned()),
         ..ObservationFilter::default()
     };
-    for obs in memory.list_observations(&filter, None, TIMELINE_MAX)? {
+    for obs in memory.list_observations(&filter, None, TIMELINE_MAX)?.items {
         entries.push((
             obs.created_at,
             json!({"type": "observation", "observation": obs}),

@@ -302,7 +302,7 @@ async function viewObservations(root, params) {
     more.addEventListener("click", async () => {
       more.disabled = true;
       try {
-        const page = await api("/api/observations" + qs(Object.assign({ limit: PAGE, before: next }, filter)));
+        const page = await api("/api/observations" + qs(Object.assign({ limit: PAGE, after: next }, filter)));
         addRows(page.items);
         next = page.next;
         if (next === null || next === undefined) more.remove();
