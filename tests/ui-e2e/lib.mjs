@@ -133,10 +133,10 @@ export async function openPage(browser, server, { viewport = VIEWPORT } = {}) {
 }
 
 /// Keeps a screenshot of the view as a test artefact and says where.
-export async function shot(page, name) {
+export async function shot(page, name, { fullPage = false } = {}) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path });
+  await page.screenshot({ path, fullPage });
   console.log(`screenshot: ${path}`);
   return path;
 }

@@ -109,7 +109,7 @@ test('a session timeline: prompt, tool calls, assistant message, observations, s
   assert.ok(text.includes('Edit') && text.includes('Bash'), 'the tool calls');
   assert.ok(text.includes(`Updated ${FACTS.timelineFile}`), 'the observation');
   assert.ok(/summary/i.test(text), 'the summary');
-  await shot(page, 'session');
+  await shot(page, 'session', { fullPage: true });
 }));
 
 test('an injection record: ids, tokens and time of SessionStart and UserPromptSubmit', keepOnFailure(() => page, 'injections', async () => {
@@ -133,6 +133,16 @@ test('an injection record: ids, tokens and time of SessionStart and UserPromptSu
     assert.ok(await record.locator('time').count() > 0 || /\d\d:\d\d/.test(text), `${event}: its time`);
   }
   await shot(page, 'injections');
+
+  // The session's own page lists what was injected into it, above its timeline.
+  await main().getByRole('link', { name: FACTS.injectionSession }).first().click();
+  await main().getByRole('heading', { name: /injected/i }).waitFor();
+  for (const event of ['SessionStart', 'UserPromptSubmit']) {
+    const record = main().locator('tr, li').filter({ hasText: event }).first();
+    await record.waitFor();
+    assert.match(await record.innerText(), numberPattern(byEvent[event].tokens), `${event} on the session page`);
+  }
+  await shot(page, 'session-injections', { fullPage: true });
 }));
 
 test('the costs: tokens by day and model, against the daily cap', keepOnFailure(() => page, 'costs', async () => {
