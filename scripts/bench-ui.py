@@ -5,7 +5,8 @@ page and a search on 100,000 observations).
 Usage: scripts/bench-ui.py                      (from anywhere inside the repository)
        N=100000 RUNS=50 scripts/bench-ui.py
        BIN=target/x86_64-unknown-linux-gnu/dist/memcore scripts/bench-ui.py   (a given binary)
-       STORE=/tmp/seeded.db scripts/bench-ui.py  (a store seeded before; kept, not re-seeded)
+       STORE=/tmp/seeded.db scripts/bench-ui.py  (seeded there when missing, and kept: the
+                                                  next run with it skips the seeding)
 
 Builds memcore-cli in release mode unless BIN is given (default target/release/memcore),
 seeds a temporary store with `memcore dev seed N` (one project, `bench`; 50 observations a
@@ -128,17 +129,16 @@ def main():
     try:
         env = private_env(tmp)
         store = os.environ.get("STORE")
-        if store:
-            db = Path(store).resolve()
-            print(f"store: {db} (given, not seeded)")
+        db = Path(store).resolve() if store else tmp / "data" / "memory.db"
+        if db.exists():
+            print(f"store: {db} (seeded before; kept)")
         else:
-            db = tmp / "data" / "memory.db"
-            db.parent.mkdir(parents=True)
+            db.parent.mkdir(parents=True, exist_ok=True)
             print(f"seeding {N} observations...", flush=True)
             start = time.perf_counter()
             subprocess.run([str(bin_path), "--db", str(db), "--project", "bench", "dev", "seed", str(N)],
                            env=env, check=True, stdout=subprocess.DEVNULL)
-            print(f"seeded in {time.perf_counter() - start:.0f} s")
+            print(f"seeded in {time.perf_counter() - start:.0f} s" + (f" into {db} (kept)" if store else ""))
         stats = json.loads(subprocess.run([str(bin_path), "--db", str(db), "--all-projects", "--json", "stats"],
                                           env=env, capture_output=True, text=True, check=True).stdout)
         print(f"store: {stats['observations']} observations, {stats['sessions']} sessions, "
@@ -164,6 +164,8 @@ def main():
             measure(client, "  page 2 (after=cursor)", [f"{landing}&after={urllib.parse.quote(str(cursor))}"])
         measure(client, "  filtered kind=bugfix", [f"{landing}&kind=bugfix"])
         measure(client, "  filtered q=coupon", [f"{landing}&q=coupon"])
+        # The landing view (and the search view) also ask for the projects of their filter.
+        measure(client, "projects /api/projects", ["/api/projects"])
         results["page"] = measure(client, "the page /?token=", [f"/?token={urllib.parse.quote(client.token)}"])
         searches = [f"/api/search?q={urllib.parse.quote(q)}" for q in SEARCHES]
         results["search"] = measure(client, f"search ({len(SEARCHES)} queries, in turn)", searches)
