@@ -977,3 +977,99 @@ fn bulk_forget_previews_then_forgets_what_matches_and_undoes() {
     );
     assert_eq!(preview["count"], ids.len());
 }
+
+/// Sends `bytes` on a fresh connection, closes the sending side, and returns what came back
+/// (possibly nothing) within the test's timeout.
+fn send_garbage(ui: &Ui, bytes: &[u8]) -> Vec<u8> {
+    let mut stream = TcpStream::connect(("127.0.0.1", ui.port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let _ = stream.write_all(bytes);
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    answer
+}
+
+fn status_of(answer: &[u8]) -> Option<u16> {
+    let text = String::from_utf8_lossy(answer);
+    text.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()
+}
+
+#[test]
+fn garbage_requests_neither_crash_nor_hang_the_server() {
+    let setup = seeded(2);
+    let ui = Ui::start(&setup);
+    // A fixed pseudo-random sequence (xorshift): the same bytes on every run.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for round in 0..150 {
+        let len = (next() % 3000) as usize + 1;
+        let mut bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        if round % 3 == 0 {
+            // A valid start, garbage after it.
+            let mut start = b"POST /api/forget HTTP/1.1\r\n".to_vec();
+            start.append(&mut bytes);
+            bytes = start;
+        }
+        if round % 5 == 0 {
+            bytes.extend_from_slice(b"\r\n\r\n");
+        }
+        let answer = send_garbage(&ui, &bytes);
+        if let Some(status) = status_of(&answer) {
+            assert!(
+                (400..500).contains(&status) || status == 505,
+                "round {round}: {status}"
+            );
+        }
+    }
+    let cases: [(&[u8], u16); 6] = [
+        (b"GET /api/stats HTTP/1.1\r\nHost 127.0.0.1\r\n\r\n", 400),
+        (b"GET /api/stats HTTP/1.1\r\nHo st: x\r\n\r\n", 400),
+        (b"GET api/stats HTTP/1.1\r\n\r\n", 400),
+        (b"GET /x HTTP/9.9\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: \xff\xfe\r\n\r\n", 400),
+        (b"BREW /pot HTTP/1.1\r\n\r\n", 403),
+    ];
+    for (bytes, status) in cases {
+        let answer = send_garbage(&ui, bytes);
+        assert_eq!(
+            status_of(&answer),
+            Some(status),
+            "{}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+    // A huge header: 431, not a buffer that grows with what is sent.
+    let mut huge = b"GET /api/stats HTTP/1.1\r\nX-Big: ".to_vec();
+    huge.extend(std::iter::repeat_n(b'a', 64 * 1024));
+    huge.extend_from_slice(b"\r\n\r\n");
+    assert_eq!(status_of(&send_garbage(&ui, &huge)), Some(431));
+    let many: String = (0..100).map(|i| format!("X-{i}: v\r\n")).collect();
+    let many = format!("GET /api/stats HTTP/1.1\r\n{many}\r\n");
+    assert_eq!(status_of(&send_garbage(&ui, many.as_bytes())), Some(431));
+    // Partial requests left open (slowloris) do not stop anyone else.
+    let mut stalled = Vec::new();
+    for _ in 0..10 {
+        let mut s = TcpStream::connect(("127.0.0.1", ui.port)).expect("connect");
+        s.write_all(b"GET /api/stats HTTP/1.1\r\nHost: 127.0")
+            .expect("write");
+        stalled.push(s);
+    }
+    assert_eq!(ui.call("GET", "/api/projects", None).status, 200);
+    // ...and are closed by the server when they stall too long (408).
+    let mut slow = stalled.pop().expect("one");
+    slow.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut answer = Vec::new();
+    let _ = slow.read_to_end(&mut answer);
+    assert_eq!(status_of(&answer), Some(408));
+    // Still serving, the store untouched.
+    assert_eq!(all_ids(&ui).len(), 2);
+}

@@ -1,5 +1,7 @@
 //! Just enough HTTP/1.1 for a local viewer, over `std::net`: one request per connection,
 //! bodies by `Content-Length` only, every read and write under a timeout, every size bounded.
+//! The request line and headers are parsed by `httparse` (hyper's parser); the loop around
+//! it, the limits and the response writer are here.
 //!
 //! Why not a crate: tiny_http 0.12 (the small synchronous server first chosen) sets no socket
 //! timeouts, and when a request is answered without its body being read (every refusal), it
@@ -59,6 +61,9 @@ fn read_error(status: u16, message: impl Into<String>) -> ReadError {
     }
 }
 
+/// Most headers a request may have.
+const MAX_HEADERS: usize = 64;
+
 /// Reads a request's head from `stream`.
 pub fn read_request(stream: TcpStream) -> Result<Request, (TcpStream, ReadError)> {
     if let Err(e) = stream
@@ -72,31 +77,38 @@ pub fn read_request(stream: TcpStream) -> Result<Request, (TcpStream, ReadError)
         return Err((stream, error));
     }
     match read_head(&stream) {
-        Ok((head, early_body)) => match parse_head(&head) {
-            Ok((method, path, query, headers)) => Ok(Request {
-                method,
-                path,
-                query,
-                headers,
-                early_body,
-                stream,
-            }),
-            Err(e) => Err((stream, e)),
-        },
+        Ok(head) => Ok(Request {
+            method: head.method,
+            path: head.path,
+            query: head.query,
+            headers: head.headers,
+            early_body: head.rest,
+            stream,
+        }),
         Err(e) => Err((stream, e)),
     }
 }
 
-/// The bytes up to the blank line ending the head, and what came after it.
-fn read_head(mut stream: &TcpStream) -> Result<(Vec<u8>, Vec<u8>), ReadError> {
+/// A parsed head, and the bytes that came after it.
+#[derive(Debug)]
+struct Head {
+    method: String,
+    path: String,
+    query: String,
+    headers: Vec<(String, String)>,
+    rest: Vec<u8>,
+}
+
+/// Reads until the head parses whole, within [`MAX_HEAD`] bytes and [`HEAD_DEADLINE`].
+fn read_head(mut stream: &TcpStream) -> Result<Head, ReadError> {
     let start = Instant::now();
     let mut buffer = Vec::with_capacity(2048);
     let mut chunk = [0u8; 4096];
     loop {
-        if let Some(end) = find(&buffer, b"\r\n\r\n") {
-            let rest = buffer.split_off(end + 4);
-            buffer.truncate(end);
-            return Ok((buffer, rest));
+        if !buffer.is_empty()
+            && let Some(head) = parse_head(&buffer)?
+        {
+            return Ok(head);
         }
         if buffer.len() > MAX_HEAD {
             return Err(read_error(431, "the request head is larger than 16 KiB"));
@@ -133,50 +145,44 @@ fn is_timeout(e: &io::Error) -> bool {
     )
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-type Head = (String, String, String, Vec<(String, String)>);
-
-/// Parses `METHOD target HTTP/1.x` and the header lines.
-fn parse_head(head: &[u8]) -> Result<Head, ReadError> {
-    let text = std::str::from_utf8(head)
-        .map_err(|_| read_error(400, "the request head is not valid UTF-8"))?;
-    let mut lines = text.split("\r\n");
-    let request_line = lines.next().unwrap_or("");
-    let mut parts = request_line.split(' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
+/// The head in `buffer`, `None` while it is incomplete.
+fn parse_head(buffer: &[u8]) -> Result<Option<Head>, ReadError> {
+    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut slots);
+    let length = match request.parse(buffer) {
+        Ok(httparse::Status::Complete(length)) => length,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(read_error(431, format!("more than {MAX_HEADERS} headers")));
+        }
+        Err(e) => return Err(read_error(400, format!("malformed request: {e}"))),
+    };
+    let (Some(method), Some(target), Some(_version)) =
+        (request.method, request.path, request.version)
     else {
         return Err(read_error(400, "malformed request line"));
     };
-    if version != "HTTP/1.1" && version != "HTTP/1.0" {
-        return Err(read_error(505, "only HTTP/1.0 and 1.1 are served"));
-    }
-    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(read_error(400, "malformed method"));
-    }
     if !target.starts_with('/') {
         return Err(read_error(400, "the request target must be a path"));
     }
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let mut headers = Vec::new();
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(read_error(400, format!("malformed header line {line:?}")));
-        };
-        if name.is_empty() || name.contains(' ') {
-            return Err(read_error(400, format!("malformed header name {name:?}")));
-        }
-        headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
+    let mut headers = Vec::with_capacity(request.headers.len());
+    for header in request.headers.iter() {
+        let value = std::str::from_utf8(header.value).map_err(|_| {
+            read_error(
+                400,
+                format!("the {} header is not valid UTF-8", header.name),
+            )
+        })?;
+        headers.push((header.name.to_ascii_lowercase(), value.trim().to_owned()));
     }
-    Ok((
-        method.to_owned(),
-        path.to_owned(),
-        query.to_owned(),
+    Ok(Some(Head {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        query: query.to_owned(),
         headers,
-    ))
+        rest: buffer[length..].to_vec(),
+    }))
 }
 
 impl Request {
@@ -322,30 +328,49 @@ mod tests {
 
     #[test]
     fn heads_parse_and_bad_ones_are_400() {
-        let (m, p, q, h) =
-            parse_head(b"GET /api/x?a=1 HTTP/1.1\r\nHost: 127.0.0.1:5\r\nX-A:  b ").unwrap();
+        let head =
+            parse_head(b"GET /api/x?a=1 HTTP/1.1\r\nHost: 127.0.0.1:5\r\nX-A:  b \r\n\r\nbody")
+                .unwrap()
+                .unwrap();
         assert_eq!(
-            (m.as_str(), p.as_str(), q.as_str()),
+            (
+                head.method.as_str(),
+                head.path.as_str(),
+                head.query.as_str()
+            ),
             ("GET", "/api/x", "a=1")
         );
         assert_eq!(
-            h,
+            head.headers,
             [
                 ("host".into(), "127.0.0.1:5".into()),
                 ("x-a".into(), "b".into())
             ]
         );
+        assert_eq!(head.rest, b"body");
+        // Incomplete: wait for more.
+        assert!(parse_head(b"GET /x HTTP/1.1\r\nHost: a").unwrap().is_none());
         for bad in [
-            &b"GET /x"[..],
-            b"GET /x HTTP/1.1 extra",
-            b"get /x HTTP/1.1",
-            b"GET http://evil/x HTTP/1.1",
-            b"GET /x HTTP/1.1\r\nno colon",
-            b"GET /x HTTP/1.1\r\nbad name: v",
-            b"GET /\xff HTTP/1.1",
+            &b"GET /x HTTP/1.1 extra\r\n\r\n"[..],
+            b"GET http://evil/x HTTP/1.1\r\n\r\n",
+            b"GET /x HTTP/1.1\r\nno colon\r\n\r\n",
+            b"GET /x HTTP/1.1\r\nbad name: v\r\n\r\n",
+            b"GET /x HTTP/1.1\r\nX: \xff\r\n\r\n",
+            b"\x00\x01\x02\r\n\r\n",
+            b"GET /x HTTP/2\r\n\r\n",
         ] {
-            assert_eq!(parse_head(bad).unwrap_err().status, Some(400), "{bad:?}");
+            assert_eq!(
+                parse_head(bad).unwrap_err().status,
+                Some(400),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
-        assert_eq!(parse_head(b"GET / HTTP/2").unwrap_err().status, Some(505));
+        let many: String = (0..100).map(|i| format!("X-{i}: v\r\n")).collect();
+        let request = format!("GET / HTTP/1.1\r\n{many}\r\n");
+        assert_eq!(
+            parse_head(request.as_bytes()).unwrap_err().status,
+            Some(431)
+        );
     }
 }

@@ -3,8 +3,7 @@
 
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
-use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime, Time};
+use time::OffsetDateTime;
 
 /// An answer that is not a success: the status and what was wrong, sent as
 /// `{"error": message}`.
@@ -162,19 +161,14 @@ pub fn id(text: &str, what: &str) -> ApiResult<i64> {
     }
 }
 
-/// An RFC 3339 time, or a day `YYYY-MM-DD` (its start, UTC).
+/// An RFC 3339 time, or a day `YYYY-MM-DD` (its start, UTC): the command's one date
+/// parser, with an error worded for the API.
 pub fn date(text: &str, what: &str) -> ApiResult<OffsetDateTime> {
-    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Ok(t);
-    }
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text, &format)
-        .map(|d| d.with_time(Time::MIDNIGHT).assume_utc())
-        .map_err(|_| {
-            ApiError::bad(format!(
-                "{what} must be a date (YYYY-MM-DD) or an RFC 3339 time, not {text:?}"
-            ))
-        })
+    crate::portable::date(what, text).map_err(|_| {
+        ApiError::bad(format!(
+            "{what} must be a date (YYYY-MM-DD) or an RFC 3339 time, not {text:?}"
+        ))
+    })
 }
 
 /// Parses a JSON body into `T`; the error names what serde found wrong.

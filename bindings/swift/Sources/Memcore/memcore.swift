@@ -8049,7 +8049,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_memcore_checksum_method_memory_events() != 6165) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_memcore_checksum_method_memory_forget() != 44102) {
+    if (uniffi_memcore_checksum_method_memory_forget() != 3437) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_memcore_checksum_method_memory_get() != 56920) {

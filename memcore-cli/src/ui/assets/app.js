@@ -191,6 +191,7 @@ const ROUTES = [
 ];
 
 let generation = 0;
+let lastPath = null;
 
 async function route() {
   const { path, params } = parseHash();
@@ -204,14 +205,25 @@ async function route() {
     }
     document.title = section + " · memcore";
     const root = el("div", { class: "view" });
+    // A slow view (the stats run the doctor's integrity check) says it is loading.
+    const slow = setTimeout(() => {
+      if (mine !== generation) return;
+      main.setAttribute("aria-busy", "true");
+      clear(main);
+      main.append(el("p", { class: "empty" }, "Loading " + section.toLowerCase() + "…"));
+    }, 250);
     try {
       await view(root, params, m[1] ? decodeURIComponent(m[1]) : undefined);
     } catch (e) {
       root.append(failure(e));
     }
+    clearTimeout(slow);
     if (mine !== generation) return; // a newer navigation won
+    main.removeAttribute("aria-busy");
     clear(main);
     main.append(root);
+    if (path !== lastPath) window.scrollTo(0, 0);
+    lastPath = path;
     const focus = root.querySelector("[data-autofocus]");
     if (focus) focus.focus();
     return;
@@ -532,7 +544,7 @@ function idLinks(ids) {
     if (i > 0) out.push(" ");
     out.push(link("#/obs/" + id, "#" + id));
   });
-  return out;
+  return el("span", { class: "ids" }, out);
 }
 
 function injectionSummary(inj) {
@@ -547,12 +559,14 @@ function injectionTable(injections, withSession) {
   return el("div", { class: "scroll" }, el("table", { class: "injections" },
     el("thead", {}, el("tr", {}, heads.map((h) => el("th", { scope: "col" }, h)))),
     el("tbody", {}, injections.map((i) => el("tr", { "data-injection-id": i.id },
-      el("td", {}, when(i.at)), el("td", {}, i.event),
-      withSession ? [el("td", {}, link("#/session/" + encodeURIComponent(i.session_id), i.session_id)), el("td", {}, i.project)] : null,
-      el("td", {}, num(i.tokens) + " / " + num(i.budget)),
-      el("td", {}, idLinks(i.observation_ids)),
-      el("td", {}, (i.event_ids || []).map((e) => "c" + e).join(" ") || "—"),
-      el("td", {}, i.query || "—"))))));
+      el("td", { "data-label": "When" }, when(i.at)), el("td", { "data-label": "Event" }, i.event),
+      withSession ? [
+        el("td", { "data-label": "Session" }, link("#/session/" + encodeURIComponent(i.session_id), i.session_id)),
+        el("td", { "data-label": "Project" }, i.project)] : null,
+      el("td", { "data-label": "Tokens" }, num(i.tokens) + " / " + num(i.budget)),
+      el("td", { "data-label": "Observations" }, idLinks(i.observation_ids)),
+      el("td", { "data-label": "Records" }, (i.event_ids || []).map((e) => "c" + e).join(" ") || "—"),
+      el("td", { "data-label": "Query" }, i.query || "—"))))));
 }
 
 // ---- #/obs/ID ----------------------------------------------------------------------------
@@ -735,7 +749,7 @@ async function viewStats(root) {
     el("dt", {}, "Events"), el("dd", {}, num(s.events) + " (" + num(s.pending_events) + " pending, " + num(s.failed_events) + " failed)"),
     el("dt", {}, "Store size"), el("dd", {}, num(s.file_size_bytes) + " bytes"),
     el("dt", {}, "Schema version"), el("dd", {}, String(s.schema_version)));
-  const kinds = el("table", {}, el("caption", {}, "Observations by kind"),
+  const kinds = el("table", { class: "narrow" }, el("caption", {}, "Observations by kind"),
     el("tbody", {}, Object.entries(s.observations_by_kind || {}).map(([k, n]) => el("tr", {}, el("th", { scope: "row" }, kindBadge(k)), el("td", {}, num(n))))));
   root.append(counts, kinds);
   root.append(el("h2", {}, "Doctor"));
