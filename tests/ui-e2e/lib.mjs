@@ -35,12 +35,14 @@ function fixtureDir() {
 
 /// `memcore --db <copy>/data/memory.db ui --no-open` on a private copy of the fixture; the
 /// URL is the first line of its standard output. `env` adds variables (the daily cap).
-export async function startServer(env = {}) {
+/// `prepare(db, env)` runs on the copy before the server starts (to add records).
+export async function startServer(env = {}, prepare = undefined) {
   const source = fixtureDir();
   mkdirSync(OUT, { recursive: true });
   const dir = mkdtempSync(join(OUT, 'run-'));
   cpSync(source, dir, { recursive: true });
   const db = join(dir, 'data', 'memory.db');
+  if (prepare) await prepare(db, memcoreEnv(dir, env));
   const child = spawn(BIN, ['--db', db, 'ui', '--no-open'], {
     env: memcoreEnv(dir, env),
     stdio: ['ignore', 'pipe', 'pipe'],
