@@ -47,6 +47,10 @@ export async function startServer(env = {}, prepare = undefined) {
     env: memcoreEnv(dir, env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // The server lives as long as the command: it must not outlive a test process that ends
+  // without its after() hook (a crash, a cancelled run).
+  const killChild = () => child.exitCode === null && child.kill('SIGKILL');
+  process.once('exit', killChild);
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const url = await new Promise((ok, no) => {
