@@ -154,3 +154,19 @@ test('the costs view without a daily cap says there is none', keepOnFailure(() =
   await main().getByText(/no daily cap/i).first().waitFor();
   assert.equal(await main().getByRole('meter').count(), 0, 'no meter against a cap');
 }));
+
+test('pin and unpin an observation', keepOnFailure(() => page, 'pin', async () => {
+  const id = await observationId(FACTS.searchTitle);
+  page = await openPage(browser, server);
+  await page.goto(server.page(`#/obs/${id}`));
+  await main().getByRole('heading', { level: 1, name: FACTS.searchTitle }).waitFor();
+  await button('Pin').click();
+  await button('Unpin').waitFor();
+  assert.equal((await server.api(`/api/observations/${id}`)).observation.pinned, true, 'pinned in the store');
+  await page.reload();
+  await button('Unpin').waitFor();
+  await shot(page, 'pin');
+  await button('Unpin').click();
+  await button('Pin').waitFor();
+  assert.equal((await server.api(`/api/observations/${id}`)).observation.pinned, false, 'unpinned in the store');
+}));

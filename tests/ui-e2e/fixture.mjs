@@ -40,6 +40,13 @@ export const FACTS = {
   // Bulk forget: every observation of this project.
   bulkProject: 'scratch',
   bulkCount: 5,
+  // Redaction: a token in a tool call and a <private> span in a prompt, which the store
+  // redacts on the way in; no view may show them.
+  secret: `ghp_${'Zx9Y'.repeat(9)}`,
+  privateText: 'my home address is 12 Elm Street',
+  redactedSession: 'billing-1',
+  // Provenance: a heuristic observation and the tool call it came from.
+  provenanceTitle: 'Updated src/cart/coupon.rs',
   // Costs: the models of the ledger, and the cap the server runs with.
   models: ['heuristic', 'anthropic:claude-haiku-4-5', 'openai:gpt-4o-mini'],
   dailyCap: 50000,
@@ -110,12 +117,16 @@ export function buildFixture(dir, bin) {
   hook('SessionEnd', 'shop-1', 'shop', { reason: 'exit' });
 
   hook('SessionStart', 'billing-1', 'billing', { source: 'startup' });
-  hook('UserPromptSubmit', 'billing-1', 'billing', { prompt: 'Invoice totals are off by a cent after tax' });
+  hook('UserPromptSubmit', 'billing-1', 'billing', {
+    prompt: `Invoice totals are off by a cent after tax <private>${FACTS.privateText}</private>`,
+  });
   tool('billing-1', 'billing', 'billing-1-t1', 'Edit',
     { file_path: `${cwdOf('billing')}/src/invoice/round.rs`, old_string: 'round(total)', new_string: 'round_half_even(total)' },
     { filePath: `${cwdOf('billing')}/src/invoice/round.rs`, success: true });
   tool('billing-1', 'billing', 'billing-1-t2', 'Bash', { command: 'cargo test invoice' },
     { stdout: 'test result: ok. 31 passed', stderr: '', interrupted: false });
+  tool('billing-1', 'billing', 'billing-1-t3', 'Bash', { command: `GITHUB_TOKEN=${FACTS.secret} gh release view v1.2.0` },
+    { stdout: 'v1.2.0  Latest', stderr: '', interrupted: false });
   hook('Stop', 'billing-1', 'billing', { last_assistant_message: 'Invoices now round half to even; the tax tests pass.' });
   hook('SessionEnd', 'billing-1', 'billing', { reason: 'exit' });
 

@@ -66,6 +66,21 @@ test('the landing list: newest first, then filtered by project', keepOnFailure((
   await page.getByText(FACTS.newestTitle).first().waitFor();
   assert.equal(await page.getByText('Idempotency keys stop duplicate webhook deliveries').count(), 0, 'another project\'s row is hidden');
   await shot(page, 'landing');
+
+  // Kind and date: the bugfixes of every project since five days ago (a YYYY-MM-DD day).
+  const since = new Date(Date.now() - 5 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+  const bugfixes = await server.api(`/api/observations?kind=bugfix&since=${since}&limit=50`);
+  assert.ok(bugfixes.items.length > 0 && bugfixes.items.every((o) => o.kind === 'bugfix' && o.created_at >= since));
+  const old = await server.api('/api/observations?kind=bugfix&limit=50');
+  assert.ok(old.items.length > bugfixes.items.length, 'the date leaves older bugfixes out');
+  await applyFilters(page, { Project: '', Kind: 'bugfix' });
+  const sinceBox = page.getByRole('form', { name: /filter/i }).getByLabel(/^since/i);
+  await sinceBox.fill(since);
+  await page.getByRole('form', { name: /filter/i }).getByRole('button', { name: 'Apply', exact: true }).click();
+  await until(
+    async () => JSON.stringify(await rowIds(page)) === JSON.stringify(bugfixes.items.map((o) => o.id)) || (await rowIds(page)),
+    'the rows are the recent bugfixes',
+  );
 }));
 
 test('search explains every hit: score parts and the words that matched', keepOnFailure(() => page, 'search', async () => {
@@ -90,6 +105,10 @@ test('search explains every hit: score parts and the words that matched', keepOn
   for (const word of top.matched) assert.ok(text.includes(word.toLowerCase()), `matched word ${word} shown`);
   for (const part of ['relevance', 'recency', 'importance']) assert.ok(text.includes(part), `score part ${part} shown: ${text}`);
   assert.ok(/observation/.test(text), 'the layer is shown');
+  const said = hits.find((h) => h.layer === 'conversation');
+  assert.ok(said, 'the conversation layer answers too (the prompt of shop-2)');
+  const saidRow = main().locator('article').filter({ hasText: said.record.text.slice(0, 40) }).first();
+  assert.match(await saidRow.innerText(), /conversation/, 'a conversation hit says its layer');
   await shot(page, 'search');
 }));
 
@@ -218,4 +237,42 @@ test('"/" focuses search; Enter searches', keepOnFailure(() => page, 'keyboard-s
   await main().locator('article').filter({ hasText: /coupon/i }).first().waitFor();
   assert.match(decodeURIComponent(await page.evaluate(() => location.hash)), /search.*coupon/);
   await shot(page, 'keyboard-search');
+}));
+
+test('an observation with its provenance: the events it came from, the sessions it was injected into', keepOnFailure(() => page, 'observation', async () => {
+  page = await openPage(browser, server);
+  await page.goto(server.page());
+  await waitForRows(page);
+  await main().getByRole('link', { name: FACTS.provenanceTitle, exact: true }).first().click();
+  await main().getByRole('heading', { level: 1, name: FACTS.provenanceTitle }).waitFor();
+  const id = Number(new URL(page.url()).hash.match(/#\/obs\/(\d+)/)[1]);
+  const detail = await server.api(`/api/observations/${id}`);
+  assert.ok(detail.sources.length >= 2, 'the Edit and the Bash call it came from');
+  const provenance = main().getByRole('region', { name: 'Provenance' });
+  const text = await provenance.innerText();
+  for (const tool of ['Edit', 'Bash']) assert.ok(text.includes(tool), `provenance shows the ${tool} call: ${text}`);
+  const injected = main().getByRole('region', { name: /injected/i });
+  if (detail.injected_in.length > 0) {
+    assert.ok((await injected.innerText()).includes(FACTS.injectionSession), 'the session it was injected into');
+  }
+  await shot(page, 'observation', { fullPage: true });
+}));
+
+test('nothing shown bypasses redaction: a token and a <private> span never reach the page', keepOnFailure(() => page, 'redaction', async () => {
+  page = await openPage(browser, server);
+  await page.goto(server.page(`#/session/${FACTS.redactedSession}`));
+  await main().getByText(/gh release view/).first().waitFor({ state: 'attached' });
+  for (const summary of await main().locator('details > summary').all()) await summary.click();
+  const everything = await page.evaluate(() => document.documentElement.outerHTML);
+  assert.ok(!everything.includes(FACTS.secret), 'the token is not on the page');
+  assert.ok(!everything.includes(FACTS.privateText), 'the private span is not on the page');
+  assert.ok(everything.includes('[REDACTED:github-token]'), 'the redaction marker is shown instead');
+  const api = JSON.stringify(await server.api(`/api/sessions/${FACTS.redactedSession}`));
+  assert.ok(!api.includes(FACTS.secret) && !api.includes(FACTS.privateText), 'nor in the API');
+  for (const q of ['GITHUB_TOKEN', 'Elm Street']) {
+    const found = JSON.stringify(await server.api(`/api/search?q=${encodeURIComponent(q)}`));
+    assert.ok(!found.includes(FACTS.secret) && !found.includes(FACTS.privateText), `search ${q}`);
+  }
+  await main().getByText(/REDACTED:github-token/).first().scrollIntoViewIfNeeded();
+  await shot(page, 'redaction');
 }));
