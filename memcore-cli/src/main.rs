@@ -16,7 +16,8 @@
 //! the extraction command, its lock and its detached start; [`provider`] the LLM clients;
 //! [`mcp`] the MCP server; [`embedder`] the transformer embedder of the long-lived commands;
 //! [`install`] the settings.json editing; [`commands`] and [`doctor`] the read and upkeep
-//! commands; [`config`], [`paths`] and [`log`] the files beside the store.
+//! commands; [`ui`] the local web viewer; [`config`], [`paths`] and [`log`] the files beside
+//! the store.
 
 /// Writes to stdout; a closed stdout (`memcore recent | head`) ends the command quietly
 /// instead of panicking as `print!` does.

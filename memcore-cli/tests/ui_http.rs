@@ -1063,13 +1063,31 @@ fn garbage_requests_neither_crash_nor_hang_the_server() {
         stalled.push(s);
     }
     assert_eq!(ui.call("GET", "/api/projects", None).status, 200);
+    // Past 64 at once the server says it is busy, at once, rather than queueing.
+    for _ in 0..60 {
+        let mut s = TcpStream::connect(("127.0.0.1", ui.port)).expect("connect");
+        s.write_all(b"GET /api/stats HTTP/1.1\r\nHost: 127.0")
+            .expect("write");
+        stalled.push(s);
+    }
+    let busy = ui.call("GET", "/api/projects", None);
+    assert_eq!(busy.status, 503);
+    assert!(busy.error().contains("too many"), "{}", busy.error());
     // ...and are closed by the server when they stall too long (408).
-    let mut slow = stalled.pop().expect("one");
+    let mut slow = stalled.remove(0);
     slow.set_read_timeout(Some(Duration::from_secs(30)))
         .expect("timeout");
     let mut answer = Vec::new();
     let _ = slow.read_to_end(&mut answer);
     assert_eq!(status_of(&answer), Some(408));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while ui.call("GET", "/api/projects", None).status != 200 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still busy after the timeouts"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     // Still serving, the store untouched.
     assert_eq!(all_ids(&ui).len(), 2);
 }

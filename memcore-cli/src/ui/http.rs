@@ -266,6 +266,30 @@ impl Request {
 /// Writes `response` on `stream`, then closes it gently: a client still sending a body it
 /// was refused gets to read the answer instead of a reset.
 pub fn respond(mut stream: TcpStream, response: Response) {
+    if write_response(&mut stream, &response).is_err() {
+        return;
+    }
+    let _ = stream.shutdown(Shutdown::Write);
+    // Drain what the client still sends, briefly and boundedly, before closing.
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    let start = Instant::now();
+    let mut sink = [0u8; 16 * 1024];
+    let mut drained = 0usize;
+    while drained < 4 * 1024 * 1024 && start.elapsed() < Duration::from_secs(2) {
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => drained += n,
+        }
+    }
+}
+
+/// Writes `response` and closes at once: for the accepting thread, which must not wait.
+pub fn respond_now(mut stream: TcpStream, response: Response) {
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+    let _ = write_response(&mut stream, &response);
+}
+
+fn write_response(stream: &mut TcpStream, response: &Response) -> io::Result<()> {
     let mut head = format!(
         "HTTP/1.1 {} {}\r\n",
         response.status,
@@ -281,25 +305,9 @@ pub fn respond(mut stream: TcpStream, response: Response) {
         "Content-Length: {}\r\nConnection: close\r\n\r\n",
         response.body.len()
     ));
-    let written = stream
-        .write_all(head.as_bytes())
-        .and_then(|()| stream.write_all(&response.body))
-        .and_then(|()| stream.flush());
-    if written.is_err() {
-        return;
-    }
-    let _ = stream.shutdown(Shutdown::Write);
-    // Drain what the client still sends, briefly and boundedly, before closing.
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
-    let start = Instant::now();
-    let mut sink = [0u8; 16 * 1024];
-    let mut drained = 0usize;
-    while drained < 4 * 1024 * 1024 && start.elapsed() < Duration::from_secs(2) {
-        match stream.read(&mut sink) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => drained += n,
-        }
-    }
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(&response.body)?;
+    stream.flush()
 }
 
 fn reason(status: u16) -> &'static str {

@@ -79,8 +79,7 @@ pub fn serve(listener: TcpListener, ctx: Context<'_>) -> CliResult<()> {
                     status: 503,
                     message: "too many requests at once; try again".to_owned(),
                 };
-                let _ = stream.set_write_timeout(Some(std::time::Duration::from_secs(1)));
-                http::respond(stream, error_response(&busy, Instant::now()));
+                http::respond_now(stream, error_response(&busy, Instant::now()));
                 drop(slot);
                 continue;
             }

@@ -222,10 +222,11 @@ async function route() {
     main.removeAttribute("aria-busy");
     clear(main);
     main.append(root);
-    if (path !== lastPath) window.scrollTo(0, 0);
-    lastPath = path;
     const focus = root.querySelector("[data-autofocus]");
     if (focus) focus.focus();
+    else if (path !== lastPath && lastPath !== null) main.focus(); // screen readers start at the view
+    if (path !== lastPath) window.scrollTo(0, 0);
+    lastPath = path;
     return;
   }
   clear(main);
@@ -703,9 +704,9 @@ async function viewInjections(root, params) {
 async function viewCosts(root, params) {
   const days = params.get("days") || "30";
   const data = await api("/api/costs" + qs({ days }));
-  const range = select("days", [["7", "7 days"], ["30", "30 days"], ["90", "90 days"]], days, { "data-autofocus": true });
+  const range = select("days", [["7", "7 days"], ["30", "30 days"], ["90", "90 days"]], days);
   range.addEventListener("change", () => go("/costs", { days: range.value }));
-  root.append(el("h1", {}, "Costs"), el("form", { class: "filters" }, field("Period", range)));
+  root.append(el("h1", {}, "Costs"), el("form", { class: "filters compact" }, field("Period", range)));
   const cap = data.daily_cap;
   const today = el("p", { class: "today" }, "LLM tokens today: ", el("strong", {}, num(data.today)),
     cap ? " of a daily cap of " + num(cap) : " (no daily cap set)");
