@@ -79,6 +79,7 @@ pub mod portable;
 pub mod recall;
 mod state;
 mod store;
+pub mod sync;
 mod text;
 pub mod tokens;
 pub mod tools;
@@ -101,6 +102,9 @@ pub use recall::{
     Timeline, TimelineAnchor, TimelineEntry, TimelineItem, TimelineRequest, VectorStatus,
 };
 pub use store::{LedgerDay, LedgerEntry, SCHEMA_VERSION};
+pub use sync::{
+    ApplyReport, Change, ChangeKind, Origin, Outbox, SyncProject, SyncStatus, SyncTarget,
+};
 
 /// The README's Rust examples, compiled by `cargo test --doc` so that they cannot rot.
 #[doc = include_str!("../../README.md")]

@@ -30,6 +30,7 @@ use crate::recall::{
 pub use crate::state::Config;
 use crate::state::State;
 use crate::store::{LedgerDay, LedgerEntry};
+use crate::sync::{ApplyReport, Change, Origin, Outbox, SyncStatus};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
@@ -699,6 +700,86 @@ impl Memory {
     /// newest day first.
     pub fn ledger_by_day(&self, project: Option<&str>, days: u32) -> Result<Vec<LedgerDay>> {
         self.state.store.ledger_by_day(project, days)
+    }
+
+    // Sync (see `crate::sync`).
+
+    /// Shares a project: from now on every change to its observations, summaries and their
+    /// sessions is logged for sync, and what it holds already is logged once. `author` (when
+    /// not empty) is whom this store's changes are attributed to. Returns the changes logged.
+    pub fn sync_enable(&self, project: &str, author: &str) -> Result<u64> {
+        if project.trim().is_empty() {
+            return Err(Error::InvalidInput {
+                what: "project",
+                reason: "must not be empty".into(),
+            });
+        }
+        self.state.store.sync_enable(project, author)
+    }
+
+    /// Stops sharing a project (what was sent stays where it went); false when it was not
+    /// shared.
+    pub fn sync_disable(&self, project: &str) -> Result<bool> {
+        self.state.store.sync_disable(project)
+    }
+
+    /// Marks a project private: nothing of it leaves this store, shared or not.
+    pub fn set_private_project(&self, project: &str, private: bool) -> Result<()> {
+        self.state.store.set_private_project(project, private)
+    }
+
+    /// Marks an observation private: it never leaves this store. False when there is no
+    /// such observation.
+    pub fn set_private_observation(&self, id: ObservationId, private: bool) -> Result<bool> {
+        self.state.store.set_private_observation(id, private)
+    }
+
+    /// This device's changes that `target` (a name for a hub or folder) has not been sent,
+    /// oldest first, at most `limit`, each redacted again; private ones are left out. Mark
+    /// them sent with [`Memory::sync_sent`] once delivered.
+    pub fn sync_outbox(&self, target: &str, limit: usize) -> Result<Outbox> {
+        let (mut changes, upto, more) = self.state.store.sync_outbox(target, limit)?;
+        for c in &mut changes {
+            self.state.redactor.redact_json(&mut c.payload);
+        }
+        Ok(Outbox {
+            changes,
+            upto,
+            more,
+        })
+    }
+
+    /// Records that `target` has this device's changes up to `device_seq`.
+    pub fn sync_sent(&self, target: &str, device_seq: u64) -> Result<()> {
+        self.state.store.sync_sent(target, device_seq)
+    }
+
+    /// Takes changes from elsewhere, in any order, duplicates and this store's own included,
+    /// and brings every record they touch to the state all its changes define. A malformed
+    /// change refuses the whole batch with [`Error::InvalidInput`], nothing written.
+    pub fn sync_apply(&self, changes: &[Change]) -> Result<ApplyReport> {
+        crate::sync::apply::apply(&self.state, changes)
+    }
+
+    /// Where the next pull from `target` starts (opaque to memcore).
+    pub fn sync_cursor(&self, target: &str) -> Result<Option<String>> {
+        self.state.store.sync_cursor(target)
+    }
+
+    /// Keeps where the next pull from `target` starts.
+    pub fn set_sync_cursor(&self, target: &str, cursor: &str) -> Result<()> {
+        self.state.store.set_sync_cursor(target, cursor)
+    }
+
+    /// Sync's settings and counts: the device, the projects, the targets with what each
+    /// still waits for.
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        self.state.store.sync_status()
+    }
+
+    /// Who made an observation, when another device did (a teammate's record).
+    pub fn observation_origin(&self, id: ObservationId) -> Result<Option<Origin>> {
+        self.state.store.observation_origin(id)
     }
 }
 

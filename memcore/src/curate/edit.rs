@@ -6,6 +6,7 @@ use super::ObservationEdit;
 use crate::error::{Error, Result};
 use crate::model::{Observation, ObservationId};
 use crate::state::State;
+use crate::sync::state::EditPayload;
 
 /// See [`crate::Memory::edit_observation`].
 pub(crate) fn edit(state: &State, id: ObservationId, edit: ObservationEdit) -> Result<Observation> {
@@ -18,6 +19,7 @@ pub(crate) fn edit(state: &State, id: ObservationId, edit: ObservationEdit) -> R
             id: id.to_string(),
         })?;
     let redact = |s: &str| state.redactor.redact(s.trim());
+    let mut logged = EditPayload::default();
     if let Some(title) = edit.title {
         let title = redact(&title);
         if title.trim().is_empty() {
@@ -26,12 +28,15 @@ pub(crate) fn edit(state: &State, id: ObservationId, edit: ObservationEdit) -> R
                 reason: "must not be empty".into(),
             });
         }
+        logged.title = Some(title.clone());
         obs.title = title;
     }
     if let Some(narrative) = edit.narrative {
         obs.narrative = redact(&narrative);
+        logged.narrative = Some(obs.narrative.clone());
     }
     if let Some(kind) = edit.kind {
+        logged.kind = Some(kind.clone());
         obs.kind = kind;
     }
     obs.content_hash = crate::store::content_hash(
@@ -43,6 +48,8 @@ pub(crate) fn edit(state: &State, id: ObservationId, edit: ObservationEdit) -> R
     );
     obs.token_count = crate::state::token_count(&obs);
     let vector = state.embed_observation(&obs)?;
-    state.store.update_observation(&obs, vector.as_ref())?;
+    state
+        .store
+        .update_observation(&obs, vector.as_ref(), Some(&logged))?;
     Ok(obs)
 }

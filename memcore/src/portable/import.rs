@@ -602,7 +602,7 @@ impl<'a> Importer<'a> {
         self.provenance(added.id, added.duplicate, &sources, &missing)?;
         if added.duplicate {
             if o.pinned {
-                self.state.store.set_pinned(added.id, true)?;
+                crate::store::portable::pin_in(self.tx, added.id, true)?;
             }
         } else if let (Some(r), None) = (o.supersedes, older) {
             self.links.push((line, added.id, r));

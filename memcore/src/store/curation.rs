@@ -10,8 +10,10 @@ use crate::curate::{
 use crate::error::{Error, Result, SqlContext};
 use crate::model::{Observation, ObservationId, Scope};
 use crate::store::StoredVector;
+use crate::sync::ChangeKind;
+use crate::sync::state::EditPayload;
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter};
+use rusqlite::{Transaction, params, params_from_iter};
 
 /// The `WHERE` clause of a filter over `observations o`, with its values in order.
 fn filter_clause(f: &ObservationFilter) -> (String, Vec<Value>) {
@@ -120,70 +122,25 @@ impl Store {
 
     /// Rewrites a stored observation's kind, title, narrative, hash and token count (the
     /// caller prepared them), with its full-text row and its vector, in one transaction.
-    /// Refuses an edit that makes it equal to another observation of its project.
+    /// Refuses an edit that makes it equal to another observation of its project. `edit`, the
+    /// fields the user changed, is logged for sync (`None`: the edit comes from the log).
     pub(crate) fn update_observation(
         &self,
         obs: &Observation,
         vector: Option<&StoredVector>,
+        edit: Option<&EditPayload>,
     ) -> Result<()> {
-        let id = obs.id;
         let tx = self.write()?;
-        let twin: Option<ObservationId> = tx.query_optional(
-            "SELECT id FROM observations WHERE project = ?1 AND content_hash = ?2 AND id != ?3",
-            params![obs.project, obs.content_hash, id],
-            |r| r.get(0),
-            || "look up an observation's content hash".into(),
-        )?;
-        if let Some(twin) = twin {
-            return Err(Error::InvalidInput {
-                what: "observation edit",
-                reason: format!(
-                    "observation {twin} of project {:?} already says exactly this",
-                    obs.project
-                ),
-            });
-        }
-        let changed = tx.execute_cached(
-            "UPDATE observations SET kind = ?2, title = ?3, narrative = ?4, content_hash = ?5,
-                 token_count = ?6
-             WHERE id = ?1",
-            params![
-                id,
-                obs.kind.as_str(),
-                obs.title,
-                obs.narrative,
-                obs.content_hash,
-                obs.token_count
-            ],
-            || format!("edit observation {id}"),
-        )?;
-        if changed == 0 {
-            return Err(Error::NotFound {
-                what: "observation",
-                id: id.to_string(),
-            });
-        }
-        tx.execute_cached(
-            "DELETE FROM observations_fts WHERE rowid = ?1",
-            [id],
-            || format!("drop the index row of observation {id}"),
-        )?;
-        index_observation(&tx, id, obs)?;
-        if let Some(v) = vector {
-            put_vectors(
-                &tx,
-                &v.model,
-                v.vector.len(),
-                &[NewVector {
-                    layer: Layer::Observation,
-                    record: id,
-                    project: &obs.project,
-                    vector: &v.vector,
-                }],
-            )?;
+        update_in(&tx, obs, vector)?;
+        if let Some(edit) = edit {
+            let payload = serde_json::to_value(edit).map_err(|source| Error::Json {
+                context: format!("encode the edit of observation {}", obs.id),
+                source,
+            })?;
+            super::sync::log_observation_change(&tx, obs, ChangeKind::ObservationEdit, &payload)?;
         }
         tx.commit()
-            .ctx(|| format!("commit the edit of observation {id}"))
+            .ctx(|| format!("commit the edit of observation {}", obs.id))
     }
 
     /// Keeps an injection (its query already redacted); returns it as stored.
@@ -252,4 +209,69 @@ impl Store {
             || "read injections".into(),
         )
     }
+}
+
+/// Rewrites an observation in place in the caller's transaction (see
+/// [`Store::update_observation`]).
+pub(crate) fn update_in(
+    tx: &Transaction<'_>,
+    obs: &Observation,
+    vector: Option<&StoredVector>,
+) -> Result<()> {
+    let id = obs.id;
+    let twin: Option<ObservationId> = tx.query_optional(
+        "SELECT id FROM observations WHERE project = ?1 AND content_hash = ?2 AND id != ?3",
+        params![obs.project, obs.content_hash, id],
+        |r| r.get(0),
+        || "look up an observation's content hash".into(),
+    )?;
+    if let Some(twin) = twin {
+        return Err(Error::InvalidInput {
+            what: "observation edit",
+            reason: format!(
+                "observation {twin} of project {:?} already says exactly this",
+                obs.project
+            ),
+        });
+    }
+    let changed = tx.execute_cached(
+        "UPDATE observations SET kind = ?2, title = ?3, narrative = ?4, content_hash = ?5,
+             token_count = ?6
+         WHERE id = ?1",
+        params![
+            id,
+            obs.kind.as_str(),
+            obs.title,
+            obs.narrative,
+            obs.content_hash,
+            obs.token_count
+        ],
+        || format!("edit observation {id}"),
+    )?;
+    if changed == 0 {
+        return Err(Error::NotFound {
+            what: "observation",
+            id: id.to_string(),
+        });
+    }
+    tx.execute_cached(
+        "DELETE FROM observations_fts WHERE rowid = ?1",
+        [id],
+        || format!("drop the index row of observation {id}"),
+    )?;
+    index_observation(tx, id, obs)?;
+    if let Some(v) = vector {
+        put_vectors(
+            tx,
+            &v.model,
+            v.vector.len(),
+            &[NewVector {
+                layer: Layer::Observation,
+                record: id,
+                project: &obs.project,
+                vector: &v.vector,
+            }],
+        )?;
+    }
+    Ok(())
 }

@@ -4,13 +4,14 @@
 //! restoring puts it back under its own id when that id is still free.
 
 use super::observations::{
-    OBSERVATION_COLUMNS, insert_observation, keep_source_refs, observation_from_row,
+    OBSERVATION_COLUMNS, insert_unlogged, keep_source_refs, observation_from_row,
 };
 use super::{ConnExt, Store, from_millis, now_millis, placeholders};
 use crate::curate::ForgetBatch;
 use crate::error::{Error, Result, SqlContext};
 use crate::model::{Observation, ObservationId};
 use crate::store::StoredVector;
+use crate::sync::ChangeKind;
 use rusqlite::{Transaction, params, params_from_iter};
 use serde::{Deserialize, Serialize};
 
@@ -36,49 +37,8 @@ impl Store {
         ids: &[ObservationId],
         reason: &str,
     ) -> Result<ForgetBatch> {
-        let at = now_millis();
         let tx = self.write()?;
-        let mut records = Vec::new();
-        for &id in ids {
-            if let Some(record) = read_record(&tx, id)? {
-                records.push(record);
-            }
-        }
-        let mut batch = ForgetBatch {
-            id: 0,
-            at: from_millis(at),
-            reason: reason.to_owned(),
-            observation_ids: records.iter().map(|r| r.observation.id).collect(),
-        };
-        if records.is_empty() {
-            return Ok(batch);
-        }
-        tx.execute_cached(
-            "INSERT INTO forget_batches (at, reason) VALUES (?1, ?2)",
-            params![at, reason],
-            || "open a forget batch".into(),
-        )?;
-        batch.id = tx.last_insert_rowid();
-        for record in &records {
-            let id = record.observation.id;
-            let json = serde_json::to_string(record).map_err(|source| Error::Json {
-                context: format!("keep forgotten observation {id}"),
-                source,
-            })?;
-            tx.execute_cached(
-                "INSERT OR REPLACE INTO forgotten (batch, observation_id, record) VALUES (?1, ?2, ?3)",
-                params![batch.id, id, json],
-                || format!("keep forgotten observation {id}"),
-            )?;
-            tx.execute_cached("DELETE FROM observations WHERE id = ?1", [id], || {
-                format!("forget observation {id}")
-            })?;
-            tx.execute_cached(
-                "DELETE FROM observations_fts WHERE rowid = ?1",
-                [id],
-                || format!("remove observation {id} from the index"),
-            )?;
-        }
+        let batch = forget_in(&tx, ids, reason, true)?;
         tx.commit()
             .ctx(|| format!("commit forget batch {}", batch.id))?;
         Ok(batch)
@@ -136,8 +96,24 @@ impl Store {
                 _ => None,
             };
             obs.source_event_ids = existing_events(&tx, &obs.source_event_ids)?;
-            let added = insert_observation(&tx, &obs, vector.as_ref())?;
+            let added = insert_unlogged(&tx, &obs, vector.as_ref())?;
             if !added.duplicate {
+                // It keeps its global id (under its new local id, if it changed), and the
+                // restore travels as one.
+                let parked = super::sync::binned(batch, old_id);
+                if let Some(uid) = super::sync::uid_of(&tx, super::sync::OBSERVATION, &parked)? {
+                    super::sync::remap(&tx, &uid, super::sync::OBSERVATION, &added.id.to_string())?;
+                }
+                let restored = Observation {
+                    id: added.id,
+                    ..obs.clone()
+                };
+                super::sync::log_observation_change(
+                    &tx,
+                    &restored,
+                    ChangeKind::ObservationRestore,
+                    &serde_json::json!({}),
+                )?;
                 keep_source_refs(&tx, added.id, &record.source_refs)?;
                 for newer in &record.superseded_by {
                     tx.execute_cached(
@@ -216,6 +192,72 @@ impl Store {
         tx.commit().ctx(|| "commit the purge".into())?;
         Ok(n.max(0) as u64)
     }
+}
+
+/// Moves observations into a new batch of the bin in the caller's transaction; `log` says
+/// whether the forgets are logged for sync (not when they come from the log).
+pub(crate) fn forget_in(
+    tx: &Transaction<'_>,
+    ids: &[ObservationId],
+    reason: &str,
+    log: bool,
+) -> Result<ForgetBatch> {
+    let at = now_millis();
+    let mut records = Vec::new();
+    for &id in ids {
+        if let Some(record) = read_record(tx, id)? {
+            records.push(record);
+        }
+    }
+    let mut batch = ForgetBatch {
+        id: 0,
+        at: from_millis(at),
+        reason: reason.to_owned(),
+        observation_ids: records.iter().map(|r| r.observation.id).collect(),
+    };
+    if records.is_empty() {
+        return Ok(batch);
+    }
+    tx.execute_cached(
+        "INSERT INTO forget_batches (at, reason) VALUES (?1, ?2)",
+        params![at, reason],
+        || "open a forget batch".into(),
+    )?;
+    batch.id = tx.last_insert_rowid();
+    for record in &records {
+        let id = record.observation.id;
+        let json = serde_json::to_string(record).map_err(|source| Error::Json {
+            context: format!("keep forgotten observation {id}"),
+            source,
+        })?;
+        tx.execute_cached(
+            "INSERT OR REPLACE INTO forgotten (batch, observation_id, record) VALUES (?1, ?2, ?3)",
+            params![batch.id, id, json],
+            || format!("keep forgotten observation {id}"),
+        )?;
+        if log {
+            super::sync::log_observation_change(
+                tx,
+                &record.observation,
+                ChangeKind::ObservationForget,
+                &serde_json::json!({}),
+            )?;
+        }
+        tx.execute_cached(
+            "UPDATE sync_records SET local_id = ?2 WHERE layer = 'observation' AND local_id = ?1",
+            params![id.to_string(), super::sync::binned(batch.id, id)],
+            || format!("park the global id of observation {id}"),
+        )?;
+        tx.execute_cached("DELETE FROM observations WHERE id = ?1", [id], || {
+            format!("forget observation {id}")
+        })?;
+        tx.execute_cached(
+            "DELETE FROM observations_fts WHERE rowid = ?1",
+            [id],
+            || format!("remove observation {id} from the index"),
+        )?;
+    }
+    Ok(batch)
 }
 
 /// An observation with what a restore needs, read inside the forgetting transaction.

@@ -7,19 +7,20 @@
 
 mod conn;
 pub(crate) mod conversation;
-mod curation;
+pub(crate) mod curation;
 mod events;
 mod extraction;
-mod forgotten;
+pub(crate) mod forgotten;
 mod fts;
-mod observations;
+pub(crate) mod observations;
 pub(crate) mod portable;
 pub(crate) mod retention;
 mod schema;
 pub(crate) mod search;
-mod sessions;
+pub(crate) mod sessions;
 mod snapshot;
-mod summaries;
+pub(crate) mod summaries;
+pub(crate) mod sync;
 mod transcripts;
 pub(crate) mod vectors;
 

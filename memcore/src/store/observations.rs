@@ -301,8 +301,26 @@ impl Store {
 }
 
 /// Stores an observation inside a transaction the caller commits; see
-/// [`Store::insert_observation`].
+/// [`Store::insert_observation`]. A new one of a shared project is logged for sync.
 pub(crate) fn insert_observation(
+    tx: &Transaction<'_>,
+    obs: &Observation,
+    vector: Option<&StoredVector>,
+) -> Result<Added> {
+    let added = insert_unlogged(tx, obs, vector)?;
+    if !added.duplicate {
+        let stored = Observation {
+            id: added.id,
+            ..obs.clone()
+        };
+        super::sync::log_observation_put(tx, added.id, &stored)?;
+    }
+    Ok(added)
+}
+
+/// [`insert_observation`] without the sync log: for a record that comes from the log itself
+/// (sync applying others' changes, an undo that logs a restore instead).
+pub(crate) fn insert_unlogged(
     tx: &Transaction<'_>,
     obs: &Observation,
     vector: Option<&StoredVector>,
@@ -401,6 +419,19 @@ pub(crate) fn index_observation(
         || format!("index observation {id}"),
     )?;
     Ok(())
+}
+
+/// One observation read inside a transaction.
+pub(crate) fn observation_in(
+    tx: &rusqlite::Connection,
+    id: ObservationId,
+) -> Result<Option<Observation>> {
+    tx.query_optional(
+        &format!("SELECT {OBSERVATION_COLUMNS} FROM observations o WHERE o.id = ?1"),
+        [id],
+        observation_from_row,
+        || format!("read observation {id}"),
+    )
 }
 
 /// Links an observation to the events it came from (links it has already are kept).

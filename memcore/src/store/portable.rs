@@ -367,13 +367,33 @@ impl Store {
 
     /// Sets or clears the pinned flag of an observation; false when no observation has `id`.
     pub(crate) fn set_pinned(&self, id: ObservationId, pinned: bool) -> Result<bool> {
-        let n = self.conn().execute_cached(
-            "UPDATE observations SET pinned = ?2 WHERE id = ?1",
-            params![id, pinned],
-            || format!("pin observation {id}"),
-        )?;
-        Ok(n > 0)
+        let tx = self.write()?;
+        let found = pin_in(&tx, id, pinned)?;
+        tx.commit()
+            .ctx(|| format!("commit the pin of observation {id}"))?;
+        Ok(found)
     }
+}
+
+/// Sets or clears the pinned flag of an observation in the caller's transaction, logged for
+/// sync when its project is shared; false when no observation has `id`.
+pub(crate) fn pin_in(tx: &Transaction<'_>, id: ObservationId, pinned: bool) -> Result<bool> {
+    let n = tx.execute_cached(
+        "UPDATE observations SET pinned = ?2 WHERE id = ?1",
+        params![id, pinned],
+        || format!("pin observation {id}"),
+    )?;
+    if n > 0
+        && let Some(obs) = super::observations::observation_in(tx, id)?
+    {
+        super::sync::log_observation_change(
+            tx,
+            &obs,
+            crate::sync::ChangeKind::ObservationPin,
+            &serde_json::json!({ "pinned": pinned }),
+        )?;
+    }
+    Ok(n > 0)
 }
 
 /// Records a project with its original creation time; false when it already existed.

@@ -139,7 +139,8 @@ pub(crate) fn create(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     ))?;
     create_conversation_layer(tx)?;
     create_vector_index(tx)?;
-    create_curation(tx)
+    create_curation(tx)?;
+    create_sync(tx)
 }
 
 /// A table declared column by column in the store module that owns it; see the [module
@@ -286,7 +287,7 @@ pub(crate) fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<
     match from {
         1 => upgrade_from_1(tx),
         2 => upgrade_from_2(tx),
-        3 => create_curation(tx),
+        3 => create_curation(tx).and_then(|()| create_sync(tx)),
         _ => Err(rusqlite::Error::InvalidParameterName(format!(
             "no migration from schema version {from}"
         ))),
@@ -402,6 +403,55 @@ fn create_curation(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         CREATE INDEX injections_by_session ON injections(session_id, at);
         CREATE INDEX injections_by_project ON injections(project, at);
         CREATE INDEX observations_by_time ON observations(created_at, id);
+        ",
+    )
+}
+
+/// The rest of version 4: the change log that sync exchanges (`store::sync`). `sync_meta`
+/// holds the device id, the author, the last clock value and sequence number; `changes`
+/// every change of an opted-in project, this device's and others'; `sync_records` maps a
+/// record's global id to its local row (and marks private ones); `sync_projects` says which
+/// projects are shared or private; `sync_targets` what was sent to, and read from, each hub
+/// or folder.
+fn create_sync(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "
+        CREATE TABLE sync_meta (
+            key    TEXT PRIMARY KEY,
+            value  TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE sync_projects (
+            project  TEXT PRIMARY KEY,
+            enabled  INTEGER NOT NULL DEFAULT 0,
+            private  INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        CREATE TABLE sync_records (
+            uid        TEXT PRIMARY KEY,
+            layer      TEXT NOT NULL,
+            local_id   TEXT NOT NULL,
+            private    INTEGER NOT NULL DEFAULT 0,
+            device_id  TEXT NOT NULL,
+            author     TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX sync_records_by_local ON sync_records(layer, local_id);
+        CREATE TABLE changes (
+            change_id   TEXT PRIMARY KEY,
+            device_id   TEXT NOT NULL,
+            device_seq  INTEGER NOT NULL,
+            hlc         INTEGER NOT NULL,
+            author      TEXT NOT NULL,
+            project     TEXT NOT NULL,
+            record      TEXT NOT NULL,
+            kind        TEXT NOT NULL,
+            payload     TEXT NOT NULL,
+            UNIQUE (device_id, device_seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX changes_by_record ON changes(record);
+        CREATE TABLE sync_targets (
+            target    TEXT PRIMARY KEY,
+            sent_seq  INTEGER NOT NULL DEFAULT 0,
+            cursor    TEXT
+        ) WITHOUT ROWID;
         ",
     )
 }

@@ -83,6 +83,16 @@ pub(crate) fn insert_session(
     Ok(n > 0)
 }
 
+/// A session read inside a transaction.
+pub(crate) fn session_in(tx: &rusqlite::Connection, id: &str) -> Result<Option<Session>> {
+    tx.query_optional(
+        &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"),
+        [id],
+        session_from_row,
+        || format!("read session {id:?}"),
+    )
+}
+
 /// The project of a session, read inside a transaction; `None` when there is no such session.
 pub(crate) fn session_project(tx: &Transaction<'_>, id: &str) -> Result<Option<String>> {
     tx.query_optional(

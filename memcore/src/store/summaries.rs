@@ -6,9 +6,9 @@ use crate::model::{NewSummary, Scope, Summary};
 use rusqlite::{Row, Transaction, params};
 use time::OffsetDateTime;
 
-const SUMMARY_COLUMNS: &str = "id, session_id, project, request, investigated, learned, completed, next_steps, notes, created_at";
+pub(crate) const SUMMARY_COLUMNS: &str = "id, session_id, project, request, investigated, learned, completed, next_steps, notes, created_at";
 
-fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
+pub(crate) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
     Ok(Summary {
         id: row.get(0)?,
         session_id: row.get(1)?,
@@ -26,8 +26,28 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
 }
 
 /// Writes a summary row and its full-text row in the caller's transaction: the one writer of
-/// `summaries` rows (recording and import). Returns its id.
+/// `summaries` rows (recording and import). Returns its id. A summary of a shared project is
+/// logged for sync.
 pub(crate) fn insert_summary_row(
+    tx: &Transaction<'_>,
+    session_id: &str,
+    project: &str,
+    s: &NewSummary,
+    created_at: i64,
+) -> Result<i64> {
+    let id = insert_summary_unlogged(tx, session_id, project, s, created_at)?;
+    let summary = tx.query_single(
+        &format!("SELECT {SUMMARY_COLUMNS} FROM summaries WHERE id = ?1"),
+        [id],
+        summary_from_row,
+        || format!("read summary {id}"),
+    )?;
+    super::sync::log_summary_put(tx, &summary)?;
+    Ok(id)
+}
+
+/// [`insert_summary_row`] without the sync log (a summary that comes from the log).
+pub(crate) fn insert_summary_unlogged(
     tx: &Transaction<'_>,
     session_id: &str,
     project: &str,

@@ -1,0 +1,269 @@
+//! Applying changes from elsewhere: they are checked, stored in the change log (known ones
+//! skipped), and every record they touch is brought to the state its whole set of changes
+//! defines ([`super::state`]), in one transaction. What is written this way is not logged
+//! again: it is in the log already.
+
+use super::state::{ObservationRecord, observation_state};
+use super::{ApplyReport, Change, ChangeKind};
+use crate::error::{Error, Result, SqlContext};
+use crate::model::{NewObservation, NewSummary, Observation, Session, Summary};
+use crate::state::State;
+use crate::store::Store;
+use crate::store::curation::update_in;
+use crate::store::forgotten::forget_in;
+use crate::store::observations::{insert_unlogged, observation_in};
+use crate::store::sessions::{IfStored, insert_session, session_in};
+use crate::store::summaries::insert_summary_unlogged;
+use crate::store::sync::{OBSERVATION, SESSION, SUMMARY, local_of, map_record};
+use rusqlite::{Transaction, params};
+use std::collections::BTreeSet;
+
+/// See [`crate::Memory::sync_apply`].
+pub(crate) fn apply(state: &State, changes: &[Change]) -> Result<ApplyReport> {
+    for c in changes {
+        check(c)?;
+    }
+    let tx = state.store.write()?;
+    let new = state.store.store_changes(&tx, changes)?;
+    // Sessions first: the records that follow may belong to them.
+    let mut sessions = BTreeSet::new();
+    let mut others = BTreeSet::new();
+    for c in &new {
+        match c.kind {
+            ChangeKind::SessionPut => sessions.insert(c.record.clone()),
+            _ => others.insert((c.kind == ChangeKind::SummaryPut, c.record.clone())),
+        };
+    }
+    let mut records_changed = 0;
+    for uid in &sessions {
+        records_changed += usize::from(apply_session(&tx, uid)?);
+    }
+    for (is_summary, uid) in &others {
+        let changed = if *is_summary {
+            apply_summary(state, &tx, uid)?
+        } else {
+            apply_observation(state, &tx, uid)?
+        };
+        records_changed += usize::from(changed);
+    }
+    tx.commit().ctx(|| "commit the changes received".into())?;
+    Ok(ApplyReport {
+        received: changes.len(),
+        new: new.len(),
+        records_changed,
+    })
+}
+
+/// A change from outside is checked before anything is written.
+fn check(c: &Change) -> Result<()> {
+    let bad = |reason: String| Error::InvalidInput {
+        what: "sync change",
+        reason: format!("{:?}: {reason}", c.change_id),
+    };
+    let hex_id =
+        |s: &str| !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    if !hex_id(&c.device_id) {
+        return Err(bad(format!(
+            "device id {:?} is not 1 to 64 hex digits",
+            c.device_id
+        )));
+    }
+    if c.device_seq == 0 || c.change_id != format!("{}-{}", c.device_id, c.device_seq) {
+        return Err(bad("the id must be <device_id>-<device_seq>, from 1".into()));
+    }
+    if c.record.trim().is_empty() || c.record.len() > 256 {
+        return Err(bad("the record id must be 1 to 256 characters".into()));
+    }
+    if c.project.trim().is_empty() {
+        return Err(bad("the project is empty".into()));
+    }
+    Ok(())
+}
+
+/// The first put of a record, with who made it.
+fn first_put(changes: &[Change], kind: ChangeKind) -> Option<&Change> {
+    changes
+        .iter()
+        .filter(|c| c.kind == kind)
+        .min_by(|a, b| a.order_key().cmp(&b.order_key()))
+}
+
+fn apply_session(tx: &Transaction<'_>, uid: &str) -> Result<bool> {
+    let changes = Store::record_changes(tx, uid)?;
+    let Some(put) = first_put(&changes, ChangeKind::SessionPut) else {
+        return Ok(false);
+    };
+    let Ok(session) = serde_json::from_value::<Session>(put.payload.clone()) else {
+        return Ok(false);
+    };
+    if session.id != uid || session_in(tx, uid)?.is_some() {
+        map_record(tx, uid, SESSION, uid, &put.device_id, &put.author)?;
+        return Ok(false);
+    }
+    insert_session(tx, &session, IfStored::Keep)?;
+    map_record(tx, uid, SESSION, uid, &put.device_id, &put.author)?;
+    Ok(true)
+}
+
+fn apply_summary(state: &State, tx: &Transaction<'_>, uid: &str) -> Result<bool> {
+    if local_of(tx, uid)?.is_some() {
+        return Ok(false);
+    }
+    let changes = Store::record_changes(tx, uid)?;
+    let Some(put) = first_put(&changes, ChangeKind::SummaryPut) else {
+        return Ok(false);
+    };
+    let Ok(summary) = serde_json::from_value::<Summary>(put.payload.clone()) else {
+        return Ok(false);
+    };
+    if session_in(tx, &summary.session_id)?.is_none() {
+        return Ok(false);
+    }
+    let content: NewSummary = summary
+        .content
+        .redacted(|s| state.redactor.redact(s.trim()));
+    let id = insert_summary_unlogged(
+        tx,
+        &summary.session_id,
+        &summary.project,
+        &content,
+        crate::store::to_millis(summary.created_at),
+    )?;
+    map_record(
+        tx,
+        uid,
+        SUMMARY,
+        &id.to_string(),
+        &put.device_id,
+        &put.author,
+    )?;
+    Ok(true)
+}
+
+/// Brings one observation to the state its changes define: forgotten, updated in place, or
+/// stored (again). Returns whether the local row changed.
+fn apply_observation(state: &State, tx: &Transaction<'_>, uid: &str) -> Result<bool> {
+    let changes = Store::record_changes(tx, uid)?;
+    let Some(target) = observation_state(&changes) else {
+        return Ok(false);
+    };
+    let local = local_of(tx, uid)?.and_then(|id| id.parse::<i64>().ok());
+    let existing = match local {
+        Some(id) => observation_in(tx, id)?,
+        None => None,
+    };
+    if target.forgotten {
+        return Ok(match existing {
+            Some(obs) => !forget_in(tx, &[obs.id], "forgotten on another device", false)?
+                .observation_ids
+                .is_empty(),
+            None => false,
+        });
+    }
+    let Some(wanted) = prepared(state, tx, &target.record)? else {
+        return Ok(false);
+    };
+    let put = first_put(&changes, ChangeKind::ObservationPut);
+    match existing {
+        Some(obs) => {
+            let mut changed = false;
+            if (&obs.title, &obs.narrative, &obs.kind)
+                != (&wanted.title, &wanted.narrative, &wanted.kind)
+            {
+                let updated = Observation {
+                    id: obs.id,
+                    title: wanted.title.clone(),
+                    narrative: wanted.narrative.clone(),
+                    kind: wanted.kind.clone(),
+                    content_hash: wanted.content_hash.clone(),
+                    token_count: wanted.token_count,
+                    ..obs.clone()
+                };
+                let vector = state.embed_observation(&updated)?;
+                match update_in(tx, &updated, vector.as_ref()) {
+                    Ok(()) => changed = true,
+                    // Another local observation already says exactly this: the two stay
+                    // apart rather than the whole exchange failing.
+                    Err(Error::InvalidInput { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if obs.pinned != wanted.pinned {
+                tx.execute(
+                    "UPDATE observations SET pinned = ?2 WHERE id = ?1",
+                    params![obs.id, wanted.pinned],
+                )
+                .ctx(|| format!("pin observation {}", obs.id))?;
+                changed = true;
+            }
+            Ok(changed)
+        }
+        None => {
+            let vector = state.embed_observation(&wanted)?;
+            let added = insert_unlogged(tx, &wanted, vector.as_ref())?;
+            let (device, author) = put.map_or((String::new(), String::new()), |p| {
+                (p.device_id.clone(), p.author.clone())
+            });
+            map_record(
+                tx,
+                uid,
+                OBSERVATION,
+                &added.id.to_string(),
+                &device,
+                &author,
+            )?;
+            Ok(!added.duplicate)
+        }
+    }
+}
+
+/// The observation a record describes, checked and redacted as a new one is, with what
+/// needs this store (the session if it is here, the superseded one by its local id, hash,
+/// token count); `None` when the record cannot be stored (an empty title).
+fn prepared(
+    state: &State,
+    tx: &Transaction<'_>,
+    r: &ObservationRecord,
+) -> Result<Option<Observation>> {
+    let session_id = match &r.session_id {
+        Some(s) if session_in(tx, s)?.is_some() => Some(s.clone()),
+        _ => None,
+    };
+    let supersedes = match &r.supersedes {
+        Some(uid) => local_of(tx, uid)?
+            .and_then(|id| id.parse::<i64>().ok())
+            .filter(|id| observation_in(tx, *id).ok().flatten().is_some()),
+        None => None,
+    };
+    let new = NewObservation {
+        project: Some(r.project.clone()),
+        session_id,
+        kind: Some(r.kind.clone()),
+        title: r.title.clone(),
+        subtitle: r.subtitle.clone(),
+        narrative: r.narrative.clone(),
+        facts: r.facts.clone(),
+        context: r.context.clone(),
+        concepts: r.concepts.clone(),
+        files_read: r.files_read.clone(),
+        files_modified: r.files_modified.clone(),
+        source_event_ids: Vec::new(),
+        importance: Some(r.importance),
+        supersedes: None,
+        created_at: Some(r.created_at),
+    };
+    let Ok(mut obs) = new.prepare(|s| state.redactor.redact(s)) else {
+        return Ok(None);
+    };
+    obs.supersedes = supersedes;
+    obs.pinned = r.pinned;
+    obs.content_hash = crate::store::content_hash(
+        &obs.kind,
+        &obs.title,
+        &obs.subtitle,
+        &obs.narrative,
+        &obs.facts,
+    );
+    obs.token_count = crate::state::token_count(&obs);
+    Ok(Some(obs))
+}
