@@ -93,6 +93,14 @@ impl Args {
         }
     }
 
+    /// The first argument when it is a word, not an option (removes it): a subcommand.
+    pub fn subcommand(&mut self) -> Option<String> {
+        match self.items.front() {
+            Some(first) if !first.starts_with('-') => self.items.pop_front(),
+            _ => None,
+        }
+    }
+
     /// Whether `--name` is present (removes it).
     pub fn flag(&mut self, name: &str) -> bool {
         let before = self.items.len();
@@ -228,6 +236,16 @@ Upkeep
   import-claude-mem [PATH]
                           claude-mem's database (default ~/.claude-mem/claude-mem.db)
   backup FILE             a consistent copy of the store, while it is in use
+
+Sync (records travel as changes; the store stays local; hooks never wait on the network)
+  sync enable [--author NAME] | sync disable
+                          share the project (--project P) with your machines and team, or stop
+  sync private [--off] [--observation ID]
+                          the project (or one observation) never leaves this store
+  sync [--hub URL] [--folder DIR]
+                          one push-and-pull round with a PostgreSQL hub and/or a sync folder
+                          (default: MEMCORE_HUB, MEMCORE_SYNC_FOLDER, or config.json)
+  sync --status           device, shared projects, what each hub or folder still waits for
 
 MCP server (what Claude Code starts; install registers it)
   mcp                     serve search, timeline, get_observations, remember and forget over

@@ -10,7 +10,7 @@ use crate::paths::Paths;
 use crate::provider::{self, ProviderSpec};
 use crate::render;
 use memcore::{
-    ContextRequest, EventId, Memory, MemoryRef, ObservationId, ObservationKind, Scope,
+    ContextRequest, EventId, Memory, MemoryRef, ObservationId, ObservationKind, RecallHit, Scope,
     SearchFilter, SearchMode, SearchRequest, TimelineRequest,
 };
 use serde::Serialize;
@@ -137,10 +137,26 @@ pub fn search(env: &Env, mut args: Args) -> CliResult<()> {
     if hits.is_empty() {
         outln!("Nothing in memory matches.");
     }
+    let authors = memory.teammate_authors(&observation_ids(&hits))?;
     for hit in &hits {
-        outln!("{}", render::recall_row(hit));
+        match hit {
+            RecallHit::Observation(h) if authors.contains_key(&h.id) => {
+                outln!("{}  (by {})", render::recall_row(hit), authors[&h.id]);
+            }
+            _ => outln!("{}", render::recall_row(hit)),
+        }
     }
     Ok(())
+}
+
+/// The observations among recall hits.
+pub(crate) fn observation_ids(hits: &[RecallHit]) -> Vec<ObservationId> {
+    hits.iter()
+        .filter_map(|h| match h {
+            RecallHit::Observation(h) => Some(h.id),
+            RecallHit::Conversation(_) => None,
+        })
+        .collect()
 }
 
 /// `memcore context [QUERY...]`

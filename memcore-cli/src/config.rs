@@ -18,6 +18,9 @@
 //! | `memory` | — | memcore's `Config` (budgets, thresholds, redaction...), any subset |
 //! | `embedder` | `MEMCORE_EMBEDDER` | `default`; `transformer` for `memcore mcp` and `memcore extract` (see [`crate::embedder`]) |
 //! | `model_dir` | `MEMCORE_MODEL_DIR` | the transformer's folder; default `memcore/models/all-MiniLM-L6-v2` in the user's cache directory |
+//! | `hub` | `MEMCORE_HUB` | none; the PostgreSQL URL of a team hub (`memcore sync`, and the extractor after its work) |
+//! | `sync_folder` | `MEMCORE_SYNC_FOLDER` | none; a folder to sync through (`memcore sync`, and the extractor after its work) |
+//! | `author` | `MEMCORE_AUTHOR` | whom shared changes are attributed to; default `$USER` |
 //!
 //! Unknown keys are ignored; a value of the wrong type is reported (log, `doctor`) and its
 //! default used. A config file that is not JSON is reported and ignored as a whole: a hook
@@ -81,6 +84,12 @@ pub struct Settings {
     pub embedder: EmbedderChoice,
     /// The transformer's model folder, when set.
     pub model_dir: Option<PathBuf>,
+    /// The team hub's URL (credentials included: never logged or stored).
+    pub hub: Option<String>,
+    /// A folder to sync through.
+    pub sync_folder: Option<PathBuf>,
+    /// Whom shared changes are attributed to.
+    pub author: Option<String>,
     /// Problems found while reading the settings (each was replaced by its default).
     pub warnings: Vec<String>,
 }
@@ -100,6 +109,9 @@ struct FileConfig {
     memory: Option<serde_json::Value>,
     embedder: Option<String>,
     model_dir: Option<PathBuf>,
+    hub: Option<String>,
+    sync_folder: Option<PathBuf>,
+    author: Option<String>,
 }
 
 /// Which embedder the long-lived commands use (`MEMCORE_EMBEDDER`, `embedder`).
@@ -229,6 +241,13 @@ impl Settings {
             memory,
             embedder,
             model_dir,
+            hub: env("MEMCORE_HUB").or(parsed.hub),
+            sync_folder: env("MEMCORE_SYNC_FOLDER")
+                .map(PathBuf::from)
+                .or(parsed.sync_folder),
+            author: env("MEMCORE_AUTHOR")
+                .or(parsed.author)
+                .or_else(|| env("USER")),
             warnings,
         }
     }
@@ -268,6 +287,9 @@ fn file_config(value: serde_json::Value, warnings: &mut Vec<String>) -> FileConf
             "memory" => config.memory = Some(value),
             "embedder" => config.embedder = take(&key, value, warnings),
             "model_dir" => config.model_dir = take(&key, value, warnings),
+            "hub" => config.hub = take(&key, value, warnings),
+            "sync_folder" => config.sync_folder = take(&key, value, warnings),
+            "author" => config.author = take(&key, value, warnings),
             _ => {}
         }
     }

@@ -43,6 +43,10 @@ pub enum CliError {
     /// The MCP server could not start or its session broke.
     #[error("mcp: {0}")]
     Mcp(String),
+    /// A sync round failed (hub down, wrong credentials, a folder missing...); nothing that
+    /// was not delivered is marked sent.
+    #[error("sync: {0}")]
+    Sync(String),
 }
 
 impl CliError {

@@ -301,6 +301,17 @@ pub fn extract(
             report.tokens_today
         ));
     }
+    // Sync runs here, in the detached process, never in a hook: a round with the configured
+    // hub or folder once the new observations are in.
+    if report.ran && (settings.hub.is_some() || settings.sync_folder.is_some()) {
+        let memory = Memory::open_with(&paths.db, settings.memory.clone())?;
+        crate::sync::after_extraction(
+            &memory,
+            settings.hub.as_deref(),
+            settings.sync_folder.as_deref(),
+            log,
+        );
+    }
     Ok(report)
 }
 

@@ -55,6 +55,7 @@ mod portable;
 mod provider;
 mod render;
 mod seed;
+mod sync;
 mod ui;
 
 use cli::{Args, HELP, Invocation};
@@ -156,6 +157,7 @@ fn run(invocation: Invocation) -> CliResult<()> {
         "timeline" => commands::timeline(&env, args),
         "recent" => commands::recent(&env, args),
         "stats" => commands::stats(&env, args),
+        "sync" => sync::sync(&env, args),
         "forget" => forget::forget(&env, args),
         "retry-failed" => commands::retry_failed(&env, args),
         "index" => commands::index(&env, args),

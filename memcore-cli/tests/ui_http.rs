@@ -1091,3 +1091,52 @@ fn garbage_requests_neither_crash_nor_hang_the_server() {
     // Still serving, the store untouched.
     assert_eq!(all_ids(&ui).len(), 2);
 }
+
+/// A teammate's observation (one that came through sync) carries its author in the list,
+/// the detail and search; one's own carries none.
+#[test]
+fn a_teammates_observations_say_whose_they_are() {
+    let setup = Setup::new();
+    let other = tempfile::tempdir().unwrap();
+    let theirs = memcore::Memory::open(other.path().join("bob.db")).unwrap();
+    theirs.sync_enable("team", "bob").unwrap();
+    theirs
+        .add_observation(memcore::NewObservation {
+            project: Some("team".into()),
+            title: "Queue retries back off".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    {
+        let mine = memcore::Memory::open(&setup.db).unwrap();
+        mine.sync_enable("team", "ann").unwrap();
+        mine.add_observation(memcore::NewObservation {
+            project: Some("team".into()),
+            title: "Queue worker count".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        let out = theirs.sync_outbox("t", 100).unwrap();
+        mine.sync_apply(&out.changes).unwrap();
+    }
+    let ui = Ui::start(&setup);
+    let list = ui.get("/api/observations?project=team");
+    let items = list["items"].as_array().unwrap();
+    let by = |title: &str| items.iter().find(|o| o["title"] == title).unwrap().clone();
+    assert_eq!(by("Queue retries back off")["author"], "bob");
+    assert!(by("Queue worker count").get("author").is_none());
+    let id = by("Queue retries back off")["id"].as_i64().unwrap();
+    assert_eq!(
+        ui.get(&format!("/api/observations/{id}"))["observation"]["author"],
+        "bob"
+    );
+    let found = ui.get("/api/search?q=queue%20retries&project=team");
+    let hit = found["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(hit["observation"]["author"], "bob");
+}

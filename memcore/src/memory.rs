@@ -777,6 +777,15 @@ impl Memory {
         self.state.store.sync_status()
     }
 
+    /// The authors of those of `ids` another device made (records that came through sync),
+    /// by id: what search results and contexts label them with.
+    pub fn teammate_authors(
+        &self,
+        ids: &[ObservationId],
+    ) -> Result<std::collections::HashMap<ObservationId, String>> {
+        self.state.store.teammate_authors(ids)
+    }
+
     /// Who made an observation, when another device did (a teammate's record).
     pub fn observation_origin(&self, id: ObservationId) -> Result<Option<Origin>> {
         self.state.store.observation_origin(id)

@@ -278,6 +278,14 @@ fn forget_and_undo_bring_back_everything_under_the_same_id() {
         mem.undo_forget(batch.id),
         Err(memcore::Error::NotFound { .. })
     ));
+    // A batch id is never given again: a stale undo cannot restore another batch.
+    let next = mem.forget_ids(&[newer], "again").unwrap();
+    assert!(next.id > batch.id, "{next:?} after {batch:?}");
+    assert!(matches!(
+        mem.undo_forget(batch.id),
+        Err(memcore::Error::NotFound { .. })
+    ));
+    assert_eq!(mem.undo_forget(next.id).unwrap(), [newer]);
     assert_eq!(mem.integrity_check().unwrap(), ["ok"]);
 }
 

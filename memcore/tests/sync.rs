@@ -188,6 +188,13 @@ fn three_stores_converge_and_a_forget_wins_over_a_later_edit() {
         None,
         "its own"
     );
+    // ... in its context too; one's own records are not labelled.
+    let context = c
+        .context(&memcore::ContextRequest::session_start("team"))
+        .unwrap()
+        .text;
+    assert!(context.contains("Retry policy (by bob)"), "{context}");
+    assert!(!context.contains("by cat"), "{context}");
 }
 
 #[test]

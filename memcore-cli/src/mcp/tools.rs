@@ -9,7 +9,7 @@
 
 use super::args::{Args, MAX_IDS, invalid};
 use crate::render;
-use memcore::recall::{INDEX_HEADER, recall_index_row};
+use memcore::recall::{INDEX_HEADER, recall_index_row_by};
 use memcore::{
     EventId, Memory, MemoryRef, NewObservation, Observation, ObservationId, ObservationKind,
     RecallHit, Scope, SearchFilter, SearchRequest, TimelineRequest,
@@ -459,7 +459,15 @@ impl Tools {
                 String::new()
             }
         );
-        text.push_str(&index_table(&hits, &scope));
+        let ids: Vec<ObservationId> = hits
+            .iter()
+            .filter_map(|(h, _)| match h {
+                RecallHit::Observation(h) => Some(h.id),
+                RecallHit::Conversation(_) => None,
+            })
+            .collect();
+        let authors = self.memory.teammate_authors(&ids)?;
+        text.push_str(&index_table(&hits, &scope, &authors));
         if hits.len() == limit {
             text.push_str(&format!("More may match: offset {}.\n", offset + limit));
         }
@@ -788,7 +796,12 @@ fn describe(scope: &Scope) -> String {
 }
 
 /// The index of `hits`: one table, or with every project one table per project.
-fn index_table(hits: &[(RecallHit, Option<f64>)], scope: &Scope) -> String {
+/// A teammate's observation (one that came through sync) says whose it is.
+fn index_table(
+    hits: &[(RecallHit, Option<f64>)],
+    scope: &Scope,
+    authors: &std::collections::HashMap<ObservationId, String>,
+) -> String {
     let project_of = |hit: &RecallHit| match hit {
         RecallHit::Observation(h) => h.observation.project.clone(),
         RecallHit::Conversation(h) => h.record.project.clone(),
@@ -801,7 +814,11 @@ fn index_table(hits: &[(RecallHit, Option<f64>)], scope: &Scope) -> String {
         INDEX_HEADER.lines().nth(1).unwrap_or_default()
     );
     let row = |(hit, score): &(RecallHit, Option<f64>)| {
-        let row = recall_index_row(hit);
+        let author = match hit {
+            RecallHit::Observation(h) => authors.get(&h.id),
+            RecallHit::Conversation(_) => None,
+        };
+        let row = recall_index_row_by(hit, author);
         let score = score.map_or_else(|| "-".to_owned(), |s| format!("{s:.2}"));
         format!("{} {score} |\n", row.trim_end())
     };

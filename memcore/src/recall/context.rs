@@ -328,7 +328,22 @@ impl Recall<'_> {
         let detail_head = "## Details\n\n";
         let detail_head_cost = estimate(detail_head);
         let index_limit = config.context_index_limit.min(hits.len());
-        let rows: Vec<String> = hits.iter().map(recall_index_row).collect();
+        // A teammate's observation says whose it is (records that came through sync).
+        let observation_ids: Vec<ObservationId> = hits
+            .iter()
+            .filter_map(|h| match h {
+                RecallHit::Observation(h) => Some(h.id),
+                RecallHit::Conversation(_) => None,
+            })
+            .collect();
+        let authors = self.state.store.teammate_authors(&observation_ids)?;
+        let rows: Vec<String> = hits
+            .iter()
+            .map(|hit| match hit {
+                RecallHit::Observation(h) => recall_index_row_by(hit, authors.get(&h.id)),
+                RecallHit::Conversation(_) => recall_index_row(hit),
+            })
+            .collect();
         let mut index_rows = 0usize;
         let mut index_open = false;
         // A prompt's context is read for its answer: its index starts smaller, so that the
@@ -362,7 +377,7 @@ impl Recall<'_> {
                     .map(|r| estimate(r))
                     .sum();
                 let text = match hit {
-                    RecallHit::Observation(h) => detail(&h.observation),
+                    RecallHit::Observation(h) => detail(&h.observation, authors.get(&h.id)),
                     RecallHit::Conversation(h) => record_detail(
                         h,
                         &request.query,
@@ -504,12 +519,21 @@ pub const INDEX_HEADER: &str = "| id | date | kind | title | tokens |\n|---|---|
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn index_row(obs: &Observation) -> String {
+    index_row_by(obs, None)
+}
+
+/// [`index_row`] of a teammate's observation: its title says whose it is.
+fn index_row_by(obs: &Observation, author: Option<&String>) -> String {
+    let title = clipped(&one_line(&obs.title), INDEX_TITLE_CHARS);
     format!(
         "| {} | {} | {} | {} | {} |\n",
         obs.id,
         date(obs.created_at),
         obs.kind,
-        clipped(&one_line(&obs.title), INDEX_TITLE_CHARS),
+        match author {
+            Some(a) => format!("{title} (by {})", one_line(a).replace('|', "/")),
+            None => title,
+        },
         obs.token_count
     )
 }
@@ -530,8 +554,14 @@ pub fn record_index_row(record: &ConversationRecord) -> String {
 
 /// The index row of a hit of either layer.
 pub fn recall_index_row(hit: &RecallHit) -> String {
+    recall_index_row_by(hit, None)
+}
+
+/// [`recall_index_row`] with the author of a teammate's observation in its title
+/// ([`crate::Memory::teammate_authors`]).
+pub fn recall_index_row_by(hit: &RecallHit, author: Option<&String>) -> String {
     match hit {
-        RecallHit::Observation(h) => index_row(&h.observation),
+        RecallHit::Observation(h) => index_row_by(&h.observation, author),
         RecallHit::Conversation(h) => record_index_row(&h.record),
     }
 }
@@ -548,9 +578,10 @@ fn clipped(text: &str, max: usize) -> String {
     }
 }
 
-fn detail(obs: &Observation) -> String {
+fn detail(obs: &Observation, author: Option<&String>) -> String {
+    let by = author.map_or(String::new(), |a| format!(", by {}", one_line(a)));
     let mut text = format!(
-        "### #{} {}: {} ({})\n\n",
+        "### #{} {}: {} ({}{by})\n\n",
         obs.id,
         obs.kind,
         one_line(&obs.title),

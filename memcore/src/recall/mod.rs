@@ -98,7 +98,7 @@ pub(crate) mod vectors;
 pub use crate::state::embedding::{EmbedProgress, VectorStatus};
 pub use context::{
     Context, ContextPurpose, ContextRequest, INDEX_HEADER, index_row, recall_index_row,
-    record_index_row,
+    recall_index_row_by, record_index_row,
 };
 pub use layers::{ConversationHit, RecallHit};
 pub use search::{ScoreParts, SearchFilter, SearchHit, SearchMode, SearchRequest};

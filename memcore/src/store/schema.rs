@@ -369,7 +369,9 @@ fn create_vector_index(tx: &Transaction<'_>) -> rusqlite::Result<()> {
 ///
 /// - The forget bin: a forgotten observation leaves the observations table (and so every
 ///   read path) at once, but its whole record is kept here, as JSON, in a batch per forget,
-///   until the batch is undone or purged (`store::forgotten`). An older build would not
+///   until the batch is undone or purged (`store::forgotten`). Batch ids are never reused
+///   (`AUTOINCREMENT`): an undo offered for a batch that is gone must not restore another.
+///   An older build would not
 ///   know to keep it: hence the version.
 /// - The injection log: what the SessionStart and UserPromptSubmit hooks put into a
 ///   session's context, with the ids, the tokens and the time (`store::curation`).
@@ -378,7 +380,7 @@ fn create_curation(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(
         "
         CREATE TABLE forget_batches (
-            id      INTEGER PRIMARY KEY,
+            id      INTEGER PRIMARY KEY AUTOINCREMENT,
             at      INTEGER NOT NULL,
             reason  TEXT NOT NULL
         );

@@ -583,6 +583,42 @@ impl Store {
         })
     }
 
+    /// The authors of those of `ids` that another device made (a teammate's, or one's own
+    /// from another machine), by local id.
+    pub(crate) fn teammate_authors(
+        &self,
+        ids: &[ObservationId],
+    ) -> Result<std::collections::HashMap<ObservationId, String>> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let conn = self.conn();
+        let Some(own) = meta(conn, "device_id")? else {
+            return Ok(Default::default());
+        };
+        let keys: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+        let sql = format!(
+            "SELECT local_id, author FROM sync_records
+             WHERE layer = 'observation' AND device_id != ? AND author != ''
+               AND local_id IN ({})",
+            super::placeholders(keys.len())
+        );
+        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&own];
+        params.extend(keys.iter().map(|k| k as &dyn rusqlite::ToSql));
+        conn.query_rows_uncached(
+            &sql,
+            params.as_slice(),
+            |r| {
+                let local: String = r.get(0)?;
+                Ok((
+                    local.parse::<ObservationId>().unwrap_or(0),
+                    r.get::<_, String>(1)?,
+                ))
+            },
+            || "read the authors of teammates' observations".into(),
+        )
+    }
+
     /// Who made an observation, when another device did.
     pub(crate) fn observation_origin(&self, id: ObservationId) -> Result<Option<Origin>> {
         let conn = self.conn();

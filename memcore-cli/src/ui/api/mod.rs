@@ -11,6 +11,27 @@ use super::query::{self, ApiError, ApiResult, Query};
 use memcore::{ObservationFilter, ObservationKind, Scope};
 use serde::Deserialize;
 
+/// Observations as JSON, each with `author` when a teammate (another device, through sync)
+/// made it: the page labels those rows as theirs.
+pub fn labelled(
+    memory: &memcore::Memory,
+    observations: &[memcore::Observation],
+) -> ApiResult<Vec<serde_json::Value>> {
+    let ids: Vec<memcore::ObservationId> = observations.iter().map(|o| o.id).collect();
+    let authors = memory.teammate_authors(&ids)?;
+    Ok(observations
+        .iter()
+        .map(|o| {
+            let mut value = serde_json::to_value(o).unwrap_or_default();
+            if let (serde_json::Value::Object(map), Some(author)) = (&mut value, authors.get(&o.id))
+            {
+                map.insert("author".to_owned(), serde_json::Value::from(author.clone()));
+            }
+            value
+        })
+        .collect())
+}
+
 /// Most rows one page of a list holds.
 pub const MAX_LIMIT: u64 = 200;
 

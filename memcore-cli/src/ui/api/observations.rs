@@ -26,7 +26,8 @@ pub fn list(ctx: &Context<'_>, q: &Query) -> ApiResult<Value> {
         None => Some(memory.count_observations(&filter)?),
         Some(_) => None,
     };
-    Ok(json!({ "items": page.items, "next": page.next, "total": total }))
+    let items = super::labelled(&memory, &page.items)?;
+    Ok(json!({ "items": items, "next": page.next, "total": total }))
 }
 
 /// The observation `id`, or 404.
@@ -49,8 +50,9 @@ pub fn one(ctx: &Context<'_>, id: ObservationId) -> ApiResult<Value> {
         .into_iter()
         .filter(|i| i.content.observation_ids.contains(&id))
         .collect();
+    let labelled = super::labelled(&memory, std::slice::from_ref(&observation))?;
     Ok(json!({
-        "observation": observation,
+        "observation": labelled.into_iter().next().unwrap_or_default(),
         "sources": sources,
         "superseded_by": observation.superseded_by,
         "supersedes": observation.supersedes,

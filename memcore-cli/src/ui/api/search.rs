@@ -42,9 +42,30 @@ pub fn search(ctx: &Context<'_>, q: &Query) -> ApiResult<Value> {
         limit: q.number("limit", 20, 1, 100)? as usize,
         ..SearchRequest::default()
     };
-    let hits = ctx.memory().recall_relevant(&request)?;
+    let memory = ctx.memory();
+    let hits = memory.recall_relevant(&request)?;
+    let ids: Vec<memcore::ObservationId> = hits
+        .iter()
+        .filter_map(|h| match h {
+            RecallHit::Observation(h) => Some(h.id),
+            RecallHit::Conversation(_) => None,
+        })
+        .collect();
+    let authors = memory.teammate_authors(&ids)?;
     let terms = terms(&text);
-    let hits: Vec<Value> = hits.iter().map(|hit| explained(hit, &terms)).collect();
+    let hits: Vec<Value> = hits
+        .iter()
+        .map(|hit| {
+            let mut value = explained(hit, &terms);
+            if let RecallHit::Observation(h) = hit
+                && let Some(author) = authors.get(&h.id)
+                && let Some(o) = value.get_mut("observation").and_then(Value::as_object_mut)
+            {
+                o.insert("author".to_owned(), json!(author));
+            }
+            value
+        })
+        .collect();
     Ok(json!({ "query": text, "hits": hits }))
 }
 

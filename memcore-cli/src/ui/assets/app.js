@@ -246,6 +246,7 @@ function obsRow(o, actions) {
     el("div", { class: "row-head" },
       kindBadge(o.kind),
       link("#/obs/" + o.id, o.title || "(untitled)", { class: "title" }),
+      o.author ? el("span", { class: "author", title: "A teammate's, through sync" }, "by " + o.author) : null,
       o.pinned ? el("span", { class: "pin", title: "Pinned" }, "pinned") : null),
     o.subtitle ? el("p", { class: "subtitle" }, o.subtitle) : null,
     o.narrative ? el("p", { class: "snippet" }, o.narrative) : null,
@@ -438,7 +439,8 @@ function hitRow(hit) {
     el("span", { class: "score", title: "final score" }, "score " + fixed(hit.score)));
   if (hit.layer === "observation") {
     const o = hit.observation;
-    head.append(kindBadge(o.kind), link("#/obs/" + o.id, o.title || "(untitled)", { class: "title" }));
+    head.append(kindBadge(o.kind), link("#/obs/" + o.id, o.title || "(untitled)", { class: "title" }),
+      o.author ? el("span", { class: "author", title: "A teammate's, through sync" }, "by " + o.author) : "");
     return el("article", { class: "row hit", "data-obs-id": o.id }, head,
       o.narrative ? el("p", { class: "snippet" }, o.narrative) : null,
       el("p", { class: "meta" }, "#" + o.id, " · ", o.project, " · ", when(o.created_at)),
@@ -603,7 +605,7 @@ function renderObservation(root, data) {
   const pinButton = el("button", { type: "button" }, o.pinned ? "Unpin" : "Pin");
   const forgetButton = el("button", { type: "button", class: "danger" }, "Forget");
   const actions = el("div", { class: "buttons" }, editButton, pinButton, forgetButton);
-  article.append(el("h1", {}, o.title || "(untitled)"), el("p", { class: "meta" }, "#" + o.id), actions, body, facts);
+  article.append(el("h1", {}, o.title || "(untitled)"), el("p", { class: "meta" }, "#" + o.id, o.author ? " · by " + o.author : ""), actions, body, facts);
 
   editButton.addEventListener("click", () => {
     const title = el("input", { name: "title", value: o.title, required: true, "data-autofocus": true });

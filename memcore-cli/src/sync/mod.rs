@@ -1,0 +1,232 @@
+//! `memcore sync`: sharing a project's memory with other machines and a team.
+//!
+//! ```text
+//! memcore [--project P] sync enable [--author NAME]   share the project (logs what it has)
+//! memcore [--project P] sync disable                  stop sharing it
+//! memcore [--project P] sync private [--off]          the project never leaves this store
+//! memcore sync private --observation ID [--off]       one observation never leaves it
+//! memcore sync [--hub URL] [--folder DIR]             one push-and-pull round with each
+//! memcore sync --status                               what is pending in each direction
+//! ```
+//!
+//! With neither `--hub` nor `--folder`, the hub and folder of the settings (`MEMCORE_HUB`,
+//! `MEMCORE_SYNC_FOLDER`, `hub` / `sync_folder` in config.json) are used. Hooks never sync:
+//! the detached extractor runs a round after its work when one is configured
+//! ([`after_extraction`]), and the command does when called.
+
+pub mod folder;
+
+use crate::cli::Args;
+use crate::commands::Env;
+use crate::error::{CliError, CliResult};
+use crate::log::Log;
+use memcore::Memory;
+use std::path::{Path, PathBuf};
+
+/// `memcore sync ...`
+pub fn sync(env: &Env, mut args: Args) -> CliResult<()> {
+    match args.subcommand().as_deref() {
+        None => {}
+        Some("enable") => return enable(env, args),
+        Some("disable") => {
+            args.none()?;
+            return disable(env);
+        }
+        Some("private") => return private(env, args),
+        Some(other) => {
+            return Err(CliError::usage(format!(
+                "sync has no subcommand {other:?}: enable, disable, private, or --hub / --folder / --status"
+            )));
+        }
+    }
+    if args.flag("--status") {
+        args.none()?;
+        return status(env);
+    }
+    let hub = args.value("--hub")?;
+    let folder = args.value("--folder")?.map(PathBuf::from);
+    args.none()?;
+    rounds(env, hub, folder)
+}
+
+/// One round with each of the hub and folder given (or configured).
+fn rounds(env: &Env, hub: Option<String>, folder: Option<PathBuf>) -> CliResult<()> {
+    let (hub, folder) = if hub.is_none() && folder.is_none() {
+        (env.settings.hub.clone(), env.settings.sync_folder.clone())
+    } else {
+        (hub, folder)
+    };
+    if hub.is_none() && folder.is_none() {
+        return Err(CliError::usage(
+            "sync needs --hub URL or --folder DIR (or MEMCORE_HUB / MEMCORE_SYNC_FOLDER, or `hub` / \
+             `sync_folder` in config.json)",
+        ));
+    }
+    let memory = env.open()?;
+    let mut reports = serde_json::Map::new();
+    if let Some(dir) = &folder {
+        let report = folder::round(&memory, dir).map_err(CliError::Sync)?;
+        if !env.global.json {
+            outln!(
+                "folder {}: sent {} change(s) in {} file(s), received {} ({} new, {} record(s) changed)",
+                report.folder.display(),
+                report.pushed,
+                report.files_written,
+                report.pulled,
+                report.new,
+                report.records_changed
+            );
+            for w in &report.waiting {
+                outln!("  waiting: {w}");
+            }
+        }
+        reports.insert(
+            "folder".into(),
+            serde_json::to_value(&report).unwrap_or_default(),
+        );
+    }
+    if let Some(url) = &hub {
+        return Err(CliError::Sync(format!(
+            "{} hub support lands with the hub module",
+            url.len()
+        )));
+    }
+    if env.global.json {
+        env.print_json(&reports)?;
+    }
+    Ok(())
+}
+
+fn enable(env: &Env, mut args: Args) -> CliResult<()> {
+    let author = args
+        .value("--author")?
+        .or_else(|| env.settings.author.clone())
+        .unwrap_or_default();
+    args.none()?;
+    let project = env.project();
+    let logged = env.open()?.sync_enable(&project, &author)?;
+    if env.global.json {
+        return env.print_json(
+            &serde_json::json!({"project": project, "enabled": true, "logged": logged}),
+        );
+    }
+    outln!(
+        "project {project} is shared: {logged} change(s) logged; `memcore sync --hub URL` or `--folder DIR` sends them"
+    );
+    Ok(())
+}
+
+fn disable(env: &Env) -> CliResult<()> {
+    let project = env.project();
+    let was = env.open()?.sync_disable(&project)?;
+    if env.global.json {
+        return env.print_json(
+            &serde_json::json!({"project": project, "enabled": false, "was_enabled": was}),
+        );
+    }
+    if was {
+        outln!("project {project} is no longer shared (what was sent stays where it went)");
+    } else {
+        outln!("project {project} was not shared");
+    }
+    Ok(())
+}
+
+fn private(env: &Env, mut args: Args) -> CliResult<()> {
+    let off = args.flag("--off");
+    let observation = args.number::<i64>("--observation")?;
+    args.none()?;
+    let memory = env.open()?;
+    match observation {
+        Some(id) => {
+            if !memory.set_private_observation(id, !off)? {
+                return Err(CliError::NotFound(format!("no observation #{id}")));
+            }
+            outln!(
+                "observation #{id} is {}",
+                if off {
+                    "no longer private"
+                } else {
+                    "private: it never leaves this store"
+                }
+            );
+        }
+        None => {
+            let project = env.project();
+            memory.set_private_project(&project, !off)?;
+            outln!(
+                "project {project} is {}",
+                if off {
+                    "no longer private"
+                } else {
+                    "private: nothing of it leaves this store"
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
+fn status(env: &Env) -> CliResult<()> {
+    let status = env.open()?.sync_status()?;
+    if env.global.json {
+        return env.print_json(&status);
+    }
+    let device = if status.device_id.is_empty() {
+        "(none yet)"
+    } else {
+        status.device_id.as_str()
+    };
+    outln!("device        {device}");
+    outln!(
+        "author        {}",
+        if status.author.is_empty() {
+            "(not set)"
+        } else {
+            &status.author
+        }
+    );
+    outln!(
+        "changes       {} made here, {} received",
+        status.device_seq,
+        status.received
+    );
+    if status.projects.is_empty() {
+        outln!("projects      none shared (`memcore --project P sync enable`)");
+    }
+    for p in &status.projects {
+        let how = match (p.enabled, p.private) {
+            (_, true) => "private (never leaves)",
+            (true, false) => "shared",
+            (false, false) => "not shared",
+        };
+        outln!("project       {}: {how}", p.project);
+    }
+    for t in &status.targets {
+        if t.target.contains('#') {
+            outln!(
+                "read          {} up to change {}",
+                t.target,
+                t.cursor.as_deref().unwrap_or("0")
+            );
+        } else {
+            outln!(
+                "target        {}: {} change(s) to send",
+                t.target,
+                t.pending
+            );
+        }
+    }
+    Ok(())
+}
+
+/// After the detached extractor's work: one round with the configured hub and folder, if
+/// any; problems go to the log (the next `memcore sync --status` shows what waits).
+pub fn after_extraction(memory: &Memory, hub: Option<&str>, folder: Option<&Path>, log: &Log) {
+    if let Some(dir) = folder
+        && let Err(e) = folder::round(memory, dir)
+    {
+        log.line(format!("sync through {}: {e}", dir.display()));
+    }
+    let _ = hub;
+}
