@@ -238,8 +238,9 @@ Upkeep
   backup FILE             a consistent copy of the store, while it is in use
 
 Sync (records travel as changes; the store stays local; hooks never wait on the network)
-  sync enable [--author NAME] | sync disable
-                          share the project (--project P) with your machines and team, or stop
+  sync enable [--author NAME] [--events] | sync disable
+                          share the project (--project P) with your machines and team (its
+                          observations and summaries; --events: prompts and tool calls too)
   sync private [--off] [--observation ID]
                           the project (or one observation) never leaves this store
   sync [--hub URL] [--folder DIR]

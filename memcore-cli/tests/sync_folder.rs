@@ -161,3 +161,32 @@ fn sync_without_a_hub_or_folder_says_how() {
 fn setup_json(setup: &Setup, args: &[&str]) -> serde_json::Value {
     setup.json(args)
 }
+
+#[test]
+fn the_status_counts_what_waits_in_each_direction() {
+    let (a, b) = (Setup::new(), Setup::new());
+    let shared = tempfile::tempdir().unwrap();
+    let folder = shared.path().to_str().unwrap().to_owned();
+    for setup in [&a, &b] {
+        setup.ok(&["--project", "team", "sync", "enable", "--events"]);
+    }
+    observe(&a.db, "One");
+    observe(&a.db, "Two");
+    a.ok(&["sync", "--folder", &folder]);
+    observe(&a.db, "Three");
+    let status = a.json(&["sync", "--status", "--folder", &folder]);
+    let pending: Vec<u64> = status["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| !t["target"].as_str().unwrap().contains('#'))
+        .map(|t| t["pending"].as_u64().unwrap())
+        .collect();
+    assert_eq!(pending, [1], "{status}");
+    assert!(status["projects"][0]["events"].as_bool().unwrap());
+    let before = b.json(&["sync", "--status", "--folder", &folder]);
+    assert_eq!(before["incoming"]["changes"], 2, "{before}");
+    b.ok(&["sync", "--folder", &folder]);
+    let after = b.ok(&["sync", "--status", "--folder", &folder]);
+    assert!(after.contains("0 change(s) to receive"), "{after}");
+}

@@ -717,6 +717,14 @@ impl Memory {
         self.state.store.sync_enable(project, author)
     }
 
+    /// Whether a shared project's events (prompts, tool calls, assistant messages) travel too
+    /// (off by default: observations and summaries only). Events recorded from now on are
+    /// logged; a store that receives them shows them in its conversation layer and does not
+    /// extract them again.
+    pub fn set_share_events(&self, project: &str, share: bool) -> Result<()> {
+        self.state.store.set_share_events(project, share)
+    }
+
     /// Stops sharing a project (what was sent stays where it went); false when it was not
     /// shared.
     pub fn sync_disable(&self, project: &str) -> Result<bool> {

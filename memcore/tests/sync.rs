@@ -317,3 +317,67 @@ proptest! {
         prop_assert_eq!(contents(&stores[0]), contents(&stores[1]));
     }
 }
+
+#[test]
+fn events_travel_only_when_the_project_shares_them_and_are_not_extracted_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (store(&dir, "a", "ann"), store(&dir, "b", "bob"));
+    a.start_session(NewSession::new("s-ev", "team", "test"))
+        .unwrap();
+    let prompt = |text: &str| {
+        a.record_event(memcore::NewEvent::new(
+            "s-ev",
+            memcore::EventPayload::UserPrompt { text: text.into() },
+        ))
+        .unwrap();
+    };
+    prompt("why does the invoice export time out");
+    let kinds = |out: &memcore::Outbox| out.changes.iter().map(|c| c.kind).collect::<Vec<_>>();
+    let out = a.sync_outbox("t", 100).unwrap();
+    assert!(
+        !kinds(&out).contains(&memcore::ChangeKind::EventPut),
+        "off by default"
+    );
+    a.sync_sent("t", out.upto).unwrap();
+
+    a.set_share_events("team", true).unwrap();
+    prompt("the webhook retries twice with token ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    let out = a.sync_outbox("t", 100).unwrap();
+    assert_eq!(
+        kinds(&out),
+        [
+            memcore::ChangeKind::SessionPut,
+            memcore::ChangeKind::EventPut
+        ]
+    );
+    assert!(
+        !serde_json::to_string(&out.changes)
+            .unwrap()
+            .contains("ghp_aaaa")
+    );
+    let report = b.sync_apply(&out.changes).unwrap();
+    assert_eq!(report.records_changed, 2);
+    b.sync_apply(&out.changes).unwrap();
+    let events = b.events("s-ev", None).unwrap();
+    assert_eq!(events.len(), 1, "once, and only the shared one: {events:?}");
+    assert_eq!(events[0].status, memcore::EventStatus::Extracted);
+    assert!(
+        b.next_extraction(None).unwrap().is_none(),
+        "its own device extracts it"
+    );
+    let hits = b
+        .recall(&memcore::SearchRequest::new("webhook retries").all_projects())
+        .unwrap();
+    assert!(
+        hits.iter()
+            .any(|h| matches!(h, memcore::RecallHit::Conversation(_))),
+        "{hits:?}"
+    );
+    let status = a.sync_status().unwrap();
+    assert!(
+        status
+            .projects
+            .iter()
+            .any(|p| p.project == "team" && p.events)
+    );
+}

@@ -173,6 +173,49 @@ fn batch_range(name: &str) -> Option<(u64, u64)> {
     (from >= 1 && to >= from).then_some((from, to))
 }
 
+/// How many changes other devices' complete files hold beyond what this store read: what the
+/// next round would receive (the status shows it).
+pub fn incoming(memory: &Memory, folder: &Path) -> Result<u64, String> {
+    let folder = folder
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", folder.display()))?;
+    let own = memory.sync_status().map_err(|e| e.to_string())?.device_id;
+    let Ok(devices) = std::fs::read_dir(root(&folder)) else {
+        return Ok(0);
+    };
+    let mut total = 0u64;
+    for device in devices.filter_map(|e| e.ok()) {
+        let Ok(name) = device.file_name().into_string() else {
+            continue;
+        };
+        if name == own || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
+            continue;
+        }
+        let done: u64 = memory
+            .sync_cursor(&format!("{}#{name}", target(&folder)))
+            .map_err(|e| e.to_string())?
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        for file in std::fs::read_dir(device.path())
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+        {
+            let fname = file.file_name().to_string_lossy().into_owned();
+            if fname.starts_with('.') || fname.contains("sync-conflict") {
+                continue;
+            }
+            if let Some((_, to)) = batch_range(&fname)
+                && to > done
+                && let Ok(changes) = read_batch(&file.path())
+            {
+                total += changes.len() as u64;
+            }
+        }
+    }
+    Ok(total)
+}
+
 fn pull(
     memory: &Memory,
     folder: &Path,

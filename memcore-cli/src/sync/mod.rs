@@ -1,7 +1,10 @@
 //! `memcore sync`: sharing a project's memory with other machines and a team.
 //!
 //! ```text
-//! memcore [--project P] sync enable [--author NAME]   share the project (logs what it has)
+//! memcore [--project P] sync enable [--author NAME] [--events | --no-events]
+//!                                                     share the project (logs what it has);
+//!                                                     --events: its prompts, tool calls and
+//!                                                     assistant messages travel too
 //! memcore [--project P] sync disable                  stop sharing it
 //! memcore [--project P] sync private [--off]          the project never leaves this store
 //! memcore sync private --observation ID [--off]       one observation never leaves it
@@ -41,13 +44,13 @@ pub fn sync(env: &Env, mut args: Args) -> CliResult<()> {
             )));
         }
     }
-    if args.flag("--status") {
-        args.none()?;
-        return status(env);
-    }
+    let status_asked = args.flag("--status");
     let hub = args.value("--hub")?;
     let folder = args.value("--folder")?.map(PathBuf::from);
     args.none()?;
+    if status_asked {
+        return status(env, folder.or_else(|| env.settings.sync_folder.clone()));
+    }
     rounds(env, hub, folder)
 }
 
@@ -163,9 +166,19 @@ fn enable(env: &Env, mut args: Args) -> CliResult<()> {
         .value("--author")?
         .or_else(|| env.settings.author.clone())
         .unwrap_or_default();
+    let events = match (args.flag("--events"), args.flag("--no-events")) {
+        (true, true) => return Err(CliError::usage("give --events or --no-events, not both")),
+        (true, false) => Some(true),
+        (false, true) => Some(false),
+        (false, false) => None,
+    };
     args.none()?;
     let project = env.project();
-    let logged = env.open()?.sync_enable(&project, &author)?;
+    let memory = env.open()?;
+    if let Some(share) = events {
+        memory.set_share_events(&project, share)?;
+    }
+    let logged = memory.sync_enable(&project, &author)?;
     if env.global.json {
         return env.print_json(
             &serde_json::json!({"project": project, "enabled": true, "logged": logged}),
@@ -228,10 +241,28 @@ fn private(env: &Env, mut args: Args) -> CliResult<()> {
     Ok(())
 }
 
-fn status(env: &Env) -> CliResult<()> {
-    let status = env.open()?.sync_status()?;
+/// What waits in each direction: this store's changes each target has not had, and (for a
+/// folder given or configured) the changes other devices left there that this store has not
+/// read.
+fn status(env: &Env, folder: Option<PathBuf>) -> CliResult<()> {
+    let memory = env.open()?;
+    let status = memory.sync_status()?;
+    let incoming = match &folder {
+        Some(dir) => Some((
+            dir.clone(),
+            folder::incoming(&memory, dir).map_err(CliError::Sync)?,
+        )),
+        None => None,
+    };
     if env.global.json {
-        return env.print_json(&status);
+        let mut value = serde_json::to_value(&status).unwrap_or_default();
+        if let (serde_json::Value::Object(map), Some((dir, n))) = (&mut value, &incoming) {
+            map.insert(
+                "incoming".into(),
+                serde_json::json!({"folder": dir, "changes": n}),
+            );
+        }
+        return env.print_json(&value);
     }
     let device = if status.device_id.is_empty() {
         "(none yet)"
@@ -256,10 +287,11 @@ fn status(env: &Env) -> CliResult<()> {
         outln!("projects      none shared (`memcore --project P sync enable`)");
     }
     for p in &status.projects {
-        let how = match (p.enabled, p.private) {
-            (_, true) => "private (never leaves)",
-            (true, false) => "shared",
-            (false, false) => "not shared",
+        let how = match (p.enabled, p.private, p.events) {
+            (_, true, _) => "private (never leaves)",
+            (true, false, true) => "shared, events too",
+            (true, false, false) => "shared (observations and summaries)",
+            (false, false, _) => "not shared",
         };
         outln!("project       {}: {how}", p.project);
     }
@@ -277,6 +309,12 @@ fn status(env: &Env) -> CliResult<()> {
                 t.pending
             );
         }
+    }
+    if let Some((dir, n)) = incoming {
+        outln!(
+            "incoming      folder {}: {n} change(s) to receive",
+            dir.display()
+        );
     }
     Ok(())
 }

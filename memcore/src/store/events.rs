@@ -162,6 +162,21 @@ impl Store {
             },
         )?;
         let inserted = written.is_some();
+        if let Some(id) = written {
+            let project =
+                super::sessions::session_project(&tx, &event.session_id)?.unwrap_or_default();
+            super::sync::log_event_put(
+                &tx,
+                id,
+                &project,
+                &super::sync::EventRecord {
+                    session_id: event.session_id.clone(),
+                    payload: event.payload.clone(),
+                    external_id: key.map(str::to_owned),
+                    occurred_at: occurred,
+                },
+            )?;
+        }
         let id = if let Some(id) = written {
             id
         } else {

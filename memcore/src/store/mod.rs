@@ -8,7 +8,7 @@
 mod conn;
 pub(crate) mod conversation;
 pub(crate) mod curation;
-mod events;
+pub(crate) mod events;
 mod extraction;
 pub(crate) mod forgotten;
 mod fts;

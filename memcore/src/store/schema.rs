@@ -413,7 +413,7 @@ fn create_curation(tx: &Transaction<'_>) -> rusqlite::Result<()> {
 /// holds the device id, the author, the last clock value and sequence number; `changes`
 /// every change of an opted-in project, this device's and others'; `sync_records` maps a
 /// record's global id to its local row (and marks private ones); `sync_projects` says which
-/// projects are shared or private; `sync_targets` what was sent to, and read from, each hub
+/// projects are shared or private, and whether their events travel too; `sync_targets` what was sent to, and read from, each hub
 /// or folder.
 fn create_sync(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(
@@ -425,7 +425,8 @@ fn create_sync(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         CREATE TABLE sync_projects (
             project  TEXT PRIMARY KEY,
             enabled  INTEGER NOT NULL DEFAULT 0,
-            private  INTEGER NOT NULL DEFAULT 0
+            private  INTEGER NOT NULL DEFAULT 0,
+            events   INTEGER NOT NULL DEFAULT 0
         ) WITHOUT ROWID;
         CREATE TABLE sync_records (
             uid        TEXT PRIMARY KEY,

@@ -332,6 +332,45 @@ fn log_session_put(tx: &Transaction<'_>, session_id: &str) -> Result<()> {
     )
 }
 
+/// An event as an `event_put` carries it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct EventRecord {
+    pub session_id: String,
+    pub payload: crate::model::EventPayload,
+    pub external_id: Option<String>,
+    pub occurred_at: i64,
+}
+
+/// The layer name of events in `sync_records`.
+pub(crate) const EVENT: &str = "event";
+
+/// Logs an event just recorded, when its project shares its events.
+pub(crate) fn log_event_put(
+    tx: &Transaction<'_>,
+    id: i64,
+    project: &str,
+    event: &EventRecord,
+) -> Result<()> {
+    let shares = tx.exists(
+        "SELECT EXISTS (SELECT 1 FROM sync_projects WHERE project = ?1 AND enabled = 1 AND events = 1)",
+        [project],
+        || format!("read the sync setting of project {project:?}"),
+    )?;
+    if !shares {
+        return Ok(());
+    }
+    log_session_put(tx, &event.session_id)?;
+    let device = device_id(tx)?;
+    let author = meta(tx, "author")?.unwrap_or_default();
+    let uid = random_id(tx)?;
+    map_record(tx, &uid, EVENT, &id.to_string(), &device, &author)?;
+    let payload = serde_json::to_value(event).map_err(|source| Error::Json {
+        context: format!("encode event {id} for sync"),
+        source,
+    })?;
+    append(tx, project, &uid, ChangeKind::EventPut, &payload)
+}
+
 /// Logs a summary just stored, when its project is shared.
 pub(crate) fn log_summary_put(tx: &Transaction<'_>, summary: &Summary) -> Result<()> {
     if !is_shared(tx, &summary.project)? {
@@ -424,6 +463,18 @@ impl Store {
         Ok(logged)
     }
 
+    /// Whether a project's events (prompts, tool calls, assistant messages) travel with its
+    /// observations: from now on, when it is shared. Events recorded before are not sent.
+    pub(crate) fn set_share_events(&self, project: &str, share: bool) -> Result<()> {
+        self.conn().execute_cached(
+            "INSERT INTO sync_projects (project, events) VALUES (?1, ?2)
+             ON CONFLICT (project) DO UPDATE SET events = excluded.events",
+            params![project, share],
+            || format!("set whether project {project:?} shares its events"),
+        )?;
+        Ok(())
+    }
+
     /// Stops logging a project's changes; true when it was shared.
     pub(crate) fn sync_disable(&self, project: &str) -> Result<bool> {
         let n = self.conn().execute_cached(
@@ -490,7 +541,8 @@ impl Store {
         let rows: Vec<(Change, bool)> = self.conn().query_rows(
             "SELECT c.*,
                  EXISTS (SELECT 1 FROM sync_projects p WHERE p.project = c.project
-                         AND p.enabled = 1 AND p.private = 0)
+                         AND p.enabled = 1 AND p.private = 0
+                         AND (c.kind != 'event_put' OR p.events = 1))
                  AND NOT EXISTS (SELECT 1 FROM sync_records r WHERE r.uid = c.record AND r.private = 1)
                  AS sendable
              FROM changes c WHERE c.device_id = ?1 AND c.device_seq > ?2
@@ -584,13 +636,14 @@ impl Store {
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
         let projects = conn.query_rows(
-            "SELECT project, enabled, private FROM sync_projects ORDER BY project",
+            "SELECT project, enabled, private, events FROM sync_projects ORDER BY project",
             [],
             |r| {
                 Ok(SyncProject {
                     project: r.get(0)?,
                     enabled: r.get(1)?,
                     private: r.get(2)?,
+                    events: r.get(3)?,
                 })
             },
             || "read the projects' sync settings".into(),

@@ -6,15 +6,17 @@
 use super::state::{ObservationRecord, observation_state};
 use super::{ApplyReport, Change, ChangeKind};
 use crate::error::{Error, Result, SqlContext};
+use crate::model::EventStatus;
 use crate::model::{NewObservation, NewSummary, Observation, Session, Summary};
 use crate::state::State;
 use crate::store::Store;
 use crate::store::curation::update_in;
+use crate::store::events::{NewEventRow, insert_event_row};
 use crate::store::forgotten::forget_in;
 use crate::store::observations::{insert_unlogged, observation_in};
 use crate::store::sessions::{IfStored, insert_session, session_in};
 use crate::store::summaries::insert_summary_unlogged;
-use crate::store::sync::{OBSERVATION, SESSION, SUMMARY, local_of, map_record};
+use crate::store::sync::{EVENT, EventRecord, OBSERVATION, SESSION, SUMMARY, local_of, map_record};
 use rusqlite::{Transaction, params};
 use std::collections::BTreeSet;
 
@@ -31,18 +33,22 @@ pub(crate) fn apply(state: &State, changes: &[Change]) -> Result<ApplyReport> {
     for c in &new {
         match c.kind {
             ChangeKind::SessionPut => sessions.insert(c.record.clone()),
-            _ => others.insert((c.kind == ChangeKind::SummaryPut, c.record.clone())),
+            // Every observation change of a record is one materialization.
+            ChangeKind::SummaryPut | ChangeKind::EventPut => {
+                others.insert((c.kind, c.record.clone()))
+            }
+            _ => others.insert((ChangeKind::ObservationPut, c.record.clone())),
         };
     }
     let mut records_changed = 0;
     for uid in &sessions {
         records_changed += usize::from(apply_session(&tx, uid)?);
     }
-    for (is_summary, uid) in &others {
-        let changed = if *is_summary {
-            apply_summary(state, &tx, uid)?
-        } else {
-            apply_observation(state, &tx, uid)?
+    for (kind, uid) in &others {
+        let changed = match kind {
+            ChangeKind::SummaryPut => apply_summary(state, &tx, uid)?,
+            ChangeKind::EventPut => apply_event(state, &tx, uid)?,
+            _ => apply_observation(state, &tx, uid)?,
         };
         records_changed += usize::from(changed);
     }
@@ -116,6 +122,60 @@ fn apply_session(tx: &Transaction<'_>, uid: &str) -> Result<bool> {
     insert_session(tx, &session, IfStored::Keep)?;
     map_record(tx, uid, SESSION, uid, &put.device_id, &put.author)?;
     Ok(true)
+}
+
+/// An event from another device, once: redacted and bounded as a recorded one, indexed in the
+/// conversation layer, and marked extracted (its own device distils it, not this one).
+fn apply_event(state: &State, tx: &Transaction<'_>, uid: &str) -> Result<bool> {
+    if local_of(tx, uid)?.is_some() {
+        return Ok(false);
+    }
+    let changes = Store::record_changes(tx, uid)?;
+    let Some(put) = first_put(&changes, ChangeKind::EventPut) else {
+        return Ok(false);
+    };
+    let Ok(event) = serde_json::from_value::<EventRecord>(put.payload.clone()) else {
+        return Ok(false);
+    };
+    if session_in(tx, &event.session_id)?.is_none() {
+        return Ok(false);
+    }
+    let Ok(decoded) = state.prepare_payload(event.payload) else {
+        return Ok(false);
+    };
+    let payload = serde_json::to_string(&decoded).map_err(|source| Error::Json {
+        context: format!("encode event {uid}"),
+        source,
+    })?;
+    let written = insert_event_row(
+        tx,
+        &NewEventRow {
+            session_id: &event.session_id,
+            kind: decoded.type_name(),
+            payload: &payload,
+            decoded: &decoded,
+            external_id: event.external_id.as_deref(),
+            occurred_at: event.occurred_at,
+            recorded_at: None,
+            status: EventStatus::Extracted.as_str(),
+            attempts: 0,
+            last_error: None,
+            defer_index: false,
+        },
+    )?;
+    let id = match written {
+        Some(id) => id,
+        // The same event is here already (the same key in the session).
+        None => tx
+            .query_row(
+                "SELECT id FROM events WHERE session_id = ?1 AND external_id IS ?2",
+                params![event.session_id, event.external_id],
+                |r| r.get::<_, i64>(0),
+            )
+            .ctx(|| format!("find event {uid}"))?,
+    };
+    map_record(tx, uid, EVENT, &id.to_string(), &put.device_id, &put.author)?;
+    Ok(written.is_some())
 }
 
 fn apply_summary(state: &State, tx: &Transaction<'_>, uid: &str) -> Result<bool> {

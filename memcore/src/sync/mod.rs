@@ -23,7 +23,9 @@
 //! - Forgotten or not is a register of its own, written only by forgets and restores: an edit
 //!   never brings a forgotten record back, only an explicit restore (an undo) does, and a
 //!   forget that arrives before the record's put still forgets it.
-//! - Sessions and summaries are written once (the first put wins).
+//! - Sessions, summaries and events are written once (the first put wins). Events travel only
+//!   for a project that shares them ([`crate::Memory::set_share_events`]); a store that
+//!   receives them does not extract them again (their device did).
 
 pub(crate) mod apply;
 pub(crate) mod state;
@@ -61,7 +63,7 @@ impl Change {
 }
 
 /// What a [`Change`] does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     /// An observation as first stored (every field).
@@ -78,6 +80,9 @@ pub enum ChangeKind {
     SessionPut,
     /// A session summary (written once).
     SummaryPut,
+    /// An event (a prompt, a tool call, an assistant message), written once; only for a
+    /// project that shares its events.
+    EventPut,
 }
 
 impl ChangeKind {
@@ -91,6 +96,7 @@ impl ChangeKind {
             ChangeKind::ObservationRestore => "observation_restore",
             ChangeKind::SessionPut => "session_put",
             ChangeKind::SummaryPut => "summary_put",
+            ChangeKind::EventPut => "event_put",
         }
     }
 
@@ -104,6 +110,7 @@ impl ChangeKind {
             ChangeKind::ObservationRestore,
             ChangeKind::SessionPut,
             ChangeKind::SummaryPut,
+            ChangeKind::EventPut,
         ]
         .into_iter()
         .find(|k| k.as_str() == name)
@@ -142,6 +149,8 @@ pub struct SyncProject {
     pub enabled: bool,
     /// Private: nothing of it leaves the store, whatever `enabled` says.
     pub private: bool,
+    /// Its events (prompts, tool calls, assistant messages) travel too.
+    pub events: bool,
 }
 
 /// A hub or folder this store exchanges changes with.
