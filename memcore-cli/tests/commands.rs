@@ -483,3 +483,39 @@ fn context_hooks_record_what_they_inject() {
     assert!(first.content.tokens > 0 && first.content.tokens <= first.content.budget);
     assert_eq!(first.content.project, "work");
 }
+
+/// Today's spend is totalled by the ledger rows' time: older rows imported after today's
+/// (a restore, a merge from another machine) do not hide today's.
+#[test]
+fn todays_spend_counts_todays_rows_whatever_order_they_were_stored_in() {
+    let setup = Setup::new();
+    let today = time::OffsetDateTime::now_utc();
+    let yesterday = today - time::Duration::days(1);
+    let rfc = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let line = |at: String, tokens: u64| {
+        json!({"type": "ledger", "session_id": null, "project": "shop", "purpose": "observations",
+               "model": "anthropic:claude-haiku-4-5", "prompt_tokens": tokens, "completion_tokens": 0,
+               "events": [], "outcome": "completed", "detail": null, "observations": 0, "created_at": at})
+        .to_string()
+    };
+    let file = setup.dir.path().join("ledger.jsonl");
+    let header = json!({"format": "memcore-export", "format_version": 2, "schema_version": 4,
+                        "exported_at": rfc(today), "project": null, "since": null, "until": null,
+                        "include_events": false});
+    // Today's row first, then yesterday's: the order an import of an old export would give.
+    std::fs::write(
+        &file,
+        format!(
+            "{header}\n{}\n{}\n{}\n",
+            json!({"type": "project", "name": "shop", "created_at": rfc(yesterday)}),
+            line(rfc(today), 700),
+            line(rfc(yesterday), 5000)
+        ),
+    )
+    .unwrap();
+    setup.ok(&["import", file.to_str().unwrap()]);
+    assert_eq!(setup.json(&["stats"])["llm_tokens_today"], 700);
+}

@@ -224,22 +224,18 @@ impl LlmClient for TokenCap<'_> {
 }
 
 /// LLM tokens the ledger records since the start of today (UTC), the heuristic extractor's
-/// rows excluded.
+/// rows excluded. Totalled by the rows' time, not their order: an import may add older rows
+/// after today's.
 pub fn spent_today(memory: &memcore::Memory) -> CliResult<u64> {
-    let now = time::OffsetDateTime::now_utc();
-    let midnight = now.replace_time(time::Time::MIDNIGHT);
-    let mut total = 0u64;
-    for entry in memory.ledger(None, 100_000)? {
-        if entry.created_at < midnight {
-            break; // newest first
-        }
-        if entry.model != memcore::extract::HEURISTIC_MODEL {
-            total = total
-                .saturating_add(entry.prompt_tokens)
-                .saturating_add(entry.completion_tokens);
-        }
-    }
-    Ok(total)
+    Ok(memory
+        .ledger_by_day(None, 1)?
+        .iter()
+        .filter(|day| day.model != memcore::extract::HEURISTIC_MODEL)
+        .fold(0u64, |total, day| {
+            total
+                .saturating_add(day.prompt_tokens)
+                .saturating_add(day.completion_tokens)
+        }))
 }
 
 #[cfg(test)]

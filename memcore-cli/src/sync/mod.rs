@@ -15,6 +15,7 @@
 //! ([`after_extraction`]), and the command does when called.
 
 pub mod folder;
+pub mod hub;
 
 use crate::cli::Args;
 use crate::commands::Env;
@@ -33,6 +34,7 @@ pub fn sync(env: &Env, mut args: Args) -> CliResult<()> {
             return disable(env);
         }
         Some("private") => return private(env, args),
+        Some("search") => return search(env, args),
         Some(other) => {
             return Err(CliError::usage(format!(
                 "sync has no subcommand {other:?}: enable, disable, private, or --hub / --folder / --status"
@@ -86,13 +88,72 @@ fn rounds(env: &Env, hub: Option<String>, folder: Option<PathBuf>) -> CliResult<
         );
     }
     if let Some(url) = &hub {
-        return Err(CliError::Sync(format!(
-            "{} hub support lands with the hub module",
-            url.len()
-        )));
+        let report = hub::round(&memory, url).map_err(|e| CliError::Sync(e.to_string()))?;
+        if !env.global.json {
+            outln!(
+                "hub {}: sent {} change(s), received {} ({} new, {} record(s) changed)",
+                hub::redact_url(url),
+                report.pushed,
+                report.pulled,
+                report.new,
+                report.records_changed
+            );
+        }
+        reports.insert(
+            "hub".into(),
+            serde_json::to_value(&report).unwrap_or_default(),
+        );
     }
     if env.global.json {
         env.print_json(&reports)?;
+    }
+    Ok(())
+}
+
+/// `memcore sync search QUERY... [--hub URL] [--limit N]`: the team's shared records of the
+/// project (every shared project with `--all-projects`), searched on the hub, without
+/// pulling them first.
+fn search(env: &Env, mut args: Args) -> CliResult<()> {
+    let url = args
+        .value("--hub")?
+        .or_else(|| env.settings.hub.clone())
+        .ok_or_else(|| {
+            CliError::usage("sync search needs --hub URL (or MEMCORE_HUB, or `hub` in config.json)")
+        })?;
+    let limit = args.number::<usize>("--limit")?.unwrap_or(10).clamp(1, 100);
+    let query = args.positionals()?.join(" ");
+    if query.trim().is_empty() {
+        return Err(CliError::usage("sync search needs words to look for"));
+    }
+    let memory = env.open()?;
+    let projects: Vec<String> = match env.scope().project() {
+        Some(p) => vec![p.to_owned()],
+        None => memory
+            .sync_status()?
+            .projects
+            .into_iter()
+            .filter(|p| p.enabled && !p.private)
+            .map(|p| p.project)
+            .collect(),
+    };
+    let hits = hub::search_for(&memory, &url, &projects, &query, limit)
+        .map_err(|e| CliError::Sync(e.to_string()))?;
+    if env.global.json {
+        return env.print_json(&hits);
+    }
+    if hits.is_empty() {
+        outln!("Nothing on the hub matches.");
+    }
+    for hit in &hits {
+        outln!(
+            "{}  {} ({}) by {}  [{}]  {:.3}",
+            hit.kind,
+            hit.title,
+            hit.project,
+            hit.author,
+            hit.record,
+            hit.score
+        );
     }
     Ok(())
 }
@@ -228,5 +289,9 @@ pub fn after_extraction(memory: &Memory, hub: Option<&str>, folder: Option<&Path
     {
         log.line(format!("sync through {}: {e}", dir.display()));
     }
-    let _ = hub;
+    if let Some(url) = hub
+        && let Err(e) = hub::round(memory, url)
+    {
+        log.line(format!("sync with {}: {e}", hub::redact_url(url)));
+    }
 }

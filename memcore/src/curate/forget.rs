@@ -31,5 +31,7 @@ pub(crate) fn undo(state: &State, batch: i64) -> Result<Vec<ObservationId>> {
         let vector = state.embed_observation(&record.observation)?;
         with_vectors.push((record, vector));
     }
-    state.store.restore_forgotten(batch, &with_vectors)
+    let restored = state.store.restore_forgotten(batch, &with_vectors)?;
+    crate::sync::apply::refresh(state, &restored)?;
+    Ok(restored)
 }

@@ -211,8 +211,9 @@ impl Store {
     }
 }
 
-/// Rewrites an observation in place in the caller's transaction (see
-/// [`Store::update_observation`]).
+/// Rewrites an observation's content in place in the caller's transaction: every field but
+/// its id, project, session, provenance, supersession and pin (see
+/// [`Store::update_observation`]; sync also uses it to bring a row to its record's state).
 pub(crate) fn update_in(
     tx: &Transaction<'_>,
     obs: &Observation,
@@ -236,7 +237,8 @@ pub(crate) fn update_in(
     }
     let changed = tx.execute_cached(
         "UPDATE observations SET kind = ?2, title = ?3, narrative = ?4, content_hash = ?5,
-             token_count = ?6
+             token_count = ?6, subtitle = ?7, facts = ?8, context = ?9, concepts = ?10,
+             files_read = ?11, files_modified = ?12, created_at = ?13, importance = ?14
          WHERE id = ?1",
         params![
             id,
@@ -244,7 +246,15 @@ pub(crate) fn update_in(
             obs.title,
             obs.narrative,
             obs.content_hash,
-            obs.token_count
+            obs.token_count,
+            obs.subtitle,
+            super::json_list(&obs.facts),
+            obs.context,
+            super::json_list(&obs.concepts),
+            super::json_list(&obs.files_read),
+            super::json_list(&obs.files_modified),
+            super::to_millis(obs.created_at),
+            f64::from(obs.importance)
         ],
         || format!("edit observation {id}"),
     )?;

@@ -229,8 +229,29 @@ pub(crate) fn log_observation_put(
     }
     let device = device_id(tx)?;
     let author = meta(tx, "author")?.unwrap_or_default();
-    let uid = random_id(tx)?;
-    map_record(tx, &uid, OBSERVATION, &id.to_string(), &device, &author)?;
+    // The global id comes from the content, as the store's own deduplication does: two
+    // machines that store the same observation before they sync make one record, not two
+    // that would collapse into one row in whichever order they arrive. An observation stored
+    // again after it was forgotten is the same record, remembered again: its put goes with
+    // a restore. Only when that id already names another live row (an observation edited
+    // away from this content) does the new one get an id of its own.
+    let derived = content_uid(&obs.project, &obs.content_hash);
+    let (uid, again) = match local_of(tx, &derived)? {
+        None => (derived, false),
+        Some(local) => match local.parse::<ObservationId>() {
+            Ok(other)
+                if other != id && super::observations::observation_in(tx, other)?.is_some() =>
+            {
+                (random_id(tx)?, false)
+            }
+            _ => (derived, true),
+        },
+    };
+    if again {
+        remap(tx, &uid, OBSERVATION, &id.to_string())?;
+    } else {
+        map_record(tx, &uid, OBSERVATION, &id.to_string(), &device, &author)?;
+    }
     let supersedes = match obs.supersedes {
         Some(older) => uid_of(tx, OBSERVATION, &older.to_string())?,
         None => None,
@@ -242,7 +263,28 @@ pub(crate) fn log_observation_put(
                 source,
             }
         })?;
-    append(tx, &obs.project, &uid, ChangeKind::ObservationPut, &payload)
+    append(tx, &obs.project, &uid, ChangeKind::ObservationPut, &payload)?;
+    if again {
+        let changes = Store::record_changes(tx, &uid)?;
+        if crate::sync::state::observation_state(&changes).is_some_and(|s| s.forgotten) {
+            append(
+                tx,
+                &obs.project,
+                &uid,
+                ChangeKind::ObservationRestore,
+                &Value::Object(Default::default()),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The global id of an observation first stored with this content in this project.
+fn content_uid(project: &str, content_hash: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest =
+        Sha256::digest(format!("memcore-observation\0{project}\0{content_hash}").as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Logs a change to a stored observation (edit, pin, forget, restore) when its project is

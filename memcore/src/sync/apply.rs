@@ -54,6 +54,19 @@ pub(crate) fn apply(state: &State, changes: &[Change]) -> Result<ApplyReport> {
     })
 }
 
+/// Brings restored observations to the state their changes define: an undo puts back the
+/// forget bin's copy, and edits received while it was forgotten must win over it as they do
+/// on every other store. Observations of projects never shared have no changes: untouched.
+pub(crate) fn refresh(state: &State, ids: &[crate::model::ObservationId]) -> Result<()> {
+    let tx = state.store.write()?;
+    for id in ids {
+        if let Some(uid) = crate::store::sync::uid_of(&tx, OBSERVATION, &id.to_string())? {
+            apply_observation(state, &tx, &uid)?;
+        }
+    }
+    tx.commit().ctx(|| "commit restored observations".into())
+}
+
 /// A change from outside is checked before anything is written.
 fn check(c: &Change) -> Result<()> {
     let bad = |reason: String| Error::InvalidInput {
@@ -167,17 +180,34 @@ fn apply_observation(state: &State, tx: &Transaction<'_>, uid: &str) -> Result<b
     match existing {
         Some(obs) => {
             let mut changed = false;
-            if (&obs.title, &obs.narrative, &obs.kind)
-                != (&wanted.title, &wanted.narrative, &wanted.kind)
-            {
+            // Every field the record gives: two stores that each stored the same content
+            // (one record) keep the first put's time and fields, as the merge says.
+            let content = |o: &Observation| {
+                (
+                    (
+                        o.title.clone(),
+                        o.narrative.clone(),
+                        o.kind.clone(),
+                        o.subtitle.clone(),
+                    ),
+                    (o.facts.clone(), o.context.clone(), o.concepts.clone()),
+                    (o.files_read.clone(), o.files_modified.clone()),
+                    (
+                        crate::store::to_millis(o.created_at),
+                        o.importance.to_bits(),
+                    ),
+                )
+            };
+            if content(&obs) != content(&wanted) {
                 let updated = Observation {
                     id: obs.id,
-                    title: wanted.title.clone(),
-                    narrative: wanted.narrative.clone(),
-                    kind: wanted.kind.clone(),
-                    content_hash: wanted.content_hash.clone(),
-                    token_count: wanted.token_count,
-                    ..obs.clone()
+                    project: obs.project.clone(),
+                    session_id: obs.session_id.clone(),
+                    source_event_ids: obs.source_event_ids.clone(),
+                    supersedes: obs.supersedes,
+                    superseded_by: obs.superseded_by,
+                    pinned: obs.pinned,
+                    ..wanted.clone()
                 };
                 let vector = state.embed_observation(&updated)?;
                 match update_in(tx, &updated, vector.as_ref()) {
