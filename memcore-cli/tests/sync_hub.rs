@@ -703,7 +703,7 @@ fn the_bench_runs_and_cleans_up_after_itself() {
 }
 
 /// The figures at full size (10k pushed and pulled, search at 100k), printed:
-/// `cargo test -p memcore-cli --release --test sync_hub -- --ignored --nocapture figures`.
+/// `cargo test -p memcore-cli --release --test sync_hub -- --ignored --exact figures --nocapture`.
 #[test]
 #[ignore = "minutes long; run by hand for the figures"]
 fn figures() {

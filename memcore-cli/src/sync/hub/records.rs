@@ -44,14 +44,14 @@ pub(crate) fn fold(changes: &[Logged]) -> Option<View> {
     let mut sorted: Vec<&Logged> = changes.iter().collect();
     sorted.sort_by(|a, b| a.key().cmp(&b.key()));
     let put_name = ChangeKind::ObservationPut.as_str();
-    let (base, mut view) = sorted.iter().find_map(|c| {
+    let (base, put, mut view) = sorted.iter().find_map(|c| {
         (c.kind == put_name)
             .then(|| from_put(c))
             .flatten()
-            .map(|v| (c.key(), v))
+            .map(|v| (c.key(), &c.payload, v))
     })?;
-    let mut narrative = text(&changes_payload(&sorted, base), "narrative");
-    let rest = rest_of_body(&changes_payload(&sorted, base));
+    let mut narrative = text(put, "narrative");
+    let rest = rest_of_body(put);
     for c in sorted.iter().filter(|c| c.key() > base) {
         if c.kind == ChangeKind::ObservationEdit.as_str() {
             if let Some(t) = c.payload.get("title").and_then(Value::as_str) {
@@ -84,15 +84,6 @@ pub(crate) fn fold(changes: &[Logged]) -> Option<View> {
         view.body = join([narrative].into_iter().chain(rest));
     }
     Some(view)
-}
-
-/// The payload of the put at `base`.
-fn changes_payload(sorted: &[&Logged], base: (i64, &str, &str)) -> Value {
-    sorted
-        .iter()
-        .find(|c| c.key() == base)
-        .map(|c| c.payload.clone())
-        .unwrap_or(Value::Null)
 }
 
 /// The view a put gives, before edits; `None` when its payload has no title.
