@@ -185,7 +185,7 @@ fn the_status_counts_what_waits_in_each_direction() {
     assert_eq!(pending, [1], "{status}");
     assert!(status["projects"][0]["events"].as_bool().unwrap());
     let before = b.json(&["sync", "--status", "--folder", &folder]);
-    assert_eq!(before["incoming"]["changes"], 2, "{before}");
+    assert_eq!(before["incoming"]["folder"]["changes"], 2, "{before}");
     b.ok(&["sync", "--folder", &folder]);
     let after = b.ok(&["sync", "--status", "--folder", &folder]);
     assert!(after.contains("0 change(s) to receive"), "{after}");

@@ -712,3 +712,47 @@ fn figures() {
     };
     sync::hub::bench::run(&db.url, 10_000, 100_000, &mut |l| eprintln!("{l}")).unwrap();
 }
+
+/// The command as a user runs it: `memcore sync enable`, `memcore sync` with `MEMCORE_HUB`,
+/// `sync --status` counting what waits on the hub, `sync search` before pulling, and the
+/// teammate's record labelled in `memcore search` once pulled.
+#[test]
+fn the_command_shares_pulls_counts_and_searches_through_a_hub() {
+    let Some(db) = TestDb::new("command") else {
+        return;
+    };
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let run = |who: usize, author: &str, args: &[&str]| -> String {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_memcore"))
+            .args(args)
+            .env("HOME", dirs[who].path())
+            .env("MEMCORE_DB", dirs[who].path().join("memory.db"))
+            .env("MEMCORE_HUB", &db.url)
+            .env("MEMCORE_AUTHOR", author)
+            .env_remove("MEMCORE_SYNC_FOLDER")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(0, "ann", &["--project", "shop", "dev", "seed", "20"]);
+    assert!(
+        run(0, "ann", &["--project", "shop", "sync", "enable"]).contains("22 change(s) logged")
+    );
+    assert!(run(0, "ann", &["sync"]).contains("sent 22 change(s)"));
+    run(1, "bob", &["--project", "shop", "sync", "enable"]);
+    let waiting = run(1, "bob", &["--json", "sync", "--status"]);
+    let waiting: serde_json::Value = serde_json::from_str(&waiting).unwrap();
+    assert_eq!(waiting["incoming"]["hub"]["changes"], 22, "{waiting}");
+    let found = run(1, "bob", &["--project", "shop", "sync", "search", "coupon"]);
+    assert!(found.contains("by ann"), "{found}");
+    assert!(run(1, "bob", &["sync"]).contains("received 22"));
+    let status = run(1, "bob", &["sync", "--status"]);
+    assert!(status.contains("0 change(s) to receive"), "{status}");
+    let local = run(1, "bob", &["--project", "shop", "search", "coupon"]);
+    assert!(local.contains("(by ann)"), "{local}");
+}

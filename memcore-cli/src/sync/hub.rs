@@ -68,6 +68,24 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// How many changes the hub at `url` holds for this store's shared projects beyond what it
+/// pulled, made by other devices: what the next round would receive.
+pub fn incoming(memory: &memcore::Memory, url: &str) -> Result<u64, HubError> {
+    let mut hub = Hub::connect(url)?;
+    let target = hub.target();
+    let (cursor, _) = HubCursor::read(
+        memory.sync_cursor(&target)?.as_deref(),
+        hub.hub_id(),
+        &target,
+    );
+    let status = memory.sync_status()?;
+    let mut total = 0;
+    for p in status.projects.iter().filter(|p| p.enabled && !p.private) {
+        total += hub.count_after(&p.project, cursor.position(&p.project), &status.device_id)?;
+    }
+    Ok(total)
+}
+
 /// Connects to the hub at `url` and searches the shared observations of `projects` for
 /// `query` ([`Hub::search`]), re-ranked with `memory`'s embedder when it has one.
 pub fn search_for(
@@ -167,6 +185,11 @@ impl Hub {
     /// start), in the order of the hub's `seq`, and the position to pull from next.
     pub fn pull(&mut self, project: &str, after: i64, limit: usize) -> Result<Pulled, HubError> {
         pull::pull(&mut self.client, &self.url, project, after, limit)
+    }
+
+    /// How many changes of `project` after `after` another device made (see [`incoming`]).
+    pub fn count_after(&mut self, project: &str, after: i64, own: &str) -> Result<u64, HubError> {
+        pull::count_after(&mut self.client, &self.url, project, after, own)
     }
 
     /// The shared observations of `projects` that match `query` (web-search syntax:

@@ -49,7 +49,12 @@ pub fn sync(env: &Env, mut args: Args) -> CliResult<()> {
     let folder = args.value("--folder")?.map(PathBuf::from);
     args.none()?;
     if status_asked {
-        return status(env, folder.or_else(|| env.settings.sync_folder.clone()));
+        let (hub, folder) = if hub.is_none() && folder.is_none() {
+            (env.settings.hub.clone(), env.settings.sync_folder.clone())
+        } else {
+            (hub, folder)
+        };
+        return status(env, hub, folder);
     }
     rounds(env, hub, folder)
 }
@@ -244,7 +249,7 @@ fn private(env: &Env, mut args: Args) -> CliResult<()> {
 /// What waits in each direction: this store's changes each target has not had, and (for a
 /// folder given or configured) the changes other devices left there that this store has not
 /// read.
-fn status(env: &Env, folder: Option<PathBuf>) -> CliResult<()> {
+fn status(env: &Env, hub: Option<String>, folder: Option<PathBuf>) -> CliResult<()> {
     let memory = env.open()?;
     let status = memory.sync_status()?;
     let incoming = match &folder {
@@ -254,13 +259,27 @@ fn status(env: &Env, folder: Option<PathBuf>) -> CliResult<()> {
         )),
         None => None,
     };
+    let from_hub = match &hub {
+        Some(url) => Some((
+            hub::redact_url(url),
+            hub::incoming(&memory, url).map_err(|e| CliError::Sync(e.to_string()))?,
+        )),
+        None => None,
+    };
     if env.global.json {
         let mut value = serde_json::to_value(&status).unwrap_or_default();
-        if let (serde_json::Value::Object(map), Some((dir, n))) = (&mut value, &incoming) {
-            map.insert(
-                "incoming".into(),
-                serde_json::json!({"folder": dir, "changes": n}),
-            );
+        if let serde_json::Value::Object(map) = &mut value {
+            let mut waiting = serde_json::Map::new();
+            if let Some((dir, n)) = &incoming {
+                waiting.insert(
+                    "folder".into(),
+                    serde_json::json!({"folder": dir, "changes": n}),
+                );
+            }
+            if let Some((url, n)) = &from_hub {
+                waiting.insert("hub".into(), serde_json::json!({"hub": url, "changes": n}));
+            }
+            map.insert("incoming".into(), waiting.into());
         }
         return env.print_json(&value);
     }
@@ -315,6 +334,9 @@ fn status(env: &Env, folder: Option<PathBuf>) -> CliResult<()> {
             "incoming      folder {}: {n} change(s) to receive",
             dir.display()
         );
+    }
+    if let Some((url, n)) = from_hub {
+        outln!("incoming      hub {url}: {n} change(s) to receive");
     }
     Ok(())
 }

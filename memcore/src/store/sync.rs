@@ -275,8 +275,58 @@ pub(crate) fn log_observation_put(
                 &Value::Object(Default::default()),
             )?;
         }
+        // The record's first put decides its fields (its time, above all), here as on every
+        // other store: the row just stored takes them.
+        let changes = Store::record_changes(tx, &uid)?;
+        if let Some(state) = crate::sync::state::observation_state(&changes) {
+            align(tx, id, obs, &state.record)?;
+        }
     }
     Ok(())
+}
+
+/// Rewrites a row with the fields its record's state gives (the same content, by
+/// construction: the same global id), keeping what is local to the row.
+fn align(
+    tx: &Transaction<'_>,
+    id: ObservationId,
+    obs: &Observation,
+    r: &ObservationRecord,
+) -> Result<()> {
+    let aligned = Observation {
+        id,
+        kind: r.kind.clone(),
+        title: r.title.clone(),
+        subtitle: r.subtitle.clone(),
+        narrative: r.narrative.clone(),
+        facts: r.facts.clone(),
+        context: r.context.clone(),
+        concepts: r.concepts.clone(),
+        files_read: r.files_read.clone(),
+        files_modified: r.files_modified.clone(),
+        created_at: r.created_at,
+        importance: r.importance,
+        ..obs.clone()
+    };
+    if aligned == *obs {
+        return Ok(());
+    }
+    let aligned = Observation {
+        content_hash: super::content_hash(
+            &aligned.kind,
+            &aligned.title,
+            &aligned.subtitle,
+            &aligned.narrative,
+            &aligned.facts,
+        ),
+        token_count: crate::state::token_count(&aligned),
+        ..aligned
+    };
+    match super::curation::update_in(tx, &aligned, None) {
+        // Another row says exactly this already: the row stays as stored.
+        Err(Error::InvalidInput { .. }) => Ok(()),
+        other => other,
+    }
 }
 
 /// The global id of an observation first stored with this content in this project.

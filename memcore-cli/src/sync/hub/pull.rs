@@ -62,6 +62,24 @@ pub(crate) fn pull(
     Ok(pulled)
 }
 
+/// How many changes of `project` after position `after` were made by another device than
+/// `own`: what a pull would bring (`memcore sync --status`).
+pub(crate) fn count_after(
+    client: &mut postgres::Client,
+    url: &HubUrl,
+    project: &str,
+    after: i64,
+    own: &str,
+) -> Result<u64, HubError> {
+    let row = client
+        .query_one(
+            "SELECT count(*) FROM memcore_changes WHERE project = $1 AND seq > $2 AND device_id <> $3",
+            &[&project, &after, &own],
+        )
+        .map_err(|e| query(url.target(), format!("count what waits in project {project:?}"), &e))?;
+    Ok(row.get::<_, i64>(0).max(0) as u64)
+}
+
 /// The change a row holds; `None` when this build cannot read it.
 fn read(row: &postgres::Row) -> Option<Change> {
     let kind = ChangeKind::parse(row.try_get::<_, &str>(8).ok()?)?;
