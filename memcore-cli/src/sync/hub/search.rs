@@ -4,7 +4,8 @@
 //! paths as written) and as `english` stems, and a query is read with both configurations
 //! (`websearch_to_tsquery('simple', q) || websearch_to_tsquery('english', q)`), so `retry`
 //! finds "retrying" through the stem and `parse_config_file` finds itself word by word.
-//! `ts_rank_cd` (cover density) ranks, so words found close together count for more.
+//! `ts_rank_cd` (cover density) ranks, so words found close together count for more. Plain
+//! words match any of them, as memcore's own search does ([`any_word`]).
 //!
 //! Vectors: pgvector cannot be installed from this machine's package sources and needs a
 //! superuser to create, so the hub stores each observation's vector portably (`bytea`, f32
@@ -65,6 +66,22 @@ WHERE project = ANY($1) AND NOT forgotten AND tsv @@ q.q
 ORDER BY rank DESC, project, record
 LIMIT $3";
 
+/// A query of plain words made to match any of them, as memcore's own search does (a record
+/// with more of them ranks higher through `ts_rank_cd`); a query that uses the web-search
+/// syntax (a quoted phrase, `-word`, `or`) is kept as written.
+fn any_word(query: &str) -> String {
+    let words: Vec<&str> = query.split_whitespace().collect();
+    let syntax = query.contains('"')
+        || words
+            .iter()
+            .any(|w| w.starts_with('-') || w.eq_ignore_ascii_case("or"));
+    if syntax {
+        query.to_owned()
+    } else {
+        words.join(" or ")
+    }
+}
+
 /// The hits of `query` in `projects`, best first.
 pub(crate) fn search(
     client: &mut postgres::Client,
@@ -82,15 +99,11 @@ pub(crate) fn search(
         None => limit,
     };
     let model = embedding.map(|e| e.model).unwrap_or_default();
+    let any = any_word(query_text);
     let rows = client
         .query(
             SEARCH,
-            &[
-                &projects,
-                &query_text,
-                &(candidates.min(10_000) as i64),
-                &model,
-            ],
+            &[&projects, &any, &(candidates.min(10_000) as i64), &model],
         )
         .map_err(|e| query(url.target(), format!("search for {query_text:?}"), &e))?;
     let mut hits: Vec<HubHit> = rows
@@ -231,6 +244,13 @@ pub(crate) fn pgvector_version(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_words_match_any_and_the_web_syntax_is_kept() {
+        assert_eq!(any_word("coupon  cache"), "coupon or cache");
+        assert_eq!(any_word("\"busy timeout\" -wal"), "\"busy timeout\" -wal");
+        assert_eq!(any_word("retry OR backoff"), "retry OR backoff");
+    }
 
     fn bytes(v: &[f32]) -> Vec<u8> {
         v.iter().flat_map(|x| x.to_le_bytes()).collect()
