@@ -381,3 +381,31 @@ fn events_travel_only_when_the_project_shares_them_and_are_not_extracted_again()
             .any(|p| p.project == "team" && p.events)
     );
 }
+
+#[test]
+fn supersession_travels_with_the_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (store(&dir, "a", "ann"), store(&dir, "b", "bob"));
+    let old = observe(&a, "Retries: three attempts");
+    a.add_observation(NewObservation {
+        project: Some("team".into()),
+        title: "Retries: five attempts with backoff".into(),
+        supersedes: Some(old),
+        ..Default::default()
+    })
+    .unwrap();
+    // The newer one first, in a batch of its own: its older record arrives later.
+    let changes = drain(&[&a]);
+    let (older_put, newer_put): (Vec<_>, Vec<_>) = changes
+        .into_iter()
+        .partition(|c| c.payload["title"] == "Retries: three attempts");
+    b.sync_apply(&newer_put).unwrap();
+    b.sync_apply(&older_put).unwrap();
+    let newer = b
+        .get(&[find(&b, "Retries: five attempts with backoff").unwrap()])
+        .unwrap()
+        .remove(0);
+    let older = find(&b, "Retries: three attempts").unwrap();
+    assert_eq!(newer.supersedes, Some(older));
+    assert_eq!(b.get(&[older]).unwrap()[0].superseded_by, Some(newer.id));
+}

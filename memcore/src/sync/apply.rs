@@ -302,9 +302,36 @@ fn apply_observation(state: &State, tx: &Transaction<'_>, uid: &str) -> Result<b
                 &device,
                 &author,
             )?;
+            link_newer(tx, uid, added.id)?;
             Ok(!added.duplicate)
         }
     }
+}
+
+/// Links the observations that supersede record `uid` (their put names it) to its local row
+/// `local`, when they arrived before it: supersession does not depend on arrival order.
+fn link_newer(tx: &Transaction<'_>, uid: &str, local: i64) -> Result<()> {
+    let newer: Vec<String> = tx
+        .prepare_cached(
+            "SELECT DISTINCT record FROM changes
+             WHERE kind = 'observation_put' AND json_extract(payload, '$.supersedes') = ?1",
+        )
+        .and_then(|mut s| {
+            s.query_map([uid], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()
+        })
+        .ctx(|| format!("find what supersedes record {uid}"))?;
+    for record in newer {
+        if let Some(id) = local_of(tx, &record)?.and_then(|id| id.parse::<i64>().ok()) {
+            tx.execute(
+                "UPDATE observations SET supersedes = ?2
+                 WHERE id = ?1 AND supersedes IS NULL AND id != ?2",
+                params![id, local],
+            )
+            .ctx(|| format!("link observation {id} to the one it supersedes"))?;
+        }
+    }
+    Ok(())
 }
 
 /// The observation a record describes, checked and redacted as a new one is, with what
