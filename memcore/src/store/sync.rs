@@ -2,7 +2,7 @@
 //! every write to a shared project appends in its own transaction, the map from global ids
 //! to local rows, the projects' and records' sharing, and what each target has been sent.
 
-use super::{ConnExt, Store, from_millis, now_millis};
+use super::{ConnExt, Store, now_millis};
 use crate::error::{Error, Result, SqlContext};
 use crate::model::{Observation, ObservationId, Summary};
 use crate::sync::state::ObservationRecord;
@@ -800,10 +800,4 @@ fn sent_seq(conn: &rusqlite::Connection, target: &str) -> Result<u64> {
         )?
         .unwrap_or(0)
         .max(0) as u64)
-}
-
-/// When a change was made, for display.
-#[allow(dead_code)]
-pub(crate) fn hlc_time(hlc: u64) -> time::OffsetDateTime {
-    from_millis((hlc >> 16) as i64)
 }
