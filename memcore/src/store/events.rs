@@ -162,9 +162,9 @@ impl Store {
             },
         )?;
         let inserted = written.is_some();
-        if let Some(id) = written {
-            let project =
-                super::sessions::session_project(&tx, &event.session_id)?.unwrap_or_default();
+        if let Some(id) = written
+            && let Some(project) = super::sync::events_shared_by(&tx, &event.session_id)?
+        {
             super::sync::log_event_put(
                 &tx,
                 id,

@@ -394,21 +394,26 @@ pub(crate) struct EventRecord {
 /// The layer name of events in `sync_records`.
 pub(crate) const EVENT: &str = "event";
 
-/// Logs an event just recorded, when its project shares its events.
+/// The project of a session when that project shares its events: the one check every
+/// recorded event pays (a hook's hot path), before anything is copied for the log.
+pub(crate) fn events_shared_by(tx: &Transaction<'_>, session_id: &str) -> Result<Option<String>> {
+    tx.query_optional(
+        "SELECT p.project FROM sessions s JOIN sync_projects p ON p.project = s.project
+         WHERE s.id = ?1 AND p.enabled = 1 AND p.events = 1",
+        [session_id],
+        |r| r.get(0),
+        || format!("read whether the events of session {session_id:?} are shared"),
+    )
+}
+
+/// Logs an event just recorded, of a project that shares its events
+/// ([`events_shared_by`]).
 pub(crate) fn log_event_put(
     tx: &Transaction<'_>,
     id: i64,
     project: &str,
     event: &EventRecord,
 ) -> Result<()> {
-    let shares = tx.exists(
-        "SELECT EXISTS (SELECT 1 FROM sync_projects WHERE project = ?1 AND enabled = 1 AND events = 1)",
-        [project],
-        || format!("read the sync setting of project {project:?}"),
-    )?;
-    if !shares {
-        return Ok(());
-    }
     log_session_put(tx, &event.session_id)?;
     let device = device_id(tx)?;
     let author = meta(tx, "author")?.unwrap_or_default();
