@@ -139,6 +139,15 @@ export async function openPage(browser, server, { viewport = VIEWPORT } = {}) {
 }
 
 /// Keeps a screenshot of the view as a test artefact and says where.
+/** Closes a test's page (if it opened one) and fails the test when the page had script
+ * errors, console errors or reached another origin: every test file's afterEach. */
+export async function closeChecked(page) {
+  if (!page) return;
+  const problems = page.problems;
+  await page.closeAll();
+  assert.deepEqual(problems, [], 'the page had script errors or reached another origin');
+}
+
 export async function shot(page, name, { fullPage = false } = {}) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);

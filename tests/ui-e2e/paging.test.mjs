@@ -5,7 +5,7 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { BIN, keepOnFailure, launchBrowser, numberPattern, openPage, rowIds, shot, startServer, until, waitForRows } from './lib.mjs';
+import { BIN, keepOnFailure, launchBrowser, numberPattern, openPage, rowIds, shot, startServer, until, waitForRows, closeChecked } from './lib.mjs';
 
 const EXTRA = 120;
 let server;
@@ -26,12 +26,9 @@ after(async () => {
 });
 
 afterEach(async () => {
-  if (page) {
-    const problems = page.problems;
-    await page.closeAll();
-    page = undefined;
-    assert.deepEqual(problems, [], 'the page had script errors or reached another origin');
-  }
+  const open = page;
+  page = undefined;
+  await closeChecked(open);
 });
 
 test('the landing list pages with "Load more", newest first, to the end', keepOnFailure(() => page, 'paging', async () => {

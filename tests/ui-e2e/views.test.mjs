@@ -7,7 +7,7 @@ import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FACTS } from './fixture.mjs';
 import {
-  applyFilters, keepOnFailure, launchBrowser, numberPattern, openPage, rowIds, shot, startServer, until, waitForRows,
+  applyFilters, keepOnFailure, launchBrowser, numberPattern, openPage, rowIds, shot, startServer, until, waitForRows, closeChecked,
 } from './lib.mjs';
 
 let server;
@@ -25,12 +25,9 @@ after(async () => {
 });
 
 afterEach(async () => {
-  if (page) {
-    const problems = page.problems;
-    await page.closeAll();
-    page = undefined;
-    assert.deepEqual(problems, [], 'the page had script errors or reached another origin');
-  }
+  const open = page;
+  page = undefined;
+  await closeChecked(open);
 });
 
 const nav = (name) => page.getByRole('navigation').getByRole('link', { name, exact: true });
