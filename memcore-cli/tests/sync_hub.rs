@@ -469,7 +469,7 @@ fn search_finds_stems_and_identifiers_follows_edits_and_drops_forgotten_records(
             100 << 16,
             "r1",
             ChangeKind::ObservationPut,
-            json!({"title": "Retrying on SQLITE_BUSY",
+            json!({"project": "p", "created_at": "2026-12-04T00:00:00Z", "title": "Retrying on SQLITE_BUSY",
             "kind": "bugfix", "narrative": "parse_config_file now retries when the store is busy",
             "files_modified": ["src/store/open.rs"]}),
         ),
@@ -479,7 +479,7 @@ fn search_finds_stems_and_identifiers_follows_edits_and_drops_forgotten_records(
             101 << 16,
             "r2",
             ChangeKind::ObservationPut,
-            json!({"title": "Invoice export",
+            json!({"project": "p", "created_at": "2026-12-04T00:00:00Z", "title": "Invoice export",
             "kind": "change", "narrative": "Empty carts are skipped"}),
         ),
     ])
@@ -557,7 +557,7 @@ fn search_finds_stems_and_identifiers_follows_edits_and_drops_forgotten_records(
         400 << 16,
         "r3",
         ChangeKind::ObservationPut,
-        json!({"title": "cart totals", "narrative": "cart"}),
+        json!({"project": "p", "created_at": "2026-12-04T00:00:00Z", "title": "cart totals", "kind": "change", "narrative": "cart"}),
     )])
     .unwrap();
     let keys = [

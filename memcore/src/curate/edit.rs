@@ -6,7 +6,7 @@ use super::ObservationEdit;
 use crate::error::{Error, Result};
 use crate::model::{Observation, ObservationId};
 use crate::state::State;
-use crate::sync::state::EditPayload;
+use crate::sync::EditPayload;
 
 /// See [`crate::Memory::edit_observation`].
 pub(crate) fn edit(state: &State, id: ObservationId, edit: ObservationEdit) -> Result<Observation> {

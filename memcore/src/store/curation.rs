@@ -11,7 +11,7 @@ use crate::error::{Error, Result, SqlContext};
 use crate::model::{Observation, ObservationId, Scope};
 use crate::store::StoredVector;
 use crate::sync::ChangeKind;
-use crate::sync::state::EditPayload;
+use crate::sync::EditPayload;
 use rusqlite::types::Value;
 use rusqlite::{Transaction, params, params_from_iter};
 

@@ -5,7 +5,7 @@
 use super::{ConnExt, Store, now_millis};
 use crate::error::{Error, Result, SqlContext};
 use crate::model::{Observation, ObservationId, Summary};
-use crate::sync::state::ObservationRecord;
+use crate::sync::ObservationRecord;
 use crate::sync::{Change, ChangeKind, Origin, SyncProject, SyncStatus, SyncTarget};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::Value;
@@ -266,7 +266,7 @@ pub(crate) fn log_observation_put(
     append(tx, &obs.project, &uid, ChangeKind::ObservationPut, &payload)?;
     if again {
         let changes = Store::record_changes(tx, &uid)?;
-        if crate::sync::state::observation_state(&changes).is_some_and(|s| s.forgotten) {
+        if crate::sync::observation_state(&changes).is_some_and(|s| s.forgotten) {
             append(
                 tx,
                 &obs.project,
@@ -278,7 +278,7 @@ pub(crate) fn log_observation_put(
         // The record's first put decides its fields (its time, above all), here as on every
         // other store: the row just stored takes them.
         let changes = Store::record_changes(tx, &uid)?;
-        if let Some(state) = crate::sync::state::observation_state(&changes) {
+        if let Some(state) = crate::sync::observation_state(&changes) {
             align(tx, id, obs, &state.record)?;
         }
     }

@@ -28,7 +28,10 @@
 //!   receives them does not extract them again (their device did).
 
 pub(crate) mod apply;
-pub(crate) mod state;
+mod state;
+
+pub(crate) use state::EditPayload;
+pub use state::{ObservationRecord, ObservationState, observation_state};
 
 use serde::{Deserialize, Serialize};
 

@@ -10,7 +10,8 @@ use time::OffsetDateTime;
 /// An observation as a put carries it: every field but those that name local rows, with the
 /// observation it supersedes by global id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct ObservationRecord {
+#[allow(missing_docs)] // the fields of `crate::Observation`, documented there
+pub struct ObservationRecord {
     pub project: String,
     pub session_id: Option<String>,
     pub kind: ObservationKind,
@@ -81,26 +82,34 @@ pub(crate) struct PinPayload {
 
 /// An observation as its changes define it.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ObservationState {
+pub struct ObservationState {
     /// The put's record with the winning title, text, kind and pin applied.
     pub record: ObservationRecord,
-    /// Whether the last forget or restore (or the put) says forgotten.
+    /// Whether the last forget or restore says forgotten.
     pub forgotten: bool,
+    /// Who made it: the author and device of the put that is its base.
+    pub origin: super::Origin,
 }
 
 /// The state the changes of one observation define; `None` while its put has not arrived
 /// (or no put could be read). Changes of another kind are ignored, and so is a payload that
 /// cannot be read (it is kept in the log; a later build may read it).
-pub(crate) fn observation_state(changes: &[Change]) -> Option<ObservationState> {
+pub fn observation_state(changes: &[Change]) -> Option<ObservationState> {
     let mut sorted: Vec<&Change> = changes.iter().collect();
     sorted.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
     // The first put that can be read is the base; later puts (the same record sent again)
     // change nothing.
-    let (base_at, mut record) = sorted.iter().find_map(|c| {
+    let (base_at, origin, mut record) = sorted.iter().find_map(|c| {
         (c.kind == ChangeKind::ObservationPut)
             .then(|| serde_json::from_value::<ObservationRecord>(c.payload.clone()).ok())
             .flatten()
-            .map(|r| (c.order_key(), r))
+            .map(|r| {
+                let origin = super::Origin {
+                    author: c.author.clone(),
+                    device_id: c.device_id.clone(),
+                };
+                (c.order_key(), origin, r)
+            })
     })?;
     // In order, each later write replaces what an earlier one set: last writer wins per
     // field, by the total order above.
@@ -138,7 +147,11 @@ pub(crate) fn observation_state(changes: &[Change]) -> Option<ObservationState> 
             _ => None,
         })
         .unwrap_or(false);
-    Some(ObservationState { record, forgotten })
+    Some(ObservationState {
+        record,
+        forgotten,
+        origin,
+    })
 }
 
 #[cfg(test)]

@@ -1,13 +1,12 @@
-//! The hub's view of one shared observation, folded from its changes in the log by the
-//! core's merge rules (`memcore::sync`): the first put gives every field; title, text and
-//! kind are last-writer-wins by `(hlc, device_id, change_id)` among the edits after the put;
-//! forgotten is the last forget or restore. The fold reads the whole set of a record's
-//! changes each time, so the view is the same whatever order the pushes came in.
+//! The hub's view of one shared observation, for search: the state the core's merge rules
+//! give the whole set of its changes in the log ([`memcore::sync::observation_state`], the
+//! one implementation of the rules), so the view is the same whatever order the pushes came
+//! in, and the same as every store's.
 //!
 //! Only what search needs is kept: a forgotten record keeps its row (so that a restore
 //! arriving later finds it) with its text emptied.
 
-use memcore::ChangeKind;
+use memcore::{Change, ChangeKind};
 use serde_json::Value;
 
 /// One change as the log holds it (the fields the fold reads).
@@ -22,8 +21,20 @@ pub(crate) struct Logged {
 }
 
 impl Logged {
-    fn key(&self) -> (i64, &str, &str) {
-        (self.hlc, &self.device_id, &self.change_id)
+    /// The change it is, for the core's merge; `None` for a kind this build does not know.
+    fn change(&self) -> Option<Change> {
+        Some(Change {
+            change_id: self.change_id.clone(),
+            device_id: self.device_id.clone(),
+            // The merge orders by clock, device and change id; the sequence plays no part.
+            device_seq: 0,
+            hlc: u64::try_from(self.hlc).ok()?,
+            author: self.author.clone(),
+            project: String::new(),
+            record: String::new(),
+            kind: ChangeKind::parse(&self.kind)?,
+            payload: self.payload.clone(),
+        })
     }
 }
 
@@ -41,81 +52,30 @@ pub(crate) struct View {
 /// The view `changes` (all of one record's, any order) define; `None` while no readable put
 /// has arrived.
 pub(crate) fn fold(changes: &[Logged]) -> Option<View> {
-    let mut sorted: Vec<&Logged> = changes.iter().collect();
-    sorted.sort_by(|a, b| a.key().cmp(&b.key()));
-    let put_name = ChangeKind::ObservationPut.as_str();
-    let (base, put, mut view) = sorted.iter().find_map(|c| {
-        (c.kind == put_name)
-            .then(|| from_put(c))
-            .flatten()
-            .map(|v| (c.key(), &c.payload, v))
-    })?;
-    let mut narrative = text(put, "narrative");
-    let rest = rest_of_body(put);
-    for c in sorted.iter().filter(|c| c.key() > base) {
-        if c.kind == ChangeKind::ObservationEdit.as_str() {
-            if let Some(t) = c.payload.get("title").and_then(Value::as_str) {
-                view.title = t.to_owned();
-            }
-            if let Some(n) = c.payload.get("narrative").and_then(Value::as_str) {
-                narrative = n.to_owned();
-            }
-            if let Some(k) = c.payload.get("kind").and_then(Value::as_str) {
-                view.kind = k.to_owned();
-            }
-        }
-    }
-    view.forgotten = sorted
-        .iter()
-        .rev()
-        .find_map(|c| {
-            if c.kind == ChangeKind::ObservationForget.as_str() {
-                Some(true)
-            } else if c.kind == ChangeKind::ObservationRestore.as_str() {
-                Some(false)
-            } else {
-                None
-            }
-        })
-        .unwrap_or(false);
-    if view.forgotten {
-        view.title.clear();
+    let changes: Vec<Change> = changes.iter().filter_map(Logged::change).collect();
+    let state = memcore::sync::observation_state(&changes)?;
+    let r = &state.record;
+    let (title, body) = if state.forgotten {
+        (String::new(), String::new())
     } else {
-        view.body = join([narrative].into_iter().chain(rest));
-    }
-    Some(view)
-}
-
-/// The view a put gives, before edits; `None` when its payload has no title.
-fn from_put(c: &Logged) -> Option<View> {
-    let title = c.payload.get("title")?.as_str()?.to_owned();
+        // The narrative, then what edits never change: subtitle, facts, concepts and files
+        // (paths are searchable as written).
+        let parts = [r.narrative.clone(), r.subtitle.clone()]
+            .into_iter()
+            .chain(r.facts.iter().cloned())
+            .chain(r.concepts.iter().cloned())
+            .chain(r.files_modified.iter().cloned())
+            .chain(r.files_read.iter().cloned());
+        (r.title.clone(), join(parts))
+    };
     Some(View {
-        author: c.author.clone(),
-        device_id: c.device_id.clone(),
-        kind: text(&c.payload, "kind"),
+        author: state.origin.author,
+        device_id: state.origin.device_id,
+        kind: r.kind.to_string(),
         title,
-        body: String::new(),
-        forgotten: false,
+        body,
+        forgotten: state.forgotten,
     })
-}
-
-/// What of a put's body edits never change: the subtitle, facts, concepts and files (paths
-/// are searchable as written).
-fn rest_of_body(put: &Value) -> Vec<String> {
-    let mut parts = vec![text(put, "subtitle")];
-    for list in ["facts", "concepts", "files_modified", "files_read"] {
-        if let Some(items) = put.get(list).and_then(Value::as_array) {
-            parts.extend(items.iter().filter_map(Value::as_str).map(str::to_owned));
-        }
-    }
-    parts
-}
-
-fn text(v: &Value, key: &str) -> String {
-    v.get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
 }
 
 fn join(parts: impl IntoIterator<Item = String>) -> String {
@@ -149,7 +109,7 @@ mod tests {
                 1,
                 100,
                 ChangeKind::ObservationPut,
-                json!({"title": "T0",
+                json!({"project": "p", "created_at": "2026-01-01T00:00:00Z", "title": "T0",
                 "kind": "change", "narrative": "N0", "facts": ["uses WAL"],
                 "files_modified": ["src/store.rs"]}),
             ),
