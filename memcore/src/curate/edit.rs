@@ -39,14 +39,7 @@ pub(crate) fn edit(state: &State, id: ObservationId, edit: ObservationEdit) -> R
         logged.kind = Some(kind.clone());
         obs.kind = kind;
     }
-    obs.content_hash = crate::store::content_hash(
-        &obs.kind,
-        &obs.title,
-        &obs.subtitle,
-        &obs.narrative,
-        &obs.facts,
-    );
-    obs.token_count = crate::state::token_count(&obs);
+    crate::store::seal(&mut obs);
     let vector = state.embed_observation(&obs)?;
     state
         .store

@@ -11,8 +11,6 @@
 pub(crate) mod embedding;
 mod records;
 
-pub(crate) use records::token_count;
-
 use crate::capture::{RedactionConfig, Redactor};
 use crate::error::Result;
 use crate::extract::ExtractionConfig;

@@ -129,14 +129,7 @@ impl State {
                 id: older.to_string(),
             });
         }
-        obs.content_hash = crate::store::content_hash(
-            &obs.kind,
-            &obs.title,
-            &obs.subtitle,
-            &obs.narrative,
-            &obs.facts,
-        );
-        obs.token_count = token_count(&obs);
+        crate::store::seal(&mut obs);
         Ok(obs)
     }
 
@@ -173,19 +166,6 @@ impl State {
             schema_version: self.store.schema_version().unwrap_or(SCHEMA_VERSION),
         })
     }
-}
-
-/// An observation's size in tokens: what context rendering counts (title, subtitle,
-/// narrative, facts).
-pub(crate) fn token_count(obs: &Observation) -> u32 {
-    crate::tokens::estimate(&obs.title)
-        + crate::tokens::estimate(&obs.subtitle)
-        + crate::tokens::estimate(&obs.narrative)
-        + obs
-            .facts
-            .iter()
-            .map(|f| crate::tokens::estimate(f))
-            .sum::<u32>()
 }
 
 fn non_empty(what: &'static str, value: &str) -> Result<()> {

@@ -28,7 +28,7 @@ pub(crate) use conn::ConnExt;
 pub(crate) use extraction::NewLedgerEntry;
 pub use extraction::{LedgerDay, LedgerEntry};
 pub(crate) use fts::match_expression;
-pub(crate) use observations::{StoredVector, content_hash};
+pub(crate) use observations::{StoredVector, seal};
 pub use schema::VERSION as SCHEMA_VERSION;
 pub(crate) use transcripts::TranscriptCursor;
 

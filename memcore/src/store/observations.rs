@@ -222,6 +222,27 @@ pub(crate) fn content_hash(
         .collect()
 }
 
+/// Sets what an observation's content determines: its dedup hash ([`content_hash`]) and its
+/// size in tokens (title, subtitle, narrative, facts: what context rendering counts). Every
+/// observation is sealed after its text is final: when it is made, edited, or received.
+pub(crate) fn seal(obs: &mut Observation) {
+    obs.content_hash = content_hash(
+        &obs.kind,
+        &obs.title,
+        &obs.subtitle,
+        &obs.narrative,
+        &obs.facts,
+    );
+    obs.token_count = crate::tokens::estimate(&obs.title)
+        + crate::tokens::estimate(&obs.subtitle)
+        + crate::tokens::estimate(&obs.narrative)
+        + obs
+            .facts
+            .iter()
+            .map(|f| crate::tokens::estimate(f))
+            .sum::<u32>();
+}
+
 /// An embedding to store beside an observation.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredVector {

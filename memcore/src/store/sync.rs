@@ -311,17 +311,8 @@ fn align(
     if aligned == *obs {
         return Ok(());
     }
-    let aligned = Observation {
-        content_hash: super::content_hash(
-            &aligned.kind,
-            &aligned.title,
-            &aligned.subtitle,
-            &aligned.narrative,
-            &aligned.facts,
-        ),
-        token_count: crate::state::token_count(&aligned),
-        ..aligned
-    };
+    let mut aligned = aligned;
+    super::seal(&mut aligned);
     match super::curation::update_in(tx, &aligned, None) {
         // Another row says exactly this already: the row stays as stored.
         Err(Error::InvalidInput { .. }) => Ok(()),

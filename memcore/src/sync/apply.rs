@@ -374,13 +374,6 @@ fn prepared(
     };
     obs.supersedes = supersedes;
     obs.pinned = r.pinned;
-    obs.content_hash = crate::store::content_hash(
-        &obs.kind,
-        &obs.title,
-        &obs.subtitle,
-        &obs.narrative,
-        &obs.facts,
-    );
-    obs.token_count = crate::state::token_count(&obs);
+    crate::store::seal(&mut obs);
     Ok(Some(obs))
 }
