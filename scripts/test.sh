@@ -48,6 +48,14 @@ step "the Python wheel from dist/ alone (fresh HOME, no cargo on PATH)"
 scripts/test-package-python.sh
 
 step "cargo package: the crates users install (memcore, memcore-cli)"
+# cargo verifies memcore-cli against the memcore packaged in the same run, through a local
+# registry whose crates it extracts under $CARGO_HOME/registry/src/ once and never again: a
+# copy of the same version left by an earlier run (older sources) would be built instead of
+# this one. Those copies of the workspace's own crates go first.
+VERSION=$(sed -n '/^\[workspace\.package\]/,/^\[/s/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml)
+[ -n "$VERSION" ] || { echo "no version in [workspace.package] of Cargo.toml" >&2; exit 1; }
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/"memcore-$VERSION" \
+  "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/"memcore-cli-$VERSION"
 cargo package -p memcore -p memcore-cli --allow-dirty
 
 step "all tests passed"
