@@ -11,7 +11,7 @@
 //! A table whose rows mirror a model type (the observations table, [`Observation`]) is
 //! declared in the store module that reads and writes it, as a [`Table`]: each column's name,
 //! SQL declaration and the value an insert writes, in one list. [`create`] makes it from that
-//! list; the module's INSERT and SELECT come from the same list or read columns by name.
+//! list; the module's INSERT and SELECT come from the same list or name the columns they read.
 //!
 //! # When the version is raised
 //!

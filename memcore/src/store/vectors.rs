@@ -535,28 +535,38 @@ impl Store {
         let Some(model_id) = self.existing_model(model, dim)? else {
             return Ok(out);
         };
-        for batch in records.chunks(500) {
+        for batch in super::id_batches(records) {
             let sql = format!(
                 "SELECT record, scale, code FROM vectors
                  WHERE layer = ? AND model = ? AND record IN ({})",
                 placeholders(batch.len())
             );
             let mut values: Vec<i64> = vec![layer.code(), model_id];
-            values.extend_from_slice(batch);
-            let rows: Vec<(i64, f64, Vec<u8>)> = self.conn.query_rows(
-                &sql,
-                rusqlite::params_from_iter(values),
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                || "read candidate vectors".into(),
-            )?;
-            for (record, scale, code) in rows.into_iter().filter(|(_, _, c)| c.len() == dim) {
-                out.insert(
-                    record,
-                    Code {
-                        scale: scale as f32,
-                        code: code.into_iter().map(|b| b as i8).collect(),
-                    },
-                );
+            values.extend_from_slice(&batch);
+            let mut stmt = self
+                .conn
+                .prepare_cached(&sql)
+                .ctx(|| "prepare the read of candidate vectors".into())?;
+            let mut rows = stmt
+                .query(rusqlite::params_from_iter(values))
+                .ctx(|| "read candidate vectors".into())?;
+            while let Some(row) = rows.next().ctx(|| "read candidate vectors".into())? {
+                let read = |row: &rusqlite::Row<'_>| -> rusqlite::Result<Option<(i64, Code)>> {
+                    let code = row.get_ref(2)?.as_blob()?;
+                    if code.len() != dim {
+                        return Ok(None);
+                    }
+                    Ok(Some((
+                        row.get(0)?,
+                        Code {
+                            scale: row.get::<_, f64>(1)? as f32,
+                            code: code.iter().map(|b| *b as i8).collect(),
+                        },
+                    )))
+                };
+                if let Some((record, code)) = read(row).ctx(|| "read a candidate vector".into())? {
+                    out.insert(record, code);
+                }
             }
         }
         Ok(out)
