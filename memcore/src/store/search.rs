@@ -110,6 +110,23 @@ fn any_of(tokens: &[String]) -> String {
         .join(" OR ")
 }
 
+/// A query word and how common it is, estimated from the newest observations.
+struct Frequency<'a> {
+    /// About how many documents of the store hold it.
+    documents: f64,
+    /// The share of the newest observations that hold it.
+    share: f64,
+    token: &'a String,
+}
+
+/// Where word frequencies are estimated: the newest `window` observations, from id `floor`
+/// on; one match among them stands for `scale` documents of the store.
+struct Sample {
+    floor: i64,
+    window: usize,
+    scale: f64,
+}
+
 /// Every `?` placeholder in `sql` numbered in order (`?1`, `?2`...), leaving numbered ones
 /// as they are, so plain and numbered placeholders can be built together.
 pub(super) fn number_placeholders(sql: &str) -> String {
@@ -142,10 +159,15 @@ impl Store {
     /// `observations_fts` columns), as `(id, rank)` with FTS5's rank (negative, lower is
     /// better), best first.
     ///
-    /// FTS5 scores every document that holds any query word, about a microsecond each, so a
-    /// query whose words together occur in more than `scan_budget` documents is split by
-    /// document frequency (see [`Store::tiered_candidates`]). Below that the ranking is
-    /// exact.
+    /// FTS5 scores every document that holds a query word (under a microsecond each), and
+    /// before the first score it counts the documents of every word of the expression, over
+    /// whole index lists (about 50 ns a document): a word found in half of 100,000 documents
+    /// costs 2.5 ms before anything is ranked. So in a store of more than `scan_budget`
+    /// observations, each word's document frequency is first estimated from the newest
+    /// observations (an eighth of the budget of them), and a query whose words together
+    /// occur in more than `scan_budget` documents is ranked in bounded passes (see
+    /// [`Store::tiered_candidates`]). Otherwise, and always in a store of at most
+    /// `scan_budget` observations, the ranking is exact.
     pub(crate) fn text_candidates(
         &self,
         query: &str,
@@ -158,79 +180,105 @@ impl Store {
         if tokens.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        let all = any_of(&tokens);
         let scan_budget = scan_budget.max(1);
-        if tokens.len() == 1 || self.count_matches(&all, scan_budget + 1)? <= scan_budget {
-            return self.ranked_matches(&all, column_weights, filter, limit, None);
+        let filter = self.effective_filter(filter)?;
+        let Some(sample) = self.sample(scan_budget)? else {
+            // A small store: every match is scored.
+            return self.ranked_matches(&any_of(&tokens), column_weights, &filter, limit, None);
+        };
+        let mut words: Vec<Frequency<'_>> = Vec::with_capacity(tokens.len());
+        for token in &tokens {
+            let seen = self.count_since(&any_of(std::slice::from_ref(token)), sample.floor)?;
+            words.push(Frequency {
+                documents: seen as f64 * sample.scale,
+                share: seen as f64 / sample.window as f64,
+                token,
+            });
         }
-        self.tiered_candidates(&tokens, column_weights, filter, limit, scan_budget)
+        let total: f64 = words.iter().map(|w| w.documents).sum();
+        if total <= scan_budget as f64 {
+            return self.ranked_matches(&any_of(&tokens), column_weights, &filter, limit, None);
+        }
+        words.sort_by(|a, b| {
+            a.documents
+                .total_cmp(&b.documents)
+                .then(a.token.cmp(b.token))
+        });
+        self.tiered_candidates(&words, column_weights, &filter, limit, scan_budget)
     }
 
-    /// The ranking of a query whose words are too common to score every match, in three
-    /// bounded passes. Words are sorted by document frequency; the rarest, up to half the
-    /// budget of documents together, are *essential*, the rest *common*.
+    /// The ranking of a query whose words are too common to score every match, in bounded
+    /// passes. `words` holds each word with its estimated document frequency, rarest first.
     ///
-    /// 1. Documents holding an essential word, scored on the essential words: exact for those
-    ///    without a common word.
-    /// 2. Documents holding an essential and a common word, scored on every word (the
-    ///    expression `(common...) AND (essential...)` names each word once, so its BM25 is
-    ///    the full query's): exact.
-    /// 3. The newest documents of the scope (about half the budget of them), scored on every
-    ///    word: exact. This brings documents that hold only common words, from the recent
-    ///    past.
+    /// * The *scored* words are the rarest ones whose frequencies add up to at most
+    ///   `scan_budget` (and at least enough of them to be found in about twice `limit`
+    ///   documents): BM25 is computed over them only. A word beyond them occurs in so many
+    ///   documents that it says little about any one (BM25 gives it a low weight, and none
+    ///   at all past half of the documents), while scoring it would cost a pass over its
+    ///   whole index list on every search.
+    /// * The *essential* words, the rarest ones whose frequencies add up to at most an
+    ///   eighth of the budget, are searched in the whole store: every document holding one
+    ///   is scored, on the essential words (exact for a document without another scored
+    ///   word), then on every scored word for those that also hold another one (the
+    ///   expression `(others...) AND (essential...)` names each word once, so its BM25 is
+    ///   that of all the scored words).
+    /// * The newest documents of the scope that hold a scored word are scored on every
+    ///   scored word (a window of at least an eighth of the budget, large enough for about
+    ///   twice `limit` of its documents to hold one): documents with only the commoner
+    ///   words, from the recent past.
     ///
-    /// Missed: older documents that hold only common words. BM25 gives those words low
-    /// weight, so such documents rarely outrank the ones found; the vector side, which
-    /// searches the whole scope, catches most of the rest.
+    /// Missed: older documents that hold only commoner words, and the share of the score
+    /// that words too common to score would add. The vector side, which searches the whole
+    /// scope, catches most of the rest.
     fn tiered_candidates(
         &self,
-        tokens: &[String],
+        words: &[Frequency<'_>],
         weights: &[f64; 8],
         filter: &CandidateFilter,
         limit: usize,
         scan_budget: usize,
     ) -> Result<Vec<(ObservationId, f64)>> {
-        let mut by_frequency: Vec<(usize, &String)> = Vec::with_capacity(tokens.len());
-        for token in tokens {
-            let df = self.count_matches(&any_of(std::slice::from_ref(token)), scan_budget + 1)?;
-            if df > 0 {
-                by_frequency.push((df, token));
-            }
-        }
-        by_frequency.sort();
-        let mut essential: Vec<String> = Vec::new();
-        let mut total = 0usize;
-        for (df, token) in &by_frequency {
-            if total + df > scan_budget / 2 {
-                break;
-            }
-            total += df;
-            essential.push((*token).clone());
-        }
-        let common: Vec<String> = by_frequency[essential.len()..]
-            .iter()
-            .map(|(_, t)| (*t).clone())
-            .collect();
-        if common.is_empty() {
-            return self.ranked_matches(&any_of(&essential), weights, filter, limit, None);
-        }
-        let mut scores: HashMap<ObservationId, f64> = HashMap::new();
-        if !essential.is_empty() {
-            for (id, r) in self.ranked_matches(&any_of(&essential), weights, filter, limit, None)? {
-                scores.insert(id, r);
-            }
-            let both = format!("({}) AND ({})", any_of(&common), any_of(&essential));
-            for (id, r) in self.ranked_matches(&both, weights, filter, limit, None)? {
-                scores.insert(id, r);
-            }
-        }
-        let all = any_of(
-            &by_frequency
+        let rarest = |budget: f64| {
+            let mut total = 0.0;
+            words
                 .iter()
-                .map(|(_, t)| (*t).clone())
-                .collect::<Vec<_>>(),
-        );
-        let mut window = (scan_budget / 2).max(limit);
+                .take_while(|w| {
+                    total += w.documents;
+                    total <= budget
+                })
+                .count()
+        };
+        // Enough words to supply about twice `limit` documents, however rare they are.
+        let mut supply = 0.0;
+        let enough = words
+            .iter()
+            .position(|w| {
+                supply += w.documents;
+                supply >= 2.0 * limit as f64
+            })
+            .map_or(words.len(), |i| i + 1);
+        let scored = rarest(scan_budget as f64).max(enough).max(1);
+        let essential = rarest((scan_budget / 8) as f64).min(scored);
+        let tokens = |range: std::ops::Range<usize>| -> Vec<String> {
+            words[range].iter().map(|w| w.token.clone()).collect()
+        };
+        let mut scores: HashMap<ObservationId, f64> = HashMap::new();
+        if essential > 0 {
+            let rare = any_of(&tokens(0..essential));
+            for (id, r) in self.ranked_matches(&rare, weights, filter, limit, None)? {
+                scores.insert(id, r);
+            }
+            if scored > essential {
+                let both = format!("({}) AND ({rare})", any_of(&tokens(essential..scored)));
+                for (id, r) in self.ranked_matches(&both, weights, filter, limit, None)? {
+                    scores.insert(id, r);
+                }
+            }
+        }
+        let all = any_of(&tokens(0..scored));
+        let share: f64 = words[..scored].iter().map(|w| w.share).sum();
+        let needed = (2.0 * limit as f64 / share.clamp(1e-3, 1.0)).ceil() as usize;
+        let mut window = (scan_budget / 8).max(needed).max(limit);
         loop {
             let floor = self.newest_floor(filter.project.as_deref(), window)?;
             for (id, r) in self.ranked_matches(&all, weights, filter, limit, Some(floor))? {
@@ -248,16 +296,67 @@ impl Store {
         Ok(ranked)
     }
 
-    /// How many documents match an FTS5 expression, counting no further than `cap`.
-    fn count_matches(&self, expression: &str, cap: usize) -> Result<usize> {
+    /// Where the frequency estimates of a store of more than `scan_budget` observations look:
+    /// its newest observations, an eighth of the budget of them (at least 64). `None` for a
+    /// smaller store, which is scored exactly.
+    fn sample(&self, scan_budget: usize) -> Result<Option<Sample>> {
+        let window = (scan_budget / 8).max(64);
+        let (newest, floor): (i64, Option<i64>) = self.conn().query_single(
+            "SELECT coalesce(max(id), 0),
+                    (SELECT id FROM observations ORDER BY id DESC LIMIT 1 OFFSET ?1)
+             FROM observations",
+            [i64::try_from(window - 1).unwrap_or(i64::MAX)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+            || "find the newest observations".into(),
+        )?;
+        let Some(floor) = floor.filter(|_| usize::try_from(newest).unwrap_or(0) > scan_budget)
+        else {
+            return Ok(None);
+        };
+        // Ids are handed out in order, so the store holds about `newest / span` times as many
+        // observations as the window (fewer where some were deleted).
+        let span = (newest - floor + 1).max(1) as f64;
+        Ok(Some(Sample {
+            floor,
+            window,
+            scale: newest as f64 / span,
+        }))
+    }
+
+    /// How many documents with an id of at least `floor` match an FTS5 expression.
+    fn count_since(&self, expression: &str, floor: i64) -> Result<usize> {
         let n = self.conn().query_single(
-            "SELECT count(*) FROM (SELECT 1 FROM observations_fts
-                                   WHERE observations_fts MATCH ?1 LIMIT ?2)",
-            params![expression, i64::try_from(cap).unwrap_or(i64::MAX)],
+            "SELECT count(*) FROM observations_fts
+             WHERE observations_fts MATCH ?1 AND rowid >= ?2",
+            params![expression, floor],
             |r| r.get::<_, i64>(0),
-            || format!("count the matches of {expression:?}"),
+            || format!("count the recent matches of {expression:?}"),
         )?;
         Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    /// `filter` without its project when the store holds no other project and nothing else
+    /// narrows: the candidate queries then need not join the observations table (a quarter
+    /// of the cost of scoring a document).
+    fn effective_filter(&self, filter: &CandidateFilter) -> Result<CandidateFilter> {
+        let Some(project) = filter.project.as_deref() else {
+            return Ok(filter.clone());
+        };
+        if filter.narrows() {
+            return Ok(filter.clone());
+        }
+        // Two seeks in the `(project, created_at)` index.
+        let other = self.conn().exists(
+            "SELECT EXISTS (SELECT 1 FROM observations WHERE project < ?1)
+                 OR EXISTS (SELECT 1 FROM observations WHERE project > ?1)",
+            [project],
+            || "look for other projects".into(),
+        )?;
+        Ok(if other {
+            filter.clone()
+        } else {
+            CandidateFilter::default()
+        })
     }
 
     /// The lowest id among the `n` newest observations of the scope (0 when it has fewer),
@@ -307,10 +406,17 @@ impl Store {
             clauses.push_str(" AND observations_fts.rowid >= ?");
             values.push(Value::Integer(floor));
         }
-        clauses.push_str(&filter.clauses(&mut values));
+        let filtered = filter.clauses(&mut values);
+        // The observations table is joined only for a filter on its columns.
+        let join = if filtered.is_empty() {
+            ""
+        } else {
+            " JOIN observations o ON o.id = observations_fts.rowid"
+        };
+        clauses.push_str(&filtered);
         let sql = number_placeholders(&format!(
             "SELECT observations_fts.rowid, bm25(observations_fts, ?, ?, ?, ?, ?, ?, ?, ?)
-             FROM observations_fts JOIN observations o ON o.id = observations_fts.rowid
+             FROM observations_fts{join}
              WHERE observations_fts MATCH ?{clauses}"
         ));
         let mut best: Vec<(ObservationId, f64)> = self.conn().query_rows(
