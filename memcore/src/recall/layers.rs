@@ -23,7 +23,7 @@
 
 use super::Recall;
 use super::rank;
-use super::search::{ScoreParts, SearchHit, SearchRequest};
+use super::search::{ScoreParts, SearchHit, SearchRequest, WordHashes};
 use super::vectors::{self, VectorQuery};
 use crate::error::Result;
 use crate::model::{ConversationRecord, EventId};
@@ -156,7 +156,8 @@ impl Recall<'_> {
         // The same for records still without a vector, a few at a time.
         let _ = self.state.embed_pending(config.embed_batch);
         let query_vector = self.query_vector(request)?;
-        let observations = self.ranked_with(request, query_vector.as_deref())?;
+        let mut words = WordHashes::new();
+        let observations = self.ranked_with_words(request, query_vector.as_deref(), &mut words)?;
         let filter = &request.filter;
         let conversation_applies = filter.kinds.is_empty()
             && filter.concepts.is_empty()
@@ -318,7 +319,7 @@ impl Recall<'_> {
             }));
         }
         sort(&mut hits);
-        demote_near_duplicates(config, &mut hits, wanted);
+        demote_near_duplicates(config, &mut hits, wanted, &mut words);
         let mut page: Vec<RecallHit> = hits
             .into_iter()
             .skip(request.offset)
@@ -382,7 +383,12 @@ fn sort(hits: &mut [RecallHit]) {
 }
 
 /// [`super::search`]'s near-duplicate demotion, across both layers.
-fn demote_near_duplicates(config: &super::RecallConfig, hits: &mut [RecallHit], wanted: usize) {
+fn demote_near_duplicates(
+    config: &super::RecallConfig,
+    hits: &mut [RecallHit],
+    wanted: usize,
+    memo: &mut WordHashes,
+) {
     let threshold = config.duplicate_similarity;
     let factor = config.duplicate_factor;
     if !(threshold.is_finite() && factor.is_finite()) || threshold > 1.0 || factor >= 1.0 {
@@ -395,7 +401,13 @@ fn demote_near_duplicates(config: &super::RecallConfig, hits: &mut [RecallHit], 
         if kept.len() >= wanted {
             break;
         }
-        let words = hit.word_hashes();
+        let words = match &*hit {
+            RecallHit::Observation(h) => memo
+                .entry(h.id)
+                .or_insert_with(|| rank::word_hashes(&h.observation))
+                .clone(),
+            RecallHit::Conversation(_) => hit.word_hashes(),
+        };
         if kept
             .iter()
             .any(|w| rank::jaccard(w, &words, threshold) >= threshold)

@@ -260,6 +260,18 @@ impl Recall<'_> {
         request: &SearchRequest,
         query_vector: Option<&[f32]>,
     ) -> Result<Vec<SearchHit>> {
+        self.ranked_with_words(request, query_vector, &mut WordHashes::new())
+    }
+
+    /// [`Recall::ranked_with`], keeping in `words` the word hashes of the hits that the
+    /// near-duplicate walk read, for a caller that walks them again (`recall`, which ranks
+    /// both layers together): they cost more than anything else about a hit.
+    pub(crate) fn ranked_with_words(
+        &self,
+        request: &SearchRequest,
+        query_vector: Option<&[f32]>,
+        words: &mut WordHashes,
+    ) -> Result<Vec<SearchHit>> {
         let config = &self.state.config.recall;
         let scope = super::required_scope(request.scope.as_ref(), "a search")?;
         let filter = CandidateFilter {
@@ -417,7 +429,7 @@ impl Recall<'_> {
             })
             .collect();
         sort_hits(&mut hits);
-        demote_near_duplicates(config, &mut hits, wanted);
+        demote_near_duplicates(config, &mut hits, wanted, words);
         Ok(hits)
     }
 }
@@ -452,6 +464,9 @@ pub(crate) fn fuse(
     }
 }
 
+/// The word hashes ([`rank::word_hashes`]) of observations, by id.
+pub(crate) type WordHashes = HashMap<ObservationId, Vec<u64>>;
+
 /// Best first; ties go to the newer observation.
 fn sort_hits(hits: &mut [SearchHit]) {
     hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.id.cmp(&a.id)));
@@ -460,7 +475,12 @@ fn sort_hits(hits: &mut [SearchHit]) {
 /// Walks the ranking best first; a hit whose words overlap a better hit's by at least the
 /// configured share gets the duplicate factor, then the list is sorted again. The walk stops
 /// once `wanted` hits are kept: every hit below them stays below them.
-fn demote_near_duplicates(config: &super::RecallConfig, hits: &mut [SearchHit], wanted: usize) {
+fn demote_near_duplicates(
+    config: &super::RecallConfig,
+    hits: &mut [SearchHit],
+    wanted: usize,
+    memo: &mut WordHashes,
+) {
     let threshold = config.duplicate_similarity;
     let factor = config.duplicate_factor;
     if !(threshold.is_finite() && factor.is_finite()) || threshold > 1.0 || factor >= 1.0 {
@@ -473,7 +493,10 @@ fn demote_near_duplicates(config: &super::RecallConfig, hits: &mut [SearchHit], 
         if kept.len() >= wanted {
             break;
         }
-        let words = rank::word_hashes(&hit.observation);
+        let words = memo
+            .entry(hit.id)
+            .or_insert_with(|| rank::word_hashes(&hit.observation))
+            .clone();
         if kept
             .iter()
             .any(|w| rank::jaccard(w, &words, threshold) >= threshold)
