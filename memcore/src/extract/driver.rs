@@ -340,7 +340,7 @@ impl Extraction<'_> {
         // The conversation rows a hook left for later are written first, and the records
         // still without a vector get one (a bounded share: the next run does the rest).
         self.state.index_conversation(CONVERSATION_INDEX_BATCH)?;
-        self.state.embed_pending(EMBED_BATCH)?;
+        self.state.embed_step(EMBED_BATCH)?;
         let mut run = ExtractionRun::default();
         match extractor {
             Extractor::Heuristic => {

@@ -154,7 +154,7 @@ impl Recall<'_> {
         // once the next reader or extraction indexes them.
         let _ = self.state.index_conversation(INDEX_BATCH);
         // The same for records still without a vector, a few at a time.
-        let _ = self.state.embed_pending(config.embed_batch);
+        let _ = self.state.embed_step(config.embed_batch);
         let query_vector = self.query_vector(request)?;
         let mut words = WordHashes::new();
         let observations = self.ranked_with_words(request, query_vector.as_deref(), &mut words)?;

@@ -6,8 +6,9 @@
 //! Everything else gets its vector later, oldest first, in bounded batches: conversation
 //! records (a hook that records an event must not wait for a model), records of a store
 //! written before it had vectors or by another embedder, and records written while vectors
-//! were off. [`crate::Memory::embed_pending`] does one bounded step; recall calls it with a small
-//! budget, extraction with a large one, and `memcore doctor` reports what is left. Search
+//! were off. [`crate::Memory::embed_pending`] does one bounded step and counts what is left;
+//! recall (a small budget) and extraction (a large one) take the step without the count, whose
+//! cost grows with the store; `memcore doctor` reports what is left. Search
 //! works meanwhile: a record without a vector is still found by its words.
 
 use super::State;
@@ -98,10 +99,30 @@ impl State {
         }))
     }
 
-    /// One bounded step of the backfill (see [`crate::Memory::embed_pending`]).
+    /// One bounded step of the backfill and what is left (see
+    /// [`crate::Memory::embed_pending`]). Counting what is left reads every record past the
+    /// watermark: the hot paths call [`State::embed_step`] instead.
     pub(crate) fn embed_pending(&self, limit: usize) -> Result<EmbedProgress> {
         let Some(embedder) = self.embedder() else {
             return Ok(EmbedProgress::default());
+        };
+        let embedded = self.embed_step(limit)?;
+        let left = self
+            .store
+            .vector_backlog(embedder.id(), embedder.dimension())?;
+        Ok(EmbedProgress {
+            embedded,
+            observations_left: left.observations,
+            conversation_left: left.conversation,
+        })
+    }
+
+    /// One bounded step of the backfill: embeds up to `limit` records without a vector and
+    /// moves the watermark past at most `16 × limit` records per layer; returns how many it
+    /// embedded. Its cost does not grow with the store, so recall and extraction call it.
+    pub(crate) fn embed_step(&self, limit: usize) -> Result<usize> {
+        let Some(embedder) = self.embedder() else {
+            return Ok(0);
         };
         let (model, dim) = (embedder.id(), embedder.dimension());
         let mut embedded = 0;
@@ -153,12 +174,7 @@ impl State {
                 .map_err(|source| Error::sqlite("commit a batch of vectors", source))?;
             embedded += texts.len();
         }
-        let left = self.store.vector_backlog(model, dim)?;
-        Ok(EmbedProgress {
-            embedded,
-            observations_left: left.observations,
-            conversation_left: left.conversation,
-        })
+        Ok(embedded)
     }
 
     /// What the vector index holds (see [`crate::Memory::vector_status`]).
