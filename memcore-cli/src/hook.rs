@@ -145,7 +145,16 @@ pub fn serve(
     let input = Input(&input);
     let outcome = check(event, &input).and_then(|checked| {
         let project = hook_project(explicit_project, &input);
-        respond(memory, event, &checked, &input, &project, true, paths, log)
+        respond(
+            memory,
+            event,
+            &checked,
+            &input,
+            &project,
+            || true,
+            paths,
+            log,
+        )
     });
     match outcome {
         Ok(answer) => Ok(answer.unwrap_or_default()),
@@ -353,14 +362,15 @@ fn handle(
         &checked,
         &input,
         &project,
-        mcp_registered(),
+        mcp_registered,
         paths,
         log,
     )
 }
 
 /// Records what `event` carries on an open store and computes its answer; `mcp` tells whether
-/// the agent has memcore's MCP tools (the answer says how to get more with them).
+/// the agent has memcore's MCP tools (the answer says how to get more with them), asked only
+/// when there is an answer.
 #[allow(clippy::too_many_arguments)]
 fn respond(
     memory: &Memory,
@@ -368,7 +378,7 @@ fn respond(
     checked: &Checked<'_>,
     input: &Input<'_>,
     project: &str,
-    mcp: bool,
+    mcp: fn() -> bool,
     paths: &Paths,
     log: &Log,
 ) -> Result<Option<String>, Skip> {
@@ -620,29 +630,33 @@ const MORE: &str = "`memcore show <id>` prints an observation's full record; \
 const MORE_MCP: &str = "The memcore MCP tools give more: `get_observations` with ids from \
                         above (`c` ids too) for full records, `search` for anything else.\n";
 
-/// The hook answer carrying `context` (and how to get more: with the MCP tools when `mcp`),
-/// or nothing when it is empty.
-fn answer(event: &str, context: &str, mcp: bool) -> Option<String> {
+/// The hook answer carrying `context` (and how to get more: with the MCP tools when `mcp`
+/// says they are there, asked only then), or nothing when it is empty.
+fn answer(event: &str, context: &str, mcp: impl FnOnce() -> bool) -> Option<String> {
     if context.trim().is_empty() {
         return None;
     }
-    let more = if mcp { MORE_MCP } else { MORE };
+    let more = if mcp() { MORE_MCP } else { MORE };
     Some(answer_raw(event, &format!("{context}{more}")))
 }
 
 /// Whether memcore's MCP server is registered for this session: in the user's
 /// `~/.claude.json` or in the project's `.mcp.json` (hooks run in the project's folder), or
-/// by the memcore plugin, enabled in the user's or the project's settings.
+/// by the memcore plugin, enabled in the user's or the project's settings. The small files
+/// first: `~/.claude.json` holds every project's history, often megabytes.
 fn mcp_registered() -> bool {
     use crate::install::{SettingsScope, enabled_plugin, mcp};
-    [SettingsScope::User, SettingsScope::Project]
-        .into_iter()
-        .any(|scope| {
-            mcp::config_path(scope).is_ok_and(|path| mcp::registered(&path))
-                || scope
-                    .path()
-                    .is_ok_and(|path| enabled_plugin(&path).is_some())
-        })
+    let plugin = |scope: SettingsScope| {
+        scope
+            .path()
+            .is_ok_and(|path| enabled_plugin(&path).is_some())
+    };
+    let server =
+        |scope: SettingsScope| mcp::config_path(scope).is_ok_and(|path| mcp::registered(&path));
+    plugin(SettingsScope::User)
+        || plugin(SettingsScope::Project)
+        || server(SettingsScope::Project)
+        || server(SettingsScope::User)
 }
 
 /// The hook answer carrying `context` as it is.
@@ -721,8 +735,9 @@ mod tests {
 
     #[test]
     fn answers_are_hook_json_or_nothing() {
-        assert_eq!(answer("SessionStart", "  \n", false), None);
-        let text = answer("UserPromptSubmit", "# Memory\n- x", true).unwrap();
+        let unasked = || -> bool { panic!("an empty context asks nothing") };
+        assert_eq!(answer("SessionStart", "  \n", unasked), None);
+        let text = answer("UserPromptSubmit", "# Memory\n- x", || true).unwrap();
         let v: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["hookSpecificOutput"]["hookEventName"], "UserPromptSubmit");
         let context = v["hookSpecificOutput"]["additionalContext"]

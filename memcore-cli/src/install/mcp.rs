@@ -32,6 +32,7 @@ use super::{
 };
 use crate::error::{CliError, CliResult};
 use serde::Serialize;
+use serde::de::{Deserialize, DeserializeSeed};
 use std::path::{Path, PathBuf};
 
 /// The server's name in Claude Code (`/mcp` lists it; tools show as `mcp__memcore__search`).
@@ -309,16 +310,68 @@ pub fn allow_rules() -> Vec<String> {
 
 /// Whether memcore's MCP server is registered in the file at `path` (false when there is no
 /// file or it cannot be read).
+///
+/// Hooks ask this before they answer, and `~/.claude.json` holds every project's history
+/// (often megabytes), so the file is not made into a tree: only the server's entry is kept
+/// ([`server_entry`]), and a file that cannot name the server is not parsed at all.
 pub fn registered(path: &Path) -> bool {
-    read_settings(path)
-        .ok()
-        .flatten()
-        .and_then(|(_, tree)| {
-            tree.get("mcpServers")
-                .and_then(|s| s.get(SERVER_NAME))
-                .cloned()
-        })
-        .is_some_and(|server| is_ours(&server))
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    // The name appears in the text as it is, unless a `\u` escape spells it.
+    if !text.contains(SERVER_NAME) && !text.contains("\\u") {
+        return false;
+    }
+    server_entry(&text).is_some_and(|server| is_ours(&server))
+}
+
+/// `mcpServers.memcore` of a settings file's text, as `Json::get` finds it in the file's tree
+/// (the first member of each name), or `None` when the text is not a JSON object or has no such
+/// entry. Everything else is only checked to be JSON.
+fn server_entry(text: &str) -> Option<Json> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let found = Entry(&["mcpServers", SERVER_NAME])
+        .deserialize(&mut de)
+        .ok()?;
+    de.end().ok()?;
+    found
+}
+
+/// The value at a path of member names in a JSON object (see [`server_entry`]).
+struct Entry<'a>(&'a [&'a str]);
+
+impl<'de> DeserializeSeed<'de> for Entry<'_> {
+    type Value = Option<Json>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<Json>, D::Error> {
+        match self.0 {
+            [] => Json::deserialize(d).map(Some),
+            _ => d.deserialize_any(self),
+        }
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Entry<'_> {
+    type Value = Option<Json>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let [name, rest @ ..] = self.0 else {
+            return Ok(None);
+        };
+        let mut found: Option<Option<Json>> = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if found.is_none() && key == *name {
+                found = Some(map.next_value_seed(Entry(rest))?);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(found.flatten())
+    }
 }
 
 /// The program memcore's MCP server entry in the file at `path` runs (`None` when it is not
@@ -350,5 +403,59 @@ mod tests {
         }
         assert!(!is_ours(&other_args));
         assert!(!is_ours(&Json::Null));
+    }
+
+    #[test]
+    fn the_server_entry_is_the_one_the_tree_finds() {
+        let ours = r#"{"command": "/bin/memcore", "args": ["mcp"]}"#;
+        let other = r#"{"command": "/bin/other", "args": ["mcp"]}"#;
+        let history = r#"{"/p": {"history": [{"display": "memcore \u00e9", "n": 1.5e3}]}}"#;
+        let texts = [
+            format!(
+                r#"{{"projects": {history}, "mcpServers": {{"x": {other}, "memcore": {ours}}}}}"#
+            ),
+            format!(r#"{{"mcpServers": {{"memcore": {other}, "memcore": {ours}}}}}"#),
+            format!(r#"{{"mcpServers": {{"a": 1}}, "mcpServers": {{"memcore": {ours}}}}}"#),
+            format!(r#"{{"mcpServers": {{"\u006demcore": {ours}}}}}"#),
+            format!(r#"{{"mcpServers": {{"memcore": {ours}}}}} trailing"#),
+            format!(r#"{{"mcpServers": {{"memcore": {ours}}}"#),
+            format!(r#"[{{"mcpServers": {{"memcore": {ours}}}}}]"#),
+            r#"{"mcpServers": null, "memcore": 1}"#.to_owned(),
+            r#"{"mcpServers": ["memcore"]}"#.to_owned(),
+            r#"{"projects": {"memcore": {"mcpServers": {}}}}"#.to_owned(),
+            String::new(),
+        ];
+        for text in texts {
+            let expected = super::super::json::parse(&text)
+                .ok()
+                .filter(|tree| matches!(tree, Json::Object(_)))
+                .and_then(|tree| tree.get("mcpServers")?.get(SERVER_NAME).cloned());
+            assert_eq!(server_entry(&text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_file_is_read_for_the_server_only_when_it_can_name_it() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join(".claude.json");
+        for (text, expected) in [
+            (
+                r#"{"mcpServers": {"memcore": {"command": "memcore", "args": ["mcp"]}}}"#,
+                true,
+            ),
+            (
+                r#"{"mcpServers": {"\u006demcore": {"command": "memcore", "args": ["mcp"]}}}"#,
+                true,
+            ),
+            (
+                r#"{"mcpServers": {"other": {"command": "other", "args": ["mcp"]}}}"#,
+                false,
+            ),
+            ("not json", false),
+        ] {
+            std::fs::write(&path, text).expect("write the file");
+            assert_eq!(registered(&path), expected, "{text}");
+        }
+        assert!(!registered(&dir.path().join("missing.json")));
     }
 }
