@@ -456,7 +456,7 @@ pub(crate) fn fuse(
     let alpha = if config.fusion_alpha.is_finite() {
         config.fusion_alpha.clamp(0.0, 1.0)
     } else {
-        0.7
+        0.65
     };
     match mode {
         SearchMode::Lexical => text_rank,
