@@ -169,7 +169,7 @@ fn every_hit_explains_its_score() {
         assert!((hit.score - product).abs() < 1e-12);
         assert!((0.0..=1.0).contains(&p.text_rank));
         assert!(p.vector_similarity.is_some(), "fused mode compares vectors");
-        let expected = 0.7 * p.text_rank + 0.3 * p.vector_similarity.unwrap_or(0.0).max(0.0);
+        let expected = 0.65 * p.text_rank + 0.35 * p.vector_similarity.unwrap_or(0.0).max(0.0);
         assert!((p.relevance - expected).abs() < 1e-9);
         assert_eq!(p.bm25.is_some(), p.text_rank > 0.0);
         assert_eq!(hit.observation.id, hit.id);

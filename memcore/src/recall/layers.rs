@@ -9,7 +9,8 @@
 //! index, its conversation layer). Both pools are then measured against one yardstick: a
 //! hit's `text_rank` is its BM25 divided by the best BM25 of **both** pools, so a record that
 //! matches the query better than any observation outranks them, and an observation that
-//! matches as well as the best record stays above it. Relevance is fused the same way in
+//! matches as well as the best record stays above it (times the query's text confidence,
+//! measured on the best text candidates of both pools). Relevance is fused the same way in
 //! both layers (`alpha × text_rank + (1 − alpha) × max(cosine, 0)`). A conversation record's
 //! score is `relevance × recency × role weight × file_match × diversity`, where the role weight
 //! ([`super::RecallConfig::conversation_weights`]) says how much each kind of record is
@@ -244,6 +245,27 @@ impl Recall<'_> {
             .chain(records.iter().filter_map(|(_, _, c)| *c))
             .fold(0.0f64, f64::max);
         let has_embedder = self.state.embedder().is_some();
+        let confidence = if request.mode == super::SearchMode::Fused && has_embedder {
+            super::search::text_confidence(
+                config,
+                &request.query,
+                observations
+                    .iter()
+                    .filter_map(|h| {
+                        h.parts
+                            .bm25
+                            .map(|b| (b, super::search::observation_texts(&h.observation)))
+                    })
+                    .map(|(b, texts)| (b, texts.collect::<Vec<_>>()))
+                    .chain(
+                        records
+                            .iter()
+                            .filter_map(|(r, b, _)| b.map(|b| (b, vec![r.text.as_str()]))),
+                    ),
+            )
+        } else {
+            1.0
+        };
         let fuse = |text_rank: f64, cosine: Option<f64>| {
             super::search::fuse(
                 config,
@@ -259,8 +281,9 @@ impl Recall<'_> {
             .map(|mut hit| {
                 // On the yardstick of both layers (the empty query keeps its relevance 1).
                 if hit.parts.bm25.is_some() || hit.parts.vector_similarity.is_some() {
-                    if let Some(b) = hit.parts.bm25.filter(|_| best > 0.0) {
-                        hit.parts.text_rank = (b / best).clamp(0.0, 1.0);
+                    if hit.parts.bm25.is_some() {
+                        hit.parts.text_rank =
+                            super::search::text_rank(hit.parts.bm25, best, confidence);
                     }
                     hit.parts.relevance = fuse(hit.parts.text_rank, hit.parts.vector_similarity);
                     hit.score = hit.parts.score();
@@ -278,11 +301,7 @@ impl Recall<'_> {
             .collect();
         named_files.extend(rank::paths_in(&request.query));
         for (record, b, cosine) in records {
-            let text_rank = match b {
-                Some(b) if best > 0.0 => (b / best).clamp(0.0, 1.0),
-                Some(_) => 1.0,
-                None => 0.0,
-            };
+            let text_rank = super::search::text_rank(b, best, confidence);
             let relevance = fuse(text_rank, cosine);
             let role_weight = config
                 .conversation_weights

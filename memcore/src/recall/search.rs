@@ -170,8 +170,15 @@ impl SearchRequest {
 /// `relevance × recency × kind_weight × importance × file_match × superseded × diversity`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ScoreParts {
-    /// BM25 of the hit divided by the best BM25 among the candidates (`0..=1`; 0 when the
-    /// full-text search did not find it).
+    /// BM25 of the hit divided by the best BM25 among the candidates, times the query's text
+    /// confidence (`0..=1`; 0 when the full-text search did not find it). The confidence is 1
+    /// outside fused mode with an embedder; in it, with `c` the largest share of the query's
+    /// content words that one of the best
+    /// [`fusion_coverage_candidates`](super::RecallConfig::fusion_coverage_candidates) text
+    /// candidates holds, it is `(c − floor) / (full − floor)` clamped to `0..=1`
+    /// ([`fusion_coverage_floor`](super::RecallConfig::fusion_coverage_floor) 0.25,
+    /// [`fusion_coverage_full`](super::RecallConfig::fusion_coverage_full) 0.4), so the text
+    /// side has no say on a query its matches hardly cover.
     pub text_rank: f64,
     /// FTS5's BM25 score of the hit, sign flipped so higher is better; `None` when the
     /// full-text search did not find it.
@@ -385,15 +392,22 @@ impl Recall<'_> {
         named_files.extend(rank::paths_in(&request.query));
 
         let observations = self.state.store.observations_by_id(&order)?;
+        let confidence = if request.mode == SearchMode::Fused && embedder.is_some() {
+            text_confidence(
+                config,
+                &request.query,
+                observations
+                    .iter()
+                    .filter_map(|o| bm25.get(&o.id).map(|b| (*b, observation_texts(o)))),
+            )
+        } else {
+            1.0
+        };
         let mut hits: Vec<SearchHit> = observations
             .into_iter()
             .map(|obs| {
                 let raw = bm25.get(&obs.id).copied();
-                let text_rank = match raw {
-                    Some(b) if best_bm25 > 0.0 => (b / best_bm25).clamp(0.0, 1.0),
-                    Some(_) => 1.0,
-                    None => 0.0,
-                };
+                let text_rank = text_rank(raw, best_bm25, confidence);
                 let vector_similarity = cosine.get(&obs.id).copied();
                 let relevance = if empty_query {
                     1.0
@@ -454,7 +468,7 @@ pub(crate) fn fuse(
     let alpha = if config.fusion_alpha.is_finite() {
         config.fusion_alpha.clamp(0.0, 1.0)
     } else {
-        0.7
+        0.65
     };
     match mode {
         SearchMode::Lexical => text_rank,
@@ -466,6 +480,110 @@ pub(crate) fn fuse(
 
 /// The word hashes ([`rank::word_hashes`]) of observations, by id.
 pub(crate) type WordHashes = HashMap<ObservationId, Vec<u64>>;
+
+/// The text rank of a hit (see [`ScoreParts::text_rank`]): its BM25 over the best BM25 of
+/// the candidates, times the query's text confidence ([`text_confidence`]); 0 when the
+/// full-text search did not find it.
+pub(crate) fn text_rank(bm25: Option<f64>, best_bm25: f64, confidence: f64) -> f64 {
+    match bm25 {
+        Some(b) if best_bm25 > 0.0 => (b / best_bm25).clamp(0.0, 1.0) * confidence,
+        Some(_) => confidence,
+        None => 0.0,
+    }
+}
+
+/// How far the full-text side can be trusted on a query, `0..=1`: with `c` the largest share
+/// of the query's content words (lower-cased, stop words dropped, identifiers split, CJK runs
+/// as bigrams: `rank::text_word_set`) that one of the
+/// [`RecallConfig::fusion_coverage_candidates`](super::RecallConfig::fusion_coverage_candidates)
+/// best text candidates holds in its texts, the confidence is `(c − floor) / (full − floor)`
+/// clamped to `0..=1`, where `floor` is
+/// [`RecallConfig::fusion_coverage_floor`](super::RecallConfig::fusion_coverage_floor) and
+/// `full` [`RecallConfig::fusion_coverage_full`](super::RecallConfig::fusion_coverage_full)
+/// (with `floor ≥ full`, 1 from `full` on and 0 below; with `full ≤ 0`, always 1). `matches`
+/// are the text candidates: their BM25 and their texts.
+///
+/// BM25 divided by the best BM25 gives the best text match 1 even when it holds one word of
+/// the query; scaled by this confidence, text matches that hold little of the query leave the
+/// lead to the vectors (a paraphrase shares no word with its target), while a query most of
+/// whose words one record holds keeps the text rank it had.
+pub(crate) fn text_confidence<'a, T>(
+    config: &super::RecallConfig,
+    query: &str,
+    matches: impl IntoIterator<Item = (f64, T)>,
+) -> f64
+where
+    T: IntoIterator<Item = &'a str>,
+{
+    let (floor, full) = (config.fusion_coverage_floor, config.fusion_coverage_full);
+    if !(floor.is_finite() && full.is_finite()) || full <= 0.0 {
+        return 1.0;
+    }
+    let words: Vec<String> = rank::text_word_set(query).into_iter().collect();
+    if words.is_empty() {
+        return 1.0;
+    }
+    let mut matches: Vec<(f64, T)> = matches.into_iter().collect();
+    matches.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let coverage = matches
+        .into_iter()
+        .take(config.fusion_coverage_candidates.max(1))
+        .map(|(_, texts)| held_share(&words, texts))
+        .fold(0.0f64, f64::max);
+    coverage_confidence(coverage, floor, full)
+}
+
+/// `(c − floor) / (full − floor)` clamped to `0..=1`; a step at `full` when `floor ≥ full`.
+fn coverage_confidence(coverage: f64, floor: f64, full: f64) -> f64 {
+    if coverage >= full {
+        1.0
+    } else if coverage <= floor {
+        0.0
+    } else {
+        ((coverage - floor) / (full - floor)).clamp(0.0, 1.0)
+    }
+}
+
+/// The share of `words` (lower-case) that occur among the word parts of `texts`.
+fn held_share<'a>(words: &[String], texts: impl IntoIterator<Item = &'a str>) -> f64 {
+    let mut held = vec![false; words.len()];
+    let mut left = words.len();
+    for text in texts {
+        if left == 0 {
+            break;
+        }
+        crate::text::word_parts(text, |part| {
+            if left == 0 {
+                return;
+            }
+            let lower;
+            let part = if part.is_ascii() {
+                part
+            } else {
+                lower = part.to_lowercase();
+                lower.as_str()
+            };
+            for (word, seen) in words.iter().zip(held.iter_mut()) {
+                if !*seen && word.eq_ignore_ascii_case(part) {
+                    *seen = true;
+                    left -= 1;
+                }
+            }
+        });
+    }
+    (words.len() - left) as f64 / words.len() as f64
+}
+
+/// Every text of an observation the full-text index holds.
+pub(crate) fn observation_texts(obs: &Observation) -> impl Iterator<Item = &str> {
+    [&obs.title, &obs.subtitle, &obs.narrative, &obs.context]
+        .into_iter()
+        .chain(&obs.facts)
+        .chain(&obs.concepts)
+        .chain(&obs.files_read)
+        .chain(&obs.files_modified)
+        .map(String::as_str)
+}
 
 /// Best first; ties go to the newer observation.
 fn sort_hits(hits: &mut [SearchHit]) {
@@ -518,4 +636,51 @@ pub(crate) fn embed_query(embedder: &dyn super::embed::Embedder, query: &str) ->
     Ok(crate::state::embedding::embed_checked(embedder, &[query])?
         .pop()
         .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recall::RecallConfig;
+
+    #[test]
+    fn coverage_is_the_best_share_of_query_words_one_candidate_holds() {
+        let words: Vec<String> = ["night", "mode", "admin", "panel"]
+            .map(str::to_owned)
+            .to_vec();
+        assert_eq!(held_share(&words, ["The Admin page"]), 0.25);
+        assert_eq!(held_share(&words, ["adminPanel", "night-mode toggle"]), 1.0);
+        let config = RecallConfig::default();
+        let query = "night mode for the admin panel";
+        // One word of four: below the floor, the text side has no say.
+        let weak = text_confidence(&config, query, [(3.0, vec!["admin users"])]);
+        assert_eq!(weak, 0.0);
+        // The best of the candidates counts, not only the best BM25.
+        let strong = text_confidence(
+            &config,
+            query,
+            [
+                (3.0, vec!["admin users"]),
+                (1.0, vec!["Night mode in the admin panel"]),
+            ],
+        );
+        assert_eq!(strong, 1.0);
+        assert_eq!(text_rank(Some(1.5), 3.0, 0.5), 0.25);
+        assert_eq!(text_rank(None, 3.0, 1.0), 0.0);
+        let off = RecallConfig {
+            fusion_coverage_full: 0.0,
+            ..RecallConfig::default()
+        };
+        assert_eq!(text_confidence(&off, query, [(3.0, vec!["admin"])]), 1.0);
+    }
+
+    #[test]
+    fn confidence_rises_linearly_between_floor_and_full() {
+        assert_eq!(coverage_confidence(0.2, 0.25, 0.4), 0.0);
+        assert!((coverage_confidence(0.325, 0.25, 0.4) - 0.5).abs() < 1e-9);
+        assert_eq!(coverage_confidence(0.5, 0.25, 0.4), 1.0);
+        // floor ≥ full: a step at full.
+        assert_eq!(coverage_confidence(0.3, 0.4, 0.4), 0.0);
+        assert_eq!(coverage_confidence(0.4, 0.4, 0.4), 1.0);
+    }
 }
