@@ -15,9 +15,23 @@ pub(crate) const STOP_WORDS: &[&str] = &[
     "who", "whom", "why", "will", "with", "would", "you", "your",
 ];
 
-/// Whether a lower-case word is a stop word.
+/// Whether a lower-case word is a stop word. [`STOP_WORDS`] is sorted (a unit test checks
+/// it), so this is a binary search.
 pub(crate) fn is_stop_word(lower: &str) -> bool {
-    STOP_WORDS.contains(&lower)
+    STOP_WORDS.binary_search(&lower).is_ok()
+}
+
+/// `part` lower-cased into `out` (cleared first), as `part.chars().flat_map(char::to_lowercase)`
+/// would: byte by byte when `part` is ASCII (every English word), without the per-character
+/// case tables.
+pub(crate) fn lower_into(part: &str, out: &mut String) {
+    out.clear();
+    if part.is_ascii() {
+        out.push_str(part);
+        out.make_ascii_lowercase();
+    } else {
+        out.extend(part.chars().flat_map(char::to_lowercase));
+    }
 }
 
 /// The word tokens of a text (runs of letters and digits), as FTS5's unicode61 tokenizer
@@ -147,8 +161,12 @@ pub(crate) fn bigrams(run: &str) -> Vec<&str> {
 /// [`segments`], each CJK run counting as its [`bigrams`] (so a Chinese sentence is several
 /// words, not one) and the text between as words of its own. Parts come as written; callers
 /// lower-case them and drop stop words. For text without CJK or full-width characters the
-/// parts are exactly `words` then `identifier_parts`.
+/// parts are exactly `words` then `identifier_parts`. An ASCII text takes a byte-wise path
+/// with the same output and no allocation (see [`ascii_word_parts`]).
 pub(crate) fn word_parts(text: &str, mut f: impl FnMut(&str)) {
+    if text.is_ascii() {
+        return ascii_word_parts(text, f);
+    }
     for word in words(text) {
         match segments(word) {
             None => identifier_parts(word).into_iter().for_each(&mut f),
@@ -163,6 +181,37 @@ pub(crate) fn word_parts(text: &str, mut f: impl FnMut(&str)) {
                 }
             }
         }
+    }
+}
+
+/// [`word_parts`] of an ASCII text, byte by byte: words are runs of ASCII letters and digits
+/// (what `char::is_alphanumeric` keeps in that range), no CJK or full-width segments exist,
+/// and each word is cut as [`identifier_parts`] cuts it, without collecting anything.
+fn ascii_word_parts(text: &str, mut f: impl FnMut(&str)) {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        if !bytes[at].is_ascii_alphanumeric() {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        while at < bytes.len() && bytes[at].is_ascii_alphanumeric() {
+            at += 1;
+        }
+        let word = &bytes[start..at];
+        let mut cut = 0;
+        for i in 1..word.len() {
+            let (c, prev) = (word[i], word[i - 1]);
+            let next_lower = word.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+            if c.is_ascii_uppercase()
+                && (prev.is_ascii_lowercase() || (prev.is_ascii_uppercase() && next_lower))
+            {
+                f(&text[start + cut..start + i]);
+                cut = i;
+            }
+        }
+        f(&text[start + cut..at]);
     }
 }
 
@@ -526,6 +575,58 @@ mod tests {
             [
                 "数据", "据库", "库迁", "迁移", "移失", "失败", "用", "get", "User"
             ]
+        );
+    }
+
+    #[test]
+    fn stop_words_are_sorted_for_the_binary_search() {
+        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(STOP_WORDS.iter().all(|w| is_stop_word(w)));
+        assert!(!is_stop_word("token") && !is_stop_word(""));
+    }
+
+    #[test]
+    fn the_ascii_path_yields_the_general_parts() {
+        // The general path: `words` then `segments` / `identifier_parts`, as for any text.
+        let general = |text: &str| {
+            let mut out = Vec::new();
+            for word in words(text) {
+                match segments(word) {
+                    None => out.extend(identifier_parts(word).into_iter().map(str::to_owned)),
+                    Some(_) => unreachable!("ASCII text has no segments"),
+                }
+            }
+            out
+        };
+        for text in [
+            "",
+            "   ",
+            "fix RefreshToken in src/auth.rs",
+            "HTTPServer parseJSONBody E0502 x86_64 a-b_c.d/e",
+            "ABC aBC AbC abC ABc A a 1A A1 aA1b X2Y __init__ snake_case kebab-case",
+            "trailing UPPER",
+            "MyHTTPClient2Go!!",
+            "\t\nTabs\tand\nnewlines\r\n",
+            "123 4five SIX7seven 8EIGHT",
+        ] {
+            let mut fast = Vec::new();
+            word_parts(text, |p| fast.push(p.to_owned()));
+            assert_eq!(fast, general(text), "{text:?}");
+            let mut lower = String::new();
+            for part in &fast {
+                lower_into(part, &mut lower);
+                let slow: String = part.chars().flat_map(char::to_lowercase).collect();
+                assert_eq!(lower, slow);
+            }
+        }
+        let mut lower = String::new();
+        lower_into("ÉCOLE Straße İ", &mut lower);
+        assert_eq!(
+            lower,
+            "ÉCOLE Straße İ"
+                .chars()
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
         );
     }
 

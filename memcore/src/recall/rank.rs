@@ -4,7 +4,7 @@
 
 use super::RecallConfig;
 use crate::model::Observation;
-use crate::text::{is_stop_word, word_parts, words};
+use crate::text::{is_stop_word, lower_into, word_parts, words};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
 
@@ -163,8 +163,7 @@ pub(crate) fn text_word_hashes<'a>(texts: impl IntoIterator<Item = &'a str>) -> 
     let mut lower = String::new();
     for text in texts {
         word_parts(text, |part| {
-            lower.clear();
-            lower.extend(part.chars().flat_map(char::to_lowercase));
+            lower_into(part, &mut lower);
             if !is_stop_word(&lower) {
                 out.push(fnv1a(lower.as_bytes()));
             }
