@@ -31,7 +31,10 @@
 //!
 //! Flags: `--observations N` (default 10,000), `--queries N` (default 200), `--path FILE`
 //! (build the store there and keep it; an existing store at that path with enough
-//! observations is reused), `--json`.
+//! observations is reused), `--check-rescore` (also report `rescore_agreement`: for every
+//! query, the share of the top 10 hits, fused and vectors only, that a handle rescoring every
+//! approximate vector candidate exactly returns too; shows what the default
+//! `RecallConfig::vector_rescore` gives up), `--json`.
 
 use memcore::{
     ContextRequest, EventPayload, Memory, NewEvent, NewObservation, NewSession, ObservationKind,
@@ -407,6 +410,7 @@ struct Args {
     observations: usize,
     queries: usize,
     path: Option<PathBuf>,
+    check_rescore: bool,
     json: bool,
 }
 
@@ -415,6 +419,7 @@ fn parse_args() -> Result<Args, String> {
         observations: 10_000,
         queries: 200,
         path: None,
+        check_rescore: false,
         json: false,
     };
     let mut it = std::env::args().skip(1);
@@ -434,9 +439,10 @@ fn parse_args() -> Result<Args, String> {
             }
             "--path" => args.path = Some(PathBuf::from(value("--path")?)),
             "--json" => args.json = true,
+            "--check-rescore" => args.check_rescore = true,
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}; usage: perf [--observations N] [--queries N] [--path FILE] [--json]"
+                    "unknown argument {other:?}; usage: perf [--observations N] [--queries N] [--path FILE] [--check-rescore] [--json]"
                 ));
             }
         }
@@ -506,6 +512,17 @@ fn run(args: &Args) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
         result?;
     }
 
+    let rescore_agreement = if args.check_rescore {
+        Some(rescore_agreement(
+            &memory,
+            &path,
+            args.observations,
+            &queries,
+        )?)
+    } else {
+        None
+    };
+
     // Writes last, so the reads above ran on the store as built.
     memory.start_session(NewSession::new("perf-writes", PROJECT, "perf"))?;
     let mut record = Vec::new();
@@ -553,9 +570,43 @@ fn run(args: &Args) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
         "context": stat(&mut context),
         "prompt_context": stat(&mut prompt_context),
         "embed": stat(&mut embed),
+        "rescore_agreement": rescore_agreement,
         "peak_rss_mb": status_mb("VmHWM:"),
         "anon_rss_mb": status_mb("RssAnon:"),
     }))
+}
+
+/// For `--check-rescore`: the mean share of the top 10 ids, fused and vectors only, that
+/// the default handle and one that rescores every approximate vector candidate exactly have
+/// in common.
+fn rescore_agreement(
+    memory: &Memory,
+    path: &std::path::Path,
+    observations: usize,
+    queries: &[String],
+) -> Result<serde_json::Value, memcore::Error> {
+    let mut config = memcore::Config::default();
+    config.recall.vector_rescore = observations.saturating_mul(2).max(1);
+    let exact = Memory::open_with(path, config)?;
+    let top = |m: &Memory, q: &str, mode| -> Result<Vec<i64>, memcore::Error> {
+        let request = SearchRequest::new(q).project(PROJECT).mode(mode);
+        Ok(m.search(&request)?.iter().map(|h| h.id).collect())
+    };
+    let mut shares = serde_json::Map::new();
+    for (name, mode) in [
+        ("fused_at_10", memcore::SearchMode::Fused),
+        ("vector_at_10", memcore::SearchMode::Vector),
+    ] {
+        let mut sum = 0.0;
+        for q in queries {
+            let (a, b) = (top(memory, q, mode)?, top(&exact, q, mode)?);
+            let common = a.iter().filter(|id| b.contains(id)).count();
+            sum += common as f64 / b.len().max(1) as f64;
+        }
+        let mean = sum / queries.len().max(1) as f64;
+        shares.insert(name.into(), ((mean * 1000.0).round() / 1000.0).into());
+    }
+    Ok(serde_json::Value::Object(shares))
 }
 
 /// A memory figure of the process in MiB from `/proc/self/status` (`None` elsewhere):
