@@ -398,7 +398,10 @@ export interface LedgerEntry {
  * `importance`, `file_match`, `superseded` and `diversity`.
  */
 export interface ScoreParts {
-  /** BM25 of the hit over the best BM25 among the candidates (`0..=1`). */
+  /**
+   * BM25 of the hit over the best BM25 among the candidates, times the query's text confidence in
+   * fused search (`0..=1`; `memcore::ScoreParts::text_rank` gives the formula).
+   */
   textRank: number;
   /** FTS5's BM25 score (higher is better); `None` when full text did not find it. */
   bm25: number | null;

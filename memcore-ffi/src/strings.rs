@@ -223,7 +223,9 @@ use std::ffi::{CStr, CString, c_char};
 ///   - `"created_at"` (string): When it happened.
 /// - score parts out: Why a hit ranks where it does: the score is the product of `relevance`,
 ///   `recency`, `kind_weight`, `importance`, `file_match`, `superseded` and `diversity`.
-///   - `"text_rank"` (number): BM25 of the hit over the best BM25 among the candidates (`0..=1`).
+///   - `"text_rank"` (number): BM25 of the hit over the best BM25 among the candidates, times the
+///     query's text confidence in fused search (`0..=1`; `memcore::ScoreParts::text_rank` gives the
+///     formula).
 ///   - `"bm25"` (number or null): FTS5's BM25 score (higher is better); `None` when full text did
 ///     not find it.
 ///   - `"vector_similarity"` (number or null): Cosine similarity with the query's vector; `None`

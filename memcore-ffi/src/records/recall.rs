@@ -11,7 +11,8 @@ use std::time::SystemTime;
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct ScoreParts {
-    /// BM25 of the hit over the best BM25 among the candidates (`0..=1`).
+    /// BM25 of the hit over the best BM25 among the candidates, times the query's text
+    /// confidence in fused search (`0..=1`; `memcore::ScoreParts::text_rank` gives the formula).
     pub text_rank: f64,
     /// FTS5's BM25 score (higher is better); `None` when full text did not find it.
     pub bm25: Option<f64>,

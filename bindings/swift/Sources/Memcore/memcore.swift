@@ -5090,7 +5090,8 @@ public func FfiConverterTypeRetentionPolicy_lower(_ value: RetentionPolicy) -> R
  */
 public struct ScoreParts: Equatable, Hashable {
     /**
-     * BM25 of the hit over the best BM25 among the candidates (`0..=1`).
+     * BM25 of the hit over the best BM25 among the candidates, times the query's text
+     * confidence in fused search (`0..=1`; `memcore::ScoreParts::text_rank` gives the formula).
      */
     public var textRank: Double
     /**
@@ -5134,7 +5135,8 @@ public struct ScoreParts: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * BM25 of the hit over the best BM25 among the candidates (`0..=1`).
+         * BM25 of the hit over the best BM25 among the candidates, times the query's text
+         * confidence in fused search (`0..=1`; `memcore::ScoreParts::text_rank` gives the formula).
          */textRank: Double, 
         /**
          * FTS5's BM25 score (higher is better); `None` when full text did not find it.
