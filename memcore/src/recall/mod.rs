@@ -76,27 +76,23 @@
 //! | text confidence | LoCoMo | codeval | paraphrase |
 //! |---|---|---|---|
 //! | none (before: alpha 0.7, `fusion_coverage_full` 0) | 68.4 / 77.5 / 42.9 | 60.0 / 95.4 / 98.5 / 72.3 | 3.6 |
-//! | **ramp, coverage 0.25 → 0.4, alpha 0.65 (default)** | **68.4 / 77.5 / 43.6** | **60.0 / 95.4 / 98.5 / 72.3** | **25.0** (28.6) |
-//! | ramp, coverage 0.25 → 0.4, alpha 0.7 | 68.2 / 77.3 / 42.9 | 60.0 / 95.4 / 98.5 / 72.3 | 25.0 (28.6) |
-//! | ramp, coverage 0.25 → 0.4, alpha 0.6 / 0.75 (research harness) | 68.5 / 77.4 / 43.1, 67.8 / 76.9 / 42.5 | | (28.6) |
-//! | ramp, coverage 0.3 → 0.45, alpha 0.7 | 67.9 / 77.3 / 42.9 | 60.0 / 95.4 / 98.5 / 72.3 | (32.1) |
-//! | ramp, coverage 0.2 → 0.4, alpha 0.7 (research harness) | 68.4 / 77.5 / 42.9 | | (17.9) |
-//! | `c³` (a smooth power instead of a ramp), alpha 0.7 | 69.0 / 78.0 / 43.7 | 61.5 / 92.3 / 96.9 / 69.2 | (39.3) |
+//! | **ramp, coverage 0.25 → 0.4, alpha 0.65 (default)** | **68.4 / 77.5 / 43.6** | **60.0 / 95.4 / 98.5 / 72.3** | **25.0** |
+//! | ramp, coverage 0.25 → 0.4, alpha 0.7 | 68.2 / 77.3 / 42.9 | 60.0 / 95.4 / 98.5 / 72.3 | 25.0 |
+//! | ramp, coverage 0.25 → 0.4, alpha 0.6 / 0.75 | 68.5 / 77.4 / 43.1, 67.8 / 76.9 / 42.5 | | |
+//! | ramp, coverage 0.3 → 0.45, alpha 0.7 | 67.9 / 77.3 / 42.9 | 60.0 / 95.4 / 98.5 / 72.3 | |
+//! | ramp, coverage 0.2 → 0.4, alpha 0.7 | 68.4 / 77.5 / 42.9 | | |
 //!
-//! (Paraphrase figures in parentheses: the research harness, which ranks pools of 200 where
-//! the test's searches of 3 hits rank pools of 50.)
+//! LoCoMo rows: `locomo_eval --recall '{"fusion_alpha": A, "fusion_coverage_floor": F,
+//! "fusion_coverage_full": G}'`.
 //! Paraphrases share at most a third of their words with their best text match (a quarter in
 //! the median), LoCoMo's questions three quarters, codeval's questions two thirds: the ramp
 //! sits below the coding questions, so they keep their ranking, and above most paraphrases.
-//! `c³` also weakens the text side of half-covered questions, which gains on LoCoMo and
-//! loses coding questions whose answer shares a few rare words (identifiers) with a long
+//! A confidence that also weakens the text side of half-covered questions gains on LoCoMo
+//! and loses coding questions whose answer shares a few rare words (identifiers) with a long
 //! question. The paraphrase ceiling is the vectors' own ranking (42.9% with the static
-//! model): a target that shares no word can only rise to where its cosine puts it. Also
-//! measured in the research harness (LoCoMo only, static model): z-scores of both sides,
-//! alpha 0.5 / 0.55 / 0.6: 70.3 / 78.3, 70.4 / 78.4, 69.7 / 78.7 (paraphrase 14.3 / 10.7 /
-//! 3.6); cosine min-max over the pool, alpha 0.5: 69.9 / 78.3; the coverage weighted by
-//! IDF instead of word counts: no better; adding to a turn 0.3 × the score of the turn next
-//! to it: about +1 R@5 (needs neighbour lookups in the candidate loading; not taken).
+//! model): a target that shares no word can only rise to where its cosine puts it. Other
+//! fusions (z-scores of both sides, min-max of the cosines, coverage weighted by IDF, a share
+//! of an adjacent turn's score) were tried outside memcore and are not settings here.
 //!
 //! Without the text confidence, a lower alpha gains up to a point of R@5 on LoCoMo's chat and
 //! loses hit@1 on coding sessions, where the words (identifiers, paths, commands) are the
